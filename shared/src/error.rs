@@ -1,0 +1,119 @@
+//! Typed errors of the library. [`ReceiveError::status`] is the one place they become HTTP.
+
+use http::StatusCode;
+
+/// The signing secret could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// Secrets Manager (or another source) failed or was unreachable.
+    #[error("secret source unavailable: {0}")]
+    Unavailable(String),
+    /// The secret exists but its value is unusable.
+    #[error("secret value is invalid: {0}")]
+    Invalid(&'static str),
+}
+
+/// A message could not be handed to the queue.
+#[derive(Debug, thiserror::Error)]
+#[error("queue {queue} did not accept the message: {reason}")]
+pub struct PublishError {
+    /// The queue's name (not its URL).
+    pub queue: String,
+    /// What the queue service said, without message content.
+    pub reason: String,
+}
+
+/// Why a request was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    /// Only POST is a webhook.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The body is larger than the configured limit.
+    #[error("body of {size} bytes exceeds the limit of {limit}")]
+    PayloadTooLarge {
+        /// Bytes received.
+        size: usize,
+        /// Bytes allowed.
+        limit: usize,
+    },
+    /// An empty body carries no event.
+    #[error("empty body")]
+    EmptyBody,
+    /// Authentication failed; the reason is logged, never sent back.
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    /// The secret was unavailable: retryable.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// The queue was unavailable: retryable.
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+}
+
+impl ReceiveError {
+    /// The HTTP status for this error. Everything that is our fault or a dependency's is a
+    /// 5xx so that Middesk retries; nothing here maps to a 2xx.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::EmptyBody => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Secret(_) | Self::Publish(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// A short, stable label for logs and metrics.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::EmptyBody => "empty_body",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Secret(_) => "secret_unavailable",
+            Self::Publish(_) => "queue_unavailable",
+        }
+    }
+
+    /// The short message sent back to the caller: no internals, no secrets.
+    pub fn public_message(&self) -> &'static str {
+        match self {
+            Self::MethodNotAllowed => "only POST is accepted",
+            Self::PayloadTooLarge { .. } => "body too large",
+            Self::EmptyBody => "empty body",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Secret(_) | Self::Publish(_) => "temporarily unavailable, retry later",
+        }
+    }
+}
+
+/// Configuration that cannot work; raised at cold start, naming the variable and entry.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A required variable is not set.
+    #[error("{0} is required but not set")]
+    Missing(&'static str),
+    /// A variable has a value that cannot be used.
+    #[error("{var}={value:?} is invalid: {reason}")]
+    Invalid {
+        /// The variable.
+        var: &'static str,
+        /// Its value (never used for secrets).
+        value: String,
+        /// Why.
+        reason: String,
+    },
+    /// One entry of the routing table is wrong.
+    #[error("{var} entry {index} {entry:?} is invalid: {reason}")]
+    Route {
+        /// The variable holding the table.
+        var: &'static str,
+        /// 1-based position of the entry.
+        index: usize,
+        /// The entry as written.
+        entry: String,
+        /// Why.
+        reason: String,
+    },
+}

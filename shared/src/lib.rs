@@ -1,0 +1,26 @@
+//! Receive Middesk webhooks on AWS without losing one.
+//!
+//! The pure core (signatures, the event envelope, routing, configuration, the request path)
+//! has no AWS client in it; [`aws`] holds the thin Secrets Manager and SQS adapters behind
+//! the [`secret::SecretSource`] and [`publisher::QueuePublisher`] traits.
+
+pub mod aws;
+pub mod config;
+pub mod envelope;
+pub mod error;
+pub mod message;
+pub mod metrics;
+pub mod publisher;
+pub mod receiver;
+pub mod routing;
+pub mod secret;
+pub mod signature;
+
+pub use config::VerifierConfig;
+pub use envelope::EventEnvelope;
+pub use error::{ConfigError, PublishError, ReceiveError, SecretError};
+pub use publisher::{InMemoryQueues, QueuePublisher};
+pub use receiver::{Receipt, ReceiverSettings, WebhookReceiver, WebhookRequest};
+pub use routing::{DOCUMENTED_EVENT_TYPES, Queue, QueueRouter};
+pub use secret::{SecretCache, SecretSource, SecretVersions};
+pub use signature::{SigningKey, verify_signature};

@@ -1,0 +1,212 @@
+//! The SQS message built from a verified webhook: the body exactly as signed, plus attributes.
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use crate::envelope::is_valid_event_id;
+use crate::routing::Queue;
+
+/// Message attribute names set by the verifier.
+pub mod attribute {
+    /// The event type (`business.updated`); absent for a malformed body.
+    pub const EVENT_TYPE: &str = "event_type";
+    /// Middesk's event id; absent for a malformed body.
+    pub const EVENT_ID: &str = "event_id";
+    /// The `X-Correlation-Id` header: the id of the event's main object.
+    pub const CORRELATION_ID: &str = "correlation_id";
+    /// When the verifier received the request (RFC 3339, UTC).
+    pub const RECEIVED_AT: &str = "received_at";
+    /// How the request was authenticated (`hmac`, `mtls`, `oidc`).
+    pub const AUTH_METHOD: &str = "auth_method";
+    /// Present (`"true"`) when a verified body was not a well-formed event.
+    pub const MALFORMED: &str = "malformed";
+    /// Present (`"base64"`) when the body could not travel as SQS text and was encoded.
+    pub const BODY_ENCODING: &str = "body_encoding";
+}
+
+/// The longest `X-Correlation-Id` carried as an attribute; longer values are dropped.
+pub const MAX_CORRELATION_ID_LEN: usize = 256;
+
+/// FIFO queue ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FifoIds {
+    /// `MessageGroupId`: the correlation id, else the event id; order is kept per group.
+    pub group_id: String,
+    /// `MessageDeduplicationId`: the event id, so Middesk's retries within 5 minutes collapse.
+    pub deduplication_id: String,
+}
+
+/// A message ready for a [`crate::publisher::QueuePublisher`].
+#[derive(Debug, Clone)]
+pub struct OutboundMessage<'a> {
+    /// Where it goes.
+    pub queue: &'a Queue,
+    /// The verified body, byte for byte when it is valid SQS text, else base64.
+    pub body: Cow<'a, str>,
+    /// String attributes, name and value.
+    pub attributes: Vec<(&'static str, String)>,
+    /// Set for FIFO queues.
+    pub fifo: Option<FifoIds>,
+}
+
+/// What is known about a verified request when its message is built.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageContext<'a> {
+    /// The event id and type, when the body is a well-formed event.
+    pub event: Option<(&'a str, &'a str)>,
+    /// The `X-Correlation-Id` header, already checked by [`correlation_id`].
+    pub correlation_id: Option<&'a str>,
+    /// When the request arrived.
+    pub received_at: SystemTime,
+    /// How it was authenticated.
+    pub auth_method: &'a str,
+}
+
+impl<'a> OutboundMessage<'a> {
+    /// Builds the message for `body` going to `queue`.
+    pub fn new(queue: &'a Queue, body: &'a [u8], context: MessageContext<'_>) -> Self {
+        let mut attributes = Vec::with_capacity(7);
+        if let Some((id, event_type)) = context.event {
+            attributes.push((attribute::EVENT_TYPE, event_type.to_owned()));
+            attributes.push((attribute::EVENT_ID, id.to_owned()));
+        } else {
+            attributes.push((attribute::MALFORMED, "true".to_owned()));
+        }
+        if let Some(correlation_id) = context.correlation_id {
+            attributes.push((attribute::CORRELATION_ID, correlation_id.to_owned()));
+        }
+        attributes.push((
+            attribute::RECEIVED_AT,
+            humantime::format_rfc3339_millis(context.received_at).to_string(),
+        ));
+        attributes.push((attribute::AUTH_METHOD, context.auth_method.to_owned()));
+
+        let body = match sqs_text(body) {
+            Some(text) => Cow::Borrowed(text),
+            None => {
+                attributes.push((attribute::BODY_ENCODING, "base64".to_owned()));
+                Cow::Owned(base64::engine::general_purpose::STANDARD.encode(body))
+            }
+        };
+        let fifo = queue.is_fifo().then(|| {
+            let event_id = context.event.map(|(id, _)| id.to_owned());
+            let deduplication_id = event_id.clone().unwrap_or_else(|| hex::encode(Sha256::digest(body.as_bytes())));
+            let group_id = context
+                .correlation_id
+                .filter(|c| is_valid_event_id(c))
+                .map(str::to_owned)
+                .or(event_id)
+                .unwrap_or_else(|| "malformed".to_owned());
+            FifoIds { group_id, deduplication_id }
+        });
+        Self { queue, body, attributes, fifo }
+    }
+
+    /// The attribute `name`, if set.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Bytes SQS counts against its message size limit: body plus attribute names, types, values.
+    pub fn size(&self) -> usize {
+        let attributes: usize = self.attributes.iter().map(|(n, v)| n.len() + "String".len() + v.len()).sum();
+        self.body.len() + attributes
+    }
+}
+
+/// The body as text if SQS accepts it unchanged: UTF-8 with only the characters SQS allows
+/// (#x9, #xA, #xD, #x20 to #xFFFD minus surrogates, and above #xFFFF).
+pub fn sqs_text(body: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(body).ok()?;
+    let bytes = text.as_bytes();
+    let control = bytes.iter().any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
+    // U+FFFE and U+FFFF are the only scalar values above #x1F that SQS refuses: EF BF BE/BF.
+    let nonchar = bytes.windows(3).any(|w| w[0] == 0xEF && w[1] == 0xBF && w[2] >= 0xBE);
+    (!text.is_empty() && !control && !nonchar).then_some(text)
+}
+
+/// The `X-Correlation-Id` value to carry, if it is usable: visible ASCII, not too long.
+pub fn correlation_id(value: Option<&[u8]>) -> Option<&str> {
+    let value = std::str::from_utf8(value?).ok()?.trim();
+    let usable = !value.is_empty()
+        && value.len() <= MAX_CORRELATION_ID_LEN
+        && value.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+    usable.then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(name: &str) -> Queue {
+        Queue::resolve(name, Some("http://localhost/123")).unwrap()
+    }
+
+    fn context<'a>(event: Option<(&'a str, &'a str)>, correlation: Option<&'a str>) -> MessageContext<'a> {
+        MessageContext {
+            event,
+            correlation_id: correlation,
+            received_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123),
+            auth_method: "hmac",
+        }
+    }
+
+    #[test]
+    fn body_travels_unchanged_with_attributes() {
+        let q = queue("biz");
+        let body = "{ \"b\":1,  \"a\":\"caf\\u00e9 é\" }\n".as_bytes();
+        let m = OutboundMessage::new(&q, body, context(Some(("ev1", "business.updated")), Some("biz-9")));
+        assert_eq!(m.body.as_bytes(), body);
+        assert!(matches!(m.body, Cow::Borrowed(_)));
+        assert_eq!(m.attribute(attribute::EVENT_TYPE), Some("business.updated"));
+        assert_eq!(m.attribute(attribute::EVENT_ID), Some("ev1"));
+        assert_eq!(m.attribute(attribute::CORRELATION_ID), Some("biz-9"));
+        assert_eq!(m.attribute(attribute::RECEIVED_AT), Some("2023-11-14T22:13:20.123Z"));
+        assert_eq!(m.attribute(attribute::AUTH_METHOD), Some("hmac"));
+        assert_eq!(m.attribute(attribute::MALFORMED), None);
+        assert_eq!(m.attribute(attribute::BODY_ENCODING), None);
+        assert_eq!(m.fifo, None);
+    }
+
+    #[test]
+    fn bodies_sqs_cannot_carry_are_base64() {
+        let q = queue("all");
+        for body in [&b"\xff\xfe binary"[..], b"nul \x00 inside", "nonchar \u{FFFF}".as_bytes()] {
+            let m = OutboundMessage::new(&q, body, context(None, None));
+            assert_eq!(m.attribute(attribute::BODY_ENCODING), Some("base64"));
+            assert_eq!(m.attribute(attribute::MALFORMED), Some("true"));
+            let decoded = base64::engine::general_purpose::STANDARD.decode(m.body.as_bytes()).unwrap();
+            assert_eq!(decoded, body);
+        }
+        assert!(sqs_text("tab\tcr\rlf\n emoji 🦀 \u{FFFD}".as_bytes()).is_some());
+    }
+
+    #[test]
+    fn fifo_ids() {
+        let q = queue("events.fifo");
+        let m = OutboundMessage::new(&q, b"{}", context(Some(("ev1", "a.b")), Some("biz-9")));
+        assert_eq!(m.fifo, Some(FifoIds { group_id: "biz-9".into(), deduplication_id: "ev1".into() }));
+        let m = OutboundMessage::new(&q, b"{}", context(Some(("ev1", "a.b")), None));
+        assert_eq!(m.fifo, Some(FifoIds { group_id: "ev1".into(), deduplication_id: "ev1".into() }));
+        // A correlation id that cannot be a group id falls back to the event id.
+        let m = OutboundMessage::new(&q, b"{}", context(Some(("ev1", "a.b")), Some("has space")));
+        assert_eq!(m.fifo.unwrap().group_id, "ev1");
+        let m = OutboundMessage::new(&q, b"junk", context(None, None));
+        let ids = m.fifo.unwrap();
+        assert_eq!(ids.group_id, "malformed");
+        assert_eq!(ids.deduplication_id.len(), 64);
+    }
+
+    #[test]
+    fn correlation_header_checks() {
+        assert_eq!(correlation_id(Some(b" abc-1 ")), Some("abc-1"));
+        assert_eq!(correlation_id(Some(b"")), None);
+        assert_eq!(correlation_id(Some(b"\x01x")), None);
+        assert_eq!(correlation_id(Some("é".as_bytes())), None);
+        assert_eq!(correlation_id(Some(&[b'a'; 257])), None);
+        assert_eq!(correlation_id(None), None);
+    }
+}

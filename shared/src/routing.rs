@@ -1,0 +1,294 @@
+//! Which SQS queue each event type goes to.
+//!
+//! The table is one compact string so that all 23 documented types fit in Lambda's 4 KB of
+//! environment: `type=queue` entries separated by commas, where `type` is an exact event
+//! type (`business.updated`) or a prefix ending in `.*` (`order.*`), and `queue` is a queue
+//! URL or, with a base URL configured, just the queue's name. Every type the table does not
+//! name goes to the required catch-all queue, so a type Middesk adds tomorrow is delivered.
+
+use std::collections::HashMap;
+
+use crate::envelope::is_valid_event_type;
+use crate::error::ConfigError;
+
+/// The event types documented in Middesk's "Using Webhooks" guide.
+pub const DOCUMENTED_EVENT_TYPES: [&str; 23] = [
+    "business.created",
+    "business.updated",
+    "industry_classification.created",
+    "industry_classification.completed",
+    "order.created",
+    "order.updated",
+    "subscription.created",
+    "subscription.updated",
+    "tin.retried",
+    "agent_tax_registration.created",
+    "agent_tax_registration.updated",
+    "lien.updated",
+    "tin.retrieved",
+    "address.created",
+    "address.deleted",
+    "bankruptcy.created",
+    "name.created",
+    "name.deleted",
+    "person.created",
+    "person.deleted",
+    "registration.created",
+    "registration.updated",
+    "watchlist_result.created",
+];
+
+/// An SQS queue the verifier can send to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queue {
+    /// The queue URL.
+    pub url: String,
+    /// The queue name (the URL's last segment), for logs.
+    pub name: String,
+}
+
+impl Queue {
+    /// Whether this is a FIFO queue (needs a message group and deduplication id).
+    pub fn is_fifo(&self) -> bool {
+        self.name.ends_with(".fifo")
+    }
+
+    /// A queue from a URL, or from a name joined to `base`.
+    pub fn resolve(reference: &str, base: Option<&str>) -> Result<Self, String> {
+        let reference = reference.trim();
+        if reference.starts_with("https://") || reference.starts_with("http://") {
+            let name = reference.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+            if !is_valid_queue_name(name) {
+                return Err(format!("URL does not end in a valid queue name: {name:?}"));
+            }
+            return Ok(Self { url: reference.to_owned(), name: name.to_owned() });
+        }
+        if !is_valid_queue_name(reference) {
+            return Err("not a queue URL or a valid queue name (1-80 of A-Z a-z 0-9 - _, optional .fifo)".into());
+        }
+        let Some(base) = base else {
+            return Err("a queue name needs QUEUE_URL_BASE (or give the full queue URL)".into());
+        };
+        Ok(Self {
+            url: format!("{}/{}", base.trim_end_matches('/'), reference),
+            name: reference.to_owned(),
+        })
+    }
+}
+
+fn is_valid_queue_name(name: &str) -> bool {
+    let stem = name.strip_suffix(".fifo").unwrap_or(name);
+    (1..=80).contains(&name.len())
+        && !stem.is_empty()
+        && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Routes event types to queues: exact types first, then the longest matching prefix, then
+/// the catch-all.
+#[derive(Debug, Clone)]
+pub struct QueueRouter {
+    exact: HashMap<String, usize>,
+    /// `(prefix including the trailing dot, queue index)`, longest prefix first.
+    prefixes: Vec<(String, usize)>,
+    queues: Vec<Queue>,
+    catch_all: usize,
+}
+
+impl QueueRouter {
+    /// Parses a routing table (see the module docs) and the catch-all queue.
+    ///
+    /// `var` names the variable the table came from so that errors point at it.
+    pub fn parse(
+        var: &'static str,
+        table: &str,
+        catch_all: &str,
+        base: Option<&str>,
+    ) -> Result<Self, ConfigError> {
+        let catch_all = Queue::resolve(catch_all, base).map_err(|reason| ConfigError::Invalid {
+            var: "CATCH_ALL_QUEUE",
+            value: catch_all.to_owned(),
+            reason,
+        })?;
+        let mut router = Self {
+            exact: HashMap::new(),
+            prefixes: Vec::new(),
+            queues: vec![catch_all],
+            catch_all: 0,
+        };
+        let entries = table.split(',').map(str::trim).filter(|e| !e.is_empty());
+        for (i, entry) in entries.enumerate() {
+            let bad = |reason: &str| ConfigError::Route {
+                var,
+                index: i + 1,
+                entry: entry.to_owned(),
+                reason: reason.to_owned(),
+            };
+            let (pattern, queue) = entry.split_once('=').ok_or_else(|| bad("expected type=queue"))?;
+            let pattern = pattern.trim();
+            let queue = Queue::resolve(queue, base).map_err(|r| bad(&r))?;
+            let index = router.queue_index(queue);
+            if let Some(prefix) = pattern.strip_suffix(".*") {
+                if !is_valid_event_type(prefix) {
+                    return Err(bad("prefix must be like order.* (lowercase, digits, _)"));
+                }
+                let prefix = format!("{prefix}.");
+                if router.prefixes.iter().any(|(p, _)| *p == prefix) {
+                    return Err(bad("this prefix is routed twice"));
+                }
+                router.prefixes.push((prefix, index));
+            } else {
+                if !is_valid_event_type(pattern) {
+                    return Err(bad("type must be like business.updated or order.* (lowercase, digits, _)"));
+                }
+                if router.exact.insert(pattern.to_owned(), index).is_some() {
+                    return Err(bad("this type is routed twice"));
+                }
+            }
+        }
+        router.prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        Ok(router)
+    }
+
+    fn queue_index(&mut self, queue: Queue) -> usize {
+        match self.queues.iter().position(|q| q.url == queue.url) {
+            Some(i) => i,
+            None => {
+                self.queues.push(queue);
+                self.queues.len() - 1
+            }
+        }
+    }
+
+    /// The queue for `event_type`; the catch-all if nothing else matches.
+    pub fn route(&self, event_type: &str) -> &Queue {
+        let index = self.exact.get(event_type).copied().or_else(|| {
+            self.prefixes
+                .iter()
+                .find(|(prefix, _)| event_type.starts_with(prefix.as_str()))
+                .map(|&(_, i)| i)
+        });
+        &self.queues[index.unwrap_or(self.catch_all)]
+    }
+
+    /// The catch-all queue.
+    pub fn catch_all(&self) -> &Queue {
+        &self.queues[self.catch_all]
+    }
+
+    /// Every distinct queue, the catch-all first.
+    pub fn queues(&self) -> &[Queue] {
+        &self.queues
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "https://sqs.us-east-1.amazonaws.com/123456789012";
+
+    fn router(table: &str) -> QueueRouter {
+        QueueRouter::parse("ROUTES", table, "catch-all", Some(BASE)).unwrap()
+    }
+
+    #[test]
+    fn exact_prefix_and_catch_all() {
+        let r = router("business.updated=biz-updated, order.*=orders,order.updated=order-updated");
+        assert_eq!(r.route("business.updated").name, "biz-updated");
+        assert_eq!(r.route("order.created").name, "orders");
+        assert_eq!(r.route("order.updated").name, "order-updated");
+        assert_eq!(r.route("business.created").name, "catch-all");
+        assert_eq!(r.route("brand_new.event").name, "catch-all");
+        // A prefix matches whole segments only.
+        assert_eq!(r.route("orders.created").name, "catch-all");
+        assert_eq!(r.route("order").name, "catch-all");
+        assert_eq!(r.catch_all().url, format!("{BASE}/catch-all"));
+    }
+
+    #[test]
+    fn longest_prefix_wins() {
+        let r = router("a.*=short,a.b.*=long");
+        assert_eq!(r.route("a.b.c").name, "long");
+        assert_eq!(r.route("a.c").name, "short");
+    }
+
+    #[test]
+    fn several_types_share_a_queue() {
+        let r = router("order.created=orders,order.updated=orders,tin.retried=orders");
+        assert_eq!(r.queues().len(), 2);
+        assert_eq!(r.route("tin.retried"), r.route("order.created"));
+    }
+
+    #[test]
+    fn empty_table_sends_everything_to_the_catch_all() {
+        let r = router("");
+        for t in DOCUMENTED_EVENT_TYPES {
+            assert_eq!(r.route(t).name, "catch-all");
+        }
+    }
+
+    #[test]
+    fn urls_and_fifo_queues() {
+        let r = QueueRouter::parse(
+            "ROUTES",
+            "business.updated=http://127.0.0.1:5000/123456789012/biz.fifo",
+            "http://127.0.0.1:5000/123456789012/all",
+            None,
+        )
+        .unwrap();
+        let q = r.route("business.updated");
+        assert_eq!(q.url, "http://127.0.0.1:5000/123456789012/biz.fifo");
+        assert!(q.is_fifo());
+        assert!(!r.catch_all().is_fifo());
+    }
+
+    #[test]
+    fn errors_name_the_bad_entry() {
+        let err = |table: &str| QueueRouter::parse("ROUTES", table, "all", Some(BASE)).unwrap_err();
+        let e = err("business.created=a,business.updated");
+        assert!(matches!(&e, ConfigError::Route { index: 2, entry, .. } if entry == "business.updated"));
+        assert!(e.to_string().contains("ROUTES entry 2 \"business.updated\""));
+        for bad in [
+            "business.created=a,business.created=b",
+            "Business.Created=a",
+            "*=a",
+            "order.*=a,order.*=b",
+            "order.**=a",
+            "business.created=",
+            "business.created=bad name",
+            "business.created=https://sqs/x/bad$name",
+        ] {
+            assert!(matches!(err(bad), ConfigError::Route { .. }), "{bad}");
+        }
+        let no_base = QueueRouter::parse("ROUTES", "a.b=q", "https://x/1/all", None).unwrap_err();
+        assert!(no_base.to_string().contains("QUEUE_URL_BASE"), "{no_base}");
+        let no_catch_all = QueueRouter::parse("ROUTES", "", "", Some(BASE)).unwrap_err();
+        assert!(matches!(no_catch_all, ConfigError::Invalid { var: "CATCH_ALL_QUEUE", .. }));
+    }
+
+    #[test]
+    fn all_documented_types_routed_fit_in_lambdas_environment() {
+        // Queue names as CloudFormation generates them: stack, logical id and a random suffix.
+        let table: String = DOCUMENTED_EVENT_TYPES
+            .iter()
+            .map(|t| {
+                let logical: String = t.split(['.', '_']).map(capitalise).collect();
+                format!("{t}=middesk-webhooks-{logical}Queue-AbCdEfGhIjKl")
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        let r = QueueRouter::parse("ROUTES", &table, "middesk-webhooks-CatchAllQueue-AbCdEfGhIjKl", Some(BASE))
+            .unwrap();
+        assert_eq!(r.queues().len(), 24);
+        for t in DOCUMENTED_EVENT_TYPES {
+            assert_ne!(r.route(t), r.catch_all(), "{t}");
+        }
+        let env_bytes = "ROUTES".len() + table.len() + "QUEUE_URL_BASE".len() + BASE.len() + 60;
+        assert!(env_bytes < 4096 - 1024, "routing uses {env_bytes} of 4096 bytes");
+    }
+
+    fn capitalise(s: &str) -> String {
+        let mut c = s.chars();
+        c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+    }
+}

@@ -1,0 +1,287 @@
+//! The webhook signing secret: where it comes from, how rotation is honoured, and how it is
+//! cached so that Secrets Manager is called at most once per TTL per container.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::Mutex;
+
+use crate::error::SecretError;
+use crate::signature::{SigningKey, TAG_LEN};
+
+/// The secret versions a source returns: the current one and, during rotation, the previous.
+#[derive(Debug, Clone)]
+pub struct SecretVersions {
+    /// The `AWSCURRENT` secret.
+    pub current: SigningKey,
+    /// When the current version was created (the start of the rotation grace window).
+    pub current_created: SystemTime,
+    /// The `AWSPREVIOUS` secret, if the source fetched one.
+    pub previous: Option<SigningKey>,
+}
+
+/// Which secret version verified a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretVersion {
+    /// The current secret.
+    Current,
+    /// The previous secret, accepted inside the rotation grace window.
+    Previous,
+}
+
+impl SecretVersions {
+    /// Verifies `tag` over `body` with the current secret, then with the previous one if `now`
+    /// is within `grace` of the current version's creation. `grace` of zero turns it off.
+    pub fn verify(
+        &self,
+        body: &[u8],
+        tag: &[u8; TAG_LEN],
+        now: SystemTime,
+        grace: Duration,
+    ) -> Option<SecretVersion> {
+        if self.current.verify_tag(body, tag) {
+            return Some(SecretVersion::Current);
+        }
+        let previous = self.previous.as_ref()?;
+        let in_grace = !grace.is_zero()
+            && now
+                .duration_since(self.current_created)
+                .map_or(true, |age| age < grace);
+        (in_grace && previous.verify_tag(body, tag)).then_some(SecretVersion::Previous)
+    }
+}
+
+/// Where the signing secret comes from (Secrets Manager in production, memory in tests).
+pub trait SecretSource: Send + Sync {
+    /// Fetches the current secret and, if `with_previous`, the previous one.
+    fn fetch(
+        &self,
+        with_previous: bool,
+    ) -> impl Future<Output = Result<SecretVersions, SecretError>> + Send;
+}
+
+/// Fixed versions are a source too (tests, benchmarks, local tools).
+impl SecretSource for SecretVersions {
+    async fn fetch(&self, _with_previous: bool) -> Result<SecretVersions, SecretError> {
+        Ok(self.clone())
+    }
+}
+
+/// Parses a Secrets Manager `SecretString` into the signing secret.
+///
+/// Either the secret itself, or a JSON object with a `signing_secret` key (what the console's
+/// key/value editor produces). Surrounding whitespace is trimmed: a trailing newline pasted
+/// with the secret would otherwise fail every verification.
+pub fn parse_secret_string(value: &str) -> Result<SigningKey, SecretError> {
+    let trimmed = value.trim();
+    let secret = if trimmed.starts_with('{') {
+        #[derive(serde::Deserialize)]
+        struct KeyValue {
+            signing_secret: String,
+        }
+        serde_json::from_str::<KeyValue>(trimmed)
+            .map_err(|_| SecretError::Invalid("JSON secret without a string \"signing_secret\""))?
+            .signing_secret
+    } else {
+        trimmed.to_owned()
+    };
+    if secret.trim().is_empty() {
+        return Err(SecretError::Invalid("empty secret"));
+    }
+    Ok(SigningKey::new(secret.trim()))
+}
+
+struct Cached {
+    versions: Arc<SecretVersions>,
+    refresh_after: SystemTime,
+}
+
+/// Caches the secret across invocations: one fetch per TTL, and on a failed refresh the last
+/// good secret keeps verifying (retried after `retry_after`) so an outage of Secrets Manager
+/// does not turn into rejected webhooks.
+pub struct SecretCache<S> {
+    source: S,
+    ttl: Duration,
+    retry_after: Duration,
+    with_previous: bool,
+    // A tokio mutex held across the fetch makes concurrent refreshes single-flight.
+    state: Mutex<Option<Cached>>,
+}
+
+impl<S: SecretSource> SecretCache<S> {
+    /// A cache over `source`. `with_previous` asks the source for `AWSPREVIOUS` as well.
+    pub fn new(source: S, ttl: Duration, with_previous: bool) -> Self {
+        Self {
+            source,
+            ttl,
+            retry_after: ttl.min(Duration::from_secs(10)),
+            with_previous,
+            state: Mutex::new(None),
+        }
+    }
+
+    /// The secret versions to verify with at `now`, fetching only when the cache is stale.
+    pub async fn get(&self, now: SystemTime) -> Result<Arc<SecretVersions>, SecretError> {
+        let mut state = self.state.lock().await;
+        if let Some(cached) = state.as_ref() {
+            if now < cached.refresh_after {
+                return Ok(cached.versions.clone());
+            }
+        }
+        match self.source.fetch(self.with_previous).await {
+            Ok(versions) => {
+                let versions = Arc::new(versions);
+                *state = Some(Cached {
+                    versions: versions.clone(),
+                    refresh_after: now + self.ttl,
+                });
+                Ok(versions)
+            }
+            Err(error) => match state.as_mut() {
+                Some(cached) => {
+                    tracing::warn!(%error, "secret refresh failed; verifying with the cached secret");
+                    cached.refresh_after = now + self.retry_after;
+                    Ok(cached.versions.clone())
+                }
+                None => Err(error),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    fn versions(created: SystemTime) -> SecretVersions {
+        SecretVersions {
+            current: SigningKey::new("new-secret"),
+            current_created: created,
+            previous: Some(SigningKey::new("old-secret")),
+        }
+    }
+
+    fn tag(secret: &str, body: &[u8]) -> [u8; TAG_LEN] {
+        SigningKey::new(secret).tag(body)
+    }
+
+    #[test]
+    fn current_secret_always_verifies() {
+        let created = SystemTime::UNIX_EPOCH + 1000 * DAY;
+        let v = versions(created);
+        let t = tag("new-secret", b"body");
+        for now in [created, created + 100 * DAY] {
+            assert_eq!(v.verify(b"body", &t, now, 3 * DAY), Some(SecretVersion::Current));
+            assert_eq!(v.verify(b"body", &t, now, Duration::ZERO), Some(SecretVersion::Current));
+        }
+    }
+
+    #[test]
+    fn previous_secret_inside_grace_window() {
+        let created = SystemTime::UNIX_EPOCH + 1000 * DAY;
+        let v = versions(created);
+        let t = tag("old-secret", b"body");
+        assert_eq!(v.verify(b"body", &t, created, 3 * DAY), Some(SecretVersion::Previous));
+        let almost = created + 3 * DAY - Duration::from_secs(1);
+        assert_eq!(v.verify(b"body", &t, almost, 3 * DAY), Some(SecretVersion::Previous));
+        // A clock slightly behind the version's creation time is still inside the window.
+        let before = created - Duration::from_secs(5);
+        assert_eq!(v.verify(b"body", &t, before, 3 * DAY), Some(SecretVersion::Previous));
+    }
+
+    #[test]
+    fn previous_secret_outside_grace_window() {
+        let created = SystemTime::UNIX_EPOCH + 1000 * DAY;
+        let v = versions(created);
+        let t = tag("old-secret", b"body");
+        assert_eq!(v.verify(b"body", &t, created + 3 * DAY, 3 * DAY), None);
+        assert_eq!(v.verify(b"body", &t, created + 30 * DAY, 3 * DAY), None);
+    }
+
+    #[test]
+    fn grace_zero_turns_previous_off() {
+        let created = SystemTime::UNIX_EPOCH + 1000 * DAY;
+        let v = versions(created);
+        let t = tag("old-secret", b"body");
+        assert_eq!(v.verify(b"body", &t, created, Duration::ZERO), None);
+    }
+
+    #[test]
+    fn unrelated_secret_never_verifies() {
+        let created = SystemTime::UNIX_EPOCH + 1000 * DAY;
+        let t = tag("attacker", b"body");
+        assert_eq!(versions(created).verify(b"body", &t, created, 3 * DAY), None);
+    }
+
+    #[test]
+    fn secret_string_forms() {
+        let t = tag("sec_abc", b"x");
+        for raw in ["sec_abc", "sec_abc\n", "  sec_abc ", r#"{"signing_secret":"sec_abc"}"#] {
+            assert!(parse_secret_string(raw).unwrap().verify_tag(b"x", &t), "{raw}");
+        }
+        for bad in ["", "  \n", r#"{"other":"x"}"#, r#"{"signing_secret":""}"#, "{not json"] {
+            assert!(parse_secret_string(bad).is_err(), "{bad}");
+        }
+    }
+
+    struct Flaky {
+        calls: AtomicUsize,
+        failing: AtomicBool,
+    }
+
+    impl SecretSource for Flaky {
+        async fn fetch(&self, _: bool) -> Result<SecretVersions, SecretError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.failing.load(Ordering::SeqCst) {
+                Err(SecretError::Unavailable("connection refused".into()))
+            } else {
+                Ok(versions(SystemTime::UNIX_EPOCH))
+            }
+        }
+    }
+
+    fn flaky(failing: bool) -> Flaky {
+        Flaky { calls: AtomicUsize::new(0), failing: AtomicBool::new(failing) }
+    }
+
+    #[tokio::test]
+    async fn fetches_once_per_ttl() {
+        let cache = SecretCache::new(flaky(false), Duration::from_secs(300), true);
+        let t0 = SystemTime::UNIX_EPOCH + DAY;
+        for s in [0, 1, 100, 299] {
+            cache.get(t0 + Duration::from_secs(s)).await.unwrap();
+        }
+        assert_eq!(cache.source.calls.load(Ordering::SeqCst), 1);
+        cache.get(t0 + Duration::from_secs(300)).await.unwrap();
+        assert_eq!(cache.source.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn failed_refresh_keeps_the_cached_secret() {
+        let cache = SecretCache::new(flaky(false), Duration::from_secs(300), true);
+        let t0 = SystemTime::UNIX_EPOCH + DAY;
+        cache.get(t0).await.unwrap();
+        cache.source.failing.store(true, Ordering::SeqCst);
+        let later = t0 + Duration::from_secs(400);
+        assert!(cache.get(later).await.is_ok());
+        // The failed refresh is retried after a short back-off, not on every request.
+        assert!(cache.get(later + Duration::from_secs(1)).await.is_ok());
+        assert_eq!(cache.source.calls.load(Ordering::SeqCst), 2);
+        assert!(cache.get(later + Duration::from_secs(11)).await.is_ok());
+        assert_eq!(cache.source.calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn no_secret_at_all_is_an_error() {
+        let cache = SecretCache::new(flaky(true), Duration::from_secs(300), true);
+        let err = cache.get(SystemTime::UNIX_EPOCH).await.unwrap_err();
+        assert!(matches!(err, SecretError::Unavailable(_)));
+        // Without a cached secret every request retries the fetch.
+        assert!(cache.get(SystemTime::UNIX_EPOCH).await.is_err());
+        assert_eq!(cache.source.calls.load(Ordering::SeqCst), 2);
+    }
+}
