@@ -25,18 +25,19 @@ impl SecretsManagerSource {
     }
 
     async fn version(&self, stage: &str) -> Result<Option<(String, SystemTime)>, SecretError> {
-        let result = self.client.get_secret_value().secret_id(&self.secret_id).version_stage(stage).send().await;
+        let result =
+            self.client.get_secret_value().secret_id(&self.secret_id).version_stage(stage).send().await;
         let output = match result {
             Ok(output) => output,
             // No AWSPREVIOUS before the first rotation.
-            Err(e) if stage != "AWSCURRENT" && e.code() == Some("ResourceNotFoundException") => return Ok(None),
+            Err(e) if stage != "AWSCURRENT" && e.code() == Some("ResourceNotFoundException") => {
+                return Ok(None);
+            }
             Err(e) => return Err(SecretError::Unavailable(format!("{stage}: {}", DisplayErrorContext(&e)))),
         };
         let value = output.secret_string.ok_or(SecretError::Invalid("secret has no SecretString"))?;
-        let created = output
-            .created_date
-            .and_then(|d| SystemTime::try_from(d).ok())
-            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let created =
+            output.created_date.and_then(|d| SystemTime::try_from(d).ok()).unwrap_or(SystemTime::UNIX_EPOCH);
         Ok(Some((value, created)))
     }
 }

@@ -43,7 +43,8 @@ impl VerifierConfig {
         let secret_id = get("MIDDESK_SECRET_ID").ok_or(ConfigError::Missing("MIDDESK_SECRET_ID"))?;
         let catch_all = get("CATCH_ALL_QUEUE").ok_or(ConfigError::Missing("CATCH_ALL_QUEUE"))?;
         let base = get("QUEUE_URL_BASE");
-        let router = QueueRouter::parse("ROUTES", &get("ROUTES").unwrap_or_default(), &catch_all, base.as_deref())?;
+        let router =
+            QueueRouter::parse("ROUTES", &get("ROUTES").unwrap_or_default(), &catch_all, base.as_deref())?;
         let seconds = |var: &'static str, default: Duration| -> Result<Duration, ConfigError> {
             get(var).map_or(Ok(default), |v| {
                 v.parse::<u64>().map(Duration::from_secs).map_err(|_| ConfigError::Invalid {

@@ -56,8 +56,7 @@ pub enum MalformedEvent {
 impl<'a> EventEnvelope<'a> {
     /// Parses and checks a verified body.
     pub fn parse(body: &'a [u8]) -> Result<Self, MalformedEvent> {
-        let envelope: Self =
-            serde_json::from_slice(body).map_err(|_| MalformedEvent::NotAnEnvelope)?;
+        let envelope: Self = serde_json::from_slice(body).map_err(|_| MalformedEvent::NotAnEnvelope)?;
         if envelope.object != "event" {
             return Err(MalformedEvent::NotAnEvent);
         }
@@ -84,9 +83,7 @@ pub fn is_valid_event_type(event_type: &str) -> bool {
     event_type.len() <= MAX_EVENT_TYPE_LEN
         && event_type.split('.').all(|segment| {
             !segment.is_empty()
-                && segment
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                && segment.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         })
 }
 
@@ -112,14 +109,38 @@ mod tests {
             ("not json", MalformedEvent::NotAnEnvelope),
             ("[]", MalformedEvent::NotAnEnvelope),
             (r#"{"object":"event","id":"1","type":"a.b","created_at":"t"}"#, MalformedEvent::NotAnEnvelope),
-            (r#"{"object":"event","id":1,"type":"a.b","created_at":"t","data":{}}"#, MalformedEvent::NotAnEnvelope),
-            (r#"{"object":"list","id":"1","type":"a.b","created_at":"t","data":{}}"#, MalformedEvent::NotAnEvent),
-            (r#"{"object":"event","id":"","type":"a.b","created_at":"t","data":{}}"#, MalformedEvent::InvalidId),
-            (r#"{"object":"event","id":"a b","type":"a.b","created_at":"t","data":{}}"#, MalformedEvent::InvalidId),
-            (r#"{"object":"event","id":"1","type":"A.B","created_at":"t","data":{}}"#, MalformedEvent::InvalidType),
-            (r#"{"object":"event","id":"1","type":"a..b","created_at":"t","data":{}}"#, MalformedEvent::InvalidType),
-            (r#"{"object":"event","id":"1","type":"a.b\n","created_at":"t","data":{}}"#, MalformedEvent::InvalidType),
-            (r#"{"object":"event","id":"1","type":"a.b","created_at":"t","data":[]}"#, MalformedEvent::InvalidData),
+            (
+                r#"{"object":"event","id":1,"type":"a.b","created_at":"t","data":{}}"#,
+                MalformedEvent::NotAnEnvelope,
+            ),
+            (
+                r#"{"object":"list","id":"1","type":"a.b","created_at":"t","data":{}}"#,
+                MalformedEvent::NotAnEvent,
+            ),
+            (
+                r#"{"object":"event","id":"","type":"a.b","created_at":"t","data":{}}"#,
+                MalformedEvent::InvalidId,
+            ),
+            (
+                r#"{"object":"event","id":"a b","type":"a.b","created_at":"t","data":{}}"#,
+                MalformedEvent::InvalidId,
+            ),
+            (
+                r#"{"object":"event","id":"1","type":"A.B","created_at":"t","data":{}}"#,
+                MalformedEvent::InvalidType,
+            ),
+            (
+                r#"{"object":"event","id":"1","type":"a..b","created_at":"t","data":{}}"#,
+                MalformedEvent::InvalidType,
+            ),
+            (
+                r#"{"object":"event","id":"1","type":"a.b\n","created_at":"t","data":{}}"#,
+                MalformedEvent::InvalidType,
+            ),
+            (
+                r#"{"object":"event","id":"1","type":"a.b","created_at":"t","data":[]}"#,
+                MalformedEvent::InvalidData,
+            ),
         ];
         for (body, expected) in cases {
             assert_eq!(EventEnvelope::parse(body.as_bytes()).unwrap_err(), *expected, "{body}");

@@ -93,7 +93,8 @@ impl<'a> OutboundMessage<'a> {
         };
         let fifo = queue.is_fifo().then(|| {
             let event_id = context.event.map(|(id, _)| id.to_owned());
-            let deduplication_id = event_id.clone().unwrap_or_else(|| hex::encode(Sha256::digest(body.as_bytes())));
+            let deduplication_id =
+                event_id.clone().unwrap_or_else(|| hex::encode(Sha256::digest(body.as_bytes())));
             let group_id = context
                 .correlation_id
                 .filter(|c| is_valid_event_id(c))

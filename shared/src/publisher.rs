@@ -9,7 +9,8 @@ use crate::message::{FifoIds, OutboundMessage};
 /// Sends messages to queues (SQS in production).
 pub trait QueuePublisher: Send + Sync {
     /// Resolves once the queue has durably accepted the message.
-    fn publish(&self, message: &OutboundMessage<'_>) -> impl Future<Output = Result<(), PublishError>> + Send;
+    fn publish(&self, message: &OutboundMessage<'_>)
+    -> impl Future<Output = Result<(), PublishError>> + Send;
 }
 
 /// A message as an [`InMemoryQueues`] recorded it.
@@ -52,7 +53,10 @@ impl InMemoryQueues {
 impl QueuePublisher for InMemoryQueues {
     async fn publish(&self, message: &OutboundMessage<'_>) -> Result<(), PublishError> {
         if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(PublishError { queue: message.queue.name.clone(), reason: "injected failure".into() });
+            return Err(PublishError {
+                queue: message.queue.name.clone(),
+                reason: "injected failure".into(),
+            });
         }
         let recorded = RecordedMessage {
             queue_url: message.queue.url.clone(),

@@ -107,7 +107,12 @@ pub struct WebhookReceiver<S, P> {
 
 impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
     /// Assembles a receiver from its parts.
-    pub fn new(secrets: SecretCache<S>, publisher: P, router: QueueRouter, settings: ReceiverSettings) -> Self {
+    pub fn new(
+        secrets: SecretCache<S>,
+        publisher: P,
+        router: QueueRouter,
+        settings: ReceiverSettings,
+    ) -> Self {
         Self { secrets, publisher, router, settings }
     }
 
@@ -145,7 +150,10 @@ impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
         }
         let body = request.body;
         if body.len() > self.settings.max_body_bytes {
-            return Err(ReceiveError::PayloadTooLarge { size: body.len(), limit: self.settings.max_body_bytes });
+            return Err(ReceiveError::PayloadTooLarge {
+                size: body.len(),
+                limit: self.settings.max_body_bytes,
+            });
         }
         receipt.secret_version = Some(self.authenticate(&request).await?);
 

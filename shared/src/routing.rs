@@ -64,15 +64,14 @@ impl Queue {
             return Ok(Self { url: reference.to_owned(), name: name.to_owned() });
         }
         if !is_valid_queue_name(reference) {
-            return Err("not a queue URL or a valid queue name (1-80 of A-Z a-z 0-9 - _, optional .fifo)".into());
+            return Err(
+                "not a queue URL or a valid queue name (1-80 of A-Z a-z 0-9 - _, optional .fifo)".into()
+            );
         }
         let Some(base) = base else {
             return Err("a queue name needs QUEUE_URL_BASE (or give the full queue URL)".into());
         };
-        Ok(Self {
-            url: format!("{}/{}", base.trim_end_matches('/'), reference),
-            name: reference.to_owned(),
-        })
+        Ok(Self { url: format!("{}/{}", base.trim_end_matches('/'), reference), name: reference.to_owned() })
     }
 }
 
@@ -109,12 +108,8 @@ impl QueueRouter {
             value: catch_all.to_owned(),
             reason,
         })?;
-        let mut router = Self {
-            exact: HashMap::new(),
-            prefixes: Vec::new(),
-            queues: vec![catch_all],
-            catch_all: 0,
-        };
+        let mut router =
+            Self { exact: HashMap::new(), prefixes: Vec::new(), queues: vec![catch_all], catch_all: 0 };
         let entries = table.split(',').map(str::trim).filter(|e| !e.is_empty());
         for (i, entry) in entries.enumerate() {
             let bad = |reason: &str| ConfigError::Route {
@@ -145,7 +140,7 @@ impl QueueRouter {
                 }
             }
         }
-        router.prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        router.prefixes.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
         Ok(router)
     }
 
@@ -162,10 +157,7 @@ impl QueueRouter {
     /// The queue for `event_type`; the catch-all if nothing else matches.
     pub fn route(&self, event_type: &str) -> &Queue {
         let index = self.exact.get(event_type).copied().or_else(|| {
-            self.prefixes
-                .iter()
-                .find(|(prefix, _)| event_type.starts_with(prefix.as_str()))
-                .map(|&(_, i)| i)
+            self.prefixes.iter().find(|(prefix, _)| event_type.starts_with(prefix.as_str())).map(|&(_, i)| i)
         });
         &self.queues[index.unwrap_or(self.catch_all)]
     }
@@ -277,8 +269,9 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join(",");
-        let r = QueueRouter::parse("ROUTES", &table, "middesk-webhooks-CatchAllQueue-AbCdEfGhIjKl", Some(BASE))
-            .unwrap();
+        let r =
+            QueueRouter::parse("ROUTES", &table, "middesk-webhooks-CatchAllQueue-AbCdEfGhIjKl", Some(BASE))
+                .unwrap();
         assert_eq!(r.queues().len(), 24);
         for t in DOCUMENTED_EVENT_TYPES {
             assert_ne!(r.route(t), r.catch_all(), "{t}");

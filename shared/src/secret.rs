@@ -44,10 +44,8 @@ impl SecretVersions {
             return Some(SecretVersion::Current);
         }
         let previous = self.previous.as_ref()?;
-        let in_grace = !grace.is_zero()
-            && now
-                .duration_since(self.current_created)
-                .map_or(true, |age| age < grace);
+        let in_grace =
+            !grace.is_zero() && now.duration_since(self.current_created).map_or(true, |age| age < grace);
         (in_grace && previous.verify_tag(body, tag)).then_some(SecretVersion::Previous)
     }
 }
@@ -55,10 +53,7 @@ impl SecretVersions {
 /// Where the signing secret comes from (Secrets Manager in production, memory in tests).
 pub trait SecretSource: Send + Sync {
     /// Fetches the current secret and, if `with_previous`, the previous one.
-    fn fetch(
-        &self,
-        with_previous: bool,
-    ) -> impl Future<Output = Result<SecretVersions, SecretError>> + Send;
+    fn fetch(&self, with_previous: bool) -> impl Future<Output = Result<SecretVersions, SecretError>> + Send;
 }
 
 /// Fixed versions are a source too (tests, benchmarks, local tools).
@@ -124,18 +119,13 @@ impl<S: SecretSource> SecretCache<S> {
     /// The secret versions to verify with at `now`, fetching only when the cache is stale.
     pub async fn get(&self, now: SystemTime) -> Result<Arc<SecretVersions>, SecretError> {
         let mut state = self.state.lock().await;
-        if let Some(cached) = state.as_ref() {
-            if now < cached.refresh_after {
-                return Ok(cached.versions.clone());
-            }
+        if let Some(cached) = state.as_ref().filter(|c| now < c.refresh_after) {
+            return Ok(cached.versions.clone());
         }
         match self.source.fetch(self.with_previous).await {
             Ok(versions) => {
                 let versions = Arc::new(versions);
-                *state = Some(Cached {
-                    versions: versions.clone(),
-                    refresh_after: now + self.ttl,
-                });
+                *state = Some(Cached { versions: versions.clone(), refresh_after: now + self.ttl });
                 Ok(versions)
             }
             Err(error) => match state.as_mut() {

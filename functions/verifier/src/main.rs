@@ -1,1 +1,36 @@
-fn main(){}
+//! The verifier Lambda: configuration and clients once at cold start, then requests.
+
+use std::time::{Duration, SystemTime};
+
+use aws_config::BehaviorVersion;
+use aws_config::timeout::TimeoutConfig;
+use lambda_http::service_fn;
+use middesk_webhooks::VerifierConfig;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    verifier::init_logging();
+    let config = VerifierConfig::from_env().inspect_err(|error| {
+        tracing::error!(%error, "invalid configuration");
+    })?;
+    // Short timeouts: a slow dependency must become a 503 that Middesk retries, well before
+    // API Gateway's own 30-second limit.
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_secs(3))
+        .operation_timeout(Duration::from_secs(8))
+        .build();
+    let aws = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).load().await;
+    let receiver = verifier::build_verifier(
+        &config,
+        aws_sdk_secretsmanager::Client::new(&aws),
+        aws_sdk_sqs::Client::new(&aws),
+    );
+    // Fetch the secret during init (boosted CPU, not billed to the first webhook's latency).
+    if let Err(error) = receiver.warm_up(SystemTime::now()).await {
+        tracing::warn!(%error, "secret not available at start; will retry per request");
+    }
+    let namespace = config.metrics_namespace.as_str();
+    let receiver = &receiver;
+    lambda_http::run(service_fn(move |request| verifier::handle(receiver, namespace, request))).await
+}

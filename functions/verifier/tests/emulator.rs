@@ -1,0 +1,233 @@
+//! The deployed verifier (Secrets Manager and SQS adapters) against moto's server over HTTP.
+//! `scripts/test` starts the emulator and sets `MOTO_ENDPOINT`.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::*;
+use middesk_webhooks::message::attribute;
+use middesk_webhooks::{DOCUMENTED_EVENT_TYPES, VerifierConfig};
+
+struct Stack {
+    sqs: aws_sdk_sqs::Client,
+    secrets: aws_sdk_secretsmanager::Client,
+    secret_id: String,
+    catch_all: String,
+    queues: HashMap<&'static str, String>,
+}
+
+/// A secret and one queue per documented type plus the catch-all, all uniquely named.
+async fn stack(secret: &str) -> Stack {
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+    let secret_id = unique("middesk/webhook-secret");
+    secrets.create_secret().name(&secret_id).secret_string(secret).send().await.expect("create secret");
+    let run = unique("q");
+    let catch_all = create_queue(&sqs, &format!("{run}-catch-all")).await;
+    let mut queues = HashMap::new();
+    for t in DOCUMENTED_EVENT_TYPES {
+        let url = create_queue(&sqs, &format!("{run}-{}", t.replace('.', "-"))).await;
+        queues.insert(t, url);
+    }
+    Stack { sqs, secrets, secret_id, catch_all, queues }
+}
+
+impl Stack {
+    fn config(&self, extra: &[(&str, &str)]) -> VerifierConfig {
+        let routes: Vec<String> = self.queues.iter().map(|(t, url)| format!("{t}={url}")).collect();
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("MIDDESK_SECRET_ID".into(), self.secret_id.clone()),
+            ("CATCH_ALL_QUEUE".into(), self.catch_all.clone()),
+            ("ROUTES".into(), routes.join(",")),
+        ]);
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        VerifierConfig::from_lookup(|k| vars.get(k).cloned()).expect("valid config")
+    }
+
+    async fn verifier(
+        &self,
+        extra: &[(&str, &str)],
+        sqs_endpoint: Option<&str>,
+        sm_endpoint: Option<&str>,
+    ) -> verifier::Verifier {
+        let config = self.config(extra);
+        let emulator = emulator_endpoint();
+        let sqs = sdk_config(sqs_endpoint.unwrap_or(&emulator)).await;
+        let sm = sdk_config(sm_endpoint.unwrap_or(&emulator)).await;
+        verifier::build_verifier(
+            &config,
+            aws_sdk_secretsmanager::Client::new(&sm),
+            aws_sdk_sqs::Client::new(&sqs),
+        )
+    }
+
+    async fn all_queues_empty(&self) -> bool {
+        for url in self.queues.values().chain([&self.catch_all]) {
+            if !drain(&self.sqs, url).await.is_empty() {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+async fn status(v: &verifier::Verifier, request: lambda_http::Request) -> u16 {
+    verifier::handle(v, "", request).await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn each_documented_type_lands_in_its_own_queue_with_attributes() {
+    let s = stack("sec_emulator_1").await;
+    let v = s.verifier(&[], None, None).await;
+    for (i, t) in DOCUMENTED_EVENT_TYPES.iter().enumerate() {
+        let shape = Shape::ALL[i % 3];
+        let body = event_body(&format!("ev-{i}"), t);
+        let request = signed_post(shape, "sec_emulator_1", &body, Some(&format!("corr-{i}")));
+        assert_eq!(status(&v, request).await, 202, "{t}");
+    }
+    for (i, t) in DOCUMENTED_EVENT_TYPES.iter().enumerate() {
+        let messages = drain(&s.sqs, &s.queues[t]).await;
+        assert_eq!(messages.len(), 1, "{t}");
+        let m = &messages[0];
+        assert_eq!(m.body.as_deref().unwrap().as_bytes(), event_body(&format!("ev-{i}"), t));
+        assert_eq!(attr(m, attribute::EVENT_TYPE), Some(*t));
+        assert_eq!(attr(m, attribute::EVENT_ID), Some(format!("ev-{i}").as_str()));
+        assert_eq!(attr(m, attribute::CORRELATION_ID), Some(format!("corr-{i}").as_str()));
+        assert_eq!(attr(m, attribute::AUTH_METHOD), Some("hmac"));
+        assert!(attr(m, attribute::RECEIVED_AT).is_some_and(|t| t.ends_with('Z')));
+        assert_eq!(attr(m, attribute::MALFORMED), None);
+    }
+    assert!(drain(&s.sqs, &s.catch_all).await.is_empty());
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_events_land_in_the_catch_all() {
+    let s = stack("sec_emulator_2").await;
+    let v = s.verifier(&[], None, None).await;
+    let unknown = event_body("ev-new", "brand_new_thing.happened");
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_emulator_2", &unknown, None)).await, 202);
+    let junk = b"{\"not\": \"an event\"}";
+    assert_eq!(status(&v, signed_post(Shape::RestV1, "sec_emulator_2", junk, None)).await, 202);
+
+    let messages = drain(&s.sqs, &s.catch_all).await;
+    assert_eq!(messages.len(), 2);
+    let new = messages.iter().find(|m| attr(m, attribute::EVENT_ID) == Some("ev-new")).unwrap();
+    assert_eq!(attr(new, attribute::EVENT_TYPE), Some("brand_new_thing.happened"));
+    let bad = messages.iter().find(|m| attr(m, attribute::MALFORMED) == Some("true")).unwrap();
+    assert_eq!(bad.body.as_deref(), Some("{\"not\": \"an event\"}"));
+}
+
+#[tokio::test]
+async fn forged_requests_leave_every_queue_empty() {
+    let s = stack("sec_emulator_3").await;
+    let v = s.verifier(&[], None, None).await;
+    let body = event_body("ev-forged", "business.updated");
+    let forged = [
+        signed_post(Shape::HttpV2, "sec_wrong", &body, None),
+        gateway_event(Shape::RestV1, "POST", &body, &[], false),
+        gateway_event(Shape::FunctionUrl, "POST", &body, &[("X-Middesk-Signature-256", "00")], false),
+    ];
+    for request in forged {
+        assert_eq!(status(&v, request).await, 401);
+    }
+    assert!(s.all_queues_empty().await);
+}
+
+#[tokio::test]
+async fn a_secret_rotated_mid_run_keeps_verifying() {
+    let s = stack("sec_before_rotation").await;
+    // TTL 0: every request refreshes, so the rotation is seen at once.
+    let v = s.verifier(&[("SECRET_CACHE_TTL_SECONDS", "0")], None, None).await;
+    let strict = s
+        .verifier(&[("SECRET_CACHE_TTL_SECONDS", "0"), ("SECRET_ROTATION_GRACE_SECONDS", "0")], None, None)
+        .await;
+    let body = event_body("ev-rot-1", "business.updated");
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_before_rotation", &body, None)).await, 202);
+
+    s.secrets
+        .put_secret_value()
+        .secret_id(&s.secret_id)
+        .secret_string("sec_after_rotation")
+        .send()
+        .await
+        .unwrap();
+
+    // Middesk may still be retrying with the old secret, or already use the new one.
+    let body = event_body("ev-rot-2", "business.updated");
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_before_rotation", &body, None)).await, 202);
+    let body = event_body("ev-rot-3", "business.updated");
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_after_rotation", &body, None)).await, 202);
+    // With the grace window off, only the new secret verifies.
+    let body = event_body("ev-rot-4", "business.updated");
+    assert_eq!(status(&strict, signed_post(Shape::HttpV2, "sec_before_rotation", &body, None)).await, 401);
+    assert_eq!(status(&strict, signed_post(Shape::HttpV2, "sec_after_rotation", &body, None)).await, 202);
+    assert_eq!(drain(&s.sqs, &s.queues["business.updated"]).await.len(), 4);
+}
+
+#[tokio::test]
+async fn sqs_unreachable_is_503_and_a_retry_delivers() {
+    let s = stack("sec_emulator_5").await;
+    let refused = refused_endpoint();
+    let broken = s.verifier(&[], Some(&refused), None).await;
+    let body = event_body("ev-sqs-down", "order.created");
+    assert_eq!(status(&broken, signed_post(Shape::HttpV2, "sec_emulator_5", &body, None)).await, 503);
+    assert!(s.all_queues_empty().await);
+    // Middesk's retry reaches a healthy verifier.
+    let healthy = s.verifier(&[], None, None).await;
+    assert_eq!(status(&healthy, signed_post(Shape::HttpV2, "sec_emulator_5", &body, None)).await, 202);
+    assert_eq!(drain(&s.sqs, &s.queues["order.created"]).await.len(), 1);
+}
+
+#[tokio::test]
+async fn secrets_manager_unreachable_with_a_warm_cache_still_verifies() {
+    let s = stack("sec_emulator_6").await;
+    let proxy = CuttableProxy::start(&emulator_endpoint()).await;
+    let v = s.verifier(&[("SECRET_CACHE_TTL_SECONDS", "0")], None, Some(&proxy.endpoint)).await;
+    let body = event_body("ev-warm", "person.created");
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_emulator_6", &body, None)).await, 202);
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let body = event_body("ev-warm-2", "person.created");
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_emulator_6", &body, None)).await, 202);
+    assert_eq!(drain(&s.sqs, &s.queues["person.created"]).await.len(), 2);
+
+    // With no cached secret at all, the answer is 503 and nothing is enqueued.
+    let cold = s.verifier(&[], None, Some(&refused_endpoint())).await;
+    let body = event_body("ev-cold", "person.created");
+    assert_eq!(status(&cold, signed_post(Shape::HttpV2, "sec_emulator_6", &body, None)).await, 503);
+    assert!(s.all_queues_empty().await);
+}
+
+#[tokio::test]
+async fn fifo_queues_get_group_and_deduplication_ids() {
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+    let secret_id = unique("fifo-secret");
+    secrets.create_secret().name(&secret_id).secret_string("sec_fifo").send().await.unwrap();
+    let fifo = create_queue(&sqs, &format!("{}.fifo", unique("events"))).await;
+    let vars = HashMap::from([("MIDDESK_SECRET_ID", secret_id.clone()), ("CATCH_ALL_QUEUE", fifo.clone())]);
+    let config = VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let v = verifier::build_verifier(&config, secrets, sqs.clone());
+    let body = event_body("ev-fifo", "business.updated");
+    // Middesk retries the same event: the FIFO queue keeps one copy.
+    for _ in 0..3 {
+        assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_fifo", &body, Some("biz-42"))).await, 202);
+    }
+    let out = sqs
+        .receive_message()
+        .queue_url(&fifo)
+        .max_number_of_messages(10)
+        .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let messages = out.messages.unwrap_or_default();
+    assert_eq!(messages.len(), 1);
+    let system = messages[0].attributes.as_ref().unwrap();
+    assert_eq!(system[&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId], "biz-42");
+    assert_eq!(system[&aws_sdk_sqs::types::MessageSystemAttributeName::MessageDeduplicationId], "ev-fifo");
+}

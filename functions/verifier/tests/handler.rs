@@ -1,0 +1,193 @@
+//! The Lambda edge with an in-memory queue: every gateway shape, raw-body verification,
+//! status codes and response bodies. No AWS involved.
+
+mod common;
+
+use std::time::{Duration, SystemTime};
+
+use common::{Shape, event_body, gateway_event, signed_post};
+use middesk_webhooks::message::attribute;
+use middesk_webhooks::{
+    InMemoryQueues, QueueRouter, ReceiverSettings, SecretCache, SecretVersions, SigningKey, WebhookReceiver,
+};
+
+const SECRET: &str = "sec_test_handler";
+const BASE: &str = "http://127.0.0.1:1/123456789012";
+
+fn receiver() -> WebhookReceiver<SecretVersions, InMemoryQueues> {
+    receiver_with(SecretVersions {
+        current: SigningKey::new(SECRET),
+        current_created: SystemTime::now(),
+        previous: None,
+    })
+}
+
+fn receiver_with(secrets: SecretVersions) -> WebhookReceiver<SecretVersions, InMemoryQueues> {
+    let router = QueueRouter::parse(
+        "ROUTES",
+        "business.updated=business-updated,order.*=orders",
+        "catch-all",
+        Some(BASE),
+    )
+    .unwrap();
+    let settings = ReceiverSettings { rotation_grace: Duration::from_secs(259_200), max_body_bytes: 4096 };
+    WebhookReceiver::new(
+        SecretCache::new(secrets, Duration::from_secs(300), true),
+        InMemoryQueues::default(),
+        router,
+        settings,
+    )
+}
+
+async fn call(
+    r: &WebhookReceiver<SecretVersions, InMemoryQueues>,
+    request: lambda_http::Request,
+) -> (u16, String) {
+    let response = verifier::handle(r, "", request).await.unwrap();
+    let body = std::str::from_utf8(response.body().as_ref()).unwrap().to_owned();
+    (response.status().as_u16(), body)
+}
+
+#[tokio::test]
+async fn every_gateway_shape_verifies_and_routes() {
+    for shape in Shape::ALL {
+        let r = receiver();
+        let body = event_body("ev-1", "business.updated");
+        let (status, response) = call(&r, signed_post(shape, SECRET, &body, Some("biz-1"))).await;
+        assert_eq!(status, 202, "{shape:?}: {response}");
+        assert_eq!(response, r#"{"event_id":"ev-1","status":"accepted"}"#);
+        let messages = r.publisher().messages();
+        assert_eq!(messages.len(), 1, "{shape:?}");
+        assert_eq!(messages[0].queue_url, format!("{BASE}/business-updated"));
+        assert_eq!(messages[0].body.as_bytes(), body);
+    }
+}
+
+#[tokio::test]
+async fn base64_bodies_are_verified_on_the_decoded_bytes() {
+    for shape in Shape::ALL {
+        let r = receiver();
+        let body = event_body("ev-b64", "order.created");
+        let signature = SigningKey::new(SECRET).sign(&body);
+        let request = gateway_event(shape, "POST", &body, &[("X-Middesk-Signature-256", &signature)], true);
+        assert_eq!(call(&r, request).await.0, 202, "{shape:?}");
+        assert_eq!(r.publisher().messages()[0].body.as_bytes(), body);
+        assert_eq!(r.publisher().messages()[0].queue_url, format!("{BASE}/orders"));
+    }
+}
+
+#[tokio::test]
+async fn bytes_json_reserialisation_would_change_still_verify_and_travel_unchanged() {
+    let body = include_bytes!("fixtures/reserialisation_sensitive.json");
+    for shape in Shape::ALL {
+        let r = receiver();
+        let request = signed_post(shape, SECRET, body, None);
+        assert_eq!(call(&r, request).await.0, 202, "{shape:?}");
+        assert_eq!(r.publisher().messages()[0].body.as_bytes(), body);
+    }
+}
+
+#[tokio::test]
+async fn header_name_in_any_case() {
+    let body = event_body("ev-case", "business.updated");
+    let signature = SigningKey::new(SECRET).sign(&body);
+    for name in ["x-middesk-signature-256", "X-MIDDESK-SIGNATURE-256", "X-Middesk-Signature-256"] {
+        for shape in Shape::ALL {
+            let r = receiver();
+            let request = gateway_event(shape, "POST", &body, &[(name, &signature)], false);
+            assert_eq!(call(&r, request).await.0, 202, "{name} {shape:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn failed_authentication_is_401_and_nothing_is_enqueued() {
+    let body = event_body("ev-forged", "business.updated");
+    let good = SigningKey::new(SECRET).sign(&body);
+    let wrong_secret = SigningKey::new("sec_attacker").sign(&body);
+    let mut tampered = body.clone();
+    let at = tampered.len() - 3;
+    tampered[at] ^= 1;
+    type Headers<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(Vec<u8>, Headers)> = vec![
+        (body.clone(), vec![]),
+        (body.clone(), vec![("X-Middesk-Signature-256", "")]),
+        (body.clone(), vec![("X-Middesk-Signature-256", "not-hex")]),
+        (body.clone(), vec![("X-Middesk-Signature-256", &good[..60])]),
+        (body.clone(), vec![("X-Middesk-Signature-256", &wrong_secret)]),
+        (tampered, vec![("X-Middesk-Signature-256", &good)]),
+        (body.clone(), vec![("X-Other-Signature", &good)]),
+    ];
+    for shape in Shape::ALL {
+        for (i, (body, headers)) in cases.iter().enumerate() {
+            let r = receiver();
+            let (status, response) = call(&r, gateway_event(shape, "POST", body, headers, false)).await;
+            assert_eq!(status, 401, "case {i} {shape:?}");
+            assert_eq!(response, r#"{"error":"unauthorized"}"#);
+            assert!(r.publisher().messages().is_empty(), "case {i} enqueued");
+        }
+    }
+}
+
+#[tokio::test]
+async fn status_codes() {
+    let r = receiver();
+    let body = event_body("ev-2", "business.updated");
+    let signature = SigningKey::new(SECRET).sign(&body);
+    let sig = [("X-Middesk-Signature-256", signature.as_str())];
+
+    let response =
+        verifier::handle(&r, "", gateway_event(Shape::HttpV2, "GET", b"", &[], false)).await.unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+
+    let big = vec![b' '; 4097];
+    let big_sig = SigningKey::new(SECRET).sign(&big);
+    let request = gateway_event(Shape::HttpV2, "POST", &big, &[("X-Middesk-Signature-256", &big_sig)], false);
+    assert_eq!(call(&r, request).await.0, 413);
+
+    let empty_sig = SigningKey::new(SECRET).sign(b"");
+    let request =
+        gateway_event(Shape::HttpV2, "POST", b"", &[("X-Middesk-Signature-256", &empty_sig)], false);
+    assert_eq!(call(&r, request).await.0, 400);
+
+    r.publisher().set_failing(true);
+    let (status, response) = call(&r, gateway_event(Shape::HttpV2, "POST", &body, &sig, false)).await;
+    assert_eq!(status, 503);
+    assert_eq!(response, r#"{"error":"temporarily unavailable, retry later"}"#);
+    assert!(r.publisher().messages().is_empty());
+
+    r.publisher().set_failing(false);
+    assert_eq!(call(&r, gateway_event(Shape::HttpV2, "POST", &body, &sig, false)).await.0, 202);
+}
+
+#[tokio::test]
+async fn a_signed_body_that_is_not_an_event_goes_to_the_catch_all_marked_malformed() {
+    for body in [&b"not json at all"[..], br#"{"object":"event","id":"x"}"#, b"\xff\xfe\x00binary"] {
+        let r = receiver();
+        let signature = SigningKey::new(SECRET).sign(body);
+        let request =
+            gateway_event(Shape::HttpV2, "POST", body, &[("X-Middesk-Signature-256", &signature)], true);
+        assert_eq!(call(&r, request).await.0, 202);
+        let messages = r.publisher().messages();
+        assert_eq!(messages[0].queue_url, format!("{BASE}/catch-all"));
+        let malformed = messages[0].attributes.iter().any(|(n, v)| n == attribute::MALFORMED && v == "true");
+        assert!(malformed);
+    }
+}
+
+#[tokio::test]
+async fn previous_secret_verifies_during_rotation_only() {
+    let body = event_body("ev-rot", "business.updated");
+    let old_signature = SigningKey::new("sec_old").sign(&body);
+    let sig = [("X-Middesk-Signature-256", old_signature.as_str())];
+    let rotated = |created: SystemTime| SecretVersions {
+        current: SigningKey::new(SECRET),
+        current_created: created,
+        previous: Some(SigningKey::new("sec_old")),
+    };
+    let r = receiver_with(rotated(SystemTime::now() - Duration::from_secs(3600)));
+    assert_eq!(call(&r, gateway_event(Shape::HttpV2, "POST", &body, &sig, false)).await.0, 202);
+    let r = receiver_with(rotated(SystemTime::now() - Duration::from_secs(4 * 86_400)));
+    assert_eq!(call(&r, gateway_event(Shape::HttpV2, "POST", &body, &sig, false)).await.0, 401);
+}

@@ -1,0 +1,49 @@
+# Shared by the scripts: Python tools in a project venv, and the AWS emulator's lifecycle.
+
+VENV="${VENV:-.venv}"
+MOTO_VERSION="${MOTO_VERSION:-5.2.5}"
+
+say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+
+# Installs moto's server into .venv (once); later runs reuse it.
+ensure_python_tools() {
+  if [ ! -x "$VENV/bin/moto_server" ]; then
+    say "installing the AWS emulator (moto server) into $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Starts moto on a free loopback port and exports MOTO_ENDPOINT and test credentials.
+start_emulator() {
+  local port log
+  port="$(free_port)"
+  log="${TMPDIR:-/tmp}/moto-$port.log"
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  EMULATOR_PID=$!
+  export MOTO_ENDPOINT="http://127.0.0.1:$port"
+  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+  for _ in $(seq 1 100); do
+    if curl -s -o /dev/null "$MOTO_ENDPOINT/" >/dev/null 2>&1; then
+      say "AWS emulator up at $MOTO_ENDPOINT (pid $EMULATOR_PID)"
+      return 0
+    fi
+    if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then break; fi
+    sleep 0.2
+  done
+  say "the AWS emulator did not start; its log:"
+  cat "$log" >&2
+  return 1
+}
+
+stop_emulator() {
+  if [ -n "${EMULATOR_PID:-}" ] && kill -0 "$EMULATOR_PID" 2>/dev/null; then
+    kill "$EMULATOR_PID" 2>/dev/null || true
+    wait "$EMULATOR_PID" 2>/dev/null || true
+    say "AWS emulator stopped"
+  fi
+}
