@@ -6,8 +6,10 @@
 
 pub mod aws;
 pub mod config;
+pub mod consumer;
 pub mod envelope;
 pub mod error;
+pub mod event;
 pub mod message;
 pub mod metrics;
 pub mod publisher;
@@ -19,6 +21,7 @@ pub mod signature;
 pub use config::VerifierConfig;
 pub use envelope::EventEnvelope;
 pub use error::{ConfigError, PublishError, ReceiveError, SecretError};
+pub use event::{Event, EventObject, EventType};
 pub use publisher::{InMemoryQueues, QueuePublisher};
 pub use receiver::{Receipt, ReceiverSettings, WebhookReceiver, WebhookRequest};
 pub use routing::{DOCUMENTED_EVENT_TYPES, Queue, QueueRouter};

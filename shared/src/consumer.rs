@@ -1,0 +1,109 @@
+//! Consuming the verifier's queues: SQS batches with partial failures, message by message.
+//!
+//! [`process_batch`] parses each message into a typed [`Event`], runs your handler on it, and
+//! returns `batchItemFailures` naming exactly the messages that failed, so the rest are not
+//! redelivered. Subscribe the function with `FunctionResponseTypes: [ReportBatchItemFailures]`.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use base64::Engine as _;
+use futures_util::FutureExt as _;
+
+use crate::event::Event;
+use crate::message::attribute;
+
+/// Why one message failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    /// The body is not an event (for example a `malformed=true` message from the catch-all):
+    /// it is reported failed and reaches the dead-letter queue after `maxReceiveCount`.
+    #[error("message body is not a Middesk event: {0}")]
+    Unparseable(String),
+    /// Your handler returned an error.
+    #[error("handler failed: {0}")]
+    Handler(String),
+    /// Your handler panicked.
+    #[error("handler panicked")]
+    Panicked,
+    /// An earlier message of the same FIFO message group failed, so this one was not tried.
+    #[error("skipped after an earlier failure in FIFO group {0}")]
+    SkippedAfterGroupFailure(String),
+}
+
+/// A batch failure that cannot be reported per message (a failed message without an id).
+#[derive(Debug, thiserror::Error)]
+#[error("a failed SQS message has no messageId; failing the whole batch so nothing is lost")]
+pub struct BatchError;
+
+/// The event carried by an SQS message from the verifier (decoding a base64 body if needed).
+pub fn decode_message(message: &SqsMessage) -> Result<Event, MessageError> {
+    let body = message.body.as_deref().unwrap_or_default();
+    let encoding =
+        message.message_attributes.get(attribute::BODY_ENCODING).and_then(|a| a.string_value.as_deref());
+    let parsed = if encoding == Some("base64") {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map_err(|e| MessageError::Unparseable(e.to_string()))?;
+        Event::from_slice(&bytes)
+    } else {
+        Event::from_slice(body.as_bytes())
+    };
+    parsed.map_err(|e| MessageError::Unparseable(e.to_string()))
+}
+
+/// Processes an SQS batch message by message and reports the failures.
+///
+/// For FIFO queues (a `MessageGroupId` attribute), once a message of a group fails, the rest
+/// of that group in the batch is reported failed without being processed, so the group's order
+/// is kept; other groups carry on.
+pub async fn process_batch<F, Fut, E>(
+    event: &SqsEvent,
+    mut handler: F,
+) -> Result<SqsBatchResponse, BatchError>
+where
+    F: FnMut(Event, &SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    let mut response = SqsBatchResponse::default();
+    let mut failed_groups: HashSet<&str> = HashSet::new();
+    for message in &event.records {
+        let group = message.attributes.get("MessageGroupId").map(String::as_str);
+        let result = match group {
+            Some(g) if failed_groups.contains(g) => Err(MessageError::SkippedAfterGroupFailure(g.to_owned())),
+            _ => process_message(message, &mut handler).await,
+        };
+        if let Err(error) = result {
+            tracing::warn!(message_id = message.message_id.as_deref(), %error, "message failed");
+            let id = message.message_id.clone().ok_or(BatchError)?;
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+            if let Some(g) = group {
+                failed_groups.insert(g);
+            }
+        }
+    }
+    Ok(response)
+}
+
+async fn process_message<F, Fut, E>(message: &SqsMessage, handler: &mut F) -> Result<(), MessageError>
+where
+    F: FnMut(Event, &SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    let event = decode_message(message)?;
+    let (event_id, event_type) = (event.id.clone(), event.event_type.clone());
+    match AssertUnwindSafe(handler(event, message)).catch_unwind().await {
+        Ok(Ok(())) => {
+            tracing::debug!(event_id, %event_type, "event handled");
+            Ok(())
+        }
+        Ok(Err(e)) => Err(MessageError::Handler(e.to_string())),
+        Err(_) => Err(MessageError::Panicked),
+    }
+}

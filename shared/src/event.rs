@@ -1,0 +1,648 @@
+//! Typed Middesk events for consumers.
+//!
+//! Modelled from Middesk's webhook guide and API reference, and built to never fail on a
+//! payload Middesk could send tomorrow: every field is optional, unknown fields are kept in
+//! `extra`, an unknown event type is [`EventType::Other`], and a `data.object` of an unknown
+//! kind (or one whose shape no longer matches the model) is [`EventObject::Other`] with its
+//! raw JSON.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// A Middesk webhook event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Always `"event"`.
+    pub object: String,
+    /// Middesk's id for the event; the same across Middesk's retries (the idempotency key).
+    pub id: String,
+    /// The event type.
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    /// When Middesk created the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// The event's data.
+    #[serde(default)]
+    pub data: EventData,
+    /// Fields Middesk adds to the envelope in future.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Event {
+    /// Parses an event from its JSON bytes (an SQS message body).
+    pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+
+    /// The typed `data.object`.
+    pub fn object(&self) -> &EventObject {
+        &self.data.object
+    }
+}
+
+/// The `data` of an event.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct EventData {
+    /// The object the event is about.
+    #[serde(default)]
+    pub object: EventObject,
+    /// Other fields of `data` (for example `previous_attributes`, if Middesk sends them).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+macro_rules! event_types {
+    ($($variant:ident => $name:literal),+ $(,)?) => {
+        /// A Middesk event type; types Middesk adds later are [`EventType::Other`].
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum EventType {
+            $(#[doc = concat!("`", $name, "`")] $variant,)+
+            /// A type this version does not know yet, kept verbatim.
+            Other(String),
+        }
+
+        impl EventType {
+            /// The type as Middesk spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $name,)+
+                    Self::Other(name) => name,
+                }
+            }
+
+            /// Parses a type name; never fails.
+            pub fn parse(name: &str) -> Self {
+                match name {
+                    $($name => Self::$variant,)+
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+    };
+}
+
+event_types! {
+    BusinessCreated => "business.created",
+    BusinessUpdated => "business.updated",
+    IndustryClassificationCreated => "industry_classification.created",
+    IndustryClassificationCompleted => "industry_classification.completed",
+    OrderCreated => "order.created",
+    OrderUpdated => "order.updated",
+    SubscriptionCreated => "subscription.created",
+    SubscriptionUpdated => "subscription.updated",
+    TinRetried => "tin.retried",
+    AgentTaxRegistrationCreated => "agent_tax_registration.created",
+    AgentTaxRegistrationUpdated => "agent_tax_registration.updated",
+    LienUpdated => "lien.updated",
+    TinRetrieved => "tin.retrieved",
+    AddressCreated => "address.created",
+    AddressDeleted => "address.deleted",
+    BankruptcyCreated => "bankruptcy.created",
+    NameCreated => "name.created",
+    NameDeleted => "name.deleted",
+    PersonCreated => "person.created",
+    PersonDeleted => "person.deleted",
+    RegistrationCreated => "registration.created",
+    RegistrationUpdated => "registration.updated",
+    WatchlistResultCreated => "watchlist_result.created",
+}
+
+impl std::fmt::Display for EventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for EventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(Self::parse(&name))
+    }
+}
+
+macro_rules! event_objects {
+    ($($variant:ident($ty:ty) => $name:literal),+ $(,)?) => {
+        /// The object an event is about, chosen by its `object` field.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum EventObject {
+            $(#[doc = concat!("`\"object\": \"", $name, "\"`")] $variant(Box<$ty>),)+
+            /// An object of a kind this version does not model, or whose shape changed: raw JSON.
+            Other(Value),
+        }
+
+        impl EventObject {
+            fn from_value(value: Value) -> Self {
+                let kind = value.get("object").and_then(Value::as_str).unwrap_or_default();
+                let typed = match kind {
+                    $($name => serde_json::from_value::<$ty>(value.clone()).map(|o| Self::$variant(Box::new(o))),)+
+                    _ => return Self::Other(value),
+                };
+                typed.unwrap_or(Self::Other(value))
+            }
+
+            fn to_value(&self) -> Result<Value, serde_json::Error> {
+                match self {
+                    $(Self::$variant(o) => serde_json::to_value(o),)+
+                    Self::Other(v) => Ok(v.clone()),
+                }
+            }
+        }
+    };
+}
+
+event_objects! {
+    Business(Business) => "business",
+    Order(Order) => "order",
+    Subscription(Subscription) => "subscription",
+    IndustryClassification(IndustryClassification) => "industry_classification",
+    Tin(Tin) => "tin",
+    AgentTaxRegistration(AgentTaxRegistration) => "agent_tax_registration",
+    Lien(Lien) => "lien",
+    Address(Address) => "address",
+    Name(Name) => "name",
+    Person(Person) => "person",
+    Registration(Registration) => "registration",
+    Bankruptcy(Bankruptcy) => "bankruptcy",
+    WatchlistResult(WatchlistResult) => "watchlist_result",
+}
+
+impl Default for EventObject {
+    fn default() -> Self {
+        Self::Other(Value::Null)
+    }
+}
+
+impl<'de> Deserialize<'de> for EventObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(Self::from_value)
+    }
+}
+
+impl Serialize for EventObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_value().map_err(serde::ser::Error::custom)?.serialize(serializer)
+    }
+}
+
+/// Declares a Middesk object: every field optional, unknown fields kept in `extra`.
+macro_rules! middesk_object {
+    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident: $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(default)]
+        pub struct $name {
+            $($(#[$fmeta])* #[serde(skip_serializing_if = "Option::is_none")] pub $field: Option<$ty>,)*
+            /// Fields this version does not model, kept as they came.
+            #[serde(flatten)]
+            pub extra: Map<String, Value>,
+        }
+    };
+}
+
+middesk_object!(
+    /// A business Middesk verifies (`business.created`, `business.updated`).
+    Business {
+        /// Middesk's business id.
+        id: String,
+        /// `"business"`.
+        object: String,
+        /// The name submitted for the business.
+        name: String,
+        /// Your own id for the business, if you gave one.
+        external_id: String,
+        /// `open`, `pending`, `in_review`, `approved`, `rejected`, …
+        status: String,
+        /// The business's website.
+        website: Value,
+        /// The business's domain.
+        domain: Value,
+        /// The TIN check.
+        tin: Tin,
+        /// Middesk's review with its tasks, once available.
+        review: Review,
+        /// The business's orders.
+        orders: Vec<Order>,
+        /// Names found and submitted.
+        names: Vec<Name>,
+        /// Addresses found and submitted.
+        addresses: Vec<Address>,
+        /// Officers found and submitted.
+        officers: Vec<Person>,
+        /// People associated with the business.
+        people: Vec<Person>,
+        /// Secretary of State registrations.
+        registrations: Vec<Registration>,
+        /// Phone numbers.
+        phone_numbers: Vec<Value>,
+        /// Tags you set.
+        tags: Vec<Value>,
+        /// Formation details.
+        formation: Value,
+        /// Watchlist screening.
+        watchlist: Value,
+        /// Summary of findings.
+        summary: Value,
+        /// Industry classification.
+        industry_classification: IndustryClassification,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+    }
+);
+
+middesk_object!(
+    /// Middesk's review of a business.
+    Review {
+        /// Review id.
+        id: String,
+        /// `"review"`.
+        object: String,
+        /// The review tasks (TIN match, SOS status, watchlist, …).
+        tasks: Vec<ReviewTask>,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+        /// Completed at.
+        completed_at: String,
+    }
+);
+
+middesk_object!(
+    /// One check of a review.
+    ReviewTask {
+        /// The check's category (`tin`, `sos`, `watchlist`, `address`, `name`, …).
+        category: String,
+        /// The check's key (`tin`, `sos_match`, `watchlist`, …).
+        key: String,
+        /// Human label.
+        label: String,
+        /// Human message.
+        message: String,
+        /// Task name.
+        name: String,
+        /// `success`, `failure`, `warning`, …
+        status: String,
+        /// Human sub-label.
+        sub_label: String,
+        /// Where the finding came from.
+        sources: Vec<Value>,
+    }
+);
+
+middesk_object!(
+    /// An order of Middesk products (`order.created`, `order.updated`).
+    Order {
+        /// Order id.
+        id: String,
+        /// `"order"`.
+        object: String,
+        /// The business it is for.
+        business_id: String,
+        /// `pending`, `in_progress`, `completed`, …
+        status: String,
+        /// The product ordered (`identity`, `tin`, …).
+        product: String,
+        /// Sub-products ordered.
+        subproducts: Vec<String>,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+        /// Completed at.
+        completed_at: String,
+    }
+);
+
+middesk_object!(
+    /// A monitoring subscription (`subscription.created`, `subscription.updated`).
+    Subscription {
+        /// Subscription id.
+        id: String,
+        /// `"subscription"`.
+        object: String,
+        /// The business it is for.
+        business_id: String,
+        /// `active`, `canceled`, …
+        status: String,
+        /// What is monitored.
+        event_types: Vec<String>,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+    }
+);
+
+middesk_object!(
+    /// A True Industry classification (`industry_classification.*`).
+    IndustryClassification {
+        /// Classification id.
+        id: String,
+        /// `"industry_classification"`.
+        object: String,
+        /// The business it is for.
+        business_id: String,
+        /// `pending`, `completed`, …
+        status: String,
+        /// Categories found, with NAICS/SIC codes and scores.
+        categories: Vec<Value>,
+        /// Websites used.
+        website: Value,
+        /// Created at.
+        created_at: String,
+        /// Completed at.
+        completed_at: String,
+    }
+);
+
+middesk_object!(
+    /// A TIN verification (`tin.retried`, `tin.retrieved`).
+    Tin {
+        /// TIN id.
+        id: String,
+        /// `"tin"`.
+        object: String,
+        /// The business it is for.
+        business_id: String,
+        /// The name the IRS matched against.
+        name: String,
+        /// The TIN (masked or full, depending on your account).
+        tin: String,
+        /// Whether the IRS matched name and TIN.
+        verified: bool,
+        /// Whether the IRS reported a mismatch.
+        mismatch: bool,
+        /// Whether the result is not yet known (retried later).
+        unknown: bool,
+        /// Whether the TIN has been issued.
+        issued: bool,
+        /// Updated at.
+        updated_at: String,
+    }
+);
+
+middesk_object!(
+    /// An agent tax registration (`agent_tax_registration.*`).
+    AgentTaxRegistration {
+        /// Registration id.
+        id: String,
+        /// `"agent_tax_registration"`.
+        object: String,
+        /// The business it is for.
+        business_id: String,
+        /// The state registered in.
+        state: String,
+        /// The registration's status.
+        status: String,
+        /// Tax account numbers and details.
+        tax_registrations: Vec<Value>,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+    }
+);
+
+middesk_object!(
+    /// A lien (UCC filing) (`lien.updated`).
+    Lien {
+        /// Lien id.
+        id: String,
+        /// `"lien"`.
+        object: String,
+        /// The business it is for.
+        business_id: String,
+        /// `filed`, `open`, …
+        status: String,
+        /// The filing state.
+        state: String,
+        /// The filing number.
+        file_number: String,
+        /// Secured parties.
+        secured_parties: Vec<Value>,
+        /// Debtors.
+        debtors: Vec<Value>,
+        /// Filed at.
+        filed_at: String,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+    }
+);
+
+middesk_object!(
+    /// An address of a business (`address.created`, `address.deleted`).
+    Address {
+        /// Address id.
+        id: String,
+        /// `"address"`.
+        object: String,
+        /// The business it belongs to.
+        business_id: String,
+        /// First line.
+        address_line1: String,
+        /// Second line.
+        address_line2: String,
+        /// City.
+        city: String,
+        /// State.
+        state: String,
+        /// Postal code.
+        postal_code: String,
+        /// The whole address on one line.
+        full_address: String,
+        /// Whether you submitted it (rather than Middesk finding it).
+        submitted: bool,
+        /// Whether mail can be delivered there.
+        deliverable: bool,
+        /// Whether it is a commercial mail receiving agency.
+        cmra: bool,
+        /// Property type.
+        property_type: String,
+        /// Where it was found.
+        sources: Vec<Value>,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+    }
+);
+
+middesk_object!(
+    /// A name of a business (`name.created`, `name.deleted`).
+    Name {
+        /// Name id.
+        id: String,
+        /// `"name"`.
+        object: String,
+        /// The business it belongs to.
+        business_id: String,
+        /// The name.
+        name: String,
+        /// `legal`, `dba`, …
+        #[serde(rename = "type")]
+        name_type: String,
+        /// Whether you submitted it.
+        submitted: bool,
+        /// Where it was found.
+        sources: Vec<Value>,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+    }
+);
+
+middesk_object!(
+    /// An officer or other person of a business (`person.created`, `person.deleted`).
+    Person {
+        /// Person id.
+        id: String,
+        /// `"person"`.
+        object: String,
+        /// The business they belong to.
+        business_id: String,
+        /// Full name.
+        name: String,
+        /// Titles (`CEO`, `Director`, …), as objects with `object` and `title`.
+        titles: Vec<Value>,
+        /// Whether you submitted them.
+        submitted: bool,
+        /// Where they were found.
+        sources: Vec<Value>,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+    }
+);
+
+middesk_object!(
+    /// A Secretary of State registration (`registration.created`, `registration.updated`).
+    Registration {
+        /// Registration id.
+        id: String,
+        /// `"registration"`.
+        object: String,
+        /// The business it belongs to.
+        business_id: String,
+        /// Registered name.
+        name: String,
+        /// `active`, `inactive`, `unknown`.
+        status: String,
+        /// A finer status (`good_standing`, …).
+        sub_status: String,
+        /// The state's own status text.
+        status_details: String,
+        /// State of registration.
+        state: String,
+        /// Jurisdiction (`DOMESTIC`, `FOREIGN`).
+        jurisdiction: String,
+        /// Entity type (`CORPORATION`, `LLC`, …).
+        entity_type: String,
+        /// The state's file number.
+        file_number: String,
+        /// Date registered.
+        registration_date: String,
+        /// Addresses on file.
+        addresses: Vec<Value>,
+        /// Officers on file.
+        officers: Vec<Value>,
+        /// Where it was found.
+        source: String,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+    }
+);
+
+middesk_object!(
+    /// A bankruptcy filing (`bankruptcy.created`).
+    Bankruptcy {
+        /// Bankruptcy id.
+        id: String,
+        /// `"bankruptcy"`.
+        object: String,
+        /// The business it concerns.
+        business_id: String,
+        /// Court case number.
+        case_number: String,
+        /// Chapter (7, 11, 13, …).
+        chapter: Value,
+        /// Court.
+        court: String,
+        /// Filing date.
+        filing_date: String,
+        /// Debtors named.
+        debtors: Vec<Value>,
+        /// Created at.
+        created_at: String,
+    }
+);
+
+middesk_object!(
+    /// A watchlist hit (`watchlist_result.created`).
+    WatchlistResult {
+        /// Result id.
+        id: String,
+        /// `"watchlist_result"`.
+        object: String,
+        /// The business it concerns.
+        business_id: String,
+        /// The listed entity's name.
+        entity_name: String,
+        /// Other names of the listed entity.
+        entity_aliases: Vec<String>,
+        /// The listing agency.
+        agency: String,
+        /// The agency's abbreviation (`OFAC`, …).
+        agency_abbr: String,
+        /// The list's name.
+        list_name: String,
+        /// The list's country.
+        list_country: String,
+        /// When the entity was listed.
+        listed_at: String,
+        /// Link to the listing.
+        url: String,
+        /// Created at.
+        created_at: String,
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_type_round_trip() {
+        for name in crate::routing::DOCUMENTED_EVENT_TYPES {
+            let t = EventType::parse(name);
+            assert!(!matches!(t, EventType::Other(_)), "{name}");
+            assert_eq!(t.as_str(), name);
+        }
+        assert_eq!(EventType::parse("x.y"), EventType::Other("x.y".into()));
+    }
+
+    #[test]
+    fn an_object_whose_shape_changed_is_kept_raw() {
+        let body = br#"{"object":"event","id":"e","type":"business.updated","data":{"object":{"object":"business","name":{"legal":"now an object"}}}}"#;
+        let event = Event::from_slice(body).unwrap();
+        match event.object() {
+            EventObject::Other(raw) => assert_eq!(raw["name"]["legal"], "now an object"),
+            other => panic!("expected the raw object, got {other:?}"),
+        }
+    }
+}

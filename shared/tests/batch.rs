@@ -1,0 +1,115 @@
+//! Batch handling: exactly the failed messages are reported, and FIFO groups keep their order.
+
+use std::cell::RefCell;
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use base64::Engine as _;
+use middesk_webhooks::consumer::process_batch;
+use middesk_webhooks::event::Event;
+use serde_json::{Value, json};
+
+/// Builds an SQS event from `(message id, body, FIFO group, base64?)` using the record fixture.
+fn sqs_event(records: &[(&str, &str, Option<&str>, bool)]) -> SqsEvent {
+    let template: Value = serde_json::from_str(include_str!("fixtures/sqs_record.json")).unwrap();
+    let records: Vec<Value> = records
+        .iter()
+        .map(|(id, body, group, base64)| {
+            let mut r = template.clone();
+            r["messageId"] = json!(id);
+            if *base64 {
+                r["body"] = json!(base64::engine::general_purpose::STANDARD.encode(body));
+                r["messageAttributes"]["body_encoding"] =
+                    json!({"stringValue": "base64", "dataType": "String"});
+            } else {
+                r["body"] = json!(body);
+            }
+            if let Some(g) = group {
+                r["attributes"]["MessageGroupId"] = json!(g);
+                r["eventSourceARN"] = json!("arn:aws:sqs:us-east-1:123456789012:middesk-events.fifo");
+            }
+            r
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+fn body(id: &str) -> String {
+    let fixture = include_str!("fixtures/events/business.updated.json");
+    let mut v: Value = serde_json::from_str(fixture).unwrap();
+    v["id"] = json!(id);
+    v.to_string()
+}
+
+fn failures(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<&str> {
+    response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect()
+}
+
+#[tokio::test]
+async fn exactly_the_failed_and_unparseable_messages_are_reported() {
+    let (ok1, bad, ok2) = (body("ev-ok-1"), body("ev-bad"), body("ev-ok-2"));
+    let batch = sqs_event(&[
+        ("m1", &ok1, None, false),
+        ("m2", &bad, None, false),
+        ("m3", "this is not json", None, false),
+        ("m4", r#"{"object":"event"}"#, None, false),
+        ("m5", &ok2, None, true),
+    ]);
+    let handled = RefCell::new(Vec::new());
+    let response = process_batch(&batch, |event: Event, _| {
+        handled.borrow_mut().push(event.id.clone());
+        async move { if event.id == "ev-bad" { Err("downstream said no") } else { Ok(()) } }
+    })
+    .await
+    .unwrap();
+    assert_eq!(failures(&response), ["m2", "m3", "m4"]);
+    assert_eq!(*handled.borrow(), ["ev-ok-1", "ev-bad", "ev-ok-2"]);
+}
+
+#[tokio::test]
+async fn an_all_good_batch_reports_nothing() {
+    let (a, b) = (body("a"), body("b"));
+    let batch = sqs_event(&[("m1", &a, None, false), ("m2", &b, None, false)]);
+    let response = process_batch(&batch, |_, _| async { Ok::<(), String>(()) }).await.unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(serde_json::to_string(&response).unwrap(), r#"{"batchItemFailures":[]}"#);
+}
+
+#[tokio::test]
+async fn a_panicking_handler_fails_only_its_message() {
+    let (a, b) = (body("boom"), body("fine"));
+    let batch = sqs_event(&[("m1", &a, None, false), ("m2", &b, None, false)]);
+    let response = process_batch(&batch, |event: Event, _| async move {
+        assert_ne!(event.id, "boom", "handler bug");
+        Ok::<(), String>(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(failures(&response), ["m1"]);
+}
+
+#[tokio::test]
+async fn fifo_stops_a_group_at_its_first_failure_and_keeps_other_groups_going() {
+    let ids = ["a1", "a2", "b1", "a3", "b2", "c1"];
+    let bodies: Vec<String> = ids.iter().map(|id| body(id)).collect();
+    let groups = ["A", "A", "B", "A", "B", "C"];
+    let records: Vec<_> =
+        ids.iter().zip(&bodies).zip(groups).map(|((id, b), g)| (*id, b.as_str(), Some(g), false)).collect();
+    let batch = sqs_event(&records);
+    let handled = RefCell::new(Vec::new());
+    let response = process_batch(&batch, |event: Event, _| {
+        handled.borrow_mut().push(event.id.clone());
+        async move { if event.id == "a2" || event.id == "c1" { Err("no") } else { Ok(()) } }
+    })
+    .await
+    .unwrap();
+    // a3 comes after a2 in group A: reported failed without being run, so A stays in order.
+    assert_eq!(failures(&response), ["a2", "a3", "c1"]);
+    assert_eq!(*handled.borrow(), ["a1", "a2", "b1", "b2", "c1"]);
+}
+
+#[tokio::test]
+async fn a_failed_message_without_an_id_fails_the_whole_batch() {
+    let mut batch = sqs_event(&[("m1", "junk", None, false)]);
+    batch.records[0].message_id = None;
+    assert!(process_batch(&batch, |_, _| async { Ok::<(), String>(()) }).await.is_err());
+}
