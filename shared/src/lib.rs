@@ -10,11 +10,14 @@ pub mod consumer;
 pub mod envelope;
 pub mod error;
 pub mod event;
+pub mod idempotency;
+pub mod logging;
 pub mod message;
 pub mod metrics;
 pub mod publisher;
 pub mod receiver;
 pub mod routing;
+pub mod sample;
 pub mod secret;
 pub mod signature;
 
@@ -27,3 +30,5 @@ pub use receiver::{Receipt, ReceiverSettings, WebhookReceiver, WebhookRequest};
 pub use routing::{DOCUMENTED_EVENT_TYPES, Queue, QueueRouter};
 pub use secret::{SecretCache, SecretSource, SecretVersions};
 pub use signature::{SigningKey, verify_signature};
+#[cfg(feature = "testkit")]
+pub mod testkit;

@@ -34,7 +34,7 @@ fn sqs_event(records: &[(&str, &str, Option<&str>, bool)]) -> SqsEvent {
 }
 
 fn body(id: &str) -> String {
-    let fixture = include_str!("fixtures/events/business.updated.json");
+    let fixture = middesk_webhooks::sample::sample_payload("business.updated").unwrap();
     let mut v: Value = serde_json::from_str(fixture).unwrap();
     v["id"] = json!(id);
     v.to_string()

@@ -105,18 +105,3 @@ fn log_receipt(receipt: &Receipt, latency_ms: f64) {
         _ => line!(info),
     }
 }
-
-/// JSON logs on stdout, level from `RUST_LOG` (default `info`), as CloudWatch expects.
-pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_target(false)
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .init();
-}

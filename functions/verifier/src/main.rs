@@ -9,7 +9,7 @@ use middesk_webhooks::VerifierConfig;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    verifier::init_logging();
+    middesk_webhooks::logging::init_json_logging();
     let config = VerifierConfig::from_env().inspect_err(|error| {
         tracing::error!(%error, "invalid configuration");
     })?;

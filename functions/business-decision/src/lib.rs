@@ -1,0 +1,154 @@
+//! Example consumer for `business.updated`: decide approve / review / reject from the
+//! business's status and Middesk's review tasks, log the decision, once per event id.
+
+use std::time::SystemTime;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use middesk_webhooks::consumer::{BatchError, process_batch};
+use middesk_webhooks::event::{Business, Event, EventObject};
+use middesk_webhooks::idempotency::{GuardError, Guarded, IdempotencyGuard, IdempotencyStore};
+use serde::{Deserialize, Serialize};
+
+/// What to do with a business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Onboard it.
+    Approve,
+    /// A person should look at it.
+    Review,
+    /// Do not onboard it.
+    Reject,
+}
+
+/// A decision with the reason, as logged and stored for repeats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    /// Middesk's business id.
+    pub business_id: Option<String>,
+    /// The decision.
+    pub decision: Decision,
+    /// Why, in a few words.
+    pub reason: String,
+}
+
+/// The rules, in order:
+/// 1. Middesk rejected the business, or any review task failed: reject.
+/// 2. Any review task is a warning, or the business is in review: review.
+/// 3. Middesk approved it, or every review task succeeded: approve.
+/// 4. Anything else (no review yet, an unknown status): review.
+pub fn decide(business: &Business) -> DecisionRecord {
+    let tasks = business.review.as_ref().and_then(|r| r.tasks.as_deref()).unwrap_or_default();
+    let status = business.status.as_deref().unwrap_or("unknown");
+    let task_with = |wanted: &str| {
+        tasks
+            .iter()
+            .find(|t| t.status.as_deref() == Some(wanted))
+            .map(|t| t.label.as_deref().or(t.key.as_deref()).unwrap_or("unnamed task").to_owned())
+    };
+    let (decision, reason) = if status == "rejected" {
+        (Decision::Reject, "Middesk status is rejected".to_owned())
+    } else if let Some(task) = task_with("failure") {
+        (Decision::Reject, format!("review task failed: {task}"))
+    } else if let Some(task) = task_with("warning") {
+        (Decision::Review, format!("review task warning: {task}"))
+    } else if status == "in_review" {
+        (Decision::Review, "Middesk status is in_review".to_owned())
+    } else if status == "approved" {
+        (Decision::Approve, "Middesk status is approved".to_owned())
+    } else if !tasks.is_empty() && tasks.iter().all(|t| t.status.as_deref() == Some("success")) {
+        (Decision::Approve, "every review task succeeded".to_owned())
+    } else {
+        (Decision::Review, format!("no conclusive review (status {status})"))
+    };
+    DecisionRecord { business_id: business.id.clone(), decision, reason }
+}
+
+/// Decides on one event, at most once per event id.
+pub async fn handle_event<S: IdempotencyStore>(
+    guard: &IdempotencyGuard<S>,
+    event: &Event,
+    deadline: SystemTime,
+) -> Result<Option<Guarded<DecisionRecord>>, GuardError<std::convert::Infallible>> {
+    let EventObject::Business(business) = event.object() else {
+        // Subscribed to the wrong queue, or a new kind of object: nothing to decide, no retry.
+        tracing::warn!(event_id = event.id, event_type = %event.event_type, "not a business event; skipped");
+        return Ok(None);
+    };
+    let outcome = guard.run(&event.id, deadline, || async { Ok(decide(business)) }).await?;
+    let (record, repeat) = match &outcome {
+        Guarded::Ran(r) => (r, false),
+        Guarded::Repeat(r) => (r, true),
+    };
+    tracing::info!(
+        event_id = event.id,
+        event_type = %event.event_type,
+        business_id = record.business_id.as_deref(),
+        decision = ?record.decision,
+        reason = record.reason,
+        repeat,
+        "business decision"
+    );
+    Ok(Some(outcome))
+}
+
+/// Handles an SQS batch, reporting exactly the messages that failed.
+pub async fn handle_batch<S: IdempotencyStore>(
+    guard: &IdempotencyGuard<S>,
+    batch: &SqsEvent,
+    deadline: SystemTime,
+) -> Result<SqsBatchResponse, BatchError> {
+    process_batch(batch, |event, _| async move { handle_event(guard, &event, deadline).await.map(drop) })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use middesk_webhooks::event::{Review, ReviewTask};
+
+    fn business(status: &str, tasks: &[(&str, &str)]) -> Business {
+        let tasks = tasks
+            .iter()
+            .map(|(key, status)| ReviewTask {
+                key: Some((*key).into()),
+                status: Some((*status).into()),
+                ..Default::default()
+            })
+            .collect();
+        Business {
+            id: Some("biz".into()),
+            status: Some(status.into()),
+            review: Some(Review { tasks: Some(tasks), ..Default::default() }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_sample_business_updated_is_approved() {
+        let sample = middesk_webhooks::sample::sample_payload("business.updated").unwrap();
+        let event = Event::from_slice(sample.as_bytes()).unwrap();
+        let EventObject::Business(b) = event.object() else { panic!("not a business") };
+        assert_eq!(decide(b).decision, Decision::Approve);
+    }
+
+    #[test]
+    fn rules() {
+        let cases = [
+            ("rejected", vec![("tin", "success")], Decision::Reject),
+            ("approved", vec![("watchlist", "failure")], Decision::Reject),
+            ("open", vec![("tin", "success"), ("sos", "failure")], Decision::Reject),
+            ("approved", vec![("address", "warning")], Decision::Review),
+            ("in_review", vec![("tin", "success")], Decision::Review),
+            ("approved", vec![], Decision::Approve),
+            ("open", vec![("tin", "success"), ("sos", "success")], Decision::Approve),
+            ("open", vec![], Decision::Review),
+            ("pending", vec![("tin", "pending")], Decision::Review),
+        ];
+        for (status, tasks, expected) in cases {
+            let record = decide(&business(status, &tasks));
+            assert_eq!(record.decision, expected, "{status} {tasks:?}: {}", record.reason);
+        }
+        assert_eq!(decide(&Business::default()).decision, Decision::Review);
+    }
+}

@@ -1,0 +1,168 @@
+//! Idempotency on moto's DynamoDB, and the whole path verifier → SQS → consumer, over HTTP.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use business_decision::{Decision, handle_batch, handle_event};
+use middesk_webhooks::aws::DynamoDbIdempotencyStore;
+use middesk_webhooks::event::Event;
+use middesk_webhooks::idempotency::{
+    Claim, DEFAULT_RECORD_TTL, GuardError, Guarded, IdempotencyGuard, IdempotencyStore,
+};
+use middesk_webhooks::sample::{GatewayShape, gateway_event, sample_payload, signed_headers};
+use middesk_webhooks::testkit::*;
+
+async fn store() -> (aws_sdk_dynamodb::Client, DynamoDbIdempotencyStore, String) {
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    let table = create_idempotency_table(&dynamodb, &unique("idempotency")).await;
+    (dynamodb.clone(), DynamoDbIdempotencyStore::new(dynamodb, &table), table)
+}
+
+fn in_a_minute() -> SystemTime {
+    SystemTime::now() + Duration::from_secs(60)
+}
+
+#[tokio::test]
+async fn a_duplicate_is_not_reprocessed_and_gets_the_stored_result() {
+    let (_, store, _) = store().await;
+    let guard = IdempotencyGuard::new(store, "test", DEFAULT_RECORD_TTL);
+    let runs = AtomicUsize::new(0);
+    let work = || async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, String>(vec!["approve".to_string()])
+    };
+    assert_eq!(guard.run("ev-1", in_a_minute(), work).await.unwrap(), Guarded::Ran(vec!["approve".into()]));
+    assert_eq!(
+        guard.run("ev-1", in_a_minute(), work).await.unwrap(),
+        Guarded::Repeat(vec!["approve".into()])
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn two_concurrent_deliveries_run_the_handler_once() {
+    let (_, store, _) = store().await;
+    let guard = IdempotencyGuard::new(store, "test", DEFAULT_RECORD_TTL);
+    let runs = AtomicUsize::new(0);
+    let slow = || async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok::<_, String>(1u32)
+    };
+    let (a, b) =
+        tokio::join!(guard.run("ev-dup", in_a_minute(), slow), guard.run("ev-dup", in_a_minute(), slow));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    let ran = [&a, &b].iter().filter(|r| matches!(r, Ok(Guarded::Ran(1)))).count();
+    let busy = [&a, &b].iter().filter(|r| matches!(r, Err(GuardError::InProgress))).count();
+    assert_eq!((ran, busy), (1, 1), "{a:?} {b:?}");
+    // SQS redelivers the busy one later: it gets the stored result.
+    assert_eq!(guard.run("ev-dup", in_a_minute(), slow).await.unwrap(), Guarded::Repeat(1));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_expired_in_progress_record_is_taken_over() {
+    let (_, store, _) = store().await;
+    // An invocation claimed the event and then timed out (its lock ran out a second ago).
+    let now = SystemTime::now();
+    let claim =
+        store.claim("test#ev-crash", now, now - Duration::from_secs(1), now + DEFAULT_RECORD_TTL).await;
+    assert_eq!(claim.unwrap(), Claim::Acquired);
+    // A live claim is respected...
+    let live = store.claim("test#ev-live", now, in_a_minute(), now + DEFAULT_RECORD_TTL).await.unwrap();
+    assert_eq!(live, Claim::Acquired);
+    let guard = IdempotencyGuard::new(store, "test", DEFAULT_RECORD_TTL);
+    let busy = guard.run("ev-live", in_a_minute(), || async { Ok::<_, String>(0u8) }).await;
+    assert!(matches!(busy, Err(GuardError::InProgress)));
+    // ...and an expired one is taken over.
+    let taken = guard.run("ev-crash", in_a_minute(), || async { Ok::<_, String>(2u8) }).await.unwrap();
+    assert_eq!(taken, Guarded::Ran(2));
+}
+
+#[tokio::test]
+async fn a_failed_handler_releases_its_claim() {
+    let (_, store, _) = store().await;
+    let guard = IdempotencyGuard::new(store, "test", DEFAULT_RECORD_TTL);
+    let failed = guard.run("ev-f", in_a_minute(), || async { Err::<u8, _>("downstream down") }).await;
+    assert!(matches!(failed, Err(GuardError::Handler("downstream down"))));
+    let retried = guard.run("ev-f", in_a_minute(), || async { Ok::<_, &str>(3u8) }).await.unwrap();
+    assert_eq!(retried, Guarded::Ran(3));
+}
+
+#[tokio::test]
+async fn records_carry_the_ttl_attribute() {
+    let (dynamodb, store, table) = store().await;
+    let guard = IdempotencyGuard::new(store, "test", DEFAULT_RECORD_TTL);
+    guard.run("ev-ttl", in_a_minute(), || async { Ok::<_, String>("x".to_string()) }).await.unwrap();
+    let item = dynamodb
+        .get_item()
+        .table_name(&table)
+        .key("id", AttributeValue::S("test#ev-ttl".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the record");
+    let AttributeValue::N(expiration) = &item["expiration"] else { panic!("expiration is not a number") };
+    let expected =
+        (SystemTime::now() + DEFAULT_RECORD_TTL).duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    let expiration: u64 = expiration.parse().unwrap();
+    assert!(expiration.abs_diff(expected) < 60, "{expiration} vs {expected}");
+    assert!(DEFAULT_RECORD_TTL >= Duration::from_secs(4 * 86_400));
+    assert_eq!(item["status"], AttributeValue::S("COMPLETED".into()));
+    let ttl = dynamodb.describe_time_to_live().table_name(&table).send().await.unwrap();
+    let ttl = ttl.time_to_live_description.unwrap();
+    assert_eq!(ttl.attribute_name.as_deref(), Some("expiration"));
+}
+
+#[tokio::test]
+async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+    let secret_id = unique("e2e-secret");
+    secrets.create_secret().name(&secret_id).secret_string("sec_e2e").send().await.unwrap();
+    let business_updated = create_queue(&sqs, &unique("business-updated")).await;
+    let catch_all = create_queue(&sqs, &unique("catch-all")).await;
+    let vars = std::collections::HashMap::from([
+        ("MIDDESK_SECRET_ID", secret_id),
+        ("CATCH_ALL_QUEUE", catch_all),
+        ("ROUTES", format!("business.updated={business_updated}")),
+    ]);
+    let config = middesk_webhooks::VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let verifier = verifier::build_verifier(&config, secrets, sqs.clone());
+
+    let (_, store, _) = store().await;
+    let guard = IdempotencyGuard::new(store, "business-decision", DEFAULT_RECORD_TTL);
+    let payload = sample_payload("business.updated").unwrap().as_bytes();
+    let event_id = Event::from_slice(payload).unwrap().id;
+
+    let mut outcomes = Vec::new();
+    // Middesk delivers, then retries the same event (say our 2xx was lost on the way back).
+    for _ in 0..2 {
+        let headers = signed_headers("sec_e2e", payload, Some("0f86dab5-8195-4b95-b3c0-19deaeba2a8e"));
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let event = gateway_event(GatewayShape::HttpV2, "POST", payload, &headers, false);
+        let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+        let response = verifier::handle(&verifier, "", request).await.unwrap();
+        assert_eq!(response.status(), 202);
+
+        let messages = drain(&sqs, &business_updated).await;
+        assert_eq!(messages.len(), 1);
+        let batch = lambda_sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:business-updated");
+        assert!(handle_batch(&guard, &batch, in_a_minute()).await.unwrap().batch_item_failures.is_empty());
+        // The same message handled again (SQS at-least-once) also reports success.
+        let decoded = middesk_webhooks::consumer::decode_message(&batch.records[0]).unwrap();
+        assert_eq!(decoded.id, event_id);
+        outcomes.push(handle_event(&guard, &decoded, in_a_minute()).await.unwrap().unwrap());
+    }
+    // The first delivery's batch ran the decision; every later handling got the stored one.
+    for outcome in &outcomes {
+        match outcome {
+            Guarded::Repeat(record) => assert_eq!(record.decision, Decision::Approve),
+            Guarded::Ran(_) => panic!("the decision ran more than once: {outcomes:?}"),
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! A consumer that can be subscribed to any queue (the catch-all in the default stack):
+//! logs each event's id, type and main object. Unparseable messages are reported failed,
+//! so they reach the queue's dead-letter queue instead of vanishing.
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use lambda_runtime::{LambdaEvent, service_fn};
+use middesk_webhooks::consumer::process_batch;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    middesk_webhooks::logging::init_json_logging();
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async move {
+        let response = process_batch(&event.payload, |event, message| {
+            let correlation_id = message
+                .message_attributes
+                .get(middesk_webhooks::message::attribute::CORRELATION_ID)
+                .and_then(|a| a.string_value.clone());
+            tracing::info!(event_id = event.id, event_type = %event.event_type, correlation_id, "event received");
+            async { Ok::<(), std::convert::Infallible>(()) }
+        })
+        .await?;
+        Ok::<_, lambda_runtime::Error>(response)
+    }))
+    .await
+}

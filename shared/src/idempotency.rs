@@ -1,0 +1,250 @@
+//! Run a consumer's handler at most once per event id, even though Middesk retries for days
+//! and SQS delivers at least once.
+//!
+//! A record per key moves through `IN_PROGRESS` (claimed, with a lock that expires when the
+//! Lambda invocation would have timed out, so a retry can take over after a crash) to
+//! `COMPLETED` (with the handler's result, returned to every repeat). Records expire after
+//! the record TTL (7 days by default: longer than Middesk's 3-day retry window plus SQS
+//! retention). A handler error releases the claim so the retry runs it again.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Default lifetime of an idempotency record.
+pub const DEFAULT_RECORD_TTL: Duration = Duration::from_secs(7 * 86_400);
+
+/// What a claim on a key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Nobody has processed the key (or the earlier attempt's lock expired): go ahead.
+    Acquired,
+    /// Already processed; the stored result (JSON).
+    Completed(String),
+    /// Another invocation is processing it right now.
+    InProgress,
+}
+
+/// The store failed.
+#[derive(Debug, thiserror::Error)]
+#[error("idempotency store failed: {0}")]
+pub struct StoreError(pub String);
+
+/// Durable idempotency records (DynamoDB in production, memory in tests).
+pub trait IdempotencyStore: Send + Sync {
+    /// Atomically claims `key` unless it is completed or locked by someone else at `now`.
+    fn claim(
+        &self,
+        key: &str,
+        now: SystemTime,
+        lock_until: SystemTime,
+        expires_at: SystemTime,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+
+    /// Marks `key` completed with `result`.
+    fn complete(
+        &self,
+        key: &str,
+        result: &str,
+        expires_at: SystemTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Drops an in-progress claim so that a retry can run the handler again.
+    fn release(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The outcome of a guarded run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Guarded<T> {
+    /// The handler ran now and returned this.
+    Ran(T),
+    /// A repeat: the handler did not run; this is the stored result of the first run.
+    Repeat(T),
+}
+
+impl<T> Guarded<T> {
+    /// The result, fresh or stored.
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::Ran(t) | Self::Repeat(t) => t,
+        }
+    }
+}
+
+/// Why a guarded run did not produce a result. Every variant should fail the SQS message so
+/// it is retried (an in-progress duplicate is retried after its visibility timeout).
+#[derive(Debug, thiserror::Error)]
+pub enum GuardError<E> {
+    /// Another invocation holds the claim.
+    #[error("event is being processed by another invocation")]
+    InProgress,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The result could not be stored or read back as JSON.
+    #[error("result is not serialisable: {0}")]
+    Result(#[from] serde_json::Error),
+    /// The handler failed (its claim was released).
+    #[error("{0}")]
+    Handler(E),
+}
+
+/// Runs handlers at most once per key.
+pub struct IdempotencyGuard<S> {
+    store: S,
+    namespace: String,
+    record_ttl: Duration,
+}
+
+impl<S: IdempotencyStore> IdempotencyGuard<S> {
+    /// A guard whose keys are prefixed with `namespace` (the consumer's name), so consumers
+    /// sharing a table do not see each other's records.
+    pub fn new(store: S, namespace: impl Into<String>, record_ttl: Duration) -> Self {
+        Self { store, namespace: namespace.into(), record_ttl }
+    }
+
+    /// Runs `handler` for `event_id` unless it already ran. `deadline` is when this invocation
+    /// times out (Lambda's `context.deadline()`): past it, a retry may take the claim over.
+    pub async fn run<T, E, F, Fut>(
+        &self,
+        event_id: &str,
+        deadline: SystemTime,
+        handler: F,
+    ) -> Result<Guarded<T>, GuardError<E>>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let key = format!("{}#{event_id}", self.namespace);
+        let now = SystemTime::now();
+        let expires_at = now + self.record_ttl;
+        match self.store.claim(&key, now, deadline, expires_at).await? {
+            Claim::Completed(stored) => return Ok(Guarded::Repeat(serde_json::from_str(&stored)?)),
+            Claim::InProgress => return Err(GuardError::InProgress),
+            Claim::Acquired => {}
+        }
+        match handler().await {
+            Ok(value) => {
+                self.store.complete(&key, &serde_json::to_string(&value)?, expires_at).await?;
+                Ok(Guarded::Ran(value))
+            }
+            Err(error) => {
+                if let Err(release) = self.store.release(&key).await {
+                    // The claim then expires at the deadline and a retry takes over.
+                    tracing::warn!(%release, event_id, "could not release the idempotency claim");
+                }
+                Err(GuardError::Handler(error))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Record {
+    InProgress { lock_until: SystemTime, expires_at: SystemTime },
+    Completed { result: String, expires_at: SystemTime },
+}
+
+/// An in-memory [`IdempotencyStore`] for tests and local runs (not shared between Lambdas).
+#[derive(Debug, Default)]
+pub struct InMemoryIdempotencyStore {
+    records: Mutex<HashMap<String, Record>>,
+}
+
+impl IdempotencyStore for InMemoryIdempotencyStore {
+    async fn claim(
+        &self,
+        key: &str,
+        now: SystemTime,
+        lock_until: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<Claim, StoreError> {
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        match records.get(key) {
+            Some(Record::Completed { result, expires_at }) if *expires_at > now => {
+                return Ok(Claim::Completed(result.clone()));
+            }
+            Some(Record::InProgress { lock_until, expires_at }) if *lock_until > now && *expires_at > now => {
+                return Ok(Claim::InProgress);
+            }
+            _ => {}
+        }
+        records.insert(key.to_owned(), Record::InProgress { lock_until, expires_at });
+        Ok(Claim::Acquired)
+    }
+
+    async fn complete(&self, key: &str, result: &str, expires_at: SystemTime) -> Result<(), StoreError> {
+        let record = Record::Completed { result: result.to_owned(), expires_at };
+        self.records.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_owned(), record);
+        Ok(())
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        if matches!(records.get(key), Some(Record::InProgress { .. })) {
+            records.remove(key);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn guard() -> IdempotencyGuard<InMemoryIdempotencyStore> {
+        IdempotencyGuard::new(InMemoryIdempotencyStore::default(), "test", DEFAULT_RECORD_TTL)
+    }
+
+    fn in_a_minute() -> SystemTime {
+        SystemTime::now() + Duration::from_secs(60)
+    }
+
+    #[tokio::test]
+    async fn a_repeat_returns_the_stored_result_without_running() {
+        let g = guard();
+        let runs = AtomicUsize::new(0);
+        let work = || async {
+            runs.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, String>("approve".to_string())
+        };
+        assert_eq!(g.run("ev1", in_a_minute(), work).await.unwrap(), Guarded::Ran("approve".into()));
+        assert_eq!(g.run("ev1", in_a_minute(), work).await.unwrap(), Guarded::Repeat("approve".into()));
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        // Another id runs.
+        assert!(matches!(g.run("ev2", in_a_minute(), work).await.unwrap(), Guarded::Ran(_)));
+    }
+
+    #[tokio::test]
+    async fn a_failure_releases_the_claim_for_the_retry() {
+        let g = guard();
+        let failed = g.run("ev1", in_a_minute(), || async { Err::<u8, _>("boom") }).await;
+        assert!(matches!(failed, Err(GuardError::Handler("boom"))));
+        let retried = g.run("ev1", in_a_minute(), || async { Ok::<_, &str>(7u8) }).await.unwrap();
+        assert_eq!(retried, Guarded::Ran(7));
+    }
+
+    #[tokio::test]
+    async fn an_expired_in_progress_claim_is_taken_over() {
+        let store = InMemoryIdempotencyStore::default();
+        let now = SystemTime::now();
+        let far = now + DEFAULT_RECORD_TTL;
+        // A crashed invocation left a claim whose lock ran out a second ago.
+        assert_eq!(store.claim("k", now, now + Duration::from_secs(60), far).await.unwrap(), Claim::Acquired);
+        assert_eq!(
+            store.claim("k", now, now + Duration::from_secs(60), far).await.unwrap(),
+            Claim::InProgress
+        );
+        let later = now + Duration::from_secs(61);
+        assert_eq!(
+            store.claim("k", later, later + Duration::from_secs(60), far).await.unwrap(),
+            Claim::Acquired
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! Sample Middesk payloads and API Gateway request events: for tests, the `events/` generator,
+//! the local demo and the `middesk-webhooks` CLI. The JSON lives in `shared/samples/`.
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::signature::SigningKey;
+
+/// The request event shapes the verifier accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GatewayShape {
+    /// API Gateway REST API (payload format 1.0).
+    RestV1,
+    /// API Gateway HTTP API (payload format 2.0).
+    HttpV2,
+    /// Lambda function URL (payload format 2.0 with function-URL context).
+    FunctionUrl,
+}
+
+impl GatewayShape {
+    /// Every shape.
+    pub const ALL: [GatewayShape; 3] =
+        [GatewayShape::RestV1, GatewayShape::HttpV2, GatewayShape::FunctionUrl];
+
+    /// A short name: `rest`, `http` or `url`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RestV1 => "rest",
+            Self::HttpV2 => "http",
+            Self::FunctionUrl => "url",
+        }
+    }
+
+    /// Parses a short name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    fn template(self) -> &'static str {
+        match self {
+            Self::RestV1 => include_str!("../samples/apigw_v1_request.json"),
+            Self::HttpV2 => include_str!("../samples/apigw_v2_request.json"),
+            Self::FunctionUrl => include_str!("../samples/function_url_request.json"),
+        }
+    }
+}
+
+/// A request event of `shape` carrying `body` and `headers`. The body is base64-encoded when
+/// asked, or when it is not UTF-8 (as API Gateway does for binary bodies).
+pub fn gateway_event(
+    shape: GatewayShape,
+    method: &str,
+    body: &[u8],
+    headers: &[(&str, &str)],
+    base64: bool,
+) -> Value {
+    let mut event: Value = serde_json::from_str(shape.template()).unwrap_or_default();
+    let text = if base64 { None } else { std::str::from_utf8(body).ok() };
+    event["body"] = match text {
+        Some(text) => json!(text),
+        None => json!(base64::engine::general_purpose::STANDARD.encode(body)),
+    };
+    event["isBase64Encoded"] = json!(text.is_none());
+    for (name, value) in headers {
+        event["headers"][*name] = json!(value);
+        if shape == GatewayShape::RestV1 {
+            event["multiValueHeaders"][*name] = json!([value]);
+        }
+    }
+    match shape {
+        GatewayShape::RestV1 => {
+            event["httpMethod"] = json!(method);
+            event["requestContext"]["httpMethod"] = json!(method);
+        }
+        GatewayShape::HttpV2 | GatewayShape::FunctionUrl => {
+            event["requestContext"]["http"]["method"] = json!(method);
+        }
+    }
+    event
+}
+
+/// The headers Middesk sends with a signed webhook: the signature, and the correlation id.
+pub fn signed_headers(secret: &str, body: &[u8], correlation_id: Option<&str>) -> Vec<(String, String)> {
+    let mut headers = vec![
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        ("X-Middesk-Signature-256".to_owned(), SigningKey::new(secret).sign(body)),
+    ];
+    if let Some(id) = correlation_id {
+        headers.push(("X-Correlation-Id".to_owned(), id.to_owned()));
+    }
+    headers
+}
+
+/// The id of the main object of a payload (`data.object.business_id`, else `data.object.id`),
+/// which Middesk sends as `X-Correlation-Id`.
+pub fn correlation_id_of(payload: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(payload).ok()?;
+    let object = &value["data"]["object"];
+    object["business_id"].as_str().or(object["id"].as_str()).map(str::to_owned)
+}
+
+/// A sample payload for each documented event type, as Middesk sends it.
+pub const SAMPLE_PAYLOADS: [(&str, &str); 23] = [
+    ("business.created", include_str!("../samples/events/business.created.json")),
+    ("business.updated", include_str!("../samples/events/business.updated.json")),
+    (
+        "industry_classification.created",
+        include_str!("../samples/events/industry_classification.created.json"),
+    ),
+    (
+        "industry_classification.completed",
+        include_str!("../samples/events/industry_classification.completed.json"),
+    ),
+    ("order.created", include_str!("../samples/events/order.created.json")),
+    ("order.updated", include_str!("../samples/events/order.updated.json")),
+    ("subscription.created", include_str!("../samples/events/subscription.created.json")),
+    ("subscription.updated", include_str!("../samples/events/subscription.updated.json")),
+    ("tin.retried", include_str!("../samples/events/tin.retried.json")),
+    ("agent_tax_registration.created", include_str!("../samples/events/agent_tax_registration.created.json")),
+    ("agent_tax_registration.updated", include_str!("../samples/events/agent_tax_registration.updated.json")),
+    ("lien.updated", include_str!("../samples/events/lien.updated.json")),
+    ("tin.retrieved", include_str!("../samples/events/tin.retrieved.json")),
+    ("address.created", include_str!("../samples/events/address.created.json")),
+    ("address.deleted", include_str!("../samples/events/address.deleted.json")),
+    ("bankruptcy.created", include_str!("../samples/events/bankruptcy.created.json")),
+    ("name.created", include_str!("../samples/events/name.created.json")),
+    ("name.deleted", include_str!("../samples/events/name.deleted.json")),
+    ("person.created", include_str!("../samples/events/person.created.json")),
+    ("person.deleted", include_str!("../samples/events/person.deleted.json")),
+    ("registration.created", include_str!("../samples/events/registration.created.json")),
+    ("registration.updated", include_str!("../samples/events/registration.updated.json")),
+    ("watchlist_result.created", include_str!("../samples/events/watchlist_result.created.json")),
+];
+
+/// The sample payload for `event_type`, if it is a documented type.
+pub fn sample_payload(event_type: &str) -> Option<&'static str> {
+    SAMPLE_PAYLOADS.iter().find(|(t, _)| *t == event_type).map(|(_, p)| *p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_type_has_a_sample_of_that_type() {
+        for t in crate::routing::DOCUMENTED_EVENT_TYPES {
+            let payload: Value = serde_json::from_str(sample_payload(t).unwrap()).unwrap();
+            assert_eq!(payload["type"], t);
+        }
+    }
+
+    #[test]
+    fn events_carry_body_headers_and_method() {
+        for shape in GatewayShape::ALL {
+            let e = gateway_event(shape, "PUT", b"{}", &[("X-A", "1")], false);
+            assert_eq!(e["body"], "{}");
+            assert_eq!(e["isBase64Encoded"], false);
+            assert_eq!(e["headers"]["X-A"], "1");
+            let binary = gateway_event(shape, "POST", b"\xff", &[], false);
+            assert_eq!(binary["body"], "/w==");
+            assert_eq!(binary["isBase64Encoded"], true);
+            assert_eq!(GatewayShape::parse(shape.name()), Some(shape));
+        }
+        assert_eq!(gateway_event(GatewayShape::RestV1, "PUT", b"", &[], false)["httpMethod"], "PUT");
+    }
+
+    #[test]
+    fn correlation_id_is_the_business() {
+        let payload = sample_payload("order.updated").unwrap().as_bytes();
+        assert_eq!(correlation_id_of(payload).as_deref(), Some("0f86dab5-8195-4b95-b3c0-19deaeba2a8e"));
+        assert_eq!(correlation_id_of(b"junk"), None);
+    }
+}

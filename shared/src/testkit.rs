@@ -1,0 +1,194 @@
+//! Helpers for tests against an AWS emulator (moto's server) over real HTTP. Enabled by the
+//! `testkit` feature; `scripts/test` starts the emulator and sets `MOTO_ENDPOINT`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_lambda_events::event::sqs::SqsEvent;
+use aws_sdk_sqs::config::Credentials;
+use serde_json::{Value, json};
+
+/// The emulator's endpoint, from `MOTO_ENDPOINT`. Panics with a hint when it is not set: the
+/// integration tests are part of the suite, never silently skipped.
+pub fn emulator_endpoint() -> String {
+    std::env::var("MOTO_ENDPOINT")
+        .expect("MOTO_ENDPOINT is not set: run ./scripts/test, which starts the AWS emulator for these tests")
+}
+
+/// An SDK configuration for `endpoint` with test credentials and short timeouts.
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(1))
+                .operation_timeout(Duration::from_secs(10))
+                .build(),
+        )
+        .load()
+        .await
+}
+
+/// A unique name, so tests sharing one emulator never see each other's resources.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+    format!("{prefix}-{}-{nanos}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Creates a queue (FIFO if the name ends in `.fifo`) and returns its URL.
+pub async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    let mut request = sqs.create_queue().queue_name(name);
+    if name.ends_with(".fifo") {
+        request = request.attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true");
+    }
+    request.send().await.expect("create queue").queue_url.expect("queue url")
+}
+
+/// Creates an idempotency table (`id` string key, TTL on `expiration`) and returns its name.
+pub async fn create_idempotency_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) -> String {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        TimeToLiveSpecification,
+    };
+    dynamodb
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute"),
+        )
+        .key_schema(
+            KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().expect("key"),
+        )
+        .send()
+        .await
+        .expect("create table");
+    dynamodb
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name("expiration")
+                .enabled(true)
+                .build()
+                .expect("ttl"),
+        )
+        .send()
+        .await
+        .expect("enable ttl");
+    name.to_owned()
+}
+
+/// Receives every message now in the queue (hidden for 10 minutes, not deleted).
+pub async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    let mut all = Vec::new();
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+            .visibility_timeout(600)
+            .send()
+            .await
+            .expect("receive");
+        let batch = out.messages.unwrap_or_default();
+        if batch.is_empty() {
+            return all;
+        }
+        all.extend(batch);
+    }
+}
+
+/// A message attribute's string value.
+pub fn attr<'a>(message: &'a aws_sdk_sqs::types::Message, name: &str) -> Option<&'a str> {
+    message.message_attributes.as_ref()?.get(name)?.string_value.as_deref()
+}
+
+/// The Lambda SQS event that an event source mapping would deliver for these messages.
+pub fn lambda_sqs_event(messages: &[aws_sdk_sqs::types::Message], queue_arn: &str) -> SqsEvent {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            let attributes: serde_json::Map<String, Value> = m
+                .message_attributes
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), json!({ "stringValue": v.string_value, "dataType": v.data_type })))
+                .collect();
+            let system: serde_json::Map<String, Value> =
+                m.attributes.iter().flatten().map(|(k, v)| (k.as_str().to_owned(), json!(v))).collect();
+            json!({
+                "messageId": m.message_id,
+                "receiptHandle": m.receipt_handle,
+                "body": m.body,
+                "attributes": system,
+                "messageAttributes": attributes,
+                "md5OfBody": m.md5_of_body,
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).expect("a valid SQS event")
+}
+
+/// A TCP proxy on loopback in front of the emulator that can be cut, so that a dependency
+/// becomes truly unreachable (connection refused) in the middle of a test.
+pub struct CuttableProxy {
+    /// The proxy's `http://127.0.0.1:port` endpoint.
+    pub endpoint: String,
+    tasks: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl CuttableProxy {
+    /// Starts forwarding to `upstream` (`http://host:port`).
+    pub async fn start(upstream: &str) -> Self {
+        let upstream = upstream.trim_start_matches("http://").trim_end_matches('/').to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+        let tasks = Arc::new(Mutex::new(Vec::new()));
+        let tasks_in_loop = tasks.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                tasks_in_loop.lock().unwrap_or_else(|e| e.into_inner()).push(task);
+            }
+        });
+        Self { endpoint, tasks, accept }
+    }
+
+    /// Closes the listener and every open connection: new connections are refused.
+    pub fn cut(&self) {
+        self.accept.abort();
+        for task in self.tasks.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+            task.abort();
+        }
+    }
+}
+
+/// A loopback URL on which nothing listens.
+pub fn refused_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
