@@ -3,8 +3,10 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
+use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_sqs::types::MessageAttributeValue;
+use serde_json::{Value, json};
 
 use crate::error::{PublishError, SecretError};
 use crate::idempotency::{Claim, IdempotencyStore, StoreError};
@@ -220,4 +222,34 @@ impl IdempotencyStore for DynamoDbIdempotencyStore {
             Err(e) => Err(store_error(&e)),
         }
     }
+}
+
+/// The Lambda SQS event that an event source mapping would deliver for these messages.
+pub fn lambda_sqs_event(messages: &[aws_sdk_sqs::types::Message], queue_arn: &str) -> SqsEvent {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            let attributes: serde_json::Map<String, Value> = m
+                .message_attributes
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), json!({ "stringValue": v.string_value, "dataType": v.data_type })))
+                .collect();
+            let system: serde_json::Map<String, Value> =
+                m.attributes.iter().flatten().map(|(k, v)| (k.as_str().to_owned(), json!(v))).collect();
+            json!({
+                "messageId": m.message_id,
+                "receiptHandle": m.receipt_handle,
+                "body": m.body,
+                "attributes": system,
+                "messageAttributes": attributes,
+                "md5OfBody": m.md5_of_body,
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    // Every field is optional in the target type, so this conversion cannot fail.
+    serde_json::from_value(json!({ "Records": records })).unwrap_or_default()
 }

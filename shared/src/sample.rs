@@ -99,6 +99,30 @@ pub fn correlation_id_of(payload: &[u8]) -> Option<String> {
     object["business_id"].as_str().or(object["id"].as_str()).map(str::to_owned)
 }
 
+/// The signing secret of the checked-in sample events in `events/`. For local use only.
+pub const TEST_SECRET: &str = "sec_test_middesk_webhooks_local";
+
+/// A Lambda SQS batch event (as an event source mapping delivers it) with one record per
+/// `(message id, body, message attributes)`.
+pub fn sqs_batch_event(queue_arn: &str, records: &[(&str, &str, &[(&str, &str)])]) -> Value {
+    let template: Value =
+        serde_json::from_str(include_str!("../samples/sqs_record.json")).unwrap_or_default();
+    let records: Vec<Value> = records
+        .iter()
+        .map(|(id, body, attributes)| {
+            let mut record = template.clone();
+            record["messageId"] = json!(id);
+            record["body"] = json!(body);
+            record["eventSourceARN"] = json!(queue_arn);
+            for (name, value) in *attributes {
+                record["messageAttributes"][*name] = json!({ "stringValue": value, "dataType": "String" });
+            }
+            record
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
 /// A sample payload for each documented event type, as Middesk sends it.
 pub const SAMPLE_PAYLOADS: [(&str, &str); 23] = [
     ("business.created", include_str!("../samples/events/business.created.json")),

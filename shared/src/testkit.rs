@@ -4,10 +4,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use crate::aws::lambda_sqs_event;
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::config::Credentials;
-use serde_json::{Value, json};
 
 /// The emulator's endpoint, from `MOTO_ENDPOINT`. Panics with a hint when it is not set: the
 /// integration tests are part of the suite, never silently skipped.
@@ -114,35 +114,6 @@ pub async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<aws_sdk_sq
 /// A message attribute's string value.
 pub fn attr<'a>(message: &'a aws_sdk_sqs::types::Message, name: &str) -> Option<&'a str> {
     message.message_attributes.as_ref()?.get(name)?.string_value.as_deref()
-}
-
-/// The Lambda SQS event that an event source mapping would deliver for these messages.
-pub fn lambda_sqs_event(messages: &[aws_sdk_sqs::types::Message], queue_arn: &str) -> SqsEvent {
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|m| {
-            let attributes: serde_json::Map<String, Value> = m
-                .message_attributes
-                .iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), json!({ "stringValue": v.string_value, "dataType": v.data_type })))
-                .collect();
-            let system: serde_json::Map<String, Value> =
-                m.attributes.iter().flatten().map(|(k, v)| (k.as_str().to_owned(), json!(v))).collect();
-            json!({
-                "messageId": m.message_id,
-                "receiptHandle": m.receipt_handle,
-                "body": m.body,
-                "attributes": system,
-                "messageAttributes": attributes,
-                "md5OfBody": m.md5_of_body,
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": "us-east-1"
-            })
-        })
-        .collect();
-    serde_json::from_value(json!({ "Records": records })).expect("a valid SQS event")
 }
 
 /// A TCP proxy on loopback in front of the emulator that can be cut, so that a dependency

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 /// Builds an SQS event from `(message id, body, FIFO group, base64?)` using the record fixture.
 fn sqs_event(records: &[(&str, &str, Option<&str>, bool)]) -> SqsEvent {
-    let template: Value = serde_json::from_str(include_str!("fixtures/sqs_record.json")).unwrap();
+    let template: Value = serde_json::from_str(include_str!("../samples/sqs_record.json")).unwrap();
     let records: Vec<Value> = records
         .iter()
         .map(|(id, body, group, base64)| {

@@ -1,0 +1,295 @@
+//! `middesk-webhooks`: sign payloads, write API Gateway events, send signed sample webhooks
+//! (like `stripe trigger`), regenerate `events/`, and run the local stack.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use middesk_webhooks::sample::{self, GatewayShape, TEST_SECRET};
+use middesk_webhooks_cli::{events, local, template};
+
+#[derive(Parser)]
+#[command(name = "middesk-webhooks", version, about = "Tools for Middesk webhooks on AWS", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Shape {
+    /// API Gateway HTTP API (payload format 2.0).
+    Http,
+    /// API Gateway REST API (payload format 1.0).
+    Rest,
+    /// Lambda function URL.
+    Url,
+}
+
+impl From<Shape> for GatewayShape {
+    fn from(s: Shape) -> Self {
+        match s {
+            Shape::Http => GatewayShape::HttpV2,
+            Shape::Rest => GatewayShape::RestV1,
+            Shape::Url => GatewayShape::FunctionUrl,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct PayloadArgs {
+    /// A documented event type whose sample payload to use (see `types`).
+    #[arg(long = "type", short = 't', default_value = "business.updated", conflicts_with = "payload")]
+    event_type: String,
+    /// A file with the exact payload bytes to use instead of a sample.
+    #[arg(long, short = 'p')]
+    payload: Option<PathBuf>,
+    /// The signing secret (for a deployed stack: the value in its Secrets Manager secret).
+    #[arg(long, short = 's', env = "MIDDESK_WEBHOOK_SECRET", default_value = TEST_SECRET, hide_env_values = true)]
+    secret: String,
+}
+
+impl PayloadArgs {
+    fn body(&self) -> Result<Vec<u8>, String> {
+        match &self.payload {
+            Some(path) => std::fs::read(path).map_err(|e| format!("{}: {e}", path.display())),
+            None => sample::sample_payload(&self.event_type)
+                .map(|p| p.as_bytes().to_vec())
+                .ok_or_else(|| format!("no sample for {:?}; see `middesk-webhooks types`", self.event_type)),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the X-Middesk-Signature-256 value for a payload (a file, or standard input).
+    Sign {
+        /// The payload file; standard input if omitted.
+        file: Option<PathBuf>,
+        /// The signing secret.
+        #[arg(long, short = 's', env = "MIDDESK_WEBHOOK_SECRET", hide_env_values = true)]
+        secret: String,
+    },
+    /// Print an API Gateway request event carrying a signed payload (for `cargo lambda invoke`).
+    Event {
+        #[command(flatten)]
+        payload: PayloadArgs,
+        /// The event shape.
+        #[arg(long, value_enum, default_value = "http")]
+        shape: Shape,
+        /// Base64-encode the body, as API Gateway does for binary media types.
+        #[arg(long)]
+        base64: bool,
+        /// Leave the signature header out.
+        #[arg(long)]
+        unsigned: bool,
+    },
+    /// Send a signed sample webhook to a URL (a deployed stack, or the local demo).
+    Send {
+        /// The webhook URL, e.g. the stack's WebhookUrl output.
+        #[arg(long, short = 'u')]
+        url: String,
+        #[command(flatten)]
+        payload: PayloadArgs,
+        /// Sign with a wrong secret, to see the request refused.
+        #[arg(long)]
+        forge: bool,
+    },
+    /// List the documented event types that have sample payloads.
+    Types,
+    /// Regenerate the sample events in events/ (or check that they are up to date).
+    GenerateEvents {
+        /// The events directory.
+        #[arg(long, default_value = "events")]
+        dir: PathBuf,
+        /// Only check; exit 1 if a file is missing or stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Create the secret, queues and table that template.yaml defines in an AWS emulator, and
+    /// write the functions' environment for `cargo lambda watch --env-file`.
+    LocalStack {
+        #[command(flatten)]
+        local: LocalArgs,
+        /// The signing secret to store.
+        #[arg(long, short = 's', default_value = TEST_SECRET)]
+        secret: String,
+        /// Where to write the environment file.
+        #[arg(long, default_value = ".local/functions.env")]
+        env_file: PathBuf,
+    },
+    /// Show the messages waiting in each queue of the local stack.
+    ShowQueues {
+        #[command(flatten)]
+        local: LocalArgs,
+    },
+    /// Deliver queued messages to the subscribed consumers under `cargo lambda watch`, as the
+    /// SQS event source mapping would, and show what they did.
+    Pump {
+        #[command(flatten)]
+        local: LocalArgs,
+        /// Base URL of the Lambda invoke API (`cargo lambda watch`).
+        #[arg(long, default_value = "http://127.0.0.1:9000")]
+        invoke_url: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct LocalArgs {
+    /// The AWS emulator's endpoint.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    endpoint: String,
+    /// The SAM template that defines the stack.
+    #[arg(long, default_value = "template.yaml")]
+    template: PathBuf,
+}
+
+impl LocalArgs {
+    fn model(&self) -> Result<template::TemplateModel, String> {
+        let text = std::fs::read_to_string(&self.template)
+            .map_err(|e| format!("{}: {e}", self.template.display()))?;
+        template::parse_template(&text)
+    }
+
+    async fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&middesk_webhooks::testkit::sdk_config(&self.endpoint).await)
+    }
+
+    async fn queue_url(&self, sqs: &aws_sdk_sqs::Client, logical_id: &str) -> Result<String, String> {
+        let out = sqs.get_queue_url().queue_name(logical_id).send().await;
+        out.map_err(|e| format!("queue {logical_id} (run local-stack first): {e}"))
+            .map(|o| o.queue_url.unwrap_or_default())
+    }
+}
+
+fn headers_ref(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
+}
+
+fn send(url: &str, body: Vec<u8>, headers: &[(String, String)]) -> Result<(u16, String), String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut request = agent.post(url);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let mut response = request.send(body).map_err(|e| format!("POST {url}: {e}"))?;
+    let status = response.status().as_u16();
+    Ok((status, response.body_mut().read_to_string().unwrap_or_default()))
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Sign { file, secret } => {
+            let mut body = Vec::new();
+            match file {
+                Some(path) => body = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+                None => {
+                    std::io::stdin().read_to_end(&mut body).map_err(|e| e.to_string())?;
+                }
+            }
+            println!("{}", middesk_webhooks::SigningKey::new(&secret).sign(&body));
+        }
+        Command::Event { payload, shape, base64, unsigned } => {
+            let body = payload.body()?;
+            let mut headers =
+                sample::signed_headers(&payload.secret, &body, sample::correlation_id_of(&body).as_deref());
+            if unsigned {
+                headers.retain(|(n, _)| n != "X-Middesk-Signature-256");
+            }
+            let event = sample::gateway_event(shape.into(), "POST", &body, &headers_ref(&headers), base64);
+            println!("{}", serde_json::to_string_pretty(&event).map_err(|e| e.to_string())?);
+        }
+        Command::Send { url, payload, forge } => {
+            let body = payload.body()?;
+            let secret = if forge { "sec_forged_by_an_attacker" } else { payload.secret.as_str() };
+            let headers = sample::signed_headers(secret, &body, sample::correlation_id_of(&body).as_deref());
+            let label = if forge { "forged".to_owned() } else { payload.event_type.clone() };
+            let (status, response) = tokio::task::spawn_blocking(move || send(&url, body, &headers))
+                .await
+                .map_err(|e| e.to_string())??;
+            println!("{status} {label:<36} {response}");
+        }
+        Command::Types => sample::SAMPLE_PAYLOADS.iter().for_each(|(t, _)| println!("{t}")),
+        Command::GenerateEvents { dir, check } => {
+            let mut stale = Vec::new();
+            for file in events::event_files() {
+                let path = dir.join(&file.path);
+                let current = std::fs::read_to_string(&path).unwrap_or_default();
+                if current == file.contents {
+                    continue;
+                }
+                stale.push(file.path.clone());
+                if !check {
+                    std::fs::create_dir_all(path.parent().unwrap_or(&dir)).map_err(|e| e.to_string())?;
+                    std::fs::write(&path, file.contents).map_err(|e| format!("{}: {e}", path.display()))?;
+                }
+            }
+            match (check, stale.is_empty()) {
+                (_, true) => println!("{} is up to date", dir.display()),
+                (true, false) => return Err(format!("stale sample events: {stale:?}; run generate-events")),
+                (false, false) => println!("wrote {} files in {}", stale.len(), dir.display()),
+            }
+        }
+        Command::LocalStack { local, secret, env_file } => {
+            let model = local.model()?;
+            let aws = middesk_webhooks::testkit::sdk_config(&local.endpoint).await;
+            let stack = local::create_local_stack(&aws, &local.endpoint, &model, &secret).await?;
+            if let Some(parent) = env_file.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+            }
+            let env: String = stack.env.iter().map(|(k, v)| format!("{k}=\"{v}\"\n")).collect();
+            std::fs::write(&env_file, env).map_err(|e| format!("{}: {e}", env_file.display()))?;
+            let dead_letters = model.queues.values().filter(|q| q.dead_letter.is_some()).count();
+            println!(
+                "created from {}: secret {}, {} queues with {} dead-letter queues, {} routes, table(s) {:?}",
+                local.template.display(),
+                local::LOCAL_SECRET_ID,
+                dead_letters,
+                model.queues.len() - dead_letters,
+                model.routes.len(),
+                model.tables.iter().map(|(t, _)| t).collect::<Vec<_>>(),
+            );
+            println!("environment written to {}", env_file.display());
+        }
+        Command::ShowQueues { local } => {
+            let model = local.model()?;
+            let sqs = local.sqs().await;
+            for id in model.queues.keys() {
+                let url = local.queue_url(&sqs, id).await?;
+                for m in local::peek(&sqs, &url).await? {
+                    println!("  {id:<44} {:<36} {}", m.event_type, m.event_id.as_deref().unwrap_or("-"));
+                }
+            }
+        }
+        Command::Pump { local, invoke_url } => {
+            let model = local.model()?;
+            let sqs = local.sqs().await;
+            for s in &model.subscriptions {
+                let url = local.queue_url(&sqs, &s.queue).await?;
+                let arn = local::local_queue_arn(&sqs, &url).await?;
+                for d in local::pump(&sqs, &url, &arn, &invoke_url, &s.binary).await? {
+                    let outcome =
+                        if d.processed { "processed" } else { "failed (stays queued for retry / DLQ)" };
+                    println!(
+                        "  {:<20} {:<28} {:<38} {outcome}",
+                        s.binary,
+                        d.message.event_type,
+                        d.message.event_id.as_deref().unwrap_or("-")
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
