@@ -47,3 +47,50 @@ stop_emulator() {
     say "AWS emulator stopped"
   fi
 }
+
+# Installs cargo-lambda (with zig) into .venv (once).
+ensure_cargo_lambda() {
+  ensure_python_tools
+  if [ ! -x "$VENV/bin/cargo-lambda" ]; then
+    say "installing cargo-lambda into $VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "cargo-lambda==${CARGO_LAMBDA_VERSION:-1.9.2}"
+  fi
+  export PATH="$PWD/$VENV/bin:$PATH"
+}
+
+# Installs the SAM CLI and cfn-lint into their own venv (they pin boto3 apart from moto's).
+ensure_sam_tools() {
+  if [ ! -x "$SAM_VENV/bin/sam" ] || [ ! -x "$SAM_VENV/bin/cfn-lint" ]; then
+    say "installing the AWS SAM CLI and cfn-lint into $SAM_VENV"
+    python3 -m venv "$SAM_VENV"
+    "$SAM_VENV/bin/pip" install --quiet --disable-pip-version-check "aws-sam-cli==${SAM_VERSION:-1.*}" "cfn-lint==${CFN_LINT_VERSION:-1.*}"
+  fi
+}
+SAM_VENV="${SAM_VENV:-.venv-sam}"
+
+# Starts `cargo lambda watch` on a free loopback port with an env file; sets WATCH_URL.
+start_watch() {
+  local env_file="$1" log="$2" port
+  port="$(free_port)"
+  cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$port" \
+    --env-file "$env_file" >"$log" 2>&1 &
+  WATCH_PID=$!
+  WATCH_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 300); do
+    if curl -s -o /dev/null "$WATCH_URL/"; then return 0; fi
+    if ! kill -0 "$WATCH_PID" 2>/dev/null; then break; fi
+    sleep 0.2
+  done
+  say "cargo lambda watch did not start; its log:"
+  cat "$log" >&2
+  return 1
+}
+
+stop_watch() {
+  if [ -n "${WATCH_PID:-}" ] && kill -0 "$WATCH_PID" 2>/dev/null; then
+    # cargo lambda watch runs the functions as child processes: stop the whole group.
+    pkill -TERM -P "$WATCH_PID" 2>/dev/null || true
+    kill "$WATCH_PID" 2>/dev/null || true
+    wait "$WATCH_PID" 2>/dev/null || true
+  fi
+}

@@ -203,7 +203,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             let body = payload.body()?;
             let secret = if forge { "sec_forged_by_an_attacker" } else { payload.secret.as_str() };
             let headers = sample::signed_headers(secret, &body, sample::correlation_id_of(&body).as_deref());
-            let label = if forge { "forged".to_owned() } else { payload.event_type.clone() };
+            let event_type = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["type"].as_str().map(str::to_owned));
+            let label = match (forge, event_type) {
+                (true, t) => format!("forged {}", t.unwrap_or_default()),
+                (false, t) => t.unwrap_or_else(|| "(not an event)".to_owned()),
+            };
             let (status, response) = tokio::task::spawn_blocking(move || send(&url, body, &headers))
                 .await
                 .map_err(|e| e.to_string())??;

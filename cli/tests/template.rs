@@ -49,8 +49,11 @@ fn the_verifier_may_only_read_its_secret_and_send_to_its_own_queues() {
     // The one secret: the stack's own, or the one passed in.
     assert_eq!(m.verifier_secret_resources.len(), 1);
     let choice = tagged(&m.verifier_secret_resources[0], "If").expect("!If [CreateSecret, ...]");
-    let refs: Vec<_> =
-        choice.as_sequence().expect("!If list")[1..].iter().filter_map(|v| tagged(v, "Ref")).filter_map(|v| v.as_str()).collect();
+    let refs: Vec<_> = choice.as_sequence().expect("!If list")[1..]
+        .iter()
+        .filter_map(|v| tagged(v, "Ref"))
+        .filter_map(|v| v.as_str())
+        .collect();
     assert_eq!(refs, ["WebhookSecret", "ExistingSecretArn"]);
 }
 

@@ -102,9 +102,11 @@ pub fn correlation_id_of(payload: &[u8]) -> Option<String> {
 /// The signing secret of the checked-in sample events in `events/`. For local use only.
 pub const TEST_SECRET: &str = "sec_test_middesk_webhooks_local";
 
-/// A Lambda SQS batch event (as an event source mapping delivers it) with one record per
-/// `(message id, body, message attributes)`.
-pub fn sqs_batch_event(queue_arn: &str, records: &[(&str, &str, &[(&str, &str)])]) -> Value {
+/// One SQS record of a sample batch: message id, body, and string message attributes.
+pub type SampleRecord<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+/// A Lambda SQS batch event (as an event source mapping delivers it).
+pub fn sqs_batch_event(queue_arn: &str, records: &[SampleRecord<'_>]) -> Value {
     let template: Value =
         serde_json::from_str(include_str!("../samples/sqs_record.json")).unwrap_or_default();
     let records: Vec<Value> = records

@@ -21,6 +21,16 @@ pub enum Decision {
     Reject,
 }
 
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Approve => "approve",
+            Self::Review => "review",
+            Self::Reject => "reject",
+        })
+    }
+}
+
 /// A decision with the reason, as logged and stored for repeats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionRecord {
@@ -84,7 +94,7 @@ pub async fn handle_event<S: IdempotencyStore>(
         event_id = event.id,
         event_type = %event.event_type,
         business_id = record.business_id.as_deref(),
-        decision = ?record.decision,
+        decision = %record.decision,
         reason = record.reason,
         repeat,
         "business decision"
