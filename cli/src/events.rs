@@ -4,8 +4,9 @@
 
 use middesk_webhooks::message::attribute;
 use middesk_webhooks::sample::{
-    GatewayShape, SAMPLE_PAYLOADS, TEST_SECRET, correlation_id_of, gateway_event, sample_payload,
-    signed_headers, sqs_batch_event,
+    GatewayShape, SAMPLE_PAYLOADS, TEST_OIDC_AUDIENCE, TEST_OIDC_ISSUER, TEST_SECRET, correlation_id_of,
+    gateway_event, sample_payload, signed_headers, sqs_batch_event, test_bearer_token,
+    test_client_certificate, test_jwks, with_client_certificate,
 };
 use serde_json::Value;
 
@@ -77,6 +78,24 @@ pub fn event_files() -> Vec<EventFile> {
     base64_tampered["body"] = request(GatewayShape::HttpV2, unknown, None, true)["body"].clone();
     add("negative/base64-body-tampered.json".into(), base64_tampered);
 
+    // Other authentication modes: no signature; a client certificate, or a bearer token.
+    for shape in [GatewayShape::HttpV2, GatewayShape::RestV1] {
+        let name = if shape == GatewayShape::HttpV2 { "http" } else { "rest" };
+        let unsigned = request(shape, business, None, false);
+        add(
+            format!("mtls/{name}.json"),
+            with_client_certificate(unsigned.clone(), shape, test_client_certificate()),
+        );
+        let mut bearer = unsigned;
+        bearer["headers"]["Authorization"] = format!("Bearer {}", test_bearer_token()).into();
+        if shape == GatewayShape::RestV1 {
+            bearer["multiValueHeaders"]["Authorization"] =
+                serde_json::json!([format!("Bearer {}", test_bearer_token())]);
+        }
+        add(format!("oidc/{name}.json"), bearer);
+    }
+    add("oidc/jwks.json".into(), test_jwks());
+
     let business_arn = "arn:aws:sqs:us-east-1:123456789012:middesk-webhooks-BusinessUpdatedQueue";
     let business_event: Value = serde_json::from_slice(business).unwrap_or_default();
     let id = business_event["id"].as_str().unwrap_or_default();
@@ -113,6 +132,8 @@ fn readme() -> String {
          | `rest/` | REST API (v1) request for each documented event type | 202 |\n\
          | `edge/` | base64 bodies, a function URL, an unknown type, a signed body that is not an event | 202 |\n\
          | `negative/` | tampered body, wrong secret, missing or malformed signature | 401 |\n\
+         | `mtls/` | unsigned, with a (self-signed, test-only) Middesk client certificate in the request context | 202 with `AUTH_METHODS=mtls` |\n\
+         | `oidc/` | unsigned, with a bearer token for issuer `{TEST_OIDC_ISSUER}` and audience `{TEST_OIDC_AUDIENCE}`; `oidc/jwks.json` is its key set | 202 with `AUTH_METHODS=oidc` and that JWKS served |\n\
          | `sqs/` | SQS batches for the example consumers | `batchItemFailures` |\n\n\
          Try one against the verifier running under `cargo lambda watch` (see the README):\n\n\
          ```sh\n\

@@ -46,6 +46,9 @@ pub enum ReceiveError {
     /// The secret was unavailable: retryable.
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// An authentication dependency (the JWKS) was unavailable: retryable.
+    #[error("authentication unavailable: {0}")]
+    AuthUnavailable(String),
     /// The queue was unavailable: retryable.
     #[error(transparent)]
     Publish(#[from] PublishError),
@@ -60,7 +63,7 @@ impl ReceiveError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::EmptyBody => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Secret(_) | Self::Publish(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Secret(_) | Self::AuthUnavailable(_) | Self::Publish(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -72,6 +75,7 @@ impl ReceiveError {
             Self::EmptyBody => "empty_body",
             Self::Unauthorized(_) => "unauthorized",
             Self::Secret(_) => "secret_unavailable",
+            Self::AuthUnavailable(_) => "auth_unavailable",
             Self::Publish(_) => "queue_unavailable",
         }
     }
@@ -83,7 +87,9 @@ impl ReceiveError {
             Self::PayloadTooLarge { .. } => "body too large",
             Self::EmptyBody => "empty body",
             Self::Unauthorized(_) => "unauthorized",
-            Self::Secret(_) | Self::Publish(_) => "temporarily unavailable, retry later",
+            Self::Secret(_) | Self::AuthUnavailable(_) | Self::Publish(_) => {
+                "temporarily unavailable, retry later"
+            }
         }
     }
 }

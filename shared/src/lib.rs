@@ -4,6 +4,7 @@
 //! has no AWS client in it; [`aws`] holds the thin Secrets Manager and SQS adapters behind
 //! the [`secret::SecretSource`] and [`publisher::QueuePublisher`] traits.
 
+pub mod auth;
 pub mod aws;
 pub mod config;
 pub mod consumer;

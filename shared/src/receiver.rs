@@ -2,10 +2,14 @@
 //! method and size checks, authentication on the raw bytes, envelope parsing, routing and
 //! the hand-off to the queue. The Lambda edge only converts events to and from it.
 
+use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
 
+use crate::auth::mtls::{ClientCertificate, ExpectedSubject, verify_client_certificate};
+use crate::auth::oidc::{HttpJwks, JwksSource, OidcVerifier, TokenError};
+use crate::auth::{AuthMethod, AuthPolicy, PolicyMode, SourceIpAllowList};
 use crate::envelope::{EventEnvelope, MalformedEvent};
 use crate::error::ReceiveError;
 use crate::message::{MessageContext, OutboundMessage, correlation_id};
@@ -37,6 +41,10 @@ pub struct WebhookRequest<'a> {
     pub body: &'a [u8],
     /// When the request arrived.
     pub received_at: SystemTime,
+    /// The mutual-TLS client certificate from the request context, if any.
+    pub client_certificate: Option<&'a ClientCertificate>,
+    /// The caller's address from the request context (never from a header).
+    pub source_ip: Option<IpAddr>,
 }
 
 /// What happened to a request: enough for the response, the log line and the metrics.
@@ -54,8 +62,10 @@ pub struct Receipt {
     pub queue: Option<String>,
     /// Set when a verified body was not a well-formed event.
     pub malformed: Option<MalformedEvent>,
-    /// Which secret version verified the request.
+    /// Which secret version verified the request (HMAC).
     pub secret_version: Option<SecretVersion>,
+    /// The method(s) that authenticated the request, e.g. `hmac` or `hmac+mtls`.
+    pub auth_method: Option<String>,
 }
 
 impl Receipt {
@@ -68,6 +78,7 @@ impl Receipt {
             queue: None,
             malformed: None,
             secret_version: None,
+            auth_method: None,
         }
     }
 
@@ -98,27 +109,81 @@ impl Receipt {
 }
 
 /// Verifies webhooks and hands them to their queues.
-pub struct WebhookReceiver<S, P> {
+pub struct WebhookReceiver<S, P, J = HttpJwks> {
     secrets: SecretCache<S>,
     publisher: P,
     router: QueueRouter,
     settings: ReceiverSettings,
+    policy: AuthPolicy,
+    mtls: ExpectedSubject,
+    oidc: Option<OidcVerifier<J>>,
+    source_ips: Option<SourceIpAllowList>,
 }
 
 impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
-    /// Assembles a receiver from its parts.
+    /// A receiver that authenticates by HMAC signature only (the default policy).
     pub fn new(
         secrets: SecretCache<S>,
         publisher: P,
         router: QueueRouter,
         settings: ReceiverSettings,
     ) -> Self {
-        Self { secrets, publisher, router, settings }
+        Self {
+            secrets,
+            publisher,
+            router,
+            settings,
+            policy: AuthPolicy::default(),
+            mtls: ExpectedSubject::default(),
+            oidc: None,
+            source_ips: None,
+        }
+    }
+}
+
+impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J> {
+    /// Uses this authentication policy instead of HMAC only.
+    pub fn with_policy(mut self, policy: AuthPolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
-    /// Fetches the secret ahead of the first request (during Lambda's init phase).
-    pub async fn warm_up(&self, now: SystemTime) -> Result<(), crate::error::SecretError> {
-        self.secrets.get(now).await.map(drop)
+    /// Expects this client certificate subject for mutual TLS.
+    pub fn with_mtls_subject(mut self, subject: ExpectedSubject) -> Self {
+        self.mtls = subject;
+        self
+    }
+
+    /// Verifies bearer tokens with this verifier.
+    pub fn with_oidc<J2: JwksSource>(self, oidc: OidcVerifier<J2>) -> WebhookReceiver<S, P, J2> {
+        WebhookReceiver {
+            secrets: self.secrets,
+            publisher: self.publisher,
+            router: self.router,
+            settings: self.settings,
+            policy: self.policy,
+            mtls: self.mtls,
+            oidc: Some(oidc),
+            source_ips: self.source_ips,
+        }
+    }
+
+    /// Refuses callers outside this allow-list (`None`: no restriction).
+    pub fn with_source_ips(mut self, allowed: Option<SourceIpAllowList>) -> Self {
+        self.source_ips = allowed;
+        self
+    }
+
+    /// Fetches the secret and the JWKS ahead of the first request (during Lambda's init
+    /// phase), as far as the policy needs them.
+    pub async fn warm_up(&self, now: SystemTime) -> Result<(), ReceiveError> {
+        if self.policy.uses(AuthMethod::Hmac) {
+            self.secrets.get(now).await?;
+        }
+        if let (true, Some(oidc)) = (self.policy.uses(AuthMethod::Oidc), &self.oidc) {
+            oidc.warm_up().await.map_err(|e| ReceiveError::AuthUnavailable(e.to_string()))?;
+        }
+        Ok(())
     }
 
     /// The publisher (for tests that inspect an in-memory queue).
@@ -155,7 +220,8 @@ impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
                 limit: self.settings.max_body_bytes,
             });
         }
-        receipt.secret_version = Some(self.authenticate(&request).await?);
+        let auth_method = self.authenticate(&request, receipt).await?;
+        receipt.auth_method = Some(auth_method);
 
         // Only a verified body is parsed.
         if body.is_empty() {
@@ -178,14 +244,79 @@ impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
             event,
             correlation_id: correlation,
             received_at: request.received_at,
-            auth_method: "hmac",
+            auth_method: receipt.auth_method.as_deref().unwrap_or_default(),
         };
         let message = OutboundMessage::new(queue, body, context);
         self.publisher.publish(&message).await?;
         Ok(())
     }
 
-    async fn authenticate(&self, request: &WebhookRequest<'_>) -> Result<SecretVersion, ReceiveError> {
+    /// Applies the source-IP allow-list and the policy; returns the method label.
+    async fn authenticate(
+        &self,
+        request: &WebhookRequest<'_>,
+        receipt: &mut Receipt,
+    ) -> Result<String, ReceiveError> {
+        let allowed = |list: &SourceIpAllowList| request.source_ip.is_some_and(|ip| list.allows(ip));
+        if self.source_ips.as_ref().is_some_and(|list| !allowed(list)) {
+            return Err(ReceiveError::Unauthorized("source address not allowed"));
+        }
+        let mut passed = Vec::new();
+        let mut refused = None;
+        let mut unavailable = None;
+        for &method in &self.policy.methods {
+            match self.check(method, request, receipt).await {
+                Ok(()) => {
+                    passed.push(method.as_str());
+                    if self.policy.mode == PolicyMode::Any {
+                        break;
+                    }
+                }
+                // Under `all`, the first failure decides.
+                Err(error) if self.policy.mode == PolicyMode::All => return Err(error),
+                // Under `any`, a dependency failure wins over a refusal: the retry may pass.
+                Err(error @ ReceiveError::Unauthorized(_)) => refused = refused.or(Some(error)),
+                Err(error) => unavailable = unavailable.or(Some(error)),
+            }
+        }
+        if passed.is_empty() {
+            return Err(unavailable.or(refused).unwrap_or(ReceiveError::Unauthorized("no method passed")));
+        }
+        Ok(passed.join("+"))
+    }
+
+    async fn check(
+        &self,
+        method: AuthMethod,
+        request: &WebhookRequest<'_>,
+        receipt: &mut Receipt,
+    ) -> Result<(), ReceiveError> {
+        match method {
+            AuthMethod::Hmac => {
+                receipt.secret_version = Some(self.verify_hmac(request).await?);
+                Ok(())
+            }
+            AuthMethod::Mtls => {
+                verify_client_certificate(request.client_certificate, &self.mtls, request.received_at)
+                    .map_err(|e| ReceiveError::Unauthorized(mtls_reason(&e)))
+            }
+            AuthMethod::Oidc => {
+                let oidc = self.oidc.as_ref().ok_or(ReceiveError::Unauthorized("oidc is not configured"))?;
+                let authorization = request.headers.get(http::header::AUTHORIZATION).map(|v| v.as_bytes());
+                match oidc.verify(authorization).await {
+                    Ok(()) => Ok(()),
+                    Err(TokenError::KeysUnavailable(e)) => Err(ReceiveError::AuthUnavailable(e)),
+                    Err(TokenError::Missing) => Err(ReceiveError::Unauthorized("missing bearer token")),
+                    Err(TokenError::Invalid(reason)) => {
+                        tracing::debug!(reason, "bearer token refused");
+                        Err(ReceiveError::Unauthorized("invalid bearer token"))
+                    }
+                }
+            }
+        }
+    }
+
+    async fn verify_hmac(&self, request: &WebhookRequest<'_>) -> Result<SecretVersion, ReceiveError> {
         // A missing or malformed signature is rejected before the secret is even needed.
         let tag = request
             .headers
@@ -196,5 +327,15 @@ impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
         secrets
             .verify(request.body, &tag, request.received_at, self.settings.rotation_grace)
             .ok_or(ReceiveError::Unauthorized("signature mismatch"))
+    }
+}
+
+fn mtls_reason(error: &crate::auth::mtls::CertificateError) -> &'static str {
+    use crate::auth::mtls::CertificateError as E;
+    match error {
+        E::Missing => "no client certificate",
+        E::BadSubject | E::WrongSubject => "client certificate subject is not Middesk's",
+        E::NotValidNow => "client certificate expired or not yet valid",
+        E::BadValidity | E::BadPem => "client certificate does not parse",
     }
 }

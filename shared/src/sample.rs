@@ -125,6 +125,60 @@ pub fn sqs_batch_event(queue_arn: &str, records: &[SampleRecord<'_>]) -> Value {
     json!({ "Records": records })
 }
 
+/// A self-signed test certificate with Middesk's subject, in API Gateway's `clientCert` shape
+/// (`clientCertPem`, `subjectDN`, `issuerDN`, `serialNumber`, `validity`). Test use only.
+pub fn test_client_certificate() -> Value {
+    let mut cert: Value =
+        serde_json::from_str(include_str!("../samples/mtls/client-cert.json")).unwrap_or_default();
+    cert["clientCertPem"] = json!(include_str!("../samples/mtls/middesk-test-client.pem"));
+    cert
+}
+
+/// Puts `client_cert` where API Gateway puts a mutual-TLS client certificate for `shape`.
+pub fn with_client_certificate(mut event: Value, shape: GatewayShape, client_cert: Value) -> Value {
+    match shape {
+        GatewayShape::RestV1 => event["requestContext"]["identity"]["clientCert"] = client_cert,
+        GatewayShape::HttpV2 | GatewayShape::FunctionUrl => {
+            event["requestContext"]["authentication"] = json!({ "clientCert": client_cert });
+        }
+    }
+    event
+}
+
+/// Issuer of the sample bearer tokens.
+pub const TEST_OIDC_ISSUER: &str = "https://idp.example.com/";
+/// Audience (resource URI) of the sample bearer tokens.
+pub const TEST_OIDC_AUDIENCE: &str = "https://hooks.example.com/webhooks/middesk";
+/// Key id of the sample signing key.
+pub const TEST_OIDC_KID: &str = "middesk-webhooks-test";
+
+/// A bearer token signed (ES256) with the sample test key, valid from 2026-11-23 to 2036.
+pub fn test_bearer_token() -> String {
+    let key = jsonwebtoken::EncodingKey::from_ec_pem(include_bytes!("../samples/oidc/test-signing-key.pem"));
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some(TEST_OIDC_KID.into());
+    let claims = json!({
+        "iss": TEST_OIDC_ISSUER,
+        "aud": TEST_OIDC_AUDIENCE,
+        "sub": "middesk-webhook-worker",
+        "iat": 1_795_435_200u64,
+        "nbf": 1_795_435_200u64,
+        "exp": 2_110_968_000u64,
+    });
+    key.and_then(|k| jsonwebtoken::encode(&header, &claims, &k)).unwrap_or_default()
+}
+
+/// The JWKS with the sample key's public half.
+pub fn test_jwks() -> Value {
+    let pem = include_bytes!("../samples/oidc/test-signing-key.pem");
+    let jwk = jsonwebtoken::EncodingKey::from_ec_pem(pem)
+        .and_then(|k| jsonwebtoken::jwk::Jwk::from_encoding_key(&k, jsonwebtoken::Algorithm::ES256));
+    let mut jwk = serde_json::to_value(jwk.ok()).unwrap_or_default();
+    jwk["kid"] = json!(TEST_OIDC_KID);
+    jwk["use"] = json!("sig");
+    json!({ "keys": [jwk] })
+}
+
 /// A sample payload for each documented event type, as Middesk sends it.
 pub const SAMPLE_PAYLOADS: [(&str, &str); 23] = [
     ("business.created", include_str!("../samples/events/business.created.json")),
@@ -188,6 +242,16 @@ mod tests {
             assert_eq!(GatewayShape::parse(shape.name()), Some(shape));
         }
         assert_eq!(gateway_event(GatewayShape::RestV1, "PUT", b"", &[], false)["httpMethod"], "PUT");
+    }
+
+    #[test]
+    fn the_test_token_is_deterministic_and_the_jwks_has_its_key() {
+        assert_eq!(test_bearer_token(), test_bearer_token());
+        assert_eq!(test_bearer_token().split('.').count(), 3);
+        let jwks = test_jwks();
+        assert_eq!(jwks["keys"][0]["kid"], TEST_OIDC_KID);
+        assert_eq!(jwks["keys"][0]["crv"], "P-256");
+        assert!(jwks["keys"][0].get("d").is_none(), "the JWKS must not carry the private key");
     }
 
     #[test]

@@ -163,3 +163,63 @@ pub fn refused_endpoint() -> String {
     drop(listener);
     format!("http://127.0.0.1:{port}")
 }
+
+/// A tiny HTTP server on loopback answering every request with a JSON body (a JWKS in the
+/// OIDC tests); it counts requests and can be stopped.
+pub struct JsonServer {
+    /// `http://127.0.0.1:port/jwks`.
+    pub url: String,
+    hits: Arc<std::sync::atomic::AtomicUsize>,
+    body: Arc<Mutex<String>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl JsonServer {
+    /// Starts serving `body`.
+    pub async fn start(body: String) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/jwks", listener.local_addr().expect("address"));
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let body = Arc::new(Mutex::new(body));
+        let (hits_in_loop, body_in_loop) = (hits.clone(), body.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                hits_in_loop.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let body = body_in_loop.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                tokio::spawn(async move {
+                    let mut request = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => request.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = stream.write_all(response.as_bytes()).await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        Self { url, hits, body, accept }
+    }
+
+    /// Requests served so far.
+    pub fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Serves `body` from now on.
+    pub fn set_body(&self, body: String) {
+        *self.body.lock().unwrap_or_else(|e| e.into_inner()) = body;
+    }
+
+    /// Stops listening: further connections are refused.
+    pub fn stop(&self) {
+        self.accept.abort();
+    }
+}

@@ -2,11 +2,15 @@
 //! in, the core [`WebhookReceiver`] in the middle, a short JSON response, one log line and one
 //! metrics record out.
 
+use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
 use std::time::{Instant, SystemTime};
 
 use futures_util::FutureExt as _;
-use lambda_http::{Body, Request, Response};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt as _, Response};
+use middesk_webhooks::auth::mtls::ClientCertificate;
+use middesk_webhooks::auth::oidc::{HttpJwks, JwksSource, OidcVerifier};
 use middesk_webhooks::aws::{SecretsManagerSource, SqsPublisher};
 use middesk_webhooks::metrics::emf_record;
 use middesk_webhooks::{
@@ -24,28 +28,71 @@ pub fn build_verifier(
 ) -> Verifier {
     let secrets = SecretsManagerSource::new(secrets_manager, &config.secret_id);
     let with_previous = !config.settings.rotation_grace.is_zero();
-    WebhookReceiver::new(
+    let receiver = WebhookReceiver::new(
         SecretCache::new(secrets, config.secret_cache_ttl, with_previous),
         SqsPublisher::new(sqs),
         config.router.clone(),
         config.settings,
     )
+    .with_policy(config.auth.policy.clone())
+    .with_mtls_subject(config.auth.mtls_subject.clone())
+    .with_source_ips(config.auth.source_ips.clone());
+    match &config.auth.oidc {
+        Some((settings, jwks_url)) => {
+            receiver.with_oidc(OidcVerifier::new(settings.clone(), HttpJwks::new(jwks_url)))
+        }
+        None => receiver,
+    }
+}
+
+/// The client certificate and source address from the gateway's request context: HTTP API
+/// (`authentication.clientCert`, `http.sourceIp`) or REST API (`identity.clientCert`,
+/// `identity.sourceIp`). Never from headers, which a client can set.
+pub fn request_origin(request: &Request) -> (Option<ClientCertificate>, Option<IpAddr>) {
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            let cert =
+                ctx.authentication.as_ref().and_then(|a| a.client_cert.as_ref()).map(|c| ClientCertificate {
+                    subject_dn: c.subject_dn.clone().unwrap_or_default(),
+                    pem: c.client_cert_pem.clone(),
+                    not_before: c.validity.not_before.clone(),
+                    not_after: c.validity.not_after.clone(),
+                });
+            (cert, ctx.http.source_ip.as_deref().and_then(|ip| ip.parse().ok()))
+        }
+        Some(RequestContext::ApiGatewayV1(ctx)) => {
+            // aws_lambda_events has no REST clientCert field; it arrives in the catch-all map.
+            let cert =
+                ctx.identity.other.get("clientCert").filter(|c| c.is_object()).map(|c| ClientCertificate {
+                    subject_dn: text(&c["subjectDN"]).unwrap_or_default(),
+                    pem: text(&c["clientCertPem"]),
+                    not_before: text(&c["validity"]["notBefore"]),
+                    not_after: text(&c["validity"]["notAfter"]),
+                });
+            (cert, ctx.identity.source_ip.as_deref().and_then(|ip| ip.parse().ok()))
+        }
+        _ => (None, None),
+    }
 }
 
 /// Handles one HTTP request. Never fails and never lets a panic reach the runtime: a panic
 /// becomes a 500, which Middesk retries.
-pub async fn handle<S: SecretSource, P: QueuePublisher>(
-    receiver: &WebhookReceiver<S, P>,
+pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource>(
+    receiver: &WebhookReceiver<S, P, J>,
     metrics_namespace: &str,
     request: Request,
 ) -> Result<Response<Body>, std::convert::Infallible> {
     let started = Instant::now();
     let received_at = SystemTime::now();
+    let (client_certificate, source_ip) = request_origin(&request);
     let webhook = WebhookRequest {
         method: request.method(),
         headers: request.headers(),
         body: request.body().as_ref(),
         received_at,
+        client_certificate: client_certificate.as_ref(),
+        source_ip,
     };
     let receipt = match AssertUnwindSafe(receiver.receive(webhook)).catch_unwind().await {
         Ok(receipt) => receipt,
@@ -93,6 +140,7 @@ fn log_receipt(receipt: &Receipt, latency_ms: f64) {
                 queue = receipt.queue.as_deref(),
                 latency_ms,
                 secret_version = secret_version.as_deref(),
+                auth_method = receipt.auth_method.as_deref(),
                 malformed = malformed.as_deref(),
                 error = error.as_deref(),
                 "webhook"

@@ -28,7 +28,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     );
     // Fetch the secret during init (boosted CPU, not billed to the first webhook's latency).
     if let Err(error) = receiver.warm_up(SystemTime::now()).await {
-        tracing::warn!(%error, "secret not available at start; will retry per request");
+        tracing::warn!(%error, "authentication not ready at start; will retry per request");
     }
     let namespace = config.metrics_namespace.as_str();
     let receiver = &receiver;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use middesk_webhooks::message::attribute;
+use middesk_webhooks::sample::GatewayShape as Shape;
 use middesk_webhooks::testkit::*;
 use middesk_webhooks::{DOCUMENTED_EVENT_TYPES, VerifierConfig};
 

@@ -5,8 +5,9 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{Shape, event_body, gateway_event, signed_post};
+use common::{event_body, gateway_event, signed_post};
 use middesk_webhooks::message::attribute;
+use middesk_webhooks::sample::GatewayShape as Shape;
 use middesk_webhooks::{
     InMemoryQueues, QueueRouter, ReceiverSettings, SecretCache, SecretVersions, SigningKey, WebhookReceiver,
 };

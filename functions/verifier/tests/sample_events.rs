@@ -4,7 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use middesk_webhooks::sample::TEST_SECRET;
+use middesk_webhooks::auth::AuthPolicy;
+use middesk_webhooks::auth::oidc::{HttpJwks, JwksSource, OidcSettings, OidcVerifier};
+use middesk_webhooks::sample::{TEST_OIDC_AUDIENCE, TEST_OIDC_ISSUER, TEST_SECRET};
+use middesk_webhooks::testkit::JsonServer;
 use middesk_webhooks::{
     InMemoryQueues, QueueRouter, ReceiverSettings, SecretCache, SecretVersions, SigningKey, WebhookReceiver,
 };
@@ -20,7 +23,7 @@ fn files(folder: &str) -> Vec<PathBuf> {
     files
 }
 
-async fn status_of(path: &Path) -> (u16, usize) {
+fn receiver(methods: &str) -> WebhookReceiver<SecretVersions, InMemoryQueues> {
     let secrets = SecretVersions {
         current: SigningKey::new(TEST_SECRET),
         current_created: SystemTime::now(),
@@ -28,15 +31,29 @@ async fn status_of(path: &Path) -> (u16, usize) {
     };
     let router = QueueRouter::parse("ROUTES", "", "http://127.0.0.1:1/000000000000/all", None).unwrap();
     let settings = ReceiverSettings { rotation_grace: Duration::ZERO, max_body_bytes: 256 * 1024 };
-    let receiver = WebhookReceiver::new(
+    WebhookReceiver::new(
         SecretCache::new(secrets, Duration::from_secs(300), false),
         InMemoryQueues::default(),
         router,
         settings,
-    );
+    )
+    .with_policy(AuthPolicy::parse(methods, "any").unwrap())
+}
+
+/// Status and number of messages enqueued for the request event in `path`.
+async fn status_with<J: JwksSource>(
+    receiver: &WebhookReceiver<SecretVersions, InMemoryQueues, J>,
+    path: &Path,
+) -> (u16, usize) {
     let request = lambda_http::request::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let response = verifier::handle(&receiver, "", request).await.unwrap();
-    (response.status().as_u16(), receiver.publisher().messages().len())
+    let response = verifier::handle(receiver, "", request).await.unwrap();
+    let queued = receiver.publisher().messages().len();
+    receiver.publisher().clear();
+    (response.status().as_u16(), queued)
+}
+
+async fn status_of(path: &Path) -> (u16, usize) {
+    status_with(&receiver("hmac"), path).await
 }
 
 #[tokio::test]
@@ -54,5 +71,32 @@ async fn negative_sample_events_are_refused() {
     assert!(negative.len() >= 4);
     for path in negative {
         assert_eq!(status_of(&path).await, (401, 0), "{}", path.display());
+    }
+}
+
+#[tokio::test]
+async fn mtls_sample_events_verify_under_the_mtls_policy_only() {
+    let mtls = receiver("mtls");
+    for path in files("mtls") {
+        assert_eq!(status_with(&mtls, &path).await, (202, 1), "{}", path.display());
+        assert_eq!(status_of(&path).await, (401, 0), "{} without a signature", path.display());
+    }
+}
+
+#[tokio::test]
+async fn oidc_sample_events_verify_against_the_sample_jwks() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/oidc");
+    let jwks = JsonServer::start(std::fs::read_to_string(dir.join("jwks.json")).unwrap()).await;
+    let settings = OidcSettings {
+        issuer: TEST_OIDC_ISSUER.into(),
+        audience: TEST_OIDC_AUDIENCE.into(),
+        algorithms: middesk_webhooks::auth::oidc::parse_algorithms("RS256,ES256,PS256").unwrap(),
+        leeway: Duration::from_secs(30),
+    };
+    let oidc = receiver("oidc").with_oidc(OidcVerifier::new(settings, HttpJwks::new(&jwks.url)));
+    let requests: Vec<PathBuf> = files("oidc").into_iter().filter(|p| !p.ends_with("jwks.json")).collect();
+    assert_eq!(requests.len(), 2);
+    for path in requests {
+        assert_eq!(status_with(&oidc, &path).await, (202, 1), "{}", path.display());
     }
 }

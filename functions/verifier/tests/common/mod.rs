@@ -5,8 +5,6 @@ use lambda_http::Request;
 use middesk_webhooks::sample::{self, GatewayShape};
 use serde_json::json;
 
-pub use middesk_webhooks::sample::GatewayShape as Shape;
-
 /// A gateway event carrying `body` and `headers`, as the Lambda runtime would hand it over.
 pub fn gateway_event(
     shape: GatewayShape,

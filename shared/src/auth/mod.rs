@@ -1,0 +1,184 @@
+//! How a request proves it came from Middesk: HMAC signature, mutual TLS or an OAuth bearer
+//! token, combined by a policy (any one of a list, or all of a list), optionally behind a
+//! source-IP allow-list.
+
+pub mod mtls;
+pub mod oidc;
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::error::ConfigError;
+
+/// The addresses Middesk documents as the source of its webhook requests.
+pub const MIDDESK_WEBHOOK_IPS: [&str; 3] = ["35.239.59.102", "35.192.63.74", "104.198.38.1"];
+
+/// An authentication method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthMethod {
+    /// `X-Middesk-Signature-256`: HMAC-SHA256 of the raw body with the shared secret.
+    Hmac,
+    /// Mutual TLS: Middesk's client certificate, checked by API Gateway and here.
+    Mtls,
+    /// `Authorization: Bearer` access token from your OpenID Connect provider.
+    Oidc,
+}
+
+impl AuthMethod {
+    /// The name used in configuration and in the `auth_method` message attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hmac => "hmac",
+            Self::Mtls => "mtls",
+            Self::Oidc => "oidc",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        [Self::Hmac, Self::Mtls, Self::Oidc].into_iter().find(|m| m.as_str() == name)
+    }
+}
+
+/// Whether one listed method suffices or all are required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyMode {
+    /// Any one of the methods.
+    Any,
+    /// Every method.
+    All,
+}
+
+/// Which methods a request must pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthPolicy {
+    /// Any or all.
+    pub mode: PolicyMode,
+    /// The methods, in the order they are tried.
+    pub methods: Vec<AuthMethod>,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> Self {
+        Self { mode: PolicyMode::Any, methods: vec![AuthMethod::Hmac] }
+    }
+}
+
+impl AuthPolicy {
+    /// Parses `AUTH_METHODS` (e.g. `hmac,mtls`) and `AUTH_MODE` (`any` or `all`).
+    pub fn parse(methods: &str, mode: &str) -> Result<Self, ConfigError> {
+        let invalid = |var: &'static str, value: &str, reason: &str| ConfigError::Invalid {
+            var,
+            value: value.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let mode = match mode.trim() {
+            "" | "any" => PolicyMode::Any,
+            "all" => PolicyMode::All,
+            other => return Err(invalid("AUTH_MODE", other, "expected any or all")),
+        };
+        let mut parsed = Vec::new();
+        for name in methods.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let method = AuthMethod::parse(name).ok_or_else(|| {
+                invalid("AUTH_METHODS", methods, &format!("unknown method {name:?} (hmac, mtls, oidc)"))
+            })?;
+            if parsed.contains(&method) {
+                return Err(invalid("AUTH_METHODS", methods, &format!("{name} is listed twice")));
+            }
+            parsed.push(method);
+        }
+        if parsed.is_empty() {
+            return Err(invalid("AUTH_METHODS", methods, "at least one method is required"));
+        }
+        Ok(Self { mode, methods: parsed })
+    }
+
+    /// Whether `method` is part of the policy.
+    pub fn uses(&self, method: AuthMethod) -> bool {
+        self.methods.contains(&method)
+    }
+}
+
+/// Source addresses allowed to call, off unless configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceIpAllowList(Vec<IpNet>);
+
+impl SourceIpAllowList {
+    /// Parses `SOURCE_IP_ALLOWLIST`: addresses and CIDR blocks, and `middesk` for Middesk's
+    /// documented addresses, comma-separated.
+    pub fn parse(list: &str) -> Result<Self, ConfigError> {
+        let mut nets = Vec::new();
+        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            if entry == "middesk" {
+                nets.extend(
+                    MIDDESK_WEBHOOK_IPS.iter().filter_map(|ip| ip.parse::<IpAddr>().ok()).map(IpNet::from),
+                );
+                continue;
+            }
+            let net = entry.parse::<IpNet>().or_else(|_| entry.parse::<IpAddr>().map(IpNet::from)).map_err(
+                |_| ConfigError::Invalid {
+                    var: "SOURCE_IP_ALLOWLIST",
+                    value: list.to_owned(),
+                    reason: format!("{entry:?} is not an address, a CIDR block or 'middesk'"),
+                },
+            )?;
+            nets.push(net);
+        }
+        Ok(Self(nets))
+    }
+
+    /// Whether `ip` is allowed.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies() {
+        let p = AuthPolicy::parse("hmac, mtls", "all").unwrap();
+        assert_eq!(
+            (p.mode, p.methods.as_slice()),
+            (PolicyMode::All, &[AuthMethod::Hmac, AuthMethod::Mtls][..])
+        );
+        assert_eq!(AuthPolicy::parse("oidc", "").unwrap().mode, PolicyMode::Any);
+        for (methods, mode, var) in [
+            ("", "any", "AUTH_METHODS"),
+            ("hmac,hmac", "any", "AUTH_METHODS"),
+            ("hmac,basic", "any", "AUTH_METHODS"),
+            ("hmac", "both", "AUTH_MODE"),
+        ] {
+            let err = AuthPolicy::parse(methods, mode).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::Invalid { var: v, .. } if v == var),
+                "{methods} {mode}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn source_ips() {
+        let list = SourceIpAllowList::parse("middesk, 10.0.0.0/8, 2001:db8::/32").unwrap();
+        for ok in [
+            "35.239.59.102",
+            "35.192.63.74",
+            "104.198.38.1",
+            "10.1.2.3",
+            "2001:db8::1",
+            "::ffff:35.239.59.102",
+        ] {
+            assert!(list.allows(ok.parse().unwrap()), "{ok}");
+        }
+        for no in ["35.239.59.103", "11.0.0.1", "2001:db9::1"] {
+            assert!(!list.allows(no.parse().unwrap()), "{no}");
+        }
+        assert!(SourceIpAllowList::parse("middesk,not-an-ip").is_err());
+    }
+}

@@ -1,0 +1,258 @@
+//! Mutual TLS: API Gateway terminates TLS on a custom domain, checks the client certificate
+//! against the truststore, and passes it in the request context. This checks that it is
+//! Middesk's: the subject must have exactly the configured `O` and `CN`, parsed as a
+//! distinguished name (escapes, any attribute order, no substring matching), and the
+//! certificate must be within its validity dates. Where the PEM is present, the subject and
+//! dates are read from the certificate itself as well.
+
+use std::time::{Duration, SystemTime};
+
+/// The client certificate as API Gateway passes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientCertificate {
+    /// `subjectDN`, e.g. `CN=webhooks.middesk.com,O=Middesk\, Inc.,C=US`.
+    pub subject_dn: String,
+    /// `clientCertPem`, when present.
+    pub pem: Option<String>,
+    /// `validity.notBefore`, e.g. `May 28 12:30:02 2026 GMT`.
+    pub not_before: Option<String>,
+    /// `validity.notAfter`.
+    pub not_after: Option<String>,
+}
+
+/// The subject a client certificate must have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedSubject {
+    /// Organisation (`O`), by default `Middesk, Inc.`.
+    pub organization: String,
+    /// Common name (`CN`), by default `webhooks.middesk.com`.
+    pub common_name: String,
+}
+
+impl Default for ExpectedSubject {
+    fn default() -> Self {
+        Self { organization: "Middesk, Inc.".into(), common_name: "webhooks.middesk.com".into() }
+    }
+}
+
+/// Why a client certificate was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateError {
+    /// No certificate in the request context.
+    #[error("no client certificate")]
+    Missing,
+    /// The subject DN does not parse.
+    #[error("subject DN does not parse")]
+    BadSubject,
+    /// The subject's O or CN is not the expected one (or appears more than once).
+    #[error("subject is not the expected O and CN")]
+    WrongSubject,
+    /// Outside its validity dates.
+    #[error("certificate is expired or not yet valid")]
+    NotValidNow,
+    /// The validity dates are missing or do not parse.
+    #[error("certificate validity does not parse")]
+    BadValidity,
+    /// The PEM does not parse.
+    #[error("certificate PEM does not parse")]
+    BadPem,
+}
+
+/// Parses an RFC 4514 / RFC 2253 distinguished name into `(type, value)` pairs, unescaping
+/// values (`\,` and `\2C` alike). Multi-valued RDNs (`+`) are flattened. Types are upper-cased.
+pub fn parse_dn(dn: &str) -> Option<Vec<(String, String)>> {
+    // Decode escapes first into (byte, escaped) pairs, so that an escaped separator or space
+    // is never mistaken for a real one.
+    let raw = dn.as_bytes();
+    let mut tokens: Vec<(u8, bool)> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] != b'\\' {
+            tokens.push((raw[i], false));
+            i += 1;
+            continue;
+        }
+        let hex = raw.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
+        match hex {
+            Some(h) => {
+                tokens.push((u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()?, true));
+                i += 3;
+            }
+            None => {
+                tokens.push((*raw.get(i + 1)?, true));
+                i += 2;
+            }
+        }
+    }
+    let text = |t: &[(u8, bool)]| String::from_utf8(t.iter().map(|&(b, _)| b).collect()).ok();
+    tokens
+        .split(|&(b, escaped)| !escaped && matches!(b, b',' | b';' | b'+'))
+        .map(|rdn| {
+            let eq = rdn.iter().position(|&(b, escaped)| !escaped && b == b'=')?;
+            let (name, value) = (&rdn[..eq], &rdn[eq + 1..]);
+            let name = text(name)?.trim().to_ascii_uppercase();
+            let kept = |&(b, escaped): &(u8, bool)| escaped || b != b' ';
+            let start = value.iter().position(kept).unwrap_or(value.len());
+            let end = value.iter().rposition(kept).map_or(start, |p| p + 1);
+            let value = text(&value[start..end])?;
+            (!name.is_empty()).then_some((name, value))
+        })
+        .collect()
+}
+
+fn subject_matches<'a>(
+    attributes: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    expected: &ExpectedSubject,
+) -> bool {
+    let only = |name: &str, wanted: &str| {
+        let mut values = attributes.clone().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+        values.next() == Some(wanted) && values.next().is_none()
+    };
+    only("O", &expected.organization) && only("CN", &expected.common_name)
+}
+
+/// Parses API Gateway's validity format: `Aug  5 09:36:04 2021 GMT`.
+pub fn parse_validity(value: &str) -> Option<SystemTime> {
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    let [month, day, time, year, "GMT"] = parts[..] else { return None };
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = MONTHS.iter().position(|m| *m == month)? as u32 + 1;
+    let day: u32 = day.parse().ok()?;
+    let year: i64 = year.parse().ok()?;
+    let hms: Vec<u64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let [h, m, s] = hms[..] else { return None };
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let seconds = u64::try_from(days).ok()? * 86_400 + h * 3600 + m * 60 + s;
+    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (i64::from(month) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Checks a client certificate at `now`.
+pub fn verify_client_certificate(
+    certificate: Option<&ClientCertificate>,
+    expected: &ExpectedSubject,
+    now: SystemTime,
+) -> Result<(), CertificateError> {
+    let cert = certificate.ok_or(CertificateError::Missing)?;
+    let attributes = parse_dn(&cert.subject_dn).ok_or(CertificateError::BadSubject)?;
+    if !subject_matches(attributes.iter().map(|(n, v)| (n.as_str(), v.as_str())), expected) {
+        return Err(CertificateError::WrongSubject);
+    }
+    let not_before = cert.not_before.as_deref().and_then(parse_validity);
+    let not_after = cert.not_after.as_deref().and_then(parse_validity);
+    match (not_before, not_after, &cert.pem) {
+        (Some(from), Some(until), _) if now < from || now > until => {
+            return Err(CertificateError::NotValidNow);
+        }
+        (Some(_), Some(_), _) => {}
+        // Without the context's dates, the certificate's own must decide.
+        (_, _, None) => return Err(CertificateError::BadValidity),
+        _ => {}
+    }
+    if let Some(pem) = &cert.pem {
+        verify_pem(pem, expected, now)?;
+    }
+    Ok(())
+}
+
+fn verify_pem(pem: &str, expected: &ExpectedSubject, now: SystemTime) -> Result<(), CertificateError> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|_| CertificateError::BadPem)?;
+    let cert = pem.parse_x509().map_err(|_| CertificateError::BadPem)?;
+    let subject = cert.subject();
+    let organizations: Vec<&str> = subject.iter_organization().filter_map(|a| a.as_str().ok()).collect();
+    let common_names: Vec<&str> = subject.iter_common_name().filter_map(|a| a.as_str().ok()).collect();
+    let pairs = organizations.iter().map(|o| ("O", *o)).chain(common_names.iter().map(|c| ("CN", *c)));
+    let complete = organizations.len() == subject.iter_organization().count()
+        && common_names.len() == subject.iter_common_name().count();
+    if !complete || !subject_matches(pairs, expected) {
+        return Err(CertificateError::WrongSubject);
+    }
+    let now = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let validity = cert.validity();
+    if now < validity.not_before.timestamp() || now > validity.not_after.timestamp() {
+        return Err(CertificateError::NotValidNow);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(dn: &str) -> Vec<(String, String)> {
+        parse_dn(dn).unwrap_or_else(|| panic!("{dn} does not parse"))
+    }
+
+    #[test]
+    fn dn_parsing_handles_escapes_and_order() {
+        assert_eq!(
+            pairs(r"CN=webhooks.middesk.com,O=Middesk\, Inc.,C=US"),
+            [
+                ("CN".into(), "webhooks.middesk.com".into()),
+                ("O".into(), "Middesk, Inc.".into()),
+                ("C".into(), "US".into())
+            ]
+        );
+        assert_eq!(pairs(r"o=Middesk\2C Inc. , cn = webhooks.middesk.com")[0].1, "Middesk, Inc.");
+        assert_eq!(pairs(r"CN=a\+b+O=x")[0].1, "a+b");
+        assert_eq!(pairs(r"CN=trailing\ ")[0].1, "trailing ");
+        assert!(parse_dn("O=Middesk, Inc.").is_none(), "an unescaped comma leaves ' Inc.' with no type");
+        assert!(parse_dn("CN=x,=y").is_none());
+        assert!(parse_dn(r"CN=bad\").is_none());
+    }
+
+    #[test]
+    fn subject_rules() {
+        let expected = ExpectedSubject::default();
+        let check = |dn: &str| {
+            let attrs = parse_dn(dn).unwrap();
+            subject_matches(attrs.iter().map(|(n, v)| (n.as_str(), v.as_str())), &expected)
+        };
+        assert!(check(r"CN=webhooks.middesk.com,O=Middesk\, Inc.,L=San Francisco,C=US"));
+        assert!(check(r"C=US,O=Middesk\, Inc.,CN=webhooks.middesk.com"));
+        assert!(!check(r"CN=webhooks.middesk.com.evil.com,O=Middesk\, Inc."));
+        assert!(!check(r"CN=webhooks.middesk.com,O=Middesk\, Inc. Evil"));
+        assert!(!check(r"CN=webhooks.middesk.com,O=Evil Middesk\, Inc."));
+        assert!(!check(r"CN=webhooks.middesk.com"));
+        assert!(!check(r"CN=webhooks.middesk.com,O=Middesk\, Inc.,O=Evil"));
+        assert!(!check(r"CN=webhooks.middesk.com,CN=evil,O=Middesk\, Inc."));
+        assert!(!check(r"OU=Middesk\, Inc.,CN=webhooks.middesk.com"));
+    }
+
+    #[test]
+    fn validity_format() {
+        let t = parse_validity("Aug  5 09:36:04 2021 GMT").unwrap();
+        assert_eq!(t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(), 1_628_156_164);
+        assert_eq!(
+            parse_validity("Feb 29 00:00:00 2028 GMT")
+                .unwrap()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+            1_835_395_200
+        );
+        for bad in [
+            "",
+            "Aug 5 2021",
+            "Foo  5 09:36:04 2021 GMT",
+            "Aug  5 25:00:00 2021 GMT",
+            "Aug  5 09:36:04 2021 UTC",
+        ] {
+            assert!(parse_validity(bad).is_none(), "{bad}");
+        }
+    }
+}
