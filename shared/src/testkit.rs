@@ -116,11 +116,12 @@ pub fn attr<'a>(message: &'a aws_sdk_sqs::types::Message, name: &str) -> Option<
     message.message_attributes.as_ref()?.get(name)?.string_value.as_deref()
 }
 
-/// A TCP proxy on loopback in front of the emulator that can be cut, so that a dependency
-/// becomes truly unreachable (connection refused) in the middle of a test.
+/// A TCP proxy on loopback in front of the emulator that can be cut and restored, so that a
+/// dependency fails for real (connections dropped) for a window in the middle of a test.
 pub struct CuttableProxy {
     /// The proxy's `http://127.0.0.1:port` endpoint.
     pub endpoint: String,
+    down: Arc<std::sync::atomic::AtomicBool>,
     tasks: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
     accept: tokio::task::JoinHandle<()>,
 }
@@ -128,31 +129,50 @@ pub struct CuttableProxy {
 impl CuttableProxy {
     /// Starts forwarding to `upstream` (`http://host:port`).
     pub async fn start(upstream: &str) -> Self {
+        use std::sync::atomic::Ordering;
         let upstream = upstream.trim_start_matches("http://").trim_end_matches('/').to_owned();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let endpoint = format!("http://{}", listener.local_addr().expect("address"));
-        let tasks = Arc::new(Mutex::new(Vec::new()));
-        let tasks_in_loop = tasks.clone();
+        let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let tasks: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::new(Mutex::new(Vec::new()));
+        let (down_in_loop, tasks_in_loop) = (down.clone(), tasks.clone());
         let accept = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
+                if down_in_loop.load(Ordering::SeqCst) {
+                    continue; // dropped: the client sees the connection closed
+                }
                 let upstream = upstream.clone();
                 let task = tokio::spawn(async move {
                     if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                     }
                 });
-                tasks_in_loop.lock().unwrap_or_else(|e| e.into_inner()).push(task);
+                let mut tasks = tasks_in_loop.lock().unwrap_or_else(|e| e.into_inner());
+                tasks.retain(|t| !t.is_finished());
+                tasks.push(task);
             }
         });
-        Self { endpoint, tasks, accept }
+        Self { endpoint, down, tasks, accept }
     }
 
-    /// Closes the listener and every open connection: new connections are refused.
+    /// Drops every open connection and every new one until [`CuttableProxy::restore`].
     pub fn cut(&self) {
-        self.accept.abort();
+        self.down.store(true, std::sync::atomic::Ordering::SeqCst);
         for task in self.tasks.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
             task.abort();
         }
+    }
+
+    /// Forwards again.
+    pub fn restore(&self) {
+        self.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for CuttableProxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+        self.cut();
     }
 }
 
