@@ -101,7 +101,7 @@ async fn every_2xx_is_queued_and_every_failure_is_a_retryable_503() {
                     let secret = if forged { "sec_forged" } else { SECRET };
                     let request = signed_post(GatewayShape::ALL[n % 3], secret, &body, None);
                     let receiver =
-                        if *fault == Fault::SecretsManagerDown && n % 2 == 0 { cold } else { warm };
+                        if *fault == Fault::SecretsManagerDown && n.is_multiple_of(2) { cold } else { warm };
                     let status = verifier::handle(receiver, "", request).await.unwrap().status().as_u16();
                     Outcome { id, event_type, forged, status }
                 }
