@@ -1,0 +1,124 @@
+//! The verifier's request path, piece by piece and whole, next to the floor: a bare
+//! HMAC-SHA256 over the same bytes. Bodies are Middesk events padded to 1 KiB, 4 KiB, 64 KiB
+//! and 1 MiB. Run with `cargo bench -p middesk-webhooks` (or `./scripts/bench`).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use hmac::{Hmac, KeyInit, Mac};
+use http::{HeaderMap, HeaderValue, Method};
+use middesk_webhooks::error::PublishError;
+use middesk_webhooks::message::OutboundMessage;
+use middesk_webhooks::sample::sample_payload;
+use middesk_webhooks::signature::parse_signature;
+use middesk_webhooks::{
+    DOCUMENTED_EVENT_TYPES, EventEnvelope, QueuePublisher, QueueRouter, ReceiverSettings, SecretCache,
+    SecretVersions, SigningKey, WebhookReceiver, WebhookRequest,
+};
+use serde_json::{Value, json};
+
+const SECRET: &str = "sec_benchmark_0123456789abcdef";
+const SIZES: [(usize, &str); 4] =
+    [(1 << 10, "1KiB"), (4 << 10, "4KiB"), (64 << 10, "64KiB"), (1 << 20, "1MiB")];
+
+/// An in-memory queue that keeps count, not copies, so long runs stay flat in memory.
+#[derive(Default)]
+struct CountingQueue(AtomicUsize);
+
+impl QueuePublisher for CountingQueue {
+    async fn publish(&self, message: &OutboundMessage<'_>) -> Result<(), PublishError> {
+        self.0.fetch_add(message.body.len(), Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// An `order.updated` event padded to `size` bytes.
+fn body(size: usize) -> Vec<u8> {
+    let mut event: Value = serde_json::from_str(sample_payload("order.updated").unwrap()).unwrap();
+    let base = event.to_string().len();
+    event["data"]["object"]["notes"] = json!("n".repeat(size.saturating_sub(base + 12)));
+    let body = event.to_string().into_bytes();
+    assert!(body.len().abs_diff(size) < 64, "{} vs {size}", body.len());
+    body
+}
+
+fn router() -> QueueRouter {
+    let table: Vec<String> =
+        DOCUMENTED_EVENT_TYPES.iter().map(|t| format!("{t}=q-{}", t.replace('.', "-"))).collect();
+    QueueRouter::parse("ROUTES", &table.join(","), "catch-all", Some("https://sqs.us-east-1.amazonaws.com/1"))
+        .unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let secrets = SecretVersions {
+        current: SigningKey::new(SECRET),
+        current_created: SystemTime::now(),
+        previous: None,
+    };
+    let settings = ReceiverSettings { rotation_grace: Duration::ZERO, max_body_bytes: 2 << 20 };
+    let receiver = WebhookReceiver::new(
+        SecretCache::new(secrets, Duration::from_secs(300), false),
+        CountingQueue::default(),
+        router(),
+        settings,
+    );
+    let key = SigningKey::new(SECRET);
+    let method = Method::POST;
+
+    let mut group = c.benchmark_group("request_path");
+    for (size, label) in SIZES {
+        let body = body(size);
+        let signature = key.sign(&body);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-middesk-signature-256", HeaderValue::from_str(&signature).unwrap());
+        headers.insert("x-correlation-id", HeaderValue::from_static("0f86dab5-8195-4b95-b3c0-19deaeba2a8e"));
+        group.throughput(Throughput::Bytes(body.len() as u64));
+
+        group.bench_with_input(BenchmarkId::new("bare_hmac_sha256", label), &body, |b, body| {
+            b.iter(|| {
+                let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+                mac.update(body);
+                mac.finalize().into_bytes()
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("verify_signature", label), &body, |b, body| {
+            b.iter(|| key.verify_tag(body, &parse_signature(signature.as_bytes()).unwrap()))
+        });
+        group.bench_with_input(BenchmarkId::new("parse_envelope", label), &body, |b, body| {
+            b.iter(|| EventEnvelope::parse(body).unwrap().id.len())
+        });
+        group.bench_with_input(BenchmarkId::new("whole_handler", label), &body, |b, body| {
+            b.to_async(&runtime).iter(|| async {
+                let request = WebhookRequest {
+                    method: &method,
+                    headers: &headers,
+                    body,
+                    received_at: SystemTime::now(),
+                    client_certificate: None,
+                    source_ip: None,
+                };
+                let receipt = receiver.receive(request).await;
+                assert!(receipt.result.is_ok());
+                receipt
+            })
+        });
+    }
+    group.finish();
+
+    let router = router();
+    c.bench_function("route/documented_type", |b| {
+        b.iter(|| router.route(std::hint::black_box("registration.updated")))
+    });
+    c.bench_function("route/unknown_type", |b| {
+        b.iter(|| router.route(std::hint::black_box("brand_new.type")))
+    });
+}
+
+criterion_group! {
+    name = verifier;
+    config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    targets = benches
+}
+criterion_main!(verifier);
