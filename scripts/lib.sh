@@ -27,15 +27,19 @@ start_emulator() {
   EMULATOR_PID=$!
   export MOTO_ENDPOINT="http://127.0.0.1:$port"
   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
-  for _ in $(seq 1 100); do
-    if curl -s -o /dev/null "$MOTO_ENDPOINT/" >/dev/null 2>&1; then
-      say "AWS emulator up at $MOTO_ENDPOINT (pid $EMULATOR_PID)"
-      return 0
-    fi
-    if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then break; fi
+  wait_for_http "$MOTO_ENDPOINT/" "$EMULATOR_PID" "$log" "the AWS emulator" 20 || return 1
+  say "AWS emulator up at $MOTO_ENDPOINT (pid $EMULATOR_PID)"
+}
+
+# Waits until URL answers HTTP while PID lives; on failure shows LOG. Args: URL PID LOG NAME SECONDS.
+wait_for_http() {
+  local url="$1" pid="$2" log="$3" name="$4" seconds="$5"
+  for _ in $(seq 1 $((seconds * 5))); do
+    if curl -s -o /dev/null "$url"; then return 0; fi
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
     sleep 0.2
   done
-  say "the AWS emulator did not start; its log:"
+  say "$name did not start; its log:"
   cat "$log" >&2
   return 1
 }
@@ -76,14 +80,7 @@ start_watch() {
     --env-file "$env_file" >"$log" 2>&1 &
   WATCH_PID=$!
   WATCH_URL="http://127.0.0.1:$port"
-  for _ in $(seq 1 300); do
-    if curl -s -o /dev/null "$WATCH_URL/"; then return 0; fi
-    if ! kill -0 "$WATCH_PID" 2>/dev/null; then break; fi
-    sleep 0.2
-  done
-  say "cargo lambda watch did not start; its log:"
-  cat "$log" >&2
-  return 1
+  wait_for_http "$WATCH_URL/" "$WATCH_PID" "$log" "cargo lambda watch" 60
 }
 
 stop_watch() {

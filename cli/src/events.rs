@@ -28,7 +28,6 @@ fn request(shape: GatewayShape, body: &[u8], secret: Option<&str>, base64: bool)
         Some(secret) => signed_headers(secret, body, correlation_id_of(body).as_deref()),
         None => vec![("Content-Type".to_owned(), "application/json".to_owned())],
     };
-    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     gateway_event(shape, "POST", body, &headers, base64)
 }
 

@@ -162,10 +162,6 @@ impl LocalArgs {
     }
 }
 
-fn headers_ref(headers: &[(String, String)]) -> Vec<(&str, &str)> {
-    headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
-}
-
 fn send(url: &str, body: Vec<u8>, headers: &[(String, String)]) -> Result<(u16, String), String> {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let mut request = agent.post(url);
@@ -196,7 +192,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             if unsigned {
                 headers.retain(|(n, _)| n != "X-Middesk-Signature-256");
             }
-            let event = sample::gateway_event(shape.into(), "POST", &body, &headers_ref(&headers), base64);
+            let event = sample::gateway_event(shape.into(), "POST", &body, &headers, base64);
             println!("{}", serde_json::to_string_pretty(&event).map_err(|e| e.to_string())?);
         }
         Command::Send { url, payload, forge } => {

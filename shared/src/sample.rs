@@ -47,11 +47,11 @@ impl GatewayShape {
 
 /// A request event of `shape` carrying `body` and `headers`. The body is base64-encoded when
 /// asked, or when it is not UTF-8 (as API Gateway does for binary bodies).
-pub fn gateway_event(
+pub fn gateway_event<K: AsRef<str>, V: AsRef<str>>(
     shape: GatewayShape,
     method: &str,
     body: &[u8],
-    headers: &[(&str, &str)],
+    headers: &[(K, V)],
     base64: bool,
 ) -> Value {
     let mut event: Value = serde_json::from_str(shape.template()).unwrap_or_default();
@@ -62,9 +62,10 @@ pub fn gateway_event(
     };
     event["isBase64Encoded"] = json!(text.is_none());
     for (name, value) in headers {
-        event["headers"][*name] = json!(value);
+        let (name, value) = (name.as_ref(), value.as_ref());
+        event["headers"][name] = json!(value);
         if shape == GatewayShape::RestV1 {
-            event["multiValueHeaders"][*name] = json!([value]);
+            event["multiValueHeaders"][name] = json!([value]);
         }
     }
     match shape {
@@ -236,12 +237,15 @@ mod tests {
             assert_eq!(e["body"], "{}");
             assert_eq!(e["isBase64Encoded"], false);
             assert_eq!(e["headers"]["X-A"], "1");
-            let binary = gateway_event(shape, "POST", b"\xff", &[], false);
+            let binary = gateway_event::<&str, &str>(shape, "POST", b"\xff", &[], false);
             assert_eq!(binary["body"], "/w==");
             assert_eq!(binary["isBase64Encoded"], true);
             assert_eq!(GatewayShape::parse(shape.name()), Some(shape));
         }
-        assert_eq!(gateway_event(GatewayShape::RestV1, "PUT", b"", &[], false)["httpMethod"], "PUT");
+        assert_eq!(
+            gateway_event::<&str, &str>(GatewayShape::RestV1, "PUT", b"", &[], false)["httpMethod"],
+            "PUT"
+        );
     }
 
     #[test]

@@ -143,7 +143,6 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
     // Middesk delivers, then retries the same event (say our 2xx was lost on the way back).
     for _ in 0..2 {
         let headers = signed_headers("sec_e2e", payload, Some("0f86dab5-8195-4b95-b3c0-19deaeba2a8e"));
-        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let event = gateway_event(GatewayShape::HttpV2, "POST", payload, &headers, false);
         let request = lambda_http::request::from_str(&event.to_string()).unwrap();
         let response = verifier::handle(&verifier, "", request).await.unwrap();

@@ -79,7 +79,6 @@ fn request(shape: GatewayShape, hmac: bool, bearer: Option<&str>) -> Value {
     if let Some(token) = bearer {
         headers.push(("Authorization".into(), format!("Bearer {token}")));
     }
-    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     gateway_event(shape, "POST", &body, &headers, false)
 }
 

@@ -129,7 +129,7 @@ async fn forged_requests_leave_every_queue_empty() {
     let body = event_body("ev-forged", "business.updated");
     let forged = [
         signed_post(Shape::HttpV2, "sec_wrong", &body, None),
-        gateway_event(Shape::RestV1, "POST", &body, &[], false),
+        gateway_event::<&str, &str>(Shape::RestV1, "POST", &body, &[], false),
         gateway_event(Shape::FunctionUrl, "POST", &body, &[("X-Middesk-Signature-256", "00")], false),
     ];
     for request in forged {

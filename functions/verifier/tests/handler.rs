@@ -138,7 +138,9 @@ async fn status_codes() {
     let sig = [("X-Middesk-Signature-256", signature.as_str())];
 
     let response =
-        verifier::handle(&r, "", gateway_event(Shape::HttpV2, "GET", b"", &[], false)).await.unwrap();
+        verifier::handle(&r, "", gateway_event::<&str, &str>(Shape::HttpV2, "GET", b"", &[], false))
+            .await
+            .unwrap();
     assert_eq!(response.status(), 405);
     assert_eq!(response.headers()["allow"], "POST");
 

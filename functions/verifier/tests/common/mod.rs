@@ -6,11 +6,11 @@ use middesk_webhooks::sample::{self, GatewayShape};
 use serde_json::json;
 
 /// A gateway event carrying `body` and `headers`, as the Lambda runtime would hand it over.
-pub fn gateway_event(
+pub fn gateway_event<K: AsRef<str>, V: AsRef<str>>(
     shape: GatewayShape,
     method: &str,
     body: &[u8],
-    headers: &[(&str, &str)],
+    headers: &[(K, V)],
     base64: bool,
 ) -> Request {
     let event = sample::gateway_event(shape, method, body, headers, base64);
@@ -20,7 +20,6 @@ pub fn gateway_event(
 /// A signed POST as Middesk would send it.
 pub fn signed_post(shape: GatewayShape, secret: &str, body: &[u8], correlation_id: Option<&str>) -> Request {
     let headers = sample::signed_headers(secret, body, correlation_id);
-    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     gateway_event(shape, "POST", body, &headers, false)
 }
 

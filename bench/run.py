@@ -1,0 +1,305 @@
+"""Runs every benchmark of the project and writes BENCHMARKS.md. Called by scripts/bench,
+which builds the release binaries, starts the AWS emulator and creates the local stack first.
+
+  python3 bench/run.py --endpoint URL --env-file .local/functions.env --out BENCHMARKS.md
+"""
+import argparse
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "sec_test_middesk_webhooks_local"
+
+
+def read_env(path):
+    env = {}
+    for line in Path(path).read_text().splitlines():
+        if "=" in line:
+            k, v = line.split("=", 1)
+            env[k] = v.strip().strip('"')
+    return env
+
+
+# ---------------------------------------------------------------- cold start and footprint
+
+class RuntimeApi(http.server.ThreadingHTTPServer):
+    """Just enough of the Lambda Runtime API to invoke a function a few times and time it."""
+
+    def __init__(self, events):
+        super().__init__(("127.0.0.1", 0), RuntimeHandler)
+        self.events = events
+        self.served = {}
+        self.answered = {}
+        self.statuses = {}
+        self.first_next = None
+        self.done = threading.Event()
+        self.lock = threading.Lock()
+        self.next_index = 0
+
+
+class RuntimeHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        s = self.server
+        with s.lock:
+            now = time.perf_counter()
+            if s.first_next is None:
+                s.first_next = now
+            i = s.next_index
+            s.next_index += 1
+        if i >= len(s.events):
+            s.done.wait(30)
+            self.send_response(500)
+            self.end_headers()
+            return
+        body = json.dumps(s.events[i]).encode()
+        self.send_response(200)
+        self.send_header("Lambda-Runtime-Aws-Request-Id", f"req-{i}")
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000))
+        self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:verifier")
+        self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        s.served[i] = time.perf_counter()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        s = self.server
+        length = int(self.headers.get("Content-Length", 0))
+        payload = self.rfile.read(length)
+        i = int(self.path.split("/")[-2].split("-")[-1]) if "/invocation/" in self.path else -1
+        s.answered[i] = time.perf_counter()
+        try:
+            s.statuses[i] = json.loads(payload).get("statusCode")
+        except ValueError:
+            s.statuses[i] = None
+        self.send_response(202)
+        self.end_headers()
+        if len(s.answered) == len(s.events):
+            s.done.set()
+
+
+def peak_rss(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def cold_start(binary, env, event, runs, warm_events):
+    results = []
+    for _ in range(runs):
+        api = RuntimeApi([event] * (1 + warm_events))
+        threading.Thread(target=api.serve_forever, daemon=True).start()
+        proc_env = dict(os.environ, **env)
+        proc_env.update({
+            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{api.server_address[1]}",
+            "AWS_LAMBDA_FUNCTION_NAME": "verifier",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "METRICS_NAMESPACE": "",
+            "RUST_LOG": "warn",
+        })
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([binary], env=proc_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ok = api.done.wait(60)
+        rss = peak_rss(proc.pid)
+        proc.kill()
+        proc.wait()
+        api.shutdown()
+        if not ok or api.first_next is None:
+            raise SystemExit("the verifier did not answer under the local Runtime API")
+        assert all(code == 202 for code in api.statuses.values()), api.statuses
+        latencies = [(api.answered[i] - api.served[i]) * 1000 for i in range(len(api.events))]
+        results.append({
+            "init_ms": (api.first_next - t0) * 1000,
+            "first_ms": latencies[0],
+            "warm_ms": statistics.median(latencies[1:]),
+            "rss": rss,
+        })
+    return results
+
+
+# ---------------------------------------------------------------- peers
+
+def spawn_to_ready(cmd, env, runs):
+    """Median wall time from spawning `cmd` to its 'ready' line, and its last JSON report."""
+    times, report = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+        ready = None
+        for line in proc.stdout:
+            if line.strip() == "ready" and ready is None:
+                ready = time.perf_counter() - t0
+            elif line.startswith("{"):
+                report = json.loads(line)
+        if proc.wait() != 0 or ready is None:
+            raise SystemExit(f"{cmd[0]} failed")
+        times.append(ready * 1000)
+    return statistics.median(times), report
+
+
+# ---------------------------------------------------------------- criterion
+
+def criterion(group, bench, size):
+    path = ROOT / "target" / "criterion" / group / bench / size / "new" / "estimates.json"
+    return json.loads(path.read_text())["median"]["point_estimate"]
+
+
+def padded_body(size):
+    event = json.loads((ROOT / "shared/samples/events/order.updated.json").read_text())
+    base = len(json.dumps(event, separators=(",", ":")))
+    event["data"]["object"]["notes"] = "n" * max(0, size - base - 12)
+    return json.dumps(event, separators=(",", ":")).encode()
+
+
+def fmt_bytes(n):
+    return f"{n / 1048576:.1f} MiB"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--endpoint", required=True)
+    ap.add_argument("--env-file", required=True)
+    ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--events", type=int, default=20000)
+    ap.add_argument("--node", default="node")
+    args = ap.parse_args()
+
+    env = read_env(args.env_file)
+    binary = ROOT / "target/release/verifier"
+    event = json.loads((ROOT / "events/http/business.updated.json").read_text())
+
+    print("cold starts under a local Runtime API ...", flush=True)
+    cold = cold_start(str(binary), env, event, args.runs, warm_events=20)
+    init_ms = statistics.median(r["init_ms"] for r in cold)
+    first_ms = statistics.median(r["first_ms"] for r in cold)
+    warm_ms = statistics.median(r["warm_ms"] for r in cold)
+    rss = max(r["rss"] for r in cold)
+    binary_size = binary.stat().st_size
+    zip_path = ROOT / "target/release/verifier.zip"
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(binary, "bootstrap")
+    zip_size = zip_path.stat().st_size
+
+    print("peers ...", flush=True)
+    body_path = ROOT / "target/bench-body-4k.json"
+    body_path.write_bytes(padded_body(4096))
+    peer_env = dict(os.environ, BENCH_SECRET=SECRET, AWS_ENDPOINT_URL=args.endpoint, ROUTES=env["ROUTES"],
+                    CATCH_ALL_QUEUE=env["CATCH_ALL_QUEUE"], AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+                    AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1",
+                    NODE_PATH=str(ROOT / "bench/peers/node_modules"))
+    py_ready, py = spawn_to_ready([sys.executable, str(ROOT / "bench/peers/python_handler.py"), str(body_path), str(args.events)],
+                                  peer_env, 5)
+    node_ready, node = spawn_to_ready([args.node, str(ROOT / "bench/peers/node_handler.js"), str(body_path), str(args.events)],
+                                      peer_env, 5)
+
+    rust_cpu_ns = criterion("request_path", "whole_handler", "4KiB")
+    rows = []
+    for size in ["1KiB", "4KiB", "64KiB", "1MiB"]:
+        bare = criterion("request_path", "bare_hmac_sha256", size)
+        rows.append((size, bare, criterion("request_path", "verify_signature", size),
+                     criterion("request_path", "parse_envelope", size), criterion("request_path", "whole_handler", size)))
+    try:
+        route_ns = json.loads((ROOT / "target/criterion/route/documented_type/new/estimates.json").read_text())["median"]["point_estimate"]
+    except OSError:
+        route_ns = float("nan")
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    node_version = subprocess.run([args.node, "--version"], capture_output=True, text=True).stdout.strip()
+
+    def us(ns):
+        return f"{ns / 1000:.2f} µs"
+
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} by `./scripts/bench` on {cpu}, {os.cpu_count()} cores, "
+        f"{platform.system()} {platform.release()}; {rustc}, Python {platform.python_version()}, Node.js {node_version}. "
+        "Medians; this machine is shared and noisy, so compare ratios rather than absolute figures.",
+        "",
+        "## The request path (criterion, in process, in-memory queue)",
+        "",
+        "| body | bare HMAC-SHA256 (floor) | verify signature | parse envelope | whole handler | handler / floor |",
+        "|---|---|---|---|---|---|",
+    ]
+    for size, bare, verify, parse, whole in rows:
+        lines.append(f"| {size} | {us(bare)} | {us(verify)} | {us(parse)} | {us(whole)} | {whole / bare:.2f}x |")
+    lines += [
+        "",
+        f"Routing decision (23 routed types): {route_ns:.0f} ns. The whole handler is method and size checks, header "
+        "parsing, HMAC over the raw body with a pre-keyed secret, envelope parsing (borrowed, `data` left raw), routing, "
+        "building the SQS message (body as-is, seven attributes) and handing it to the queue.",
+        "",
+        "Targets at 4 KiB: at most 2x the bare HMAC and at most 10 µs: "
+        f"**{rows[1][4] / rows[1][1]:.2f}x, {us(rows[1][4])}**.",
+        "",
+        "## Cold start and footprint (release binary, local Runtime API, AWS emulator on loopback)",
+        "",
+        "| measure | median |",
+        "|---|---|",
+        f"| init: process start to first `next` (config, clients, secret fetched from Secrets Manager) | {init_ms:.1f} ms |",
+        f"| first webhook after a cold start (verify, parse, route, SQS send) | {first_ms:.2f} ms |",
+        f"| warm webhook | {warm_ms:.2f} ms |",
+        f"| peak RSS (max over {args.runs} runs, 21 webhooks each) | {fmt_bytes(rss)} |",
+        f"| binary (x86_64, stripped) | {fmt_bytes(binary_size)} |",
+        f"| deployment zip | {fmt_bytes(zip_size)} |",
+        "",
+        "Targets: init under 20 ms, peak RSS under 20 MB. The emulator is moto's server in Python, so the SQS send "
+        "dominates both webhook latencies; the first one also opens the SQS connection.",
+        "",
+        "## Against what a user would otherwise write (same job, same machine, same run)",
+        "",
+        "Reference handlers following the samples in Middesk's guide: Python 3.11 with `hmac` and boto3, Node.js with "
+        "`crypto` and `@aws-sdk/client-sqs` (`bench/peers/`). Init is wall time from spawning the process to ready "
+        "(interpreter start, imports, SQS client); for the verifier it is the cold start above, which also fetches the "
+        "secret over the network. CPU per event is verify + parse + route on a 4 KiB body "
+        f"({args.events} events; for the verifier, the criterion whole handler, which also builds the SQS message).",
+        "",
+        "| | init | CPU per event | peak RSS |",
+        "|---|---|---|---|",
+        f"| Rust verifier | {init_ms:.1f} ms | {us(rust_cpu_ns)} | {fmt_bytes(rss)} |",
+        f"| Python 3.11 + boto3 | {py_ready:.1f} ms | {us(py['cpu_per_event_s'] * 1e9)} | {fmt_bytes(py['peak_rss_bytes'])} |",
+        f"| Node.js + AWS SDK v3 | {node_ready:.1f} ms | {us(node['cpu_per_event_s'] * 1e9)} | {fmt_bytes(node['peak_rss_bytes'])} |",
+        f"| **Python / Rust** | **{py_ready / init_ms:.1f}x** | **{py['cpu_per_event_s'] * 1e9 / rust_cpu_ns:.1f}x** | "
+        f"**{py['peak_rss_bytes'] / rss:.1f}x** |",
+        f"| **Node.js / Rust** | **{node_ready / init_ms:.1f}x** | **{node['cpu_per_event_s'] * 1e9 / rust_cpu_ns:.1f}x** | "
+        f"**{node['peak_rss_bytes'] / rss:.1f}x** |",
+        "",
+        "Targets: at least 10x faster init and 10x less CPU per event than the Python peer.",
+        "",
+        "## Reproduce",
+        "",
+        "```sh",
+        "./scripts/bench      # builds release, starts the emulator, runs criterion, cold starts and peers, writes this file",
+        "```",
+        "",
+        "Criterion's full reports are in `target/criterion/`.",
+        "",
+    ]
+    Path(args.out).write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
