@@ -7,8 +7,9 @@ use std::panic::AssertUnwindSafe;
 use std::time::{Instant, SystemTime};
 
 use futures_util::FutureExt as _;
-use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt as _, Response};
+use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
+use lambda_http::request::{LambdaRequest, RequestContext, RequestOrigin};
+use lambda_http::{Body, LambdaEvent, Request, RequestExt as _, Response};
 use middesk_webhooks::auth::mtls::ClientCertificate;
 use middesk_webhooks::auth::oidc::{HttpJwks, JwksSource, OidcVerifier};
 use middesk_webhooks::aws::{SecretsManagerSource, SqsPublisher};
@@ -73,6 +74,87 @@ pub fn request_origin(request: &Request) -> (Option<ClientCertificate>, Option<I
             (cert, ctx.identity.source_ip.as_deref().and_then(|ip| ip.parse().ok()))
         }
         _ => (None, None),
+    }
+}
+
+/// Handles one Lambda invocation from API Gateway or a function URL: converts the event to an
+/// HTTP request, handles it, and converts the response back for the event's origin.
+///
+/// This replaces `lambda_http::run`'s adapter because that conversion panics on a body flagged
+/// `isBase64Encoded` that is not valid base64 (found by fuzzing); here such an event gets a 400.
+pub async fn handle_event<S: SecretSource, P: QueuePublisher, J: JwksSource>(
+    receiver: &WebhookReceiver<S, P, J>,
+    metrics_namespace: &str,
+    event: LambdaEvent<LambdaRequest>,
+) -> Result<GatewayResponse, std::convert::Infallible> {
+    let LambdaEvent { payload, context } = event;
+    let origin = payload.request_origin();
+    // Check first, so the conversion's panic is not even reached; catch_unwind stays as a backstop.
+    let converted = match undecodable_body(&payload) {
+        true => Err(()),
+        false => std::panic::catch_unwind(AssertUnwindSafe(|| Request::from(payload))).map_err(drop),
+    };
+    let response = match converted {
+        Ok(request) => handle(receiver, metrics_namespace, request.with_lambda_context(context)).await?,
+        Err(()) => {
+            tracing::warn!(outcome = "malformed_event", status = 400, "request event could not be decoded");
+            json_response(400, r#"{"error":"malformed request"}"#.into())
+        }
+    };
+    Ok(lambda_response(&origin, response))
+}
+
+/// Whether the event says its body is base64 but it does not decode (the conversion would panic).
+fn undecodable_body(payload: &LambdaRequest) -> bool {
+    use base64::Engine as _;
+    let (body, encoded) = match payload {
+        LambdaRequest::ApiGatewayV1(r) => (r.body.as_deref(), r.is_base64_encoded),
+        LambdaRequest::ApiGatewayV2(r) => (r.body.as_deref(), r.is_base64_encoded),
+        _ => (None, false),
+    };
+    encoded && body.is_some_and(|b| base64::engine::general_purpose::STANDARD.decode(b).is_err())
+}
+
+/// The Lambda response to an API Gateway REST API, or an HTTP API / function URL, event.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum GatewayResponse {
+    /// Payload format 1.0.
+    Rest(ApiGatewayProxyResponse),
+    /// Payload format 2.0.
+    Http(ApiGatewayV2httpResponse),
+}
+
+impl GatewayResponse {
+    /// The HTTP status.
+    pub fn status(&self) -> i64 {
+        match self {
+            Self::Rest(r) => r.status_code,
+            Self::Http(r) => r.status_code,
+        }
+    }
+}
+
+/// The Lambda response for a request of `origin`.
+fn lambda_response(origin: &RequestOrigin, response: Response<Body>) -> GatewayResponse {
+    let (parts, body) = response.into_parts();
+    let status_code = parts.status.as_u16();
+    match origin {
+        RequestOrigin::ApiGatewayV1 => {
+            let mut r = ApiGatewayProxyResponse::default();
+            r.status_code = i64::from(status_code);
+            r.multi_value_headers = parts.headers;
+            r.body = Some(body);
+            GatewayResponse::Rest(r)
+        }
+        // HTTP API and function URLs; no other origin is enabled in this build.
+        _ => {
+            let mut r = ApiGatewayV2httpResponse::default();
+            r.status_code = i64::from(status_code);
+            r.headers = parts.headers;
+            r.body = Some(body);
+            GatewayResponse::Http(r)
+        }
     }
 }
 

@@ -32,5 +32,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     }
     let namespace = config.metrics_namespace.as_str();
     let receiver = &receiver;
-    lambda_http::run(service_fn(move |request| verifier::handle(receiver, namespace, request))).await
+    lambda_http::lambda_runtime::run(service_fn(move |event| {
+        verifier::handle_event(receiver, namespace, event)
+    }))
+    .await
 }

@@ -194,3 +194,45 @@ async fn previous_secret_verifies_during_rotation_only() {
     let r = receiver_with(rotated(SystemTime::now() - Duration::from_secs(4 * 86_400)));
     assert_eq!(call(&r, gateway_event(Shape::HttpV2, "POST", &body, &sig, false)).await.0, 401);
 }
+
+#[tokio::test]
+async fn an_event_with_invalid_base64_is_a_400_not_a_panic() {
+    for shape in Shape::ALL {
+        let r = receiver();
+        let mut event = middesk_webhooks::sample::gateway_event(shape, "POST", b"{}", &[("X-A", "1")], true);
+        event["body"] = serde_json::json!("not base64 ***");
+        let payload: lambda_http::request::LambdaRequest = serde_json::from_value(event).unwrap();
+        let lambda_event = lambda_http::LambdaEvent::new(payload, lambda_http::Context::default());
+        let response = verifier::handle_event(&r, "", lambda_event).await.unwrap();
+        assert_eq!(response.status(), 400, "{shape:?}");
+        assert!(r.publisher().messages().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn handle_event_answers_in_the_shape_of_the_request() {
+    let r = receiver();
+    let body = event_body("ev-shape", "business.updated");
+    let signature = SigningKey::new(SECRET).sign(&body);
+    for shape in Shape::ALL {
+        let event = middesk_webhooks::sample::gateway_event(
+            shape,
+            "POST",
+            &body,
+            &[("X-Middesk-Signature-256", &signature)],
+            false,
+        );
+        let payload: lambda_http::request::LambdaRequest = serde_json::from_value(event).unwrap();
+        let response = verifier::handle_event(
+            &r,
+            "",
+            lambda_http::LambdaEvent::new(payload, lambda_http::Context::default()),
+        )
+        .await
+        .unwrap();
+        let json = serde_json::to_value(&response).unwrap();
+        assert_eq!(json["statusCode"], 202, "{shape:?}");
+        let headers = if shape == Shape::RestV1 { &json["multiValueHeaders"] } else { &json["headers"] };
+        assert!(headers.to_string().contains("application/json"), "{shape:?}: {json}");
+    }
+}
