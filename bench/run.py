@@ -99,7 +99,7 @@ def peak_rss(pid):
     return 0
 
 
-def cold_start(binary, env, event, runs, warm_events):
+def cold_start(binary, env, event, runs, warm_events, expect=202):
     results = []
     for _ in range(runs):
         api = RuntimeApi([event] * (1 + warm_events))
@@ -122,12 +122,12 @@ def cold_start(binary, env, event, runs, warm_events):
         api.shutdown()
         if not ok or api.first_next is None:
             raise SystemExit("the verifier did not answer under the local Runtime API")
-        assert all(code == 202 for code in api.statuses.values()), api.statuses
+        assert all(code == expect for code in api.statuses.values()), api.statuses
         latencies = [(api.answered[i] - api.served[i]) * 1000 for i in range(len(api.events))]
         results.append({
             "init_ms": (api.first_next - t0) * 1000,
             "first_ms": latencies[0],
-            "warm_ms": statistics.median(latencies[1:]),
+            "warm_ms": statistics.median(latencies[1:]) if len(latencies) > 1 else None,
             "rss": rss,
         })
     return results
@@ -191,6 +191,10 @@ def main():
     first_ms = statistics.median(r["first_ms"] for r in cold)
     warm_ms = statistics.median(r["warm_ms"] for r in cold)
     rss = max(r["rss"] for r in cold)
+    # The same binary with no network in its init: mTLS mode needs no secret fetch (the
+    # unsigned sample request is then refused with 401, which is fine for timing init).
+    offline = cold_start(str(binary), dict(env, AUTH_METHODS="mtls"), event, args.runs, warm_events=0, expect=401)
+    offline_init_ms = statistics.median(r["init_ms"] for r in offline)
     binary_size = binary.stat().st_size
     zip_path = ROOT / "target/release/verifier.zip"
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -216,7 +220,7 @@ def main():
         rows.append((size, bare, criterion("request_path", "verify_signature", size),
                      criterion("request_path", "parse_envelope", size), criterion("request_path", "whole_handler", size)))
     try:
-        route_ns = json.loads((ROOT / "target/criterion/route/documented_type/new/estimates.json").read_text())["median"]["point_estimate"]
+        route_ns = json.loads((ROOT / "target/criterion/route_documented_type/new/estimates.json").read_text())["median"]["point_estimate"]
     except OSError:
         route_ns = float("nan")
 
@@ -258,7 +262,8 @@ def main():
         "",
         "| measure | median |",
         "|---|---|",
-        f"| init: process start to first `next` (config, clients, secret fetched from Secrets Manager) | {init_ms:.1f} ms |",
+        f"| init without network: process start to first `next` (configuration, SDK clients) | {offline_init_ms:.1f} ms |",
+        f"| init with the secret fetched from Secrets Manager (the emulator, two GetSecretValue calls) | {init_ms:.1f} ms |",
         f"| first webhook after a cold start (verify, parse, route, SQS send) | {first_ms:.2f} ms |",
         f"| warm webhook | {warm_ms:.2f} ms |",
         f"| peak RSS (max over {args.runs} runs, 21 webhooks each) | {fmt_bytes(rss)} |",
@@ -272,21 +277,23 @@ def main():
         "",
         "Reference handlers following the samples in Middesk's guide: Python 3.11 with `hmac` and boto3, Node.js with "
         "`crypto` and `@aws-sdk/client-sqs` (`bench/peers/`). Init is wall time from spawning the process to ready "
-        "(interpreter start, imports, SQS client); for the verifier it is the cold start above, which also fetches the "
-        "secret over the network. CPU per event is verify + parse + route on a 4 KiB body "
+        "(interpreter start, imports, SQS client); for the verifier it is the init without network above (neither "
+        "fetches anything). CPU per event is verify + parse + route on a 4 KiB body "
         f"({args.events} events; for the verifier, the criterion whole handler, which also builds the SQS message).",
         "",
         "| | init | CPU per event | peak RSS |",
         "|---|---|---|---|",
-        f"| Rust verifier | {init_ms:.1f} ms | {us(rust_cpu_ns)} | {fmt_bytes(rss)} |",
+        f"| Rust verifier | {offline_init_ms:.1f} ms | {us(rust_cpu_ns)} | {fmt_bytes(rss)} |",
         f"| Python 3.11 + boto3 | {py_ready:.1f} ms | {us(py['cpu_per_event_s'] * 1e9)} | {fmt_bytes(py['peak_rss_bytes'])} |",
         f"| Node.js + AWS SDK v3 | {node_ready:.1f} ms | {us(node['cpu_per_event_s'] * 1e9)} | {fmt_bytes(node['peak_rss_bytes'])} |",
-        f"| **Python / Rust** | **{py_ready / init_ms:.1f}x** | **{py['cpu_per_event_s'] * 1e9 / rust_cpu_ns:.1f}x** | "
+        f"| **Python / Rust** | **{py_ready / offline_init_ms:.1f}x** | **{py['cpu_per_event_s'] * 1e9 / rust_cpu_ns:.1f}x** | "
         f"**{py['peak_rss_bytes'] / rss:.1f}x** |",
-        f"| **Node.js / Rust** | **{node_ready / init_ms:.1f}x** | **{node['cpu_per_event_s'] * 1e9 / rust_cpu_ns:.1f}x** | "
+        f"| **Node.js / Rust** | **{node_ready / offline_init_ms:.1f}x** | **{node['cpu_per_event_s'] * 1e9 / rust_cpu_ns:.1f}x** | "
         f"**{node['peak_rss_bytes'] / rss:.1f}x** |",
         "",
-        "Targets: at least 10x faster init and 10x less CPU per event than the Python peer.",
+        "Targets: at least 10x faster init and 10x less CPU per event than the Python peer. The CPU target is not "
+        "reachable this way: in the Python peer, HMAC-SHA256 runs in OpenSSL and `json.loads` in C, so per event it "
+        "pays interpreter overhead on top of the same native work, not a 10x penalty.",
         "",
         "## Reproduce",
         "",
