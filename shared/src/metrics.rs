@@ -40,3 +40,62 @@ pub fn emf_record(namespace: &str, receipt: &Receipt, latency: Duration, now: Sy
     record["_aws"] = json!({ "Timestamp": timestamp, "CloudWatchMetrics": directives });
     record.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ReceiveError;
+    use serde_json::Value;
+
+    fn receipt(result: Result<(), ReceiveError>, event_type: Option<&str>) -> Receipt {
+        Receipt {
+            result,
+            event_id: Some("ev-1".into()),
+            event_type: event_type.map(str::to_owned),
+            correlation_id: Some("biz-1".into()),
+            queue: Some("q".into()),
+            malformed: None,
+            secret_version: None,
+            auth_method: Some("hmac".into()),
+        }
+    }
+
+    #[test]
+    fn accepted_events_count_by_outcome_and_type() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+        let line = emf_record(
+            "MiddeskWebhooks",
+            &receipt(Ok(()), Some("order.created")),
+            Duration::from_micros(2500),
+            now,
+        );
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["_aws"]["Timestamp"], 1_700_000_000_123u64);
+        assert_eq!(v["_aws"]["CloudWatchMetrics"].as_array().unwrap().len(), 2);
+        assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], "MiddeskWebhooks");
+        assert_eq!(
+            (v["Outcome"].as_str(), v["EventType"].as_str()),
+            (Some("accepted"), Some("order.created"))
+        );
+        assert_eq!(
+            (v["Requests"].as_u64(), v["Events"].as_u64(), v["Latency"].as_f64()),
+            (Some(1), Some(1), Some(2.5))
+        );
+        // Ids are for logs, not metric dimensions (unbounded cardinality).
+        assert!(!line.contains("ev-1") && !line.contains("biz-1"));
+    }
+
+    #[test]
+    fn refused_requests_have_no_event_type() {
+        let line = emf_record(
+            "NS",
+            &receipt(Err(ReceiveError::Unauthorized("x")), None),
+            Duration::ZERO,
+            SystemTime::now(),
+        );
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["Outcome"], "unauthorized");
+        assert!(v.get("EventType").is_none() && v.get("Events").is_none());
+        assert_eq!(v["_aws"]["CloudWatchMetrics"].as_array().unwrap().len(), 1);
+    }
+}
