@@ -40,7 +40,7 @@ pub struct TemplateModel {
     pub routes: Vec<(String, String)>,
     /// The catch-all queue's logical id (from `CATCH_ALL_QUEUE`).
     pub catch_all: String,
-    /// `sqs:SendMessage` resources of the verifier, as queue logical ids (`None`: not a queue ARN).
+    /// SQS resources of the verifier's policy, as queue logical ids (`None`: not a queue ARN).
     pub verifier_send_targets: Vec<Option<String>>,
     /// `secretsmanager:GetSecretValue` resources of the verifier, as written.
     pub verifier_secret_resources: Vec<Value>,
@@ -151,7 +151,7 @@ fn read_verifier(props: &Value, model: &mut TemplateModel) -> Result<(), String>
             };
             for action in &actions {
                 match action.as_str() {
-                    "sqs:SendMessage" => model.verifier_send_targets.extend(
+                    "sqs:SendMessage" | "sqs:GetQueueAttributes" => model.verifier_send_targets.extend(
                         resources.iter().map(|r| get_att(r).filter(|(_, a)| a == "Arn").map(|(q, _)| q)),
                     ),
                     "secretsmanager:GetSecretValue" => {

@@ -37,7 +37,10 @@ fn every_documented_type_has_its_own_queue_a_dead_letter_queue_and_a_route() {
 fn the_verifier_may_only_read_its_secret_and_send_to_its_own_queues() {
     let m = model();
     let actions: BTreeSet<&str> = m.verifier_actions.iter().map(String::as_str).collect();
-    assert_eq!(actions, BTreeSet::from(["secretsmanager:GetSecretValue", "sqs:SendMessage"]));
+    assert_eq!(
+        actions,
+        BTreeSet::from(["secretsmanager:GetSecretValue", "sqs:GetQueueAttributes", "sqs:SendMessage"])
+    );
 
     let targets: BTreeSet<String> =
         m.verifier_send_targets.iter().map(|t| t.clone().expect("every target is a queue ARN")).collect();

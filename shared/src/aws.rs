@@ -80,6 +80,21 @@ impl SqsPublisher {
 }
 
 impl QueuePublisher for SqsPublisher {
+    async fn warm_up(&self, queue: &crate::routing::Queue) -> Result<(), PublishError> {
+        // A cheap authenticated call: it opens the TLS connection and checks the queue exists.
+        self.client
+            .get_queue_attributes()
+            .queue_url(&queue.url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| PublishError {
+                queue: queue.name.clone(),
+                reason: aws_sdk_sqs::error::DisplayErrorContext(&e).to_string(),
+            })
+    }
+
     async fn publish(&self, message: &OutboundMessage<'_>) -> Result<(), PublishError> {
         let failed = |reason: String| PublishError { queue: message.queue.name.clone(), reason };
         let mut attributes = HashMap::with_capacity(message.attributes.len());

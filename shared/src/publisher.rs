@@ -5,12 +5,20 @@ use std::sync::Mutex;
 
 use crate::error::PublishError;
 use crate::message::{FifoIds, OutboundMessage};
+use crate::routing::Queue;
 
 /// Sends messages to queues (SQS in production).
 pub trait QueuePublisher: Send + Sync {
     /// Resolves once the queue has durably accepted the message.
     fn publish(&self, message: &OutboundMessage<'_>)
     -> impl Future<Output = Result<(), PublishError>> + Send;
+
+    /// Opens the connection to `queue` ahead of the first message (Lambda's init phase), so
+    /// the first webhook after a cold start does not pay for it. Does nothing by default.
+    fn warm_up(&self, queue: &Queue) -> impl Future<Output = Result<(), PublishError>> + Send {
+        let _ = queue;
+        async { Ok(()) }
+    }
 }
 
 /// A message as an [`InMemoryQueues`] recorded it.

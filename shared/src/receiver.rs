@@ -174,9 +174,11 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
         self
     }
 
-    /// Fetches the secret and the JWKS ahead of the first request (during Lambda's init
-    /// phase), as far as the policy needs them.
+    /// Does the one-time work ahead of the first request (during Lambda's init phase, which
+    /// runs on boosted CPU): fetches the secret and the JWKS as far as the policy needs them, and
+    /// opens the connection to the queues.
     pub async fn warm_up(&self, now: SystemTime) -> Result<(), ReceiveError> {
+        self.publisher.warm_up(self.router.catch_all()).await?;
         if self.policy.uses(AuthMethod::Hmac) {
             self.secrets.get(now).await?;
         }

@@ -233,3 +233,14 @@ async fn fifo_queues_get_group_and_deduplication_ids() {
     assert_eq!(system[&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId], "biz-42");
     assert_eq!(system[&aws_sdk_sqs::types::MessageSystemAttributeName::MessageDeduplicationId], "ev-fifo");
 }
+
+#[tokio::test]
+async fn cold_start_warm_up_opens_the_queue_and_fetches_the_secret() {
+    let s = stack("sec_warm_up").await;
+    let v = s.verifier(&[], None, None).await;
+    assert!(v.warm_up(std::time::SystemTime::now()).await.is_ok());
+    // An unreachable SQS is reported at cold start (and the verifier still starts: main logs it).
+    let no_sqs = s.verifier(&[], Some(&refused_endpoint()), None).await;
+    let err = no_sqs.warm_up(std::time::SystemTime::now()).await.unwrap_err();
+    assert_eq!(err.status(), 503);
+}
