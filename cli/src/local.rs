@@ -91,7 +91,8 @@ pub async fn create_local_stack(
     Ok(LocalStack { queue_urls, env, subscriptions })
 }
 
-async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, String> {
+/// The ARN of a queue.
+pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, String> {
     let out = sqs
         .get_queue_attributes()
         .queue_url(url)
@@ -190,9 +191,4 @@ pub async fn pump(
         deliveries.push(Delivery { message: describe(m), processed });
     }
     Ok(deliveries)
-}
-
-/// The ARN of a local queue.
-pub async fn local_queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, String> {
-    queue_arn(sqs, url).await
 }
