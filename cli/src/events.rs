@@ -4,8 +4,8 @@
 
 use middesk_webhooks::message::attribute;
 use middesk_webhooks::sample::{
-    GatewayShape, SAMPLE_PAYLOADS, TEST_OIDC_AUDIENCE, TEST_OIDC_ISSUER, TEST_SECRET, correlation_id_of,
-    gateway_event, sample_payload, signed_headers, sqs_batch_event, test_bearer_token,
+    GatewayShape, SAMPLE_PAYLOADS, TEST_OIDC_AUDIENCE, TEST_OIDC_CLIENT, TEST_OIDC_ISSUER, TEST_SECRET,
+    correlation_id_of, gateway_event, sample_payload, signed_headers, sqs_batch_event, test_bearer_token,
     test_client_certificate, test_jwks, with_client_certificate,
 };
 use serde_json::Value;
@@ -132,7 +132,7 @@ fn readme() -> String {
          | `edge/` | base64 bodies, a function URL, an unknown type, a signed body that is not an event | 202 |\n\
          | `negative/` | tampered body, wrong secret, missing or malformed signature | 401 |\n\
          | `mtls/` | unsigned, with a (self-signed, test-only) Middesk client certificate in the request context | 202 with `AUTH_METHODS=mtls` |\n\
-         | `oidc/` | unsigned, with a bearer token for issuer `{TEST_OIDC_ISSUER}` and audience `{TEST_OIDC_AUDIENCE}`; `oidc/jwks.json` is its key set | 202 with `AUTH_METHODS=oidc` and that JWKS served |\n\
+         | `oidc/` | unsigned, with a bearer token for issuer `{TEST_OIDC_ISSUER}`, audience `{TEST_OIDC_AUDIENCE}` and client `{TEST_OIDC_CLIENT}`; `oidc/jwks.json` is its key set | 202 with `AUTH_METHODS=oidc`, `OIDC_ALLOWED_CLIENTS={TEST_OIDC_CLIENT}` and that JWKS served |\n\
          | `sqs/` | SQS batches for the example consumers | `batchItemFailures` |\n\n\
          Try one against the verifier running under `cargo lambda watch` (see the README):\n\n\
          ```sh\n\

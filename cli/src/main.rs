@@ -53,8 +53,10 @@ impl PayloadArgs {
     fn body(&self) -> Result<Vec<u8>, String> {
         match &self.payload {
             Some(path) => std::fs::read(path).map_err(|e| format!("{}: {e}", path.display())),
+            // A sample is stamped with the current time, so that a deployed verifier's replay
+            // window (MAX_EVENT_AGE_SECONDS) accepts it; a --payload file is sent as it is.
             None => sample::sample_payload(&self.event_type)
-                .map(|p| p.as_bytes().to_vec())
+                .map(|p| sample::created_now(p, std::time::SystemTime::now()))
                 .ok_or_else(|| format!("no sample for {:?}; see `middesk-webhooks types`", self.event_type)),
         }
     }

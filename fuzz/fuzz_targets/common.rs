@@ -11,9 +11,10 @@ pub fn receiver() -> WebhookReceiver<SecretVersions, InMemoryQueues> {
         current: SigningKey::new(SECRET),
         current_created: SystemTime::now(),
         previous: Some(SigningKey::new("sec_fuzz_previous")),
+        previous_fetch_failed: false,
     };
     let router = QueueRouter::parse("ROUTES", "business.updated=biz,order.*=orders", "all", Some("http://127.0.0.1:1/0")).unwrap();
-    let settings = ReceiverSettings { rotation_grace: Duration::from_secs(3600), max_body_bytes: 64 * 1024 };
+    let settings = ReceiverSettings { rotation_grace: Duration::from_secs(3600), max_body_bytes: 64 * 1024, max_event_age: Duration::ZERO };
     WebhookReceiver::new(SecretCache::new(secrets, Duration::from_secs(300), true), InMemoryQueues::default(), router, settings)
 }
 

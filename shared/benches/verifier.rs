@@ -56,8 +56,13 @@ fn benches(c: &mut Criterion) {
         current: SigningKey::new(SECRET),
         current_created: SystemTime::now(),
         previous: None,
+        previous_fetch_failed: false,
     };
-    let settings = ReceiverSettings { rotation_grace: Duration::ZERO, max_body_bytes: 2 << 20 };
+    let settings = ReceiverSettings {
+        rotation_grace: Duration::ZERO,
+        max_body_bytes: 2 << 20,
+        max_event_age: Duration::ZERO,
+    };
     let receiver = WebhookReceiver::new(
         SecretCache::new(secrets, Duration::from_secs(300), false),
         CountingQueue::default(),

@@ -49,20 +49,24 @@ impl SecretSource for SecretsManagerSource {
     async fn fetch(&self, with_previous: bool) -> Result<SecretVersions, SecretError> {
         let (current, current_created) =
             self.version("AWSCURRENT").await?.ok_or(SecretError::Invalid("no AWSCURRENT version"))?;
-        let previous = if with_previous {
+        let (mut previous, mut previous_fetch_failed) = (None, false);
+        if with_previous {
             // A broken previous version must not stop the current one from verifying.
             match self.version("AWSPREVIOUS").await {
-                Ok(Some((value, _))) => parse_secret_string(&value).ok(),
-                Ok(None) => None,
+                Ok(Some((value, _))) => match parse_secret_string(&value) {
+                    Ok(key) => previous = Some(key),
+                    // Retrying will not fix a bad value: say so (never the value) and go on.
+                    Err(error) => tracing::warn!(%error, "the AWSPREVIOUS secret version is unusable"),
+                },
+                Ok(None) => {}
                 Err(error) => {
-                    tracing::warn!(%error, "could not read the previous secret version");
-                    None
+                    tracing::warn!(%error, "could not read the previous secret version; retrying soon");
+                    previous_fetch_failed = true;
                 }
             }
-        } else {
-            None
-        };
-        Ok(SecretVersions { current: parse_secret_string(&current)?, current_created, previous })
+        }
+        let current = parse_secret_string(&current)?;
+        Ok(SecretVersions { current, current_created, previous, previous_fetch_failed })
     }
 }
 

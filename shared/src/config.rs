@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::auth::mtls::ExpectedSubject;
-use crate::auth::oidc::{OidcSettings, parse_algorithms};
+use crate::auth::oidc::{OidcSettings, check_jwks_url, parse_algorithms};
 use crate::auth::{AuthMethod, AuthPolicy, SourceIpAllowList};
 use crate::error::ConfigError;
 use crate::receiver::ReceiverSettings;
@@ -16,13 +16,30 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
 pub const MAX_MAX_BODY_BYTES: usize = 768 * 1024;
 /// Default for `SECRET_CACHE_TTL_SECONDS`.
 pub const DEFAULT_SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
+/// Largest `SECRET_CACHE_TTL_SECONDS`: a day.
+pub const MAX_SECRET_CACHE_TTL: Duration = Duration::from_secs(86_400);
 /// Default for `SECRET_ROTATION_GRACE_SECONDS`: Middesk retries for about 3 days.
 pub const DEFAULT_ROTATION_GRACE: Duration = Duration::from_secs(3 * 86_400);
+/// Largest `SECRET_ROTATION_GRACE_SECONDS`: 30 days.
+pub const MAX_ROTATION_GRACE: Duration = Duration::from_secs(30 * 86_400);
+/// Default for `SECRET_MAX_STALE_SECONDS`: how long past its TTL a cached secret still
+/// verifies while Secrets Manager cannot be reached.
+pub const DEFAULT_SECRET_MAX_STALE: Duration = Duration::from_secs(3600);
+/// Largest `SECRET_MAX_STALE_SECONDS`: a day.
+pub const MAX_SECRET_MAX_STALE: Duration = Duration::from_secs(86_400);
+/// Default for `MAX_EVENT_AGE_SECONDS`: 4 days, a day more than Middesk's last retry (about
+/// 3 days after the first attempt), so every genuine retry is still accepted.
+pub const DEFAULT_MAX_EVENT_AGE: Duration = Duration::from_secs(4 * 86_400);
+/// Largest `MAX_EVENT_AGE_SECONDS`: 6 days, below the consumers' shortest idempotency record
+/// lifetime (7 days), so a replay old enough to be forgotten by the consumers is refused here.
+pub const MAX_MAX_EVENT_AGE: Duration = Duration::from_secs(6 * 86_400);
 
 /// Default for `OIDC_ALGORITHMS`.
 pub const DEFAULT_OIDC_ALGORITHMS: &str = "RS256,ES256,PS256";
 /// Default for `OIDC_LEEWAY_SECONDS`.
 pub const DEFAULT_OIDC_LEEWAY: Duration = Duration::from_secs(30);
+/// Largest `OIDC_LEEWAY_SECONDS`.
+pub const MAX_OIDC_LEEWAY: Duration = Duration::from_secs(300);
 
 /// How requests are authenticated: `AUTH_METHODS`, `AUTH_MODE` and each method's settings.
 #[derive(Debug, Clone)]
@@ -31,8 +48,8 @@ pub struct AuthConfig {
     pub policy: AuthPolicy,
     /// `MTLS_SUBJECT_O` and `MTLS_SUBJECT_CN`.
     pub mtls_subject: ExpectedSubject,
-    /// `OIDC_ISSUER`, `OIDC_AUDIENCE`, `OIDC_ALGORITHMS`, `OIDC_LEEWAY_SECONDS` and
-    /// `OIDC_JWKS_URL`, when the policy uses OIDC.
+    /// `OIDC_ISSUER`, `OIDC_AUDIENCE`, `OIDC_ALLOWED_CLIENTS`, `OIDC_ALGORITHMS`,
+    /// `OIDC_LEEWAY_SECONDS` and `OIDC_JWKS_URL`, when the policy uses OIDC.
     pub oidc: Option<(OidcSettings, String)>,
     /// `SOURCE_IP_ALLOWLIST`, when set.
     pub source_ips: Option<SourceIpAllowList>,
@@ -46,9 +63,11 @@ pub struct VerifierConfig {
     pub secret_id: String,
     /// `SECRET_CACHE_TTL_SECONDS`.
     pub secret_cache_ttl: Duration,
+    /// `SECRET_MAX_STALE_SECONDS`.
+    pub secret_max_stale: Duration,
     /// `ROUTES`, `CATCH_ALL_QUEUE` and `QUEUE_URL_BASE`.
     pub router: QueueRouter,
-    /// `SECRET_ROTATION_GRACE_SECONDS` and `MAX_BODY_BYTES`.
+    /// `SECRET_ROTATION_GRACE_SECONDS`, `MAX_BODY_BYTES` and `MAX_EVENT_AGE_SECONDS`.
     pub settings: ReceiverSettings,
     /// `METRICS_NAMESPACE`; empty turns metrics off.
     pub metrics_namespace: String,
@@ -77,15 +96,7 @@ impl VerifierConfig {
         let base = get("QUEUE_URL_BASE");
         let router =
             QueueRouter::parse("ROUTES", &get("ROUTES").unwrap_or_default(), &catch_all, base.as_deref())?;
-        let seconds = |var: &'static str, default: Duration| -> Result<Duration, ConfigError> {
-            get(var).map_or(Ok(default), |v| {
-                v.parse::<u64>().map(Duration::from_secs).map_err(|_| ConfigError::Invalid {
-                    var,
-                    value: v,
-                    reason: "expected a whole number of seconds".into(),
-                })
-            })
-        };
+        let seconds = |var, default, max| seconds(&get, var, default, max);
         let max_body_bytes = match get("MAX_BODY_BYTES") {
             None => DEFAULT_MAX_BODY_BYTES,
             Some(v) => match v.parse::<usize>() {
@@ -101,15 +112,48 @@ impl VerifierConfig {
         };
         Ok(Self {
             secret_id,
-            secret_cache_ttl: seconds("SECRET_CACHE_TTL_SECONDS", DEFAULT_SECRET_CACHE_TTL)?,
+            secret_cache_ttl: seconds(
+                "SECRET_CACHE_TTL_SECONDS",
+                DEFAULT_SECRET_CACHE_TTL,
+                MAX_SECRET_CACHE_TTL,
+            )?,
+            secret_max_stale: seconds(
+                "SECRET_MAX_STALE_SECONDS",
+                DEFAULT_SECRET_MAX_STALE,
+                MAX_SECRET_MAX_STALE,
+            )?,
             router,
             settings: ReceiverSettings {
-                rotation_grace: seconds("SECRET_ROTATION_GRACE_SECONDS", DEFAULT_ROTATION_GRACE)?,
+                rotation_grace: seconds(
+                    "SECRET_ROTATION_GRACE_SECONDS",
+                    DEFAULT_ROTATION_GRACE,
+                    MAX_ROTATION_GRACE,
+                )?,
                 max_body_bytes,
+                max_event_age: seconds("MAX_EVENT_AGE_SECONDS", DEFAULT_MAX_EVENT_AGE, MAX_MAX_EVENT_AGE)?,
             },
             metrics_namespace: lookup("METRICS_NAMESPACE").unwrap_or_else(|| "MiddeskWebhooks".into()),
             auth,
         })
+    }
+}
+
+/// A whole number of seconds from 0 to `max`, or `default` when unset. The bound keeps time
+/// arithmetic far from overflow, and catches a value meant in another unit.
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: Duration,
+    max: Duration,
+) -> Result<Duration, ConfigError> {
+    let Some(value) = get(var) else { return Ok(default) };
+    match value.parse::<u64>() {
+        Ok(n) if n <= max.as_secs() => Ok(Duration::from_secs(n)),
+        _ => Err(ConfigError::Invalid {
+            var,
+            value,
+            reason: format!("expected a whole number of seconds from 0 to {}", max.as_secs()),
+        }),
     }
 }
 
@@ -126,29 +170,21 @@ fn auth_config(get: &impl Fn(&str) -> Option<String>) -> Result<AuthConfig, Conf
     let oidc = if policy.uses(AuthMethod::Oidc) {
         let required = |var: &'static str| get(var).ok_or(ConfigError::Missing(var));
         let algorithms = get("OIDC_ALGORITHMS").unwrap_or_else(|| DEFAULT_OIDC_ALGORITHMS.into());
-        let leeway = match get("OIDC_LEEWAY_SECONDS") {
-            None => DEFAULT_OIDC_LEEWAY,
-            Some(v) => match v.parse::<u64>() {
-                Ok(n) if n <= 300 => Duration::from_secs(n),
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        var: "OIDC_LEEWAY_SECONDS",
-                        value: v,
-                        reason: "expected 0 to 300 seconds".into(),
-                    });
-                }
-            },
-        };
+        let leeway = seconds(get, "OIDC_LEEWAY_SECONDS", DEFAULT_OIDC_LEEWAY, MAX_OIDC_LEEWAY)?;
         let jwks_url = required("OIDC_JWKS_URL")?;
-        if !jwks_url.starts_with("https://")
-            && !jwks_url.starts_with("http://127.0.0.1")
-            && !jwks_url.starts_with("http://localhost")
-        {
-            return Err(ConfigError::Invalid {
-                var: "OIDC_JWKS_URL",
-                value: jwks_url,
-                reason: "must be https (plain http only on loopback, for local testing)".into(),
-            });
+        check_jwks_url(&jwks_url).map_err(|reason| ConfigError::Invalid {
+            var: "OIDC_JWKS_URL",
+            value: jwks_url.clone(),
+            reason,
+        })?;
+        let allowed_clients: Vec<String> = required("OIDC_ALLOWED_CLIENTS")?
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if allowed_clients.is_empty() {
+            return Err(ConfigError::Missing("OIDC_ALLOWED_CLIENTS"));
         }
         let settings = OidcSettings {
             issuer: required("OIDC_ISSUER")?,
@@ -159,6 +195,7 @@ fn auth_config(get: &impl Fn(&str) -> Option<String>) -> Result<AuthConfig, Conf
                 reason,
             })?,
             leeway,
+            allowed_clients,
         };
         Some((settings, jwks_url))
     } else {
@@ -190,6 +227,8 @@ mod tests {
         assert_eq!(c.secret_cache_ttl, Duration::from_secs(300));
         assert_eq!(c.settings.rotation_grace, Duration::from_secs(259_200));
         assert_eq!(c.settings.max_body_bytes, 262_144);
+        assert_eq!(c.settings.max_event_age, Duration::from_secs(345_600));
+        assert_eq!(c.secret_max_stale, Duration::from_secs(3600));
         assert_eq!(c.metrics_namespace, "MiddeskWebhooks");
         assert_eq!(c.router.route("business.created").name, "all");
     }
@@ -204,11 +243,15 @@ mod tests {
             ("QUEUE_URL_BASE", "https://sqs.eu-west-1.amazonaws.com/2"),
             ("ROUTES", "order.*=orders"),
             ("METRICS_NAMESPACE", ""),
+            ("MAX_EVENT_AGE_SECONDS", "0"),
+            ("SECRET_MAX_STALE_SECONDS", "86400"),
         ]);
         let c = config(&vars).unwrap();
         assert_eq!(c.secret_cache_ttl, Duration::from_secs(60));
         assert_eq!(c.settings.rotation_grace, Duration::ZERO);
         assert_eq!(c.settings.max_body_bytes, 1024);
+        assert_eq!(c.settings.max_event_age, Duration::ZERO);
+        assert_eq!(c.secret_max_stale, Duration::from_secs(86_400));
         assert_eq!(c.router.route("order.created").url, "https://sqs.eu-west-1.amazonaws.com/2/orders");
         assert_eq!(c.metrics_namespace, "");
     }
@@ -222,6 +265,13 @@ mod tests {
             ("SECRET_ROTATION_GRACE_SECONDS", "-1"),
             ("MAX_BODY_BYTES", "0"),
             ("MAX_BODY_BYTES", "10000000"),
+            // Out of range values would overflow time arithmetic (2^64-1 used to panic at cold start).
+            ("SECRET_CACHE_TTL_SECONDS", "18446744073709551615"),
+            ("SECRET_CACHE_TTL_SECONDS", "86401"),
+            ("SECRET_ROTATION_GRACE_SECONDS", "2592001"),
+            ("SECRET_MAX_STALE_SECONDS", "86401"),
+            ("MAX_EVENT_AGE_SECONDS", "518401"),
+            ("MAX_EVENT_AGE_SECONDS", "4d"),
         ] {
             let mut vars = MINIMAL.to_vec();
             vars.push((var, value));
@@ -244,6 +294,7 @@ mod tests {
             ("OIDC_ISSUER", "https://idp.example.com"),
             ("OIDC_AUDIENCE", "https://hooks.example.com/middesk"),
             ("OIDC_JWKS_URL", "https://idp.example.com/jwks"),
+            ("OIDC_ALLOWED_CLIENTS", "middesk-client, middesk-sandbox"),
         ];
         let c = config(&oidc).unwrap();
         let (settings, url) = c.auth.oidc.unwrap();
@@ -252,14 +303,21 @@ mod tests {
             (Duration::from_secs(30), "https://idp.example.com/jwks")
         );
         assert_eq!(c.auth.mtls_subject, ExpectedSubject::default());
-        for missing in ["OIDC_ISSUER", "OIDC_AUDIENCE", "OIDC_JWKS_URL"] {
+        assert_eq!(settings.allowed_clients, ["middesk-client", "middesk-sandbox"]);
+        // A token for any other client of the identity provider must be refused, so the
+        // allow-list is required.
+        for missing in ["OIDC_ISSUER", "OIDC_AUDIENCE", "OIDC_JWKS_URL", "OIDC_ALLOWED_CLIENTS"] {
             let vars: Vec<_> = oidc.iter().copied().filter(|(k, _)| *k != missing).collect();
             assert_eq!(config(&vars).unwrap_err(), ConfigError::Missing(missing));
         }
+        let mut blank_list = oidc.to_vec();
+        blank_list.push(("OIDC_ALLOWED_CLIENTS", " , "));
+        assert_eq!(config(&blank_list).unwrap_err(), ConfigError::Missing("OIDC_ALLOWED_CLIENTS"));
         for (var, value) in [
             ("OIDC_ALGORITHMS", "HS256"),
             ("OIDC_LEEWAY_SECONDS", "3600"),
             ("OIDC_JWKS_URL", "http://idp.example.com/jwks"),
+            ("OIDC_JWKS_URL", "http://localhost.attacker.example/jwks"),
             ("SOURCE_IP_ALLOWLIST", "middesk,nope"),
             ("AUTH_METHODS", "hmac,hmac"),
         ] {

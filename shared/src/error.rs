@@ -40,6 +40,12 @@ pub enum ReceiveError {
     /// An empty body carries no event.
     #[error("empty body")]
     EmptyBody,
+    /// An authentic event older than the configured maximum age: a replay.
+    #[error("event created {age_seconds} s ago, older than the maximum event age")]
+    EventTooOld {
+        /// How old the event is.
+        age_seconds: u64,
+    },
     /// Authentication failed; the reason is logged, never sent back.
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
@@ -61,7 +67,7 @@ impl ReceiveError {
         match self {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::EmptyBody => StatusCode::BAD_REQUEST,
+            Self::EmptyBody | Self::EventTooOld { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Secret(_) | Self::AuthUnavailable(_) | Self::Publish(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -73,6 +79,7 @@ impl ReceiveError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::EmptyBody => "empty_body",
+            Self::EventTooOld { .. } => "event_too_old",
             Self::Unauthorized(_) => "unauthorized",
             Self::Secret(_) => "secret_unavailable",
             Self::AuthUnavailable(_) => "auth_unavailable",
@@ -86,6 +93,7 @@ impl ReceiveError {
             Self::MethodNotAllowed => "only POST is accepted",
             Self::PayloadTooLarge { .. } => "body too large",
             Self::EmptyBody => "empty body",
+            Self::EventTooOld { .. } => "event too old",
             Self::Unauthorized(_) => "unauthorized",
             Self::Secret(_) | Self::AuthUnavailable(_) | Self::Publish(_) => {
                 "temporarily unavailable, retry later"

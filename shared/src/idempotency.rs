@@ -17,6 +17,23 @@ use serde::de::DeserializeOwned;
 
 /// Default lifetime of an idempotency record.
 pub const DEFAULT_RECORD_TTL: Duration = Duration::from_secs(7 * 86_400);
+/// The shortest record lifetime `IDEMPOTENCY_TTL_SECONDS` accepts: 7 days. It must exceed the
+/// verifier's `MAX_EVENT_AGE_SECONDS` (at most 6 days), so that an event old enough for its
+/// record to be gone is refused by the verifier as a replay before it reaches a consumer.
+pub const MIN_RECORD_TTL: Duration = Duration::from_secs(7 * 86_400);
+/// The longest record lifetime: a year (records expire by DynamoDB TTL).
+pub const MAX_RECORD_TTL: Duration = Duration::from_secs(365 * 86_400);
+
+/// Parses `IDEMPOTENCY_TTL_SECONDS` (unset: [`DEFAULT_RECORD_TTL`]), from [`MIN_RECORD_TTL`] to
+/// [`MAX_RECORD_TTL`].
+pub fn parse_record_ttl(value: Option<&str>) -> Result<Duration, String> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(DEFAULT_RECORD_TTL) };
+    let (min, max) = (MIN_RECORD_TTL.as_secs(), MAX_RECORD_TTL.as_secs());
+    match value.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(Duration::from_secs(n)),
+        _ => Err(format!("IDEMPOTENCY_TTL_SECONDS={value:?} is invalid: expected {min} to {max} seconds")),
+    }
+}
 
 /// What a claim on a key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +121,8 @@ impl<S: IdempotencyStore> IdempotencyGuard<S> {
     /// A guard whose keys are prefixed with `namespace` (the consumer's name), so consumers
     /// sharing a table do not see each other's records.
     pub fn new(store: S, namespace: impl Into<String>, record_ttl: Duration) -> Self {
-        Self { store, namespace: namespace.into(), record_ttl }
+        // Clamped so that `now + record_ttl` can never overflow.
+        Self { store, namespace: namespace.into(), record_ttl: record_ttl.min(MAX_RECORD_TTL) }
     }
 
     /// Runs `handler` for `event_id` unless it already ran. `deadline` is when this invocation
@@ -122,7 +140,7 @@ impl<S: IdempotencyStore> IdempotencyGuard<S> {
     {
         let key = format!("{}#{event_id}", self.namespace);
         let now = SystemTime::now();
-        let expires_at = now + self.record_ttl;
+        let expires_at = now.checked_add(self.record_ttl).unwrap_or(now);
         match self.store.claim(&key, now, deadline, expires_at).await? {
             Claim::Completed(stored) => return Ok(Guarded::Repeat(serde_json::from_str(&stored)?)),
             Claim::InProgress => return Err(GuardError::InProgress),
@@ -246,5 +264,25 @@ mod tests {
             store.claim("k", later, later + Duration::from_secs(60), far).await.unwrap(),
             Claim::Acquired
         );
+    }
+
+    #[test]
+    fn record_ttl_bounds() {
+        assert_eq!(parse_record_ttl(None), Ok(DEFAULT_RECORD_TTL));
+        assert_eq!(parse_record_ttl(Some("")), Ok(DEFAULT_RECORD_TTL));
+        assert_eq!(parse_record_ttl(Some("1209600")), Ok(Duration::from_secs(1_209_600)));
+        for bad in ["86400", "604799", "31536001", "18446744073709551615", "7d", "-1"] {
+            assert!(parse_record_ttl(Some(bad)).is_err(), "{bad}");
+        }
+        // The invariant the verifier's replay window relies on.
+        assert!(MIN_RECORD_TTL > crate::config::MAX_MAX_EVENT_AGE);
+    }
+
+    #[tokio::test]
+    async fn a_huge_record_ttl_does_not_overflow() {
+        let guard = IdempotencyGuard::new(InMemoryIdempotencyStore::default(), "t", Duration::MAX);
+        let deadline = SystemTime::now() + Duration::from_secs(60);
+        let ran = guard.run("e", deadline, || async { Ok::<_, String>(1) }).await;
+        assert!(matches!(ran, Ok(Guarded::Ran(1))));
     }
 }

@@ -28,6 +28,9 @@ pub struct ReceiverSettings {
     pub rotation_grace: Duration,
     /// The largest body accepted.
     pub max_body_bytes: usize,
+    /// The oldest event accepted, by its `created_at` (zero: no limit). Middesk signs only the
+    /// body, so a captured request verifies forever; this bounds how long it can be replayed.
+    pub max_event_age: Duration,
 }
 
 /// One incoming request, as the receiver needs it.
@@ -241,6 +244,9 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
             receipt.event_id = Some(id.to_owned());
             receipt.event_type = Some(event_type.to_owned());
         }
+        if let Ok(envelope) = &envelope {
+            self.check_age(&envelope.created_at, request.received_at)?;
+        }
         receipt.queue = Some(queue.name.clone());
         let context = MessageContext {
             event,
@@ -251,6 +257,25 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
         let message = OutboundMessage::new(queue, body, context);
         self.publisher.publish(&message).await?;
         Ok(())
+    }
+
+    /// Refuses an event older than `max_event_age`: a replay, since Middesk's own retries stop
+    /// about 3 days after the first attempt. A `created_at` that does not parse cannot be judged
+    /// and is delivered (the body is authentic; losing it would be worse), with a warning.
+    fn check_age(&self, created_at: &str, now: SystemTime) -> Result<(), ReceiveError> {
+        let limit = self.settings.max_event_age;
+        if limit.is_zero() {
+            return Ok(());
+        }
+        let Ok(created) = humantime::parse_rfc3339_weak(created_at) else {
+            tracing::warn!("created_at does not parse; event age not checked");
+            return Ok(());
+        };
+        match now.duration_since(created) {
+            Ok(age) if age > limit => Err(ReceiveError::EventTooOld { age_seconds: age.as_secs() }),
+            // A created_at ahead of our clock is younger than any limit.
+            _ => Ok(()),
+        }
     }
 
     /// Applies the source-IP allow-list and the policy; returns the method label.

@@ -80,6 +80,18 @@ pub fn gateway_event<K: AsRef<str>, V: AsRef<str>>(
     event
 }
 
+/// `payload` with its envelope's `created_at` set to `now` (pretty-printed JSON); a payload
+/// that is not a JSON object comes back unchanged.
+pub fn created_now(payload: &str, now: std::time::SystemTime) -> Vec<u8> {
+    match serde_json::from_str::<Value>(payload) {
+        Ok(mut event @ Value::Object(_)) => {
+            event["created_at"] = json!(humantime::format_rfc3339_millis(now).to_string());
+            serde_json::to_vec_pretty(&event).unwrap_or_else(|_| payload.as_bytes().to_vec())
+        }
+        _ => payload.as_bytes().to_vec(),
+    }
+}
+
 /// The headers Middesk sends with a signed webhook: the signature, and the correlation id.
 pub fn signed_headers(secret: &str, body: &[u8], correlation_id: Option<&str>) -> Vec<(String, String)> {
     let mut headers = vec![
@@ -148,6 +160,8 @@ pub fn with_client_certificate(mut event: Value, shape: GatewayShape, client_cer
 
 /// Issuer of the sample bearer tokens.
 pub const TEST_OIDC_ISSUER: &str = "https://idp.example.com/";
+/// The client the test token is issued to (its `sub`; set `OIDC_ALLOWED_CLIENTS` to it).
+pub const TEST_OIDC_CLIENT: &str = "middesk-webhook-worker";
 /// Audience (resource URI) of the sample bearer tokens.
 pub const TEST_OIDC_AUDIENCE: &str = "https://hooks.example.com/webhooks/middesk";
 /// Key id of the sample signing key.
@@ -161,7 +175,7 @@ pub fn test_bearer_token() -> String {
     let claims = json!({
         "iss": TEST_OIDC_ISSUER,
         "aud": TEST_OIDC_AUDIENCE,
-        "sub": "middesk-webhook-worker",
+        "sub": TEST_OIDC_CLIENT,
         "iat": 1_795_435_200u64,
         "nbf": 1_795_435_200u64,
         "exp": 2_110_968_000u64,
@@ -256,6 +270,17 @@ mod tests {
         assert_eq!(jwks["keys"][0]["kid"], TEST_OIDC_KID);
         assert_eq!(jwks["keys"][0]["crv"], "P-256");
         assert!(jwks["keys"][0].get("d").is_none(), "the JWKS must not carry the private key");
+    }
+
+    #[test]
+    fn samples_can_be_stamped_with_the_current_time() {
+        let now = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
+        let payload = sample_payload("business.updated").unwrap();
+        let stamped: Value = serde_json::from_slice(&created_now(payload, now)).unwrap();
+        assert_eq!(stamped["created_at"], "2023-11-14T22:13:20.123Z");
+        let original: Value = serde_json::from_str(payload).unwrap();
+        assert_eq!(stamped["data"], original["data"]);
+        assert_eq!(created_now("[1]", now), b"[1]");
     }
 
     #[test]

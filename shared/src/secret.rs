@@ -19,6 +19,10 @@ pub struct SecretVersions {
     pub current_created: SystemTime,
     /// The `AWSPREVIOUS` secret, if the source fetched one.
     pub previous: Option<SigningKey>,
+    /// The previous version could not be read this time (a transient failure): the cache asks
+    /// again soon instead of a whole TTL later, so that Middesk's retries signed with the old
+    /// secret are not refused throughout a rotation.
+    pub previous_fetch_failed: bool,
 }
 
 /// Which secret version verified a request.
@@ -90,15 +94,24 @@ pub fn parse_secret_string(value: &str) -> Result<SigningKey, SecretError> {
 struct Cached {
     versions: Arc<SecretVersions>,
     refresh_after: SystemTime,
+    /// The last moment the versions may still be used while refreshes fail.
+    usable_until: SystemTime,
+}
+
+/// `t + d`, or `t` itself if that would overflow (refresh now rather than panic or never).
+fn later(t: SystemTime, d: Duration) -> SystemTime {
+    t.checked_add(d).unwrap_or(t)
 }
 
 /// Caches the secret across invocations: one fetch per TTL, and on a failed refresh the last
 /// good secret keeps verifying (retried after `retry_after`) so an outage of Secrets Manager
-/// does not turn into rejected webhooks.
+/// does not turn into rejected webhooks, for at most `max_stale` past its TTL: after that the
+/// answer is 503 (Middesk retries), so a secret revoked by rotation stops verifying.
 pub struct SecretCache<S> {
     source: S,
     ttl: Duration,
     retry_after: Duration,
+    max_stale: Duration,
     with_previous: bool,
     // A tokio mutex held across the fetch makes concurrent refreshes single-flight.
     state: Mutex<Option<Cached>>,
@@ -111,31 +124,50 @@ impl<S: SecretSource> SecretCache<S> {
             source,
             ttl,
             retry_after: ttl.min(Duration::from_secs(10)),
+            max_stale: crate::config::DEFAULT_SECRET_MAX_STALE,
             with_previous,
             state: Mutex::new(None),
         }
+    }
+
+    /// How long past its TTL a cached secret may verify while refreshes fail.
+    pub fn with_max_stale(mut self, max_stale: Duration) -> Self {
+        self.max_stale = max_stale;
+        self
     }
 
     /// The secret versions to verify with at `now`, fetching only when the cache is stale.
     pub async fn get(&self, now: SystemTime) -> Result<Arc<SecretVersions>, SecretError> {
         let mut state = self.state.lock().await;
         if let Some(cached) = state.as_ref().filter(|c| now < c.refresh_after) {
-            return Ok(cached.versions.clone());
+            return match now <= cached.usable_until {
+                true => Ok(cached.versions.clone()),
+                false => {
+                    Err(SecretError::Unavailable("refresh failed and the cached secret is too old".into()))
+                }
+            };
         }
         match self.source.fetch(self.with_previous).await {
             Ok(versions) => {
+                let refresh_in = if versions.previous_fetch_failed { self.retry_after } else { self.ttl };
                 let versions = Arc::new(versions);
-                *state = Some(Cached { versions: versions.clone(), refresh_after: now + self.ttl });
+                *state = Some(Cached {
+                    versions: versions.clone(),
+                    refresh_after: later(now, refresh_in),
+                    usable_until: later(later(now, self.ttl), self.max_stale),
+                });
                 Ok(versions)
             }
-            Err(error) => match state.as_mut() {
-                Some(cached) => {
-                    tracing::warn!(%error, "secret refresh failed; verifying with the cached secret");
-                    cached.refresh_after = now + self.retry_after;
-                    Ok(cached.versions.clone())
+            Err(error) => {
+                let Some(cached) = state.as_mut() else { return Err(error) };
+                // Back off either way: the next attempt is `retry_after` from now.
+                cached.refresh_after = later(now, self.retry_after);
+                if now > cached.usable_until {
+                    return Err(error);
                 }
-                None => Err(error),
-            },
+                tracing::warn!(%error, "secret refresh failed; verifying with the cached secret");
+                Ok(cached.versions.clone())
+            }
         }
     }
 }
@@ -152,6 +184,7 @@ mod tests {
             current: SigningKey::new("new-secret"),
             current_created: created,
             previous: Some(SigningKey::new("old-secret")),
+            previous_fetch_failed: false,
         }
     }
 
@@ -272,6 +305,65 @@ mod tests {
         assert!(matches!(err, SecretError::Unavailable(_)));
         // Without a cached secret every request retries the fetch.
         assert!(cache.get(SystemTime::UNIX_EPOCH).await.is_err());
+        assert_eq!(cache.source.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_stale_secret_stops_verifying_after_the_max_stale_age() {
+        let cache = SecretCache::new(flaky(false), Duration::from_secs(300), true)
+            .with_max_stale(Duration::from_secs(3600));
+        let t0 = SystemTime::UNIX_EPOCH + DAY;
+        cache.get(t0).await.unwrap();
+        cache.source.failing.store(true, Ordering::SeqCst);
+        assert!(cache.get(t0 + Duration::from_secs(300 + 3600)).await.is_ok());
+        // Past TTL + max stale: a dependency failure (503, Middesk retries), not the old secret.
+        let err = cache.get(t0 + Duration::from_secs(300 + 3601)).await.unwrap_err();
+        assert!(matches!(err, SecretError::Unavailable(_)));
+        // Still backing off: no new call, still 503.
+        let calls = cache.source.calls.load(Ordering::SeqCst);
+        assert!(cache.get(t0 + Duration::from_secs(300 + 3605)).await.is_err());
+        assert_eq!(cache.source.calls.load(Ordering::SeqCst), calls);
+        // Secrets Manager back: fresh again.
+        cache.source.failing.store(false, Ordering::SeqCst);
+        assert!(cache.get(t0 + Duration::from_secs(300 + 3700)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_huge_ttl_does_not_overflow() {
+        let cache = SecretCache::new(flaky(false), Duration::MAX, true).with_max_stale(Duration::MAX);
+        assert!(cache.get(SystemTime::now()).await.is_ok());
+        assert!(cache.get(SystemTime::now()).await.is_ok());
+    }
+
+    /// Reads the previous version only every other time.
+    struct PreviousFlaky {
+        calls: AtomicUsize,
+    }
+
+    impl SecretSource for PreviousFlaky {
+        async fn fetch(&self, _: bool) -> Result<SecretVersions, SecretError> {
+            let call = self.calls.fetch_add(1, Ordering::SeqCst);
+            let mut v = versions(SystemTime::UNIX_EPOCH);
+            if call.is_multiple_of(2) {
+                v.previous = None;
+                v.previous_fetch_failed = true;
+            }
+            Ok(v)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_previous_version_is_fetched_again_soon() {
+        let cache =
+            SecretCache::new(PreviousFlaky { calls: AtomicUsize::new(0) }, Duration::from_secs(300), true);
+        let t0 = SystemTime::UNIX_EPOCH + DAY;
+        assert!(cache.get(t0).await.unwrap().previous.is_none());
+        assert!(cache.get(t0 + Duration::from_secs(5)).await.unwrap().previous.is_none());
+        // Retried after the short back-off, not after the 300 s TTL.
+        assert!(cache.get(t0 + Duration::from_secs(11)).await.unwrap().previous.is_some());
+        assert_eq!(cache.source.calls.load(Ordering::SeqCst), 2);
+        // A complete read is kept for the whole TTL.
+        assert!(cache.get(t0 + Duration::from_secs(300)).await.unwrap().previous.is_some());
         assert_eq!(cache.source.calls.load(Ordering::SeqCst), 2);
     }
 }

@@ -191,6 +191,7 @@ pub struct JsonServer {
     pub url: String,
     hits: Arc<std::sync::atomic::AtomicUsize>,
     body: Arc<Mutex<String>>,
+    redirect: Arc<Mutex<Option<String>>>,
     accept: tokio::task::JoinHandle<()>,
 }
 
@@ -202,11 +203,13 @@ impl JsonServer {
         let url = format!("http://{}/jwks", listener.local_addr().expect("address"));
         let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let body = Arc::new(Mutex::new(body));
-        let (hits_in_loop, body_in_loop) = (hits.clone(), body.clone());
+        let redirect = Arc::new(Mutex::new(None::<String>));
+        let (hits_in_loop, body_in_loop, redirect_in_loop) = (hits.clone(), body.clone(), redirect.clone());
         let accept = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 hits_in_loop.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let body = body_in_loop.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                let redirect = redirect_in_loop.lock().unwrap_or_else(|e| e.into_inner()).clone();
                 tokio::spawn(async move {
                     let mut request = Vec::new();
                     let mut buf = [0u8; 1024];
@@ -216,21 +219,31 @@ impl JsonServer {
                             Ok(n) => request.extend_from_slice(&buf[..n]),
                         }
                     }
-                    let response = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
+                    let response = match redirect {
+                        Some(location) => format!(
+                            "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        ),
+                        None => format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        ),
+                    };
                     let _ = stream.write_all(response.as_bytes()).await;
                     let _ = stream.shutdown().await;
                 });
             }
         });
-        Self { url, hits, body, accept }
+        Self { url, hits, body, redirect, accept }
     }
 
     /// Requests served so far.
     pub fn hits(&self) -> usize {
         self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Answers every request with a `302 Found` to `location` from now on.
+    pub fn redirect_to(&self, location: &str) {
+        *self.redirect.lock().unwrap_or_else(|e| e.into_inner()) = Some(location.to_owned());
     }
 
     /// Serves `body` from now on.

@@ -2,24 +2,17 @@
 // The DynamoDB client's futures nest deeper than rustc's default layout query limit.
 #![recursion_limit = "256"]
 
-use std::time::Duration;
-
 use aws_config::BehaviorVersion;
 use lambda_runtime::{LambdaEvent, service_fn};
 use middesk_webhooks::aws::DynamoDbIdempotencyStore;
-use middesk_webhooks::idempotency::{DEFAULT_RECORD_TTL, IdempotencyGuard};
+use middesk_webhooks::idempotency::{IdempotencyGuard, parse_record_ttl};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     middesk_webhooks::logging::init_json_logging();
     let table =
         std::env::var("IDEMPOTENCY_TABLE").map_err(|_| "IDEMPOTENCY_TABLE is required but not set")?;
-    let ttl = match std::env::var("IDEMPOTENCY_TTL_SECONDS") {
-        Ok(v) => Duration::from_secs(
-            v.parse().map_err(|_| format!("IDEMPOTENCY_TTL_SECONDS={v:?} is not a number"))?,
-        ),
-        Err(_) => DEFAULT_RECORD_TTL,
-    };
+    let ttl = parse_record_ttl(std::env::var("IDEMPOTENCY_TTL_SECONDS").ok().as_deref())?;
     let aws = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let store = DynamoDbIdempotencyStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
     let guard = IdempotencyGuard::new(store, "business-decision", ttl);

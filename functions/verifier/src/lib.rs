@@ -30,7 +30,8 @@ pub fn build_verifier(
     let secrets = SecretsManagerSource::new(secrets_manager, &config.secret_id);
     let with_previous = !config.settings.rotation_grace.is_zero();
     let receiver = WebhookReceiver::new(
-        SecretCache::new(secrets, config.secret_cache_ttl, with_previous),
+        SecretCache::new(secrets, config.secret_cache_ttl, with_previous)
+            .with_max_stale(config.secret_max_stale),
         SqsPublisher::new(sqs),
         config.router.clone(),
         config.settings,

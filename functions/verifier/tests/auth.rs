@@ -33,9 +33,14 @@ fn base_receiver(policy: AuthPolicy) -> WebhookReceiver<SecretVersions, InMemory
         current: SigningKey::new(SECRET),
         current_created: SystemTime::now(),
         previous: None,
+        previous_fetch_failed: false,
     };
     let router = QueueRouter::parse("ROUTES", "", "http://127.0.0.1:1/000000000000/all", None).unwrap();
-    let settings = ReceiverSettings { rotation_grace: Duration::ZERO, max_body_bytes: 65_536 };
+    let settings = ReceiverSettings {
+        rotation_grace: Duration::ZERO,
+        max_body_bytes: 65_536,
+        max_event_age: Duration::ZERO,
+    };
     WebhookReceiver::new(
         SecretCache::new(secrets, Duration::from_secs(300), false),
         InMemoryQueues::default(),
@@ -51,6 +56,7 @@ fn receiver(methods: &str, mode: &str, jwks_url: &str) -> Receiver {
         audience: AUDIENCE.into(),
         algorithms: vec![Algorithm::RS256, Algorithm::ES256, Algorithm::PS256],
         leeway: Duration::from_secs(5),
+        allowed_clients: vec![CLIENT.into()],
     };
     base_receiver(AuthPolicy::parse(methods, mode).unwrap())
         .with_oidc(OidcVerifier::new(settings, HttpJwks::new(jwks_url)))
@@ -205,6 +211,38 @@ async fn mtls_checks_the_pem_itself_not_only_the_context_dn() {
 }
 
 #[tokio::test]
+async fn mtls_accepts_the_subject_dn_with_the_comma_escaped_or_not() {
+    let r = receiver("mtls", "any", "http://127.0.0.1:1/unused");
+    let genuine = cert(&middesk(), VALID.0, VALID.1);
+    let evil_suffix = cert(
+        &[(DnType::OrganizationName, "Middesk, Inc. Evil"), (DnType::CommonName, "webhooks.middesk.com")],
+        VALID.0,
+        VALID.1,
+    );
+    let cases = [
+        ("escaped", &genuine, r"CN=webhooks.middesk.com,O=Middesk\, Inc.,C=US", 202),
+        ("unescaped", &genuine, "CN=webhooks.middesk.com,O=Middesk, Inc.,C=US", 202),
+        ("unescaped, spaces", &genuine, "C=US, O=Middesk, Inc., CN=webhooks.middesk.com", 202),
+        ("unescaped evil suffix", &evil_suffix, "CN=webhooks.middesk.com,O=Middesk, Inc. Evil", 401),
+    ];
+    for shape in [GatewayShape::RestV1, GatewayShape::HttpV2] {
+        for (name, c, dn, expected) in cases {
+            for with_pem in [true, false] {
+                let mut context = client_cert(c, with_pem);
+                context["subjectDN"] = json!(dn);
+                let event = with_client_certificate(request(shape, false, None), shape, context);
+                assert_eq!(send(&r, event).await.0, expected, "{name} {shape:?} pem={with_pem}");
+            }
+        }
+        // With the PEM, the certificate decides even when the context DN cannot be read at all.
+        let mut unreadable = client_cert(&genuine, true);
+        unreadable["subjectDN"] = json!(r"CN=bad\");
+        let event = with_client_certificate(request(shape, false, None), shape, unreadable);
+        assert_eq!(send(&r, event).await.0, 202, "unreadable DN, PEM decides, {shape:?}");
+    }
+}
+
+#[tokio::test]
 async fn mtls_expected_subject_is_configurable() {
     let subject =
         ExpectedSubject { organization: "Acme Proxy".into(), common_name: "proxy.acme.test".into() };
@@ -256,8 +294,11 @@ fn token(idp: &Idp, kid: &str, claims: Value) -> String {
     jsonwebtoken::encode(&header, &claims, &idp.key).unwrap()
 }
 
+/// The client id of Middesk's tokens at the receiver's identity provider.
+const CLIENT: &str = "middesk";
+
 fn claims() -> Value {
-    json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "middesk", "iat": now(), "exp": now() + 300 })
+    json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": CLIENT, "iat": now(), "exp": now() + 300 })
 }
 
 #[tokio::test]
@@ -302,6 +343,16 @@ async fn oidc_accepts_only_valid_tokens_for_this_resource() {
         ("HS256 with the public key", hs256),
         ("signed by another key", other_key),
         ("garbage", "not.a.jwt".to_owned()),
+        // Another client of the same identity provider, with a token for this very audience.
+        ("issued to another client (azp)", with("azp", json!("some-internal-app"))),
+        ("issued to another client (client_id)", with("client_id", json!("some-internal-app"))),
+        ("issued to another client (sub)", with("sub", json!("some-internal-app"))),
+        ("client claim not a string", with("azp", json!(["middesk"]))),
+        ("names no client", {
+            let mut c = claims();
+            c.as_object_mut().unwrap().remove("sub");
+            token(&idp, "k1", c)
+        }),
     ];
     for (name, bad) in cases {
         assert_eq!(
@@ -311,6 +362,24 @@ async fn oidc_accepts_only_valid_tokens_for_this_resource() {
         );
     }
     assert_eq!(send(&r, request(GatewayShape::HttpV2, false, None)).await.0, 401, "no token");
+    // The first client claim present decides: azp names Middesk even though sub is a user.
+    let mut by_azp = claims();
+    by_azp["azp"] = json!(CLIENT);
+    by_azp["sub"] = json!("user-1234");
+    let by_azp = token(&idp, "k1", by_azp);
+    assert_eq!(send(&r, request(GatewayShape::HttpV2, false, Some(&by_azp))).await.0, 202);
+}
+
+#[tokio::test]
+async fn the_jwks_fetch_does_not_follow_redirects() {
+    let idp = idp("k1");
+    let keys = JsonServer::start(idp.jwks.to_string()).await;
+    let redirecting = JsonServer::start(String::new()).await;
+    redirecting.redirect_to(&keys.url);
+    let r = receiver("oidc", "any", &redirecting.url);
+    let valid = token(&idp, "k1", claims());
+    assert_eq!(send(&r, request(GatewayShape::HttpV2, false, Some(&valid))).await, (503, 0, None));
+    assert_eq!((redirecting.hits(), keys.hits()), (1, 0), "the redirect was not followed");
 }
 
 #[tokio::test]

@@ -20,6 +20,7 @@ fn receiver() -> WebhookReceiver<SecretVersions, InMemoryQueues> {
         current: SigningKey::new(SECRET),
         current_created: SystemTime::now(),
         previous: None,
+        previous_fetch_failed: false,
     })
 }
 
@@ -31,7 +32,11 @@ fn receiver_with(secrets: SecretVersions) -> WebhookReceiver<SecretVersions, InM
         Some(BASE),
     )
     .unwrap();
-    let settings = ReceiverSettings { rotation_grace: Duration::from_secs(259_200), max_body_bytes: 4096 };
+    let settings = ReceiverSettings {
+        rotation_grace: Duration::from_secs(259_200),
+        max_body_bytes: 4096,
+        max_event_age: middesk_webhooks::config::DEFAULT_MAX_EVENT_AGE,
+    };
     WebhookReceiver::new(
         SecretCache::new(secrets, Duration::from_secs(300), true),
         InMemoryQueues::default(),
@@ -188,6 +193,7 @@ async fn previous_secret_verifies_during_rotation_only() {
         current: SigningKey::new(SECRET),
         current_created: created,
         previous: Some(SigningKey::new("sec_old")),
+        previous_fetch_failed: false,
     };
     let r = receiver_with(rotated(SystemTime::now() - Duration::from_secs(3600)));
     assert_eq!(call(&r, gateway_event(Shape::HttpV2, "POST", &body, &sig, false)).await.0, 202);
@@ -235,4 +241,50 @@ async fn handle_event_answers_in_the_shape_of_the_request() {
         let headers = if shape == Shape::RestV1 { &json["multiValueHeaders"] } else { &json["headers"] };
         assert!(headers.to_string().contains("application/json"), "{shape:?}: {json}");
     }
+}
+
+/// `event_body` created at `created_at` instead of now.
+fn body_created_at(id: &str, created_at: &str) -> Vec<u8> {
+    let mut event: serde_json::Value = serde_json::from_slice(&event_body(id, "business.updated")).unwrap();
+    event["created_at"] = serde_json::json!(created_at);
+    event.to_string().into_bytes()
+}
+
+#[tokio::test]
+async fn a_replayed_old_event_is_refused_and_never_queued() {
+    let at = |t: SystemTime| humantime::format_rfc3339_millis(t).to_string();
+    let ago = |seconds: u64| at(SystemTime::now() - Duration::from_secs(seconds));
+    let day = 86_400;
+    let r = receiver();
+    // Middesk's last retry comes about 3 days after the first attempt: still accepted.
+    let last_retry = body_created_at("ev-3d", &ago(3 * day + 3600));
+    assert_eq!(call(&r, signed_post(Shape::HttpV2, SECRET, &last_retry, None)).await.0, 202);
+    // Older than the 4-day limit: a replay of a captured request.
+    let replay = body_created_at("ev-5d", &ago(5 * day));
+    let (status, response) = call(&r, signed_post(Shape::HttpV2, SECRET, &replay, None)).await;
+    assert_eq!((status, response.as_str()), (400, r#"{"error":"event too old"}"#));
+    assert_eq!(r.publisher().messages().len(), 1, "the replay was not queued");
+    let headers: http::HeaderMap = middesk_webhooks::sample::signed_headers(SECRET, &replay, None)
+        .into_iter()
+        .map(|(n, v)| (n.parse::<http::HeaderName>().unwrap(), v.parse().unwrap()))
+        .collect();
+    let receipt = r
+        .receive(middesk_webhooks::WebhookRequest {
+            method: &http::Method::POST,
+            headers: &headers,
+            body: &replay,
+            received_at: SystemTime::now(),
+            client_certificate: None,
+            source_ip: None,
+        })
+        .await;
+    assert_eq!((receipt.outcome(), receipt.event_id.as_deref()), ("event_too_old", Some("ev-5d")));
+
+    // Ahead of our clock, or unreadable: authentic, so delivered rather than lost.
+    let tomorrow = at(SystemTime::now() + Duration::from_secs(day));
+    for created_at in [tomorrow.as_str(), "yesterday"] {
+        let body = body_created_at("ev-odd", created_at);
+        assert_eq!(call(&r, signed_post(Shape::HttpV2, SECRET, &body, None)).await.0, 202, "{created_at}");
+    }
+    assert_eq!(r.publisher().messages().len(), 3);
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use middesk_webhooks::auth::AuthPolicy;
 use middesk_webhooks::auth::oidc::{HttpJwks, JwksSource, OidcSettings, OidcVerifier};
-use middesk_webhooks::sample::{TEST_OIDC_AUDIENCE, TEST_OIDC_ISSUER, TEST_SECRET};
+use middesk_webhooks::sample::{TEST_OIDC_AUDIENCE, TEST_OIDC_CLIENT, TEST_OIDC_ISSUER, TEST_SECRET};
 use middesk_webhooks::testkit::JsonServer;
 use middesk_webhooks::{
     InMemoryQueues, QueueRouter, ReceiverSettings, SecretCache, SecretVersions, SigningKey, WebhookReceiver,
@@ -28,9 +28,14 @@ fn receiver(methods: &str) -> WebhookReceiver<SecretVersions, InMemoryQueues> {
         current: SigningKey::new(TEST_SECRET),
         current_created: SystemTime::now(),
         previous: None,
+        previous_fetch_failed: false,
     };
     let router = QueueRouter::parse("ROUTES", "", "http://127.0.0.1:1/000000000000/all", None).unwrap();
-    let settings = ReceiverSettings { rotation_grace: Duration::ZERO, max_body_bytes: 256 * 1024 };
+    let settings = ReceiverSettings {
+        rotation_grace: Duration::ZERO,
+        max_body_bytes: 256 * 1024,
+        max_event_age: Duration::ZERO,
+    };
     WebhookReceiver::new(
         SecretCache::new(secrets, Duration::from_secs(300), false),
         InMemoryQueues::default(),
@@ -92,6 +97,7 @@ async fn oidc_sample_events_verify_against_the_sample_jwks() {
         audience: TEST_OIDC_AUDIENCE.into(),
         algorithms: middesk_webhooks::auth::oidc::parse_algorithms("RS256,ES256,PS256").unwrap(),
         leeway: Duration::from_secs(30),
+        allowed_clients: vec![TEST_OIDC_CLIENT.into()],
     };
     let oidc = receiver("oidc").with_oidc(OidcVerifier::new(settings, HttpJwks::new(&jwks.url)));
     let requests: Vec<PathBuf> = files("oidc").into_iter().filter(|p| !p.ends_with("jwks.json")).collect();

@@ -2,8 +2,10 @@
 //! against the truststore, and passes it in the request context. This checks that it is
 //! Middesk's: the subject must have exactly the configured `O` and `CN`, parsed as a
 //! distinguished name (escapes, any attribute order, no substring matching), and the
-//! certificate must be within its validity dates. Where the PEM is present, the subject and
-//! dates are read from the certificate itself as well.
+//! certificate must be within its validity dates. Where the PEM is present (HTTP and REST APIs
+//! both send it), the certificate itself decides; the context's `subjectDN` only has to agree
+//! when it can be read. How API Gateway spells a comma inside a value (`Middesk, Inc.`) is not
+//! documented, so the `subjectDN` is read with the comma escaped (RFC 4514) or not.
 
 use std::time::{Duration, SystemTime};
 
@@ -100,6 +102,41 @@ pub fn parse_dn(dn: &str) -> Option<Vec<(String, String)>> {
         .collect()
 }
 
+/// Parses a `subjectDN` as API Gateway may spell it: RFC 4514, or with commas inside values
+/// left unescaped (`O=Middesk, Inc.`). An unescaped comma that is not followed by an attribute
+/// type and `=` belongs to the value before it. Whole values are still compared exactly, so
+/// `O=Middesk, Inc. Evil` is never `Middesk, Inc.`.
+pub fn parse_subject_dn(dn: &str) -> Option<Vec<(String, String)>> {
+    let mut escaped = String::with_capacity(dn.len() + 4);
+    let mut chars = dn.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                escaped.push(c);
+                if let Some((_, next)) = chars.next() {
+                    escaped.push(next);
+                }
+            }
+            ',' if !starts_with_attribute(&dn[i + 1..]) => escaped.push_str("\\,"),
+            _ => escaped.push(c),
+        }
+    }
+    parse_dn(&escaped)
+}
+
+/// Whether `rest` begins (after spaces) with an attribute type and `=`: a name such as `CN`
+/// or `street`, or an OID such as `2.5.4.10`.
+fn starts_with_attribute(rest: &str) -> bool {
+    let rest = rest.trim_start();
+    let Some((name, _)) = rest.split_once('=') else { return false };
+    let name = name.trim_end();
+    let keyword = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let oid = !name.is_empty()
+        && name.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    keyword || oid
+}
+
 fn subject_matches<'a>(
     attributes: impl Iterator<Item = (&'a str, &'a str)> + Clone,
     expected: &ExpectedSubject,
@@ -125,20 +162,22 @@ pub fn parse_validity(value: &str) -> Option<SystemTime> {
     if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    let seconds = u64::try_from(days).ok()? * 86_400 + h * 3600 + m * 60 + s;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
+    // Checked all the way: the year comes from the request and may be absurd.
+    let days = u64::try_from(days_from_civil(year, month, day)?).ok()?;
+    let seconds = days.checked_mul(86_400)?.checked_add(h * 3600 + m * 60 + s)?;
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm); `None`
+/// for a year so far out that the count overflows.
+fn days_from_civil(year: i64, month: u32, day: u32) -> Option<i64> {
+    let y = if month <= 2 { year.checked_sub(1)? } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let mp = (i64::from(month) + 9) % 12;
     let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    era.checked_mul(146_097)?.checked_add(doe - 719_468)
 }
 
 /// Checks a client certificate at `now`.
@@ -148,23 +187,32 @@ pub fn verify_client_certificate(
     now: SystemTime,
 ) -> Result<(), CertificateError> {
     let cert = certificate.ok_or(CertificateError::Missing)?;
-    let attributes = parse_dn(&cert.subject_dn).ok_or(CertificateError::BadSubject)?;
-    if !subject_matches(attributes.iter().map(|(n, v)| (n.as_str(), v.as_str())), expected) {
-        return Err(CertificateError::WrongSubject);
-    }
+    let context_subject = parse_subject_dn(&cert.subject_dn);
+    let matches = |attributes: &[(String, String)]| {
+        subject_matches(attributes.iter().map(|(n, v)| (n.as_str(), v.as_str())), expected)
+    };
     let not_before = cert.not_before.as_deref().and_then(parse_validity);
     let not_after = cert.not_after.as_deref().and_then(parse_validity);
-    match (not_before, not_after, &cert.pem) {
-        (Some(from), Some(until), _) if now < from || now > until => {
-            return Err(CertificateError::NotValidNow);
-        }
-        (Some(_), Some(_), _) => {}
-        // Without the context's dates, the certificate's own must decide.
-        (_, _, None) => return Err(CertificateError::BadValidity),
-        _ => {}
+    let context_validity = not_before.zip(not_after);
+    if context_validity.is_some_and(|(from, until)| now < from || now > until) {
+        return Err(CertificateError::NotValidNow);
     }
-    if let Some(pem) = &cert.pem {
-        verify_pem(pem, expected, now)?;
+    match &cert.pem {
+        // The certificate decides; the context's DN, where it can be read, must agree.
+        Some(pem) => {
+            verify_pem(pem, expected, now)?;
+            if context_subject.is_some_and(|attributes| !matches(&attributes)) {
+                return Err(CertificateError::WrongSubject);
+            }
+        }
+        None => {
+            let attributes = context_subject.ok_or(CertificateError::BadSubject)?;
+            if !matches(&attributes) {
+                return Err(CertificateError::WrongSubject);
+            }
+            // Without the certificate, the context's dates must decide.
+            context_validity.ok_or(CertificateError::BadValidity)?;
+        }
     }
     Ok(())
 }
@@ -234,6 +282,37 @@ mod tests {
     }
 
     #[test]
+    fn subject_dn_with_the_comma_escaped_or_not() {
+        let expected = ExpectedSubject::default();
+        let check = |dn: &str| {
+            let attrs = parse_subject_dn(dn).unwrap_or_else(|| panic!("{dn} does not parse"));
+            subject_matches(attrs.iter().map(|(n, v)| (n.as_str(), v.as_str())), &expected)
+        };
+        for ok in [
+            r"CN=webhooks.middesk.com,O=Middesk\, Inc.,L=San Francisco,ST=California,C=US",
+            "CN=webhooks.middesk.com,O=Middesk, Inc.,L=San Francisco,ST=California,C=US",
+            "C=US, ST=California, L=San Francisco, O=Middesk, Inc., CN=webhooks.middesk.com",
+            "CN=webhooks.middesk.com,O=Middesk, Inc.",
+        ] {
+            assert!(check(ok), "{ok}");
+        }
+        for no in [
+            "CN=webhooks.middesk.com,O=Middesk, Inc. Evil",
+            r"CN=webhooks.middesk.com,O=Middesk\, Inc. Evil",
+            "CN=webhooks.middesk.com,O=Evil Middesk, Inc.",
+            "CN=webhooks.middesk.com,O=Middesk, Inc., Evil",
+            "CN=webhooks.middesk.com,O=Middesk",
+            "CN=webhooks.middesk.com,O=Middesk, Inc.,O=Evil",
+            "CN=webhooks.middesk.com, evil,O=Middesk, Inc.",
+        ] {
+            assert!(!check(no), "{no}");
+        }
+        assert!(parse_subject_dn(", Inc.").is_none());
+        // An OID attribute type also starts a new attribute.
+        assert_eq!(parse_subject_dn("O=Middesk, Inc.,2.5.4.3=x").map(|a| a.len()), Some(2));
+    }
+
+    #[test]
     fn validity_format() {
         let t = parse_validity("Aug  5 09:36:04 2021 GMT").unwrap();
         assert_eq!(t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(), 1_628_156_164);
@@ -251,6 +330,11 @@ mod tests {
             "Foo  5 09:36:04 2021 GMT",
             "Aug  5 25:00:00 2021 GMT",
             "Aug  5 09:36:04 2021 UTC",
+            // Overflows seconds since 1970 (used to panic in the time arithmetic).
+            "Dec 31 23:59:59 300000000000 GMT",
+            "Jan  1 00:00:00 9223372036854775807 GMT",
+            "Jan  1 00:00:00 -9223372036854775808 GMT",
+            "Jan  1 00:00:00 1969 GMT",
         ] {
             assert!(parse_validity(bad).is_none(), "{bad}");
         }

@@ -23,7 +23,7 @@ pub fn signed_post(shape: GatewayShape, secret: &str, body: &[u8], correlation_i
     gateway_event(shape, "POST", body, &headers, false)
 }
 
-/// A Middesk event body of the given type.
+/// A Middesk event body of the given type, created now.
 pub fn event_body(id: &str, event_type: &str) -> Vec<u8> {
     let object = event_type.split('.').next().unwrap_or("object");
     json!({
@@ -31,7 +31,7 @@ pub fn event_body(id: &str, event_type: &str) -> Vec<u8> {
         "id": id,
         "type": event_type,
         "data": { "object": { "id": format!("{object}-{id}"), "object": object } },
-        "created_at": "2026-11-23T12:00:00.000Z"
+        "created_at": humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
     })
     .to_string()
     .into_bytes()
