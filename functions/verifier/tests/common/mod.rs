@@ -23,7 +23,15 @@ pub fn signed_post(shape: GatewayShape, secret: &str, body: &[u8], correlation_i
     gateway_event(shape, "POST", body, &headers, false)
 }
 
-/// A Middesk event body of the given type, created now.
+/// When this test process started, as `created_at`: recent enough for the verifier's replay
+/// window, and the same for every body so that the same id and type give the same bytes (as
+/// Middesk's retries do).
+fn created_at() -> &'static str {
+    static STARTED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    STARTED.get_or_init(|| humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string())
+}
+
+/// A Middesk event body of the given type, created when the test process started.
 pub fn event_body(id: &str, event_type: &str) -> Vec<u8> {
     let object = event_type.split('.').next().unwrap_or("object");
     json!({
@@ -31,7 +39,7 @@ pub fn event_body(id: &str, event_type: &str) -> Vec<u8> {
         "id": id,
         "type": event_type,
         "data": { "object": { "id": format!("{object}-{id}"), "object": object } },
-        "created_at": humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+        "created_at": created_at()
     })
     .to_string()
     .into_bytes()
