@@ -40,12 +40,6 @@ pub struct TemplateModel {
     pub routes: Vec<(String, String)>,
     /// The catch-all queue's logical id (from `CATCH_ALL_QUEUE`).
     pub catch_all: String,
-    /// SQS resources of the verifier's policy, as queue logical ids (`None`: not a queue ARN).
-    pub verifier_send_targets: Vec<Option<String>>,
-    /// `secretsmanager:GetSecretValue` resources of the verifier, as written.
-    pub verifier_secret_resources: Vec<Value>,
-    /// Every action the verifier's inline policies allow.
-    pub verifier_actions: Vec<String>,
     /// SQS subscriptions of functions.
     pub subscriptions: Vec<Subscription>,
     /// DynamoDB tables with their TTL attribute.
@@ -60,9 +54,6 @@ pub fn parse_template(text: &str) -> Result<TemplateModel, String> {
         queues: BTreeMap::new(),
         routes: Vec::new(),
         catch_all: String::new(),
-        verifier_send_targets: Vec::new(),
-        verifier_secret_resources: Vec::new(),
-        verifier_actions: Vec::new(),
         subscriptions: Vec::new(),
         tables: Vec::new(),
     };
@@ -137,31 +128,6 @@ fn read_verifier(props: &Value, model: &mut TemplateModel) -> Result<(), String>
             .and_then(|r| r.strip_suffix(".QueueName}"))
             .ok_or_else(|| format!("ROUTES entry {sub:?} does not reference a queue's QueueName"))?;
         model.routes.push((event_type.to_owned(), queue.to_owned()));
-    }
-    for policy in props["Policies"].as_sequence().into_iter().flatten() {
-        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
-            let actions: Vec<String> = match &statement["Action"] {
-                Value::String(a) => vec![a.clone()],
-                Value::Sequence(s) => s.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
-                _ => vec![],
-            };
-            let resources: Vec<Value> = match &statement["Resource"] {
-                Value::Sequence(s) => s.clone(),
-                other => vec![other.clone()],
-            };
-            for action in &actions {
-                match action.as_str() {
-                    "sqs:SendMessage" | "sqs:GetQueueAttributes" => model.verifier_send_targets.extend(
-                        resources.iter().map(|r| get_att(r).filter(|(_, a)| a == "Arn").map(|(q, _)| q)),
-                    ),
-                    "secretsmanager:GetSecretValue" => {
-                        model.verifier_secret_resources.extend(resources.clone())
-                    }
-                    _ => {}
-                }
-            }
-            model.verifier_actions.extend(actions);
-        }
     }
     Ok(())
 }

@@ -1,0 +1,388 @@
+//! Least privilege, alarms and limits, checked on what CloudFormation actually receives:
+//! `template.yaml` as the SAM translator turns it into plain CloudFormation (roles, stages and
+//! event source mappings included), by `scripts/sam-translate` with the `aws-sam-translator`
+//! package that `./scripts/test` installs into `.venv`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+
+/// The services whose actions must never be granted on a wildcard resource.
+const DATA_SERVICES: [&str; 5] = ["sqs", "s3", "dynamodb", "secretsmanager", "kms"];
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The translated template (translated once per test binary).
+fn translated() -> &'static Value {
+    static TRANSLATED: OnceLock<Value> = OnceLock::new();
+    TRANSLATED.get_or_init(|| {
+        let python = std::env::var_os("SAM_TRANSLATE_PYTHON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo().join(".venv/bin/python"));
+        let output = Command::new(&python)
+            .arg(repo().join("scripts/sam-translate"))
+            .arg(repo().join("template.yaml"))
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}; run ./scripts/test, which installs the SAM translator", python.display())
+            });
+        assert!(
+            output.status.success(),
+            "sam-translate failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("sam-translate prints JSON")
+    })
+}
+
+fn resources_of_type(kind: &str) -> Vec<(&'static str, &'static Value)> {
+    let resources = translated()["Resources"].as_object().expect("Resources");
+    resources.iter().filter(|(_, r)| r["Type"] == kind).map(|(id, r)| (id.as_str(), r)).collect()
+}
+
+fn resource(id: &str) -> &'static Value {
+    &translated()["Resources"][id]
+}
+
+/// `{"Fn::GetAtt": [id, attribute]}` as `(id, attribute)`.
+fn get_att(value: &Value) -> Option<(&str, &str)> {
+    let parts = value["Fn::GetAtt"].as_array()?;
+    Some((parts.first()?.as_str()?, parts.get(1)?.as_str()?))
+}
+
+fn as_list(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Array(items) => items.iter().collect(),
+        Value::Null => vec![],
+        other => vec![other],
+    }
+}
+
+/// Every statement of a role's inline policies; a statement under `Fn::If` counts in each
+/// branch that is a statement (either may be deployed).
+fn statements(role: &Value) -> Vec<&Value> {
+    let mut out = Vec::new();
+    for policy in as_list(&role["Properties"]["Policies"]) {
+        for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
+            match statement["Fn::If"].as_array() {
+                Some(branches) => {
+                    out.extend(branches[1..].iter().filter(|b| b.is_object() && b["Ref"].is_null()))
+                }
+                None => out.push(statement),
+            }
+        }
+    }
+    out
+}
+
+fn actions(statement: &Value) -> Vec<&str> {
+    as_list(&statement["Action"]).into_iter().filter_map(Value::as_str).collect()
+}
+
+/// The role a function runs with, as its logical id.
+fn role_of(function: &Value) -> &str {
+    get_att(&function["Properties"]["Role"]).map(|(id, _)| id).expect("a function role is !GetAtt Role.Arn")
+}
+
+/// Resources granted for actions of `service`, across a role's statements.
+fn granted<'a>(role: &'a Value, service: &str) -> Vec<&'a Value> {
+    let prefix = format!("{service}:");
+    statements(role)
+        .into_iter()
+        .filter(|s| actions(s).iter().any(|a| a.starts_with(&prefix)))
+        .flat_map(|s| as_list(&s["Resource"]))
+        .collect()
+}
+
+fn queue_arns(values: &[&Value]) -> BTreeSet<String> {
+    values
+        .iter()
+        .map(|v| match get_att(v) {
+            Some((queue, "Arn")) => queue.to_owned(),
+            _ => panic!("an SQS grant on something other than one queue's ARN: {v}"),
+        })
+        .collect()
+}
+
+/// The verifier: the function whose environment names the catch-all queue.
+fn verifier() -> &'static Value {
+    resources_of_type("AWS::Lambda::Function")
+        .into_iter()
+        .map(|(_, f)| f)
+        .find(|f| !f["Properties"]["Environment"]["Variables"]["CATCH_ALL_QUEUE"].is_null())
+        .expect("the verifier function")
+}
+
+/// The queues the verifier routes to (from `ROUTES`) and its catch-all, as logical ids.
+fn verifier_queues() -> BTreeSet<String> {
+    let vars = &verifier()["Properties"]["Environment"]["Variables"];
+    let mut queues = BTreeSet::from([get_att(&vars["CATCH_ALL_QUEUE"]).expect("!GetAtt").0.to_owned()]);
+    for part in as_list(&vars["ROUTES"]["Fn::Join"][1]) {
+        let sub = part["Fn::Sub"].as_str().expect("ROUTES entries are Fn::Sub");
+        let queue = sub
+            .split_once("=${")
+            .and_then(|(_, r)| r.strip_suffix(".QueueName}"))
+            .expect("type=${Queue.QueueName}");
+        queues.insert(queue.to_owned());
+    }
+    queues
+}
+
+#[test]
+fn no_role_has_a_managed_policy_or_a_wildcard_on_data() {
+    let roles = resources_of_type("AWS::IAM::Role");
+    assert_eq!(roles.len(), 3, "one role per function");
+    for (id, role) in roles {
+        let managed = as_list(&role["Properties"]["ManagedPolicyArns"]);
+        assert!(managed.is_empty(), "{id} has managed policies (their resources are wildcards): {managed:?}");
+        for statement in statements(role) {
+            assert_eq!(statement["Effect"], "Allow", "{id}");
+            assert!(statement["NotAction"].is_null() && statement["NotResource"].is_null(), "{id}");
+            for action in actions(statement) {
+                let (service, name) = action.split_once(':').expect("service:Action");
+                assert!(!name.contains('*'), "{id}: wildcard action {action}");
+                if DATA_SERVICES.contains(&service) {
+                    for resource in as_list(&statement["Resource"]) {
+                        let literal = resource.as_str().is_some_and(|r| r.contains('*'));
+                        assert!(!literal, "{id}: {action} on wildcard resource {resource}");
+                        assert!(resource.is_object(), "{id}: {action} on a literal resource {resource}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_verifier_may_only_read_its_secret_and_send_to_its_own_queues() {
+    let role = resource(role_of(verifier()));
+    let all_actions: BTreeSet<&str> = statements(role).into_iter().flat_map(actions).collect();
+    assert_eq!(
+        all_actions,
+        BTreeSet::from([
+            "kms:Decrypt",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "secretsmanager:GetSecretValue",
+            "sqs:GetQueueAttributes",
+            "sqs:SendMessage",
+            "xray:PutTelemetryRecords",
+            "xray:PutTraceSegments",
+        ])
+    );
+    let queues = verifier_queues();
+    assert_eq!(queues.len(), middesk_webhooks::DOCUMENTED_EVENT_TYPES.len() + 1);
+    assert_eq!(queue_arns(&granted(role, "sqs")), queues, "exactly the routed queues and the catch-all");
+
+    // The one secret: the stack's own, or the one passed in.
+    let secret = granted(role, "secretsmanager");
+    assert_eq!(
+        secret,
+        [&json!({"Fn::If": ["CreateSecret", {"Ref": "WebhookSecret"}, {"Ref": "ExistingSecretArn"}]})]
+    );
+    // kms:Decrypt only with the key passed in, only through Secrets Manager, only if passed.
+    let kms: Vec<&Value> = statements(role).into_iter().filter(|s| actions(s) == ["kms:Decrypt"]).collect();
+    assert_eq!(kms.len(), 1);
+    assert_eq!(kms[0]["Resource"], json!({"Ref": "SecretKmsKeyArn"}));
+    assert_eq!(
+        kms[0]["Condition"]["StringEquals"]["kms:ViaService"],
+        json!({"Fn::Sub": "secretsmanager.${AWS::Region}.${AWS::URLSuffix}"})
+    );
+    let policy = &role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+    let conditional = policy.as_array().unwrap().iter().find(|s| !s["Fn::If"].is_null()).expect("Fn::If");
+    assert_eq!(conditional["Fn::If"][0], "HasSecretKmsKey");
+    assert_eq!(conditional["Fn::If"][2], json!({"Ref": "AWS::NoValue"}));
+}
+
+#[test]
+fn each_consumer_may_only_read_its_own_queues_and_the_table() {
+    let mut subscribed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (id, mapping) in resources_of_type("AWS::Lambda::EventSourceMapping") {
+        let props = &mapping["Properties"];
+        let function = props["FunctionName"]["Ref"].as_str().expect("FunctionName is a Ref").to_owned();
+        let (queue, _) = get_att(&props["EventSourceArn"]).expect("EventSourceArn is a queue's Arn");
+        assert_eq!(props["FunctionResponseTypes"], json!(["ReportBatchItemFailures"]), "{id}");
+        subscribed.entry(function).or_default().insert(queue.to_owned());
+    }
+    assert_eq!(subscribed.len(), 2, "{subscribed:?}");
+    let allowed_sqs =
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"];
+    for (function, queues) in &subscribed {
+        let role = resource(role_of(resource(function)));
+        for statement in statements(role) {
+            for action in actions(statement).into_iter().filter(|a| a.starts_with("sqs:")) {
+                assert!(allowed_sqs.contains(&action), "{function}: {action}");
+            }
+        }
+        assert_eq!(&queue_arns(&granted(role, "sqs")), queues, "{function} may read only its own queues");
+        for table in granted(role, "dynamodb") {
+            assert_eq!(get_att(table), Some(("IdempotencyTable", "Arn")), "{function}");
+        }
+        for service in ["secretsmanager", "kms", "s3"] {
+            assert!(granted(role, service).is_empty(), "{function} has {service} permissions");
+        }
+    }
+}
+
+#[test]
+fn every_queue_has_a_dead_letter_queue_with_an_alarm() {
+    let queues = resources_of_type("AWS::SQS::Queue");
+    let dead_letter_queues: BTreeSet<&str> = queues
+        .iter()
+        .filter_map(|(_, q)| {
+            get_att(&q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]).map(|(id, _)| id)
+        })
+        .collect();
+    let alarmed: BTreeSet<&str> = resources_of_type("AWS::CloudWatch::Alarm")
+        .into_iter()
+        .filter(|(_, a)| a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible")
+        .filter_map(|(_, a)| get_att(&a["Properties"]["Dimensions"][0]["Value"]).map(|(id, _)| id))
+        .collect();
+    for (id, queue) in &queues {
+        if dead_letter_queues.contains(id) {
+            assert!(alarmed.contains(id), "dead-letter queue {id} has no alarm");
+            continue;
+        }
+        let props = &queue["Properties"];
+        assert!(!props["RedrivePolicy"].is_null(), "{id} has no dead-letter queue");
+        let receives = props["RedrivePolicy"]["maxReceiveCount"].as_u64().unwrap_or(0);
+        assert!((1..=10).contains(&receives), "{id}: maxReceiveCount {receives}");
+        assert_eq!(props["SqsManagedSseEnabled"], true, "{id} is encrypted");
+    }
+    assert_eq!(dead_letter_queues.len(), verifier_queues().len());
+}
+
+/// The length a value can take once CloudFormation resolves it: parameter defaults, and the
+/// longest names AWS generates (SQS names up to 80 characters).
+fn resolved_len(value: &Value) -> usize {
+    const NAME: usize = 80;
+    let parameters = &translated()["Parameters"];
+    match value {
+        Value::String(s) => s.len(),
+        Value::Number(n) => n.to_string().len(),
+        _ if !value["Ref"].is_null() => {
+            let name = value["Ref"].as_str().unwrap_or_default();
+            match &parameters[name]["Default"] {
+                Value::Null => NAME,
+                default => resolved_len(default),
+            }
+        }
+        _ if !value["Fn::GetAtt"].is_null() => NAME,
+        _ if !value["Fn::If"].is_null() => {
+            as_list(&value["Fn::If"])[1..].iter().map(|v| resolved_len(v)).max().unwrap_or(0)
+        }
+        _ if !value["Fn::Join"].is_null() => {
+            let parts = as_list(&value["Fn::Join"][1]);
+            parts.iter().map(|p| resolved_len(p)).sum::<usize>() + parts.len().saturating_sub(1)
+        }
+        _ if !value["Fn::Sub"].is_null() => {
+            let text = value["Fn::Sub"].as_str().unwrap_or_default();
+            let mut len = 0;
+            let mut rest = text;
+            while let Some(start) = rest.find("${") {
+                len += start;
+                let end = rest[start..].find('}').map_or(rest.len(), |e| start + e + 1);
+                len += match &rest[start + 2..end - 1] {
+                    "AWS::Region" => "ap-southeast-2".len(),
+                    "AWS::URLSuffix" => "amazonaws.com.cn".len(),
+                    "AWS::AccountId" => 12,
+                    _ => NAME,
+                };
+                rest = &rest[end..];
+            }
+            len + rest.len()
+        }
+        other => panic!("cannot size {other}"),
+    }
+}
+
+#[test]
+fn the_verifiers_resolved_environment_fits_lambdas_4_kb() {
+    let vars = verifier()["Properties"]["Environment"]["Variables"].as_object().unwrap();
+    let size: usize = vars.iter().map(|(name, value)| name.len() + resolved_len(value)).sum();
+    // Leave 1 KiB for what a user passes in (OIDC URLs, client ids, address allow-lists).
+    println!("verifier environment, resolved with the longest generated names: {size} bytes");
+    assert!(size + 1024 <= 4096, "{size} bytes");
+}
+
+fn parameter(name: &str) -> &'static Value {
+    let p = &translated()["Parameters"][name];
+    assert!(!p.is_null(), "parameter {name}");
+    p
+}
+
+fn number(value: &Value) -> u64 {
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or_else(|| panic!("{value}"))
+}
+
+#[test]
+fn numeric_parameters_are_bounded_like_the_configuration() {
+    for (name, p) in translated()["Parameters"].as_object().unwrap() {
+        if p["Type"] == "Number" {
+            let bounded =
+                (!p["MinValue"].is_null() && !p["MaxValue"].is_null()) || p["AllowedValues"].is_array();
+            assert!(bounded, "{name} needs MinValue and MaxValue");
+        }
+    }
+    use middesk_webhooks::config;
+    for (name, max) in [
+        ("SecretCacheTtlSeconds", config::MAX_SECRET_CACHE_TTL),
+        ("SecretMaxStaleSeconds", config::MAX_SECRET_MAX_STALE),
+        ("SecretRotationGraceSeconds", config::MAX_ROTATION_GRACE),
+        ("MaxEventAgeSeconds", config::MAX_MAX_EVENT_AGE),
+    ] {
+        assert_eq!(number(&parameter(name)["MaxValue"]), max.as_secs(), "{name}");
+    }
+    use middesk_webhooks::idempotency::{MAX_RECORD_TTL, MIN_RECORD_TTL};
+    let ttl = parameter("IdempotencyTtlSeconds");
+    assert_eq!(
+        (number(&ttl["MinValue"]), number(&ttl["MaxValue"])),
+        (MIN_RECORD_TTL.as_secs(), MAX_RECORD_TTL.as_secs())
+    );
+    // The replay invariant: whatever is deployed, consumers remember an event for longer than
+    // the verifier accepts it.
+    assert!(number(&parameter("MaxEventAgeSeconds")["MaxValue"]) < number(&ttl["MinValue"]));
+    assert_eq!(number(&parameter("MaxEventAgeSeconds")["Default"]), config::DEFAULT_MAX_EVENT_AGE.as_secs());
+    let vars = &verifier()["Properties"]["Environment"]["Variables"];
+    assert_eq!(vars["MAX_EVENT_AGE_SECONDS"], json!({"Ref": "MaxEventAgeSeconds"}));
+    assert_eq!(vars["OIDC_ALLOWED_CLIENTS"], json!({"Ref": "OidcAllowedClients"}));
+    assert_eq!(
+        resource("BusinessDecisionFunction")["Properties"]["Environment"]["Variables"]["IDEMPOTENCY_TTL_SECONDS"],
+        json!({"Ref": "IdempotencyTtlSeconds"})
+    );
+}
+
+#[test]
+fn a_flood_is_throttled_at_the_edge_and_capped_in_concurrency() {
+    let stages = resources_of_type("AWS::ApiGatewayV2::Stage");
+    assert_eq!(stages.len(), 1);
+    let settings = &stages[0].1["Properties"]["DefaultRouteSettings"];
+    assert_eq!(settings["ThrottlingRateLimit"], json!({"Ref": "ApiThrottlingRateLimit"}));
+    assert_eq!(settings["ThrottlingBurstLimit"], json!({"Ref": "ApiThrottlingBurstLimit"}));
+    assert!(number(&parameter("ApiThrottlingRateLimit")["Default"]) > 0);
+    assert!(number(&parameter("VerifierReservedConcurrency")["Default"]) > 0, "reserved by default");
+    assert_eq!(
+        verifier()["Properties"]["ReservedConcurrentExecutions"],
+        json!({"Fn::If": ["HasReservedConcurrency", {"Ref": "VerifierReservedConcurrency"}, {"Ref": "AWS::NoValue"}]})
+    );
+}
+
+#[test]
+fn refused_replays_raise_an_alarm() {
+    let alarms = resources_of_type("AWS::CloudWatch::Alarm");
+    let replay = alarms.iter().find(|(_, a)| {
+        let p = &a["Properties"];
+        p["Namespace"] == "MiddeskWebhooks"
+            && p["MetricName"] == "Requests"
+            && p["Dimensions"] == json!([{"Name": "Outcome", "Value": "event_too_old"}])
+    });
+    assert!(replay.is_some(), "no alarm on the event_too_old outcome");
+}
