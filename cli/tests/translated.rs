@@ -386,3 +386,70 @@ fn refused_replays_raise_an_alarm() {
     });
     assert!(replay.is_some(), "no alarm on the event_too_old outcome");
 }
+
+/// A request to the emulator for `service`: moto routes by the credential scope and does not
+/// check signatures, so a well-formed but unsigned Authorization header is enough.
+fn emulator_request(
+    method: &str,
+    path: &str,
+    service: &str,
+) -> ureq::RequestBuilder<ureq::typestate::WithBody> {
+    let url = format!("{}{path}", middesk_webhooks::testkit::emulator_endpoint());
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+    );
+    let request = match method {
+        "PUT" => ureq::put(&url),
+        _ => ureq::post(&url),
+    };
+    request.header("Authorization", authorization)
+}
+
+#[tokio::test]
+async fn the_translated_template_deploys_into_the_emulators_cloudformation() {
+    let stack = middesk_webhooks::testkit::unique("mw");
+    let template = translated().to_string();
+    let deployed = tokio::task::spawn_blocking({
+        let stack = stack.clone();
+        move || -> Result<String, ureq::Error> {
+            // What `sam deploy` uploads first: the functions' code, where the template points.
+            emulator_request("PUT", "/sam-artifacts-bucket", "s3").send_empty()?;
+            emulator_request("PUT", "/sam-artifacts-bucket/function.zip", "s3").send(&b"code"[..])?;
+            let form = [
+                ("Action", "CreateStack"),
+                ("Version", "2010-05-15"),
+                ("StackName", stack.as_str()),
+                ("TemplateBody", template.as_str()),
+                ("Capabilities.member.1", "CAPABILITY_IAM"),
+            ];
+            emulator_request("POST", "/", "cloudformation").send_form(form)?;
+            let form =
+                [("Action", "DescribeStacks"), ("Version", "2010-05-15"), ("StackName", stack.as_str())];
+            emulator_request("POST", "/", "cloudformation").send_form(form)?.body_mut().read_to_string()
+        }
+    })
+    .await
+    .unwrap()
+    .expect("the emulator's CloudFormation answers");
+    assert!(deployed.contains("<StackStatus>CREATE_COMPLETE</StackStatus>"), "{deployed}");
+
+    // Every queue exists, and every queue that is not a dead-letter queue redrives to one.
+    let aws = middesk_webhooks::testkit::sdk_config(&middesk_webhooks::testkit::emulator_endpoint()).await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let urls =
+        sqs.list_queues().queue_name_prefix(&stack).send().await.unwrap().queue_urls.unwrap_or_default();
+    assert_eq!(urls.len(), resources_of_type("AWS::SQS::Queue").len());
+    for url in urls.iter().filter(|u| !u.contains("DeadLetterQueue")) {
+        let attributes = sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap_or_default();
+        let redrive = &attributes[&aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy];
+        assert!(redrive.contains("DeadLetterQueue"), "{url}: {redrive}");
+    }
+}
