@@ -3,6 +3,12 @@
 //! [`process_batch`] parses each message into a typed [`Event`], runs your handler on it, and
 //! returns `batchItemFailures` naming exactly the messages that failed, so the rest are not
 //! redelivered. Subscribe the function with `FunctionResponseTypes: [ReportBatchItemFailures]`.
+//!
+//! Nothing is acknowledged that was not handled: a body that is not an event, an object whose
+//! shape no longer fits the model ([`EventObject::Mismatched`]), a handler error or a panic all
+//! fail the message, which reaches the dead-letter queue (and its alarm) after
+//! `maxReceiveCount`. A consumer that handles changed shapes from the raw JSON opts in with
+//! [`process_batch_with`] and [`Drift::Handle`].
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -12,7 +18,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use base64::Engine as _;
 use futures_util::FutureExt as _;
 
-use crate::event::Event;
+use crate::event::{Event, EventObject};
 use crate::message::attribute;
 
 /// Why one message failed.
@@ -22,6 +28,15 @@ pub enum MessageError {
     /// it is reported failed and reaches the dead-letter queue after `maxReceiveCount`.
     #[error("message body is not a Middesk event: {0}")]
     Unparseable(String),
+    /// The object is of a known kind but its shape does not fit the model (see
+    /// [`EventObject::Mismatched`]); failed so that drift is noticed, not silently skipped.
+    #[error("{kind} object does not fit the model: {error}")]
+    SchemaDrift {
+        /// The object's kind.
+        kind: String,
+        /// Why it does not fit.
+        error: String,
+    },
     /// Your handler returned an error.
     #[error("handler failed: {0}")]
     Handler(String),
@@ -54,13 +69,35 @@ pub fn decode_message(message: &SqsMessage) -> Result<Event, MessageError> {
     parsed.map_err(|e| MessageError::Unparseable(e.to_string()))
 }
 
+/// What [`process_batch_with`] does with an object whose shape no longer fits the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Drift {
+    /// Fail the message (the default): it is retried, then dead-lettered, and the alarm fires.
+    #[default]
+    Fail,
+    /// Hand it to the handler as [`EventObject::Mismatched`], which then deals with the raw JSON.
+    Handle,
+}
+
 /// Processes an SQS batch message by message and reports the failures.
 ///
 /// For FIFO queues (a `MessageGroupId` attribute), once a message of a group fails, the rest
 /// of that group in the batch is reported failed without being processed, so the group's order
-/// is kept; other groups carry on.
-pub async fn process_batch<F, Fut, E>(
+/// is kept; other groups carry on. An object whose shape no longer fits the model fails its
+/// message ([`Drift::Fail`]).
+pub async fn process_batch<F, Fut, E>(event: &SqsEvent, handler: F) -> Result<SqsBatchResponse, BatchError>
+where
+    F: FnMut(Event, &SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    process_batch_with(event, Drift::Fail, handler).await
+}
+
+/// [`process_batch`] with a choice of what to do on schema drift.
+pub async fn process_batch_with<F, Fut, E>(
     event: &SqsEvent,
+    drift: Drift,
     mut handler: F,
 ) -> Result<SqsBatchResponse, BatchError>
 where
@@ -74,7 +111,7 @@ where
         let group = message.attributes.get("MessageGroupId").map(String::as_str);
         let result = match group {
             Some(g) if failed_groups.contains(g) => Err(MessageError::SkippedAfterGroupFailure(g.to_owned())),
-            _ => process_message(message, &mut handler).await,
+            _ => process_message(message, drift, &mut handler).await,
         };
         if let Err(error) = result {
             tracing::warn!(message_id = message.message_id.as_deref(), %error, "message failed");
@@ -90,13 +127,21 @@ where
     Ok(response)
 }
 
-async fn process_message<F, Fut, E>(message: &SqsMessage, handler: &mut F) -> Result<(), MessageError>
+async fn process_message<F, Fut, E>(
+    message: &SqsMessage,
+    drift: Drift,
+    handler: &mut F,
+) -> Result<(), MessageError>
 where
     F: FnMut(Event, &SqsMessage) -> Fut,
     Fut: Future<Output = Result<(), E>>,
     E: std::fmt::Display,
 {
     let event = decode_message(message)?;
+    if let (Drift::Fail, EventObject::Mismatched { kind, error, .. }) = (drift, event.object()) {
+        tracing::error!(event_id = event.id, event_type = %event.event_type, kind, error, "schema drift");
+        return Err(MessageError::SchemaDrift { kind: kind.clone(), error: error.clone() });
+    }
     let (event_id, event_type) = (event.id.clone(), event.event_type.clone());
     match AssertUnwindSafe(handler(event, message)).catch_unwind().await {
         Ok(Ok(())) => {

@@ -3,8 +3,10 @@
 //! Modelled from Middesk's webhook guide and API reference, and built to never fail on a
 //! payload Middesk could send tomorrow: every field is optional, unknown fields are kept in
 //! `extra`, an unknown event type is [`EventType::Other`], and a `data.object` of an unknown
-//! kind (or one whose shape no longer matches the model) is [`EventObject::Other`] with its
-//! raw JSON.
+//! kind is [`EventObject::Other`] with its raw JSON. A `data.object` of a known kind whose shape
+//! no longer fits the model (a field that changed type) is [`EventObject::Mismatched`]: parsing
+//! still succeeds, but [`crate::consumer::process_batch`] fails such a message by default
+//! (dead-letter queue, alarm) instead of letting a handler skip it silently.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -134,24 +136,38 @@ macro_rules! event_objects {
         #[derive(Debug, Clone, PartialEq)]
         pub enum EventObject {
             $(#[doc = concat!("`\"object\": \"", $name, "\"`")] $variant(Box<$ty>),)+
-            /// An object of a kind this version does not model, or whose shape changed: raw JSON.
+            /// An object of a kind this version does not model: raw JSON.
             Other(Value),
+            /// An object of a kind this version models whose shape does not fit the model (for
+            /// example a field that changed type): its raw JSON, and why it does not fit.
+            Mismatched {
+                /// The object's kind, e.g. `business`.
+                kind: String,
+                /// The first mismatch found, e.g. `invalid type: integer, expected a string`.
+                error: String,
+                /// The object as Middesk sent it.
+                raw: Value,
+            },
         }
 
         impl EventObject {
             fn from_value(value: Value) -> Self {
-                let kind = value.get("object").and_then(Value::as_str).unwrap_or_default();
-                let typed = match kind {
+                let kind = value.get("object").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let typed = match kind.as_str() {
                     $($name => serde_json::from_value::<$ty>(value.clone()).map(|o| Self::$variant(Box::new(o))),)+
                     _ => return Self::Other(value),
                 };
-                typed.unwrap_or(Self::Other(value))
+                typed.unwrap_or_else(|error| Self::Mismatched {
+                    kind,
+                    error: error.to_string(),
+                    raw: value,
+                })
             }
 
             fn to_value(&self) -> Result<Value, serde_json::Error> {
                 match self {
                     $(Self::$variant(o) => serde_json::to_value(o),)+
-                    Self::Other(v) => Ok(v.clone()),
+                    Self::Other(raw) | Self::Mismatched { raw, .. } => Ok(raw.clone()),
                 }
             }
         }
@@ -637,12 +653,19 @@ mod tests {
     }
 
     #[test]
-    fn an_object_whose_shape_changed_is_kept_raw() {
-        let body = br#"{"object":"event","id":"e","type":"business.updated","data":{"object":{"object":"business","name":{"legal":"now an object"}}}}"#;
+    fn an_object_whose_shape_changed_is_kept_raw_and_marked_mismatched() {
+        let body = br#"{"object":"event","id":"e","type":"business.updated","data":{"object":{"object":"business","external_id":12345,"name":{"legal":"now an object"}}}}"#;
         let event = Event::from_slice(body).unwrap();
         match event.object() {
-            EventObject::Other(raw) => assert_eq!(raw["name"]["legal"], "now an object"),
+            EventObject::Mismatched { kind, error, raw } => {
+                assert_eq!(kind, "business");
+                assert!(error.contains("invalid type"), "{error}");
+                assert_eq!(raw["external_id"], 12345);
+            }
             other => panic!("expected the raw object, got {other:?}"),
         }
+        // It still round-trips byte-for-byte in meaning.
+        let value: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(serde_json::to_value(&event).unwrap(), value);
     }
 }

@@ -113,3 +113,46 @@ async fn a_failed_message_without_an_id_fails_the_whole_batch() {
     batch.records[0].message_id = None;
     assert!(process_batch(&batch, |_, _| async { Ok::<(), String>(()) }).await.is_err());
 }
+
+/// A `business.updated` whose business no longer fits the model: `external_id` became a number.
+fn drifted_body(id: &str) -> String {
+    let mut v: Value = serde_json::from_str(&body(id)).unwrap();
+    v["data"]["object"]["external_id"] = json!(12345);
+    v.to_string()
+}
+
+#[tokio::test]
+async fn schema_drift_fails_the_message_by_default_never_acknowledged_silently() {
+    let (ok, drifted) = (body("ok"), drifted_body("drifted"));
+    let batch = sqs_event(&[("m1", &ok, None, false), ("m2", &drifted, None, false)]);
+    let handled = RefCell::new(Vec::new());
+    let response = process_batch(&batch, |event: Event, _| {
+        handled.borrow_mut().push(event.id.clone());
+        async { Ok::<(), String>(()) }
+    })
+    .await
+    .unwrap();
+    let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    assert_eq!(failed, ["m2"], "the drifted message is reported failed");
+    assert_eq!(*handled.borrow(), ["ok"], "the handler never saw the drifted event");
+}
+
+#[tokio::test]
+async fn a_consumer_may_opt_in_to_handle_drift_from_the_raw_json() {
+    use middesk_webhooks::consumer::{Drift, process_batch_with};
+    use middesk_webhooks::event::EventObject;
+    let drifted = drifted_body("drifted");
+    let batch = sqs_event(&[("m1", &drifted, None, false)]);
+    let response = process_batch_with(&batch, Drift::Handle, |event: Event, _| async move {
+        match event.object() {
+            EventObject::Mismatched { kind, raw, .. } if kind == "business" => {
+                assert_eq!(raw["external_id"], 12345);
+                Ok(())
+            }
+            other => Err(format!("unexpected {other:?}")),
+        }
+    })
+    .await
+    .unwrap();
+    assert!(response.batch_item_failures.is_empty());
+}

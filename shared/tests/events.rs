@@ -46,6 +46,7 @@ fn object_kind(object: &EventObject) -> &'static str {
         EventObject::Bankruptcy(_) => "bankruptcy",
         EventObject::WatchlistResult(_) => "watchlist_result",
         EventObject::Other(_) => "other",
+        EventObject::Mismatched { .. } => "mismatched",
     }
 }
 

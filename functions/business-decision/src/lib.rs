@@ -74,16 +74,28 @@ pub fn decide(business: &Business) -> DecisionRecord {
     DecisionRecord { business_id: business.id.clone(), decision, reason }
 }
 
+/// Why an event got no decision; each fails its message.
+#[derive(Debug, thiserror::Error)]
+pub enum DecisionError {
+    /// The event's object is not a business.
+    #[error("not a business object")]
+    NotABusiness,
+    /// The idempotency guard failed.
+    #[error(transparent)]
+    Guard(#[from] GuardError<std::convert::Infallible>),
+}
+
 /// Decides on one event, at most once per event id.
 pub async fn handle_event<S: IdempotencyStore>(
     guard: &IdempotencyGuard<S>,
     event: &Event,
     deadline: SystemTime,
-) -> Result<Option<Guarded<DecisionRecord>>, GuardError<std::convert::Infallible>> {
+) -> Result<Guarded<DecisionRecord>, DecisionError> {
     let EventObject::Business(business) = event.object() else {
-        // Subscribed to the wrong queue, or a new kind of object: nothing to decide, no retry.
-        tracing::warn!(event_id = event.id, event_type = %event.event_type, "not a business event; skipped");
-        return Ok(None);
+        // Subscribed to the wrong queue, or a new kind of object: nothing to decide on. Failing
+        // sends it to the dead-letter queue (alarm) rather than acknowledging it unhandled.
+        tracing::error!(event_id = event.id, event_type = %event.event_type, "not a business object");
+        return Err(DecisionError::NotABusiness);
     };
     let outcome = guard.run(&event.id, deadline, || async { Ok(decide(business)) }).await?;
     let (record, repeat) = match &outcome {
@@ -99,7 +111,7 @@ pub async fn handle_event<S: IdempotencyStore>(
         repeat,
         "business decision"
     );
-    Ok(Some(outcome))
+    Ok(outcome)
 }
 
 /// Handles an SQS batch, reporting exactly the messages that failed.
@@ -160,5 +172,29 @@ mod tests {
             assert_eq!(record.decision, expected, "{status} {tasks:?}: {}", record.reason);
         }
         assert_eq!(decide(&Business::default()).decision, Decision::Review);
+    }
+
+    #[tokio::test]
+    async fn a_business_that_no_longer_fits_the_model_is_a_batch_failure() {
+        use middesk_webhooks::idempotency::{DEFAULT_RECORD_TTL, InMemoryIdempotencyStore};
+        use middesk_webhooks::sample::{SampleRecord, sqs_batch_event};
+        let sample = middesk_webhooks::sample::sample_payload("business.updated").unwrap();
+        let mut drifted: serde_json::Value = serde_json::from_str(sample).unwrap();
+        drifted["id"] = serde_json::json!("evt-drifted");
+        drifted["data"]["object"]["external_id"] = serde_json::json!(12345);
+        let mut wrong_kind: serde_json::Value = serde_json::from_str(sample).unwrap();
+        wrong_kind["id"] = serde_json::json!("evt-order");
+        wrong_kind["data"]["object"] = serde_json::json!({"object": "order", "id": "ord-1"});
+        let (drifted, wrong_kind) = (drifted.to_string(), wrong_kind.to_string());
+        let records: [SampleRecord<'_>; 3] =
+            [("ok", sample, &[]), ("drifted", &drifted, &[]), ("order", &wrong_kind, &[])];
+        let batch: SqsEvent =
+            serde_json::from_value(sqs_batch_event("arn:aws:sqs:us-east-1:1:q", &records)).unwrap();
+        let guard = IdempotencyGuard::new(InMemoryIdempotencyStore::default(), "t", DEFAULT_RECORD_TTL);
+        let deadline = SystemTime::now() + std::time::Duration::from_secs(60);
+        let response = handle_batch(&guard, &batch, deadline).await.unwrap();
+        let failed: Vec<_> =
+            response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        assert_eq!(failed, ["drifted", "order"]);
     }
 }

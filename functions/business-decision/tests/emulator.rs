@@ -155,7 +155,7 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
         // The same message handled again (SQS at-least-once) also reports success.
         let decoded = middesk_webhooks::consumer::decode_message(&batch.records[0]).unwrap();
         assert_eq!(decoded.id, event_id);
-        outcomes.push(handle_event(&guard, &decoded, in_a_minute()).await.unwrap().unwrap());
+        outcomes.push(handle_event(&guard, &decoded, in_a_minute()).await.unwrap());
     }
     // The first delivery's batch ran the decision; every later handling got the stored one.
     for outcome in &outcomes {
