@@ -376,15 +376,44 @@ fn a_flood_is_throttled_at_the_edge_and_capped_in_concurrency() {
 }
 
 #[test]
-fn refused_replays_raise_an_alarm() {
-    let alarms = resources_of_type("AWS::CloudWatch::Alarm");
-    let replay = alarms.iter().find(|(_, a)| {
-        let p = &a["Properties"];
-        p["Namespace"] == "MiddeskWebhooks"
-            && p["MetricName"] == "Requests"
-            && p["Dimensions"] == json!([{"Name": "Outcome", "Value": "event_too_old"}])
-    });
-    assert!(replay.is_some(), "no alarm on the event_too_old outcome");
+fn every_outcome_that_loses_or_refuses_an_event_raises_an_alarm() {
+    let alarmed: BTreeSet<&str> = resources_of_type("AWS::CloudWatch::Alarm")
+        .into_iter()
+        .map(|(_, a)| &a["Properties"])
+        .filter(|p| p["Namespace"] == "MiddeskWebhooks" && p["MetricName"] == "Requests")
+        .filter(|p| p["Dimensions"][0]["Name"] == "Outcome" && p["Threshold"].as_u64() >= Some(1))
+        .filter_map(|p| p["Dimensions"][0]["Value"].as_str())
+        .collect();
+    // Refusals Middesk gives up on after 3 days, authentic bodies that no consumer can use,
+    // replays, bugs, and bursts of failed authentication.
+    for outcome in [
+        "payload_too_large",
+        "empty_body",
+        "malformed_event",
+        "accepted_malformed",
+        "event_too_old",
+        "panic",
+        "unauthorized",
+    ] {
+        assert!(alarmed.contains(outcome), "no alarm on the {outcome} outcome");
+    }
+}
+
+#[test]
+fn every_queue_has_an_age_alarm_well_under_its_retention() {
+    let age_alarms: BTreeMap<&str, &Value> = resources_of_type("AWS::CloudWatch::Alarm")
+        .into_iter()
+        .map(|(_, a)| &a["Properties"])
+        .filter(|p| p["MetricName"] == "ApproximateAgeOfOldestMessage")
+        .filter_map(|p| get_att(&p["Dimensions"][0]["Value"]).map(|(queue, _)| (queue, &p["Threshold"])))
+        .collect();
+    let default_age = number(&parameter("QueueAgeAlarmSeconds")["Default"]);
+    for queue in verifier_queues() {
+        let threshold = age_alarms.get(queue.as_str()).unwrap_or_else(|| panic!("{queue} has no age alarm"));
+        assert_eq!(**threshold, json!({"Ref": "QueueAgeAlarmSeconds"}), "{queue}");
+        let retention = number(&resource(&queue)["Properties"]["MessageRetentionPeriod"]);
+        assert!(default_age * 4 <= retention, "{queue}: alarm at {default_age} s, retention {retention} s");
+    }
 }
 
 /// A request to the emulator for `service`: moto routes by the credential scope and does not

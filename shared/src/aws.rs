@@ -221,6 +221,31 @@ impl IdempotencyStore for DynamoDbIdempotencyStore {
         Ok(())
     }
 
+    async fn extend_lock(&self, key: &str, lock_until: SystemTime) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::AttributeValue as A;
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("id", A::S(key.to_owned()))
+            .update_expression("SET #in_progress_expiration = :lock_until")
+            .condition_expression("#status = :in_progress")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#in_progress_expiration", "in_progress_expiration")
+            .expression_attribute_values(":lock_until", A::N(epoch(lock_until).as_millis().to_string()))
+            .expression_attribute_values(":in_progress", A::S("IN_PROGRESS".into()))
+            .send()
+            .await;
+        match updated {
+            Ok(_) => Ok(()),
+            // Completed (or gone) meanwhile: nothing to keep.
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Ok(())
+            }
+            Err(e) => Err(store_error(&e)),
+        }
+    }
+
     async fn release(&self, key: &str) -> Result<(), StoreError> {
         use aws_sdk_dynamodb::types::AttributeValue as A;
         let deleted = self

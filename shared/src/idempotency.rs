@@ -24,6 +24,16 @@ pub const MIN_RECORD_TTL: Duration = Duration::from_secs(7 * 86_400);
 /// The longest record lifetime: a year (records expire by DynamoDB TTL).
 pub const MAX_RECORD_TTL: Duration = Duration::from_secs(365 * 86_400);
 
+/// How long the claim is kept when the handler succeeded but its completion could not be
+/// recorded: a redelivery within this time finds the event in progress instead of running the
+/// handler again. Bounded, so that a record that can never be completed does not block the
+/// event for ever (the SQS message is acknowledged: the side effect happened).
+pub const UNRECORDED_COMPLETION_LOCK: Duration = Duration::from_secs(3600);
+/// Attempts at each store write after the handler succeeded (completion, then keeping the lock).
+const WRITE_ATTEMPTS: u32 = 3;
+/// The wait before the second attempt; doubled before each later one.
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(100);
+
 /// Parses `IDEMPOTENCY_TTL_SECONDS` (unset: [`DEFAULT_RECORD_TTL`]), from [`MIN_RECORD_TTL`] to
 /// [`MAX_RECORD_TTL`].
 pub fn parse_record_ttl(value: Option<&str>) -> Result<Duration, String> {
@@ -68,6 +78,13 @@ pub trait IdempotencyStore: Send + Sync {
         key: &str,
         result: &str,
         expires_at: SystemTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Extends an in-progress claim to `lock_until` (no-op if `key` is not in progress).
+    fn extend_lock(
+        &self,
+        key: &str,
+        lock_until: SystemTime,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Drops an in-progress claim so that a retry can run the handler again.
@@ -125,6 +142,11 @@ impl<S: IdempotencyStore> IdempotencyGuard<S> {
         Self { store, namespace: namespace.into(), record_ttl: record_ttl.min(MAX_RECORD_TTL) }
     }
 
+    /// The store (for tests that inspect it).
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
     /// Runs `handler` for `event_id` unless it already ran. `deadline` is when this invocation
     /// times out (Lambda's `context.deadline()`): past it, a retry may take the claim over.
     pub async fn run<T, E, F, Fut>(
@@ -148,7 +170,12 @@ impl<S: IdempotencyStore> IdempotencyGuard<S> {
         }
         match handler().await {
             Ok(value) => {
-                self.store.complete(&key, &serde_json::to_string(&value)?, expires_at).await?;
+                let result = serde_json::to_string(&value)?;
+                let completed = retried(deadline, || self.store.complete(&key, &result, expires_at)).await;
+                if let Err(error) = completed {
+                    self.keep_lock(&key, event_id, deadline, &error).await;
+                }
+                // The handler's side effect happened: acknowledge, so SQS does not redeliver.
                 Ok(Guarded::Ran(value))
             }
             Err(error) => {
@@ -157,6 +184,55 @@ impl<S: IdempotencyStore> IdempotencyGuard<S> {
                     tracing::warn!(%release, event_id, "could not release the idempotency claim");
                 }
                 Err(GuardError::Handler(error))
+            }
+        }
+    }
+}
+
+impl<S: IdempotencyStore> IdempotencyGuard<S> {
+    /// After the handler ran but its completion could not be recorded: keeps the claim for
+    /// [`UNRECORDED_COMPLETION_LOCK`] so that a redelivery does not run the side effect again.
+    async fn keep_lock(&self, key: &str, event_id: &str, deadline: SystemTime, error: &StoreError) {
+        let now = SystemTime::now();
+        let lock_until = now.checked_add(UNRECORDED_COMPLETION_LOCK).unwrap_or(now);
+        match retried(deadline, || self.store.extend_lock(key, lock_until)).await {
+            Ok(()) => tracing::error!(
+                event_id,
+                %error,
+                lock_seconds = UNRECORDED_COMPLETION_LOCK.as_secs(),
+                "handler ran but its completion was not recorded; the claim is kept so that a redelivery waits"
+            ),
+            Err(extend) => tracing::error!(
+                event_id,
+                %error,
+                %extend,
+                "handler ran but neither its completion nor a longer claim was recorded; a redelivery after this invocation's deadline may run it again"
+            ),
+        }
+    }
+}
+
+/// Runs `write` up to [`WRITE_ATTEMPTS`] times with doubling waits, never waiting past
+/// `deadline` (the invocation must still answer in time).
+async fn retried<F, Fut>(deadline: SystemTime, mut write: F) -> Result<(), StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), StoreError>>,
+{
+    let mut delay = FIRST_RETRY_DELAY;
+    let mut attempt = 1;
+    loop {
+        match write().await {
+            Ok(()) => return Ok(()),
+            Err(error) => {
+                let in_time = SystemTime::now().checked_add(delay).is_some_and(|t| t < deadline);
+                if attempt >= WRITE_ATTEMPTS || !in_time {
+                    return Err(error);
+                }
+                tracing::warn!(%error, attempt, "idempotency store write failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
             }
         }
     }
@@ -199,6 +275,14 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
     async fn complete(&self, key: &str, result: &str, expires_at: SystemTime) -> Result<(), StoreError> {
         let record = Record::Completed { result: result.to_owned(), expires_at };
         self.records.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_owned(), record);
+        Ok(())
+    }
+
+    async fn extend_lock(&self, key: &str, new_lock: SystemTime) -> Result<(), StoreError> {
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(Record::InProgress { lock_until, .. }) = records.get_mut(key) {
+            *lock_until = new_lock;
+        }
         Ok(())
     }
 

@@ -9,6 +9,27 @@ use crate::receiver::Receipt;
 /// The EMF line for one request: `Requests` and `Latency` by `Outcome`, and `Events` by
 /// `EventType` for delivered events. Carries no payload, secret or signature.
 pub fn emf_record(namespace: &str, receipt: &Receipt, latency: Duration, now: SystemTime) -> String {
+    let event_type = match (&receipt.result, &receipt.event_type) {
+        (Ok(()), Some(t)) => Some(t.as_str()),
+        (Ok(()), None) => Some("malformed"),
+        _ => None,
+    };
+    record(namespace, receipt.outcome(), event_type, latency, now)
+}
+
+/// The EMF line for a request that never reached the receiver (an API Gateway event that does
+/// not decode, or a panic): `Requests` and `Latency` by `Outcome`, so alarms see it too.
+pub fn emf_outcome_record(namespace: &str, outcome: &str, latency: Duration, now: SystemTime) -> String {
+    record(namespace, outcome, None, latency, now)
+}
+
+fn record(
+    namespace: &str,
+    outcome: &str,
+    event_type: Option<&str>,
+    latency: Duration,
+    now: SystemTime,
+) -> String {
     let timestamp = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
     let mut directives = vec![json!({
         "Namespace": namespace,
@@ -18,13 +39,8 @@ pub fn emf_record(namespace: &str, receipt: &Receipt, latency: Duration, now: Sy
             { "Name": "Latency", "Unit": "Milliseconds" }
         ]
     })];
-    let event_type = match (&receipt.result, &receipt.event_type) {
-        (Ok(()), Some(t)) => Some(t.as_str()),
-        (Ok(()), None) => Some("malformed"),
-        _ => None,
-    };
     let mut record = json!({
-        "Outcome": receipt.outcome(),
+        "Outcome": outcome,
         "Requests": 1,
         "Latency": latency.as_secs_f64() * 1000.0,
     });
@@ -97,5 +113,14 @@ mod tests {
         assert_eq!(v["Outcome"], "unauthorized");
         assert!(v.get("EventType").is_none() && v.get("Events").is_none());
         assert_eq!(v["_aws"]["CloudWatchMetrics"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn requests_that_never_reached_the_receiver_are_counted_by_outcome() {
+        let line = emf_outcome_record("NS", "malformed_event", Duration::from_millis(1), SystemTime::now());
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!((v["Outcome"].as_str(), v["Requests"].as_u64()), (Some("malformed_event"), Some(1)));
+        assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Dimensions"], json!([["Outcome"]]));
+        assert!(v.get("EventType").is_none());
     }
 }

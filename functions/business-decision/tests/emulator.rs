@@ -8,7 +8,7 @@ use business_decision::{Decision, handle_batch, handle_event};
 use middesk_webhooks::aws::DynamoDbIdempotencyStore;
 use middesk_webhooks::event::Event;
 use middesk_webhooks::idempotency::{
-    Claim, DEFAULT_RECORD_TTL, GuardError, Guarded, IdempotencyGuard, IdempotencyStore,
+    Claim, DEFAULT_RECORD_TTL, GuardError, Guarded, IdempotencyGuard, IdempotencyStore, StoreError,
 };
 use middesk_webhooks::sample::{GatewayShape, gateway_event, sample_payload, signed_headers};
 use middesk_webhooks::testkit::*;
@@ -164,4 +164,69 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
             Guarded::Ran(_) => panic!("the decision ran more than once: {outcomes:?}"),
         }
     }
+}
+
+/// The DynamoDB store with the emulator cut off during every completion write: the handler
+/// ran, the claim was taken, and only recording the result fails.
+struct CompletionCut {
+    inner: DynamoDbIdempotencyStore,
+    proxy: CuttableProxy,
+    completions: AtomicUsize,
+}
+
+impl IdempotencyStore for CompletionCut {
+    async fn claim(
+        &self,
+        key: &str,
+        now: SystemTime,
+        lock: SystemTime,
+        exp: SystemTime,
+    ) -> Result<Claim, StoreError> {
+        self.inner.claim(key, now, lock, exp).await
+    }
+    async fn complete(&self, key: &str, result: &str, expires_at: SystemTime) -> Result<(), StoreError> {
+        self.completions.fetch_add(1, Ordering::SeqCst);
+        self.proxy.cut();
+        let outcome = self.inner.complete(key, result, expires_at).await;
+        self.proxy.restore();
+        outcome
+    }
+    async fn extend_lock(&self, key: &str, lock_until: SystemTime) -> Result<(), StoreError> {
+        self.inner.extend_lock(key, lock_until).await
+    }
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.release(key).await
+    }
+}
+
+#[tokio::test]
+async fn a_completion_that_cannot_be_written_does_not_let_a_redelivery_run_the_handler_again() {
+    let proxy = CuttableProxy::start(&emulator_endpoint()).await;
+    let aws = sdk_config(&proxy.endpoint).await;
+    // No SDK retries: each of the guard's own attempts fails fast while the proxy is cut.
+    let config = aws_sdk_dynamodb::config::Builder::from(&aws)
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+        .build();
+    let dynamodb = aws_sdk_dynamodb::Client::from_conf(config);
+    let table = create_idempotency_table(&dynamodb, &unique("idempotency")).await;
+    let store = CompletionCut {
+        inner: DynamoDbIdempotencyStore::new(dynamodb, &table),
+        proxy,
+        completions: AtomicUsize::new(0),
+    };
+    let guard = IdempotencyGuard::new(store, "test", DEFAULT_RECORD_TTL);
+    let runs = AtomicUsize::new(0);
+    let work = || async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, String>("sent the approval email".to_owned())
+    };
+    // The first delivery: the handler runs, its completion fails every attempt, the message is
+    // acknowledged (the side effect happened) and the claim is kept.
+    let short_deadline = SystemTime::now() + Duration::from_secs(2);
+    assert!(matches!(guard.run("ev-cut", short_deadline, work).await, Ok(Guarded::Ran(_))));
+    assert_eq!(guard.store().completions.load(Ordering::SeqCst), 3, "the completion was retried");
+    // A redelivery after the first invocation's deadline (when its plain claim would lapse).
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert!(matches!(guard.run("ev-cut", in_a_minute(), work).await, Err(GuardError::InProgress)));
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "the handler ran once");
 }

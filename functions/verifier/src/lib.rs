@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::FutureExt as _;
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
@@ -13,7 +13,7 @@ use lambda_http::{Body, LambdaEvent, Request, RequestExt as _, Response};
 use middesk_webhooks::auth::mtls::ClientCertificate;
 use middesk_webhooks::auth::oidc::{HttpJwks, JwksSource, OidcVerifier};
 use middesk_webhooks::aws::{SecretsManagerSource, SqsPublisher};
-use middesk_webhooks::metrics::emf_record;
+use middesk_webhooks::metrics::{emf_outcome_record, emf_record};
 use middesk_webhooks::{
     QueuePublisher, Receipt, SecretCache, SecretSource, VerifierConfig, WebhookReceiver, WebhookRequest,
 };
@@ -99,6 +99,7 @@ pub async fn handle_event<S: SecretSource, P: QueuePublisher, J: JwksSource>(
         Ok(request) => handle(receiver, metrics_namespace, request.with_lambda_context(context)).await?,
         Err(()) => {
             tracing::warn!(outcome = "malformed_event", status = 400, "request event could not be decoded");
+            emit_outcome(metrics_namespace, "malformed_event");
             json_response(400, r#"{"error":"malformed request"}"#.into())
         }
     };
@@ -181,6 +182,7 @@ pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource>(
         Ok(receipt) => receipt,
         Err(_) => {
             tracing::error!(outcome = "panic", status = 500, "webhook handler panicked");
+            emit_outcome(metrics_namespace, "panic");
             return Ok(json_response(500, r#"{"error":"internal error, retry later"}"#.into()));
         }
     };
@@ -194,6 +196,13 @@ pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource>(
         response.headers_mut().insert(http::header::ALLOW, http::HeaderValue::from_static("POST"));
     }
     Ok(response)
+}
+
+/// The metrics record of a request the receiver never saw (alarms watch these outcomes too).
+fn emit_outcome(metrics_namespace: &str, outcome: &str) {
+    if !metrics_namespace.is_empty() {
+        println!("{}", emf_outcome_record(metrics_namespace, outcome, Duration::ZERO, SystemTime::now()));
+    }
 }
 
 fn json_response(status: u16, body: String) -> Response<Body> {
