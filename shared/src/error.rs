@@ -58,6 +58,9 @@ pub enum ReceiveError {
     /// The queue was unavailable: retryable.
     #[error(transparent)]
     Publish(#[from] PublishError),
+    /// The request was not done within the time budget (a slow dependency): retryable.
+    #[error("not done within the time budget")]
+    TimedOut,
 }
 
 impl ReceiveError {
@@ -69,7 +72,9 @@ impl ReceiveError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::EmptyBody | Self::EventTooOld { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Secret(_) | Self::AuthUnavailable(_) | Self::Publish(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Secret(_) | Self::AuthUnavailable(_) | Self::Publish(_) | Self::TimedOut => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 
@@ -84,6 +89,7 @@ impl ReceiveError {
             Self::Secret(_) => "secret_unavailable",
             Self::AuthUnavailable(_) => "auth_unavailable",
             Self::Publish(_) => "queue_unavailable",
+            Self::TimedOut => "timed_out",
         }
     }
 
@@ -95,7 +101,7 @@ impl ReceiveError {
             Self::EmptyBody => "empty body",
             Self::EventTooOld { .. } => "event too old",
             Self::Unauthorized(_) => "unauthorized",
-            Self::Secret(_) | Self::AuthUnavailable(_) | Self::Publish(_) => {
+            Self::Secret(_) | Self::AuthUnavailable(_) | Self::Publish(_) | Self::TimedOut => {
                 "temporarily unavailable, retry later"
             }
         }

@@ -20,6 +20,11 @@ use crate::signature::{SIGNATURE_HEADER, parse_signature};
 
 /// The `X-Correlation-Id` header Middesk sets to the id of the event's main object.
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
+/// The most a request may take before it is answered 503 (Middesk retries): well inside the
+/// function's 15-second timeout, which would otherwise end the sandbox and its warm caches.
+pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(10);
+/// The most the cold start's warm-up may take: Lambda's init phase is limited to 10 seconds.
+pub const WARM_UP_BUDGET: Duration = Duration::from_secs(5);
 
 /// Request-independent settings of the receiver.
 #[derive(Debug, Clone, Copy)]
@@ -121,6 +126,7 @@ pub struct WebhookReceiver<S, P, J = HttpJwks> {
     mtls: ExpectedSubject,
     oidc: Option<OidcVerifier<J>>,
     source_ips: Option<SourceIpAllowList>,
+    time_budget: Duration,
 }
 
 impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
@@ -140,6 +146,7 @@ impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
             mtls: ExpectedSubject::default(),
             oidc: None,
             source_ips: None,
+            time_budget: DEFAULT_TIME_BUDGET,
         }
     }
 }
@@ -168,7 +175,14 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
             mtls: self.mtls,
             oidc: Some(oidc),
             source_ips: self.source_ips,
+            time_budget: self.time_budget,
         }
+    }
+
+    /// Answers 503 to a request not done within `budget` (default [`DEFAULT_TIME_BUDGET`]).
+    pub fn with_time_budget(mut self, budget: Duration) -> Self {
+        self.time_budget = budget;
+        self
     }
 
     /// Refuses callers outside this allow-list (`None`: no restriction).
@@ -180,15 +194,29 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
     /// Does the one-time work ahead of the first request (during Lambda's init phase, which
     /// runs on boosted CPU): fetches the secret and the JWKS as far as the policy needs them, and
     /// opens the connection to the queues.
+    /// The three run concurrently, within [`WARM_UP_BUDGET`].
     pub async fn warm_up(&self, now: SystemTime) -> Result<(), ReceiveError> {
-        self.publisher.warm_up(self.router.catch_all()).await?;
-        if self.policy.uses(AuthMethod::Hmac) {
-            self.secrets.get(now).await?;
-        }
-        if let (true, Some(oidc)) = (self.policy.uses(AuthMethod::Oidc), &self.oidc) {
-            oidc.warm_up().await.map_err(|e| ReceiveError::AuthUnavailable(e.to_string()))?;
-        }
-        Ok(())
+        let queues =
+            async { self.publisher.warm_up(self.router.catch_all()).await.map_err(ReceiveError::from) };
+        let secret = async {
+            match self.policy.uses(AuthMethod::Hmac) {
+                true => self.secrets.get(now).await.map(drop).map_err(ReceiveError::from),
+                false => Ok(()),
+            }
+        };
+        let keys = async {
+            match (self.policy.uses(AuthMethod::Oidc), &self.oidc) {
+                (true, Some(oidc)) => {
+                    oidc.warm_up().await.map_err(|e| ReceiveError::AuthUnavailable(e.to_string()))
+                }
+                _ => Ok(()),
+            }
+        };
+        let all = async {
+            let (queues, secret, keys) = tokio::join!(queues, secret, keys);
+            queues.and(secret).and(keys)
+        };
+        tokio::time::timeout(WARM_UP_BUDGET, all).await.unwrap_or(Err(ReceiveError::TimedOut))
     }
 
     /// The publisher (for tests that inspect an in-memory queue).
@@ -205,7 +233,9 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
     pub async fn receive(&self, request: WebhookRequest<'_>) -> Receipt {
         let correlation = correlation_id(request.headers.get(CORRELATION_HEADER).map(|v| v.as_bytes()));
         let mut receipt = Receipt::new(correlation.map(str::to_owned));
-        receipt.result = self.deliver(request, correlation, &mut receipt).await;
+        let delivered =
+            tokio::time::timeout(self.time_budget, self.deliver(request, correlation, &mut receipt));
+        receipt.result = delivered.await.unwrap_or(Err(ReceiveError::TimedOut));
         receipt
     }
 

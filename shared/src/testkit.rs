@@ -122,6 +122,7 @@ pub struct CuttableProxy {
     /// The proxy's `http://127.0.0.1:port` endpoint.
     pub endpoint: String,
     down: Arc<std::sync::atomic::AtomicBool>,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
     tasks: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
     accept: tokio::task::JoinHandle<()>,
 }
@@ -135,9 +136,12 @@ impl CuttableProxy {
         let endpoint = format!("http://{}", listener.local_addr().expect("address"));
         let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let tasks: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::new(Mutex::new(Vec::new()));
-        let (down_in_loop, tasks_in_loop) = (down.clone(), tasks.clone());
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (down_in_loop, tasks_in_loop, connections_in_loop) =
+            (down.clone(), tasks.clone(), connections.clone());
         let accept = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
+                connections_in_loop.fetch_add(1, Ordering::SeqCst);
                 if down_in_loop.load(Ordering::SeqCst) {
                     continue; // dropped: the client sees the connection closed
                 }
@@ -152,7 +156,13 @@ impl CuttableProxy {
                 tasks.push(task);
             }
         });
-        Self { endpoint, down, tasks, accept }
+        Self { endpoint, down, connections, tasks, accept }
+    }
+
+    /// Connections accepted so far. moto closes each connection after one response, so
+    /// through the emulator this counts API calls.
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Drops every open connection and every new one until [`CuttableProxy::restore`].
@@ -173,6 +183,35 @@ impl Drop for CuttableProxy {
     fn drop(&mut self) {
         self.accept.abort();
         self.cut();
+    }
+}
+
+/// A loopback endpoint that accepts connections and never answers: a dependency that hangs.
+/// Stops when dropped.
+pub struct SilentServer {
+    /// `http://127.0.0.1:port`.
+    pub endpoint: String,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl SilentServer {
+    /// Starts accepting.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+        let accept = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+        Self { endpoint, accept }
+    }
+}
+
+impl Drop for SilentServer {
+    fn drop(&mut self) {
+        self.accept.abort();
     }
 }
 

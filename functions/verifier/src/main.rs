@@ -15,10 +15,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     })?;
     // Short timeouts: a slow dependency must become a 503 that Middesk retries, well before
     // API Gateway's own 30-second limit.
+    // Each call within 4 s (two attempts), so a secret refresh and a send fit the request's
+    // 10-second budget, itself well inside the function's 15-second timeout.
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(1))
-        .operation_attempt_timeout(Duration::from_secs(3))
-        .operation_timeout(Duration::from_secs(8))
+        .operation_attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(4))
         .build();
     let aws = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).load().await;
     let receiver = verifier::build_verifier(
@@ -26,7 +28,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         aws_sdk_secretsmanager::Client::new(&aws),
         aws_sdk_sqs::Client::new(&aws),
     );
-    // Fetch the secret during init (boosted CPU, not billed to the first webhook's latency).
+    // Fetch the secret during init (boosted CPU, not billed to the first webhook's latency),
+    // within a budget that keeps init under Lambda's 10-second limit.
     if let Err(error) = receiver.warm_up(SystemTime::now()).await {
         tracing::warn!(%error, "authentication not ready at start; will retry per request");
     }

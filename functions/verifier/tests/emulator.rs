@@ -4,13 +4,13 @@
 mod common;
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use common::*;
 use middesk_webhooks::message::attribute;
 use middesk_webhooks::sample::GatewayShape as Shape;
 use middesk_webhooks::testkit::*;
-use middesk_webhooks::{DOCUMENTED_EVENT_TYPES, VerifierConfig};
+use middesk_webhooks::{DOCUMENTED_EVENT_TYPES, ReceiveError, SecretSource, VerifierConfig};
 
 struct Stack {
     sqs: aws_sdk_sqs::Client,
@@ -243,4 +243,55 @@ async fn cold_start_warm_up_opens_the_queue_and_fetches_the_secret() {
     let no_sqs = s.verifier(&[], Some(&refused_endpoint()), None).await;
     let err = no_sqs.warm_up(std::time::SystemTime::now()).await.unwrap_err();
     assert_eq!(err.status(), 503);
+}
+
+#[tokio::test]
+async fn a_hanging_queue_is_a_503_within_the_time_budget_and_nothing_is_queued() {
+    let s = stack("sec_budget").await;
+    let silent = SilentServer::start().await;
+    let v = s.verifier(&[], Some(&silent.endpoint), None).await.with_time_budget(Duration::from_secs(1));
+    let body = event_body("ev-hang", "business.updated");
+    let request = signed_post(Shape::HttpV2, "sec_budget", &body, None);
+    let response = verifier::handle(&v, "", request).await.unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    assert!(s.all_queues_empty().await);
+}
+
+#[tokio::test]
+async fn the_cold_start_warm_up_is_bounded_when_a_dependency_hangs() {
+    let s = stack("sec_warm_hang").await;
+    let silent = SilentServer::start().await;
+    let v = s.verifier(&[], Some(&silent.endpoint), Some(&silent.endpoint)).await;
+    // Without the bound this would wait out the SDK's own timeouts (10 s here), past Lambda's
+    // 10-second init limit in production.
+    let warm = tokio::time::timeout(Duration::from_secs(9), v.warm_up(SystemTime::now())).await;
+    assert!(matches!(warm, Ok(Err(ReceiveError::TimedOut))), "{warm:?}");
+}
+
+#[tokio::test]
+async fn a_refresh_with_nothing_rotated_is_one_secrets_manager_call() {
+    use middesk_webhooks::aws::SecretsManagerSource;
+    let s = stack("sec_v1").await;
+    let proxy = CuttableProxy::start(&emulator_endpoint()).await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk_config(&proxy.endpoint).await);
+    let source = SecretsManagerSource::new(client, &s.secret_id);
+    let calls = |before: usize| proxy.connections() - before;
+
+    let before = proxy.connections();
+    let first = source.fetch(true).await.unwrap();
+    assert_eq!(calls(before), 2, "the first read asks for AWSCURRENT and AWSPREVIOUS");
+    assert!(first.previous.is_none(), "nothing rotated yet");
+
+    let before = proxy.connections();
+    source.fetch(true).await.unwrap();
+    assert_eq!(calls(before), 1, "current unchanged: AWSPREVIOUS is not read again");
+
+    s.secrets.put_secret_value().secret_id(&s.secret_id).secret_string("sec_v2").send().await.unwrap();
+    let before = proxy.connections();
+    let rotated = source.fetch(true).await.unwrap();
+    assert_eq!(calls(before), 2, "current changed: AWSPREVIOUS is read");
+    let body = b"payload";
+    let tag = middesk_webhooks::SigningKey::new("sec_v1").tag(body);
+    assert!(rotated.previous.expect("the old secret is AWSPREVIOUS").verify_tag(body, &tag));
+    assert!(!rotated.previous_fetch_failed);
 }
