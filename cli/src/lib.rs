@@ -1,6 +1,7 @@
 //! The `middesk-webhooks` command-line tool's pieces: the template model, the `events/`
-//! generator and the local stack. `main.rs` is the argument parsing around them.
+//! generator, the local stack and redrive. `main.rs` is the argument parsing around them.
 
 pub mod events;
 pub mod local;
+pub mod redrive;
 pub mod template;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use middesk_webhooks::sample::{self, GatewayShape, TEST_SECRET};
-use middesk_webhooks_cli::{events, local, template};
+use middesk_webhooks_cli::{events, local, redrive, template};
 
 #[derive(Parser)]
 #[command(name = "middesk-webhooks", version, about = "Tools for Middesk webhooks on AWS", long_about = None)]
@@ -125,6 +125,24 @@ enum Command {
         #[command(flatten)]
         local: LocalArgs,
     },
+    /// Move the messages of a dead-letter queue back to the queue they came from (once the
+    /// consumer is fixed). On AWS: SQS's message move task; with an emulator endpoint: a copy
+    /// that deletes each message only after it was sent.
+    Redrive {
+        /// The dead-letter queue: URL or name.
+        queue: String,
+        /// Where to move them: URL or name (default: the queue whose redrive policy names the
+        /// dead-letter queue).
+        #[arg(long)]
+        to: Option<String>,
+        /// Only show how many messages would move, and where.
+        #[arg(long)]
+        dry_run: bool,
+        /// `move-task` (SQS moves them, in the background), `copy` (this command moves them),
+        /// or `auto`: copy with a custom endpoint (emulators lack move tasks), else move-task.
+        #[arg(long, value_enum, default_value = "auto")]
+        method: RedriveMethod,
+    },
     /// Deliver queued messages to the subscribed consumers under `cargo lambda watch`, as the
     /// SQS event source mapping would, and show what they did.
     Pump {
@@ -134,6 +152,13 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:9000")]
         invoke_url: String,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RedriveMethod {
+    Auto,
+    MoveTask,
+    Copy,
 }
 
 #[derive(clap::Args)]
@@ -212,6 +237,43 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())??;
             println!("{status} {label:<36} {response}");
+        }
+        Command::Redrive { queue, to, dry_run, method } => {
+            // The usual AWS configuration (profile, region; AWS_ENDPOINT_URL for an emulator).
+            let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let sqs = aws_sdk_sqs::Client::new(&aws);
+            let dead_letters = redrive::queue_url(&sqs, &queue).await?;
+            let destination = match to {
+                Some(to) => redrive::queue_url(&sqs, &to).await?,
+                None => redrive::source_queue(&sqs, &dead_letters).await?,
+            };
+            let waiting = redrive::waiting(&sqs, &dead_letters).await?;
+            println!("{waiting} message(s) in {dead_letters}\n  -> {destination}");
+            if dry_run {
+                println!("dry run: nothing moved");
+                return Ok(());
+            }
+            let copy = match method {
+                RedriveMethod::Copy => true,
+                RedriveMethod::MoveTask => false,
+                RedriveMethod::Auto => std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+            };
+            if copy {
+                let report = redrive::copy_back(&sqs, &dead_letters, &destination).await?;
+                println!(
+                    "moved {}; not sent (still in the dead-letter queue) {}; sent but not deleted (will be sent again by a later redrive) {}",
+                    report.moved, report.not_sent, report.sent_not_deleted
+                );
+                if report.not_sent + report.sent_not_deleted > 0 {
+                    return Err("some messages were not moved; run redrive again".into());
+                }
+            } else {
+                let task = redrive::start_move_task(&sqs, &dead_letters, &destination).await?;
+                println!("SQS message move task started: {task}");
+                println!(
+                    "follow it with: aws sqs list-message-move-tasks --source-arn <the dead-letter queue's ARN>"
+                );
+            }
         }
         Command::Types => sample::SAMPLE_PAYLOADS.iter().for_each(|(t, _)| println!("{t}")),
         Command::GenerateEvents { dir, check } => {
