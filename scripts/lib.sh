@@ -5,17 +5,19 @@ MOTO_VERSION="${MOTO_VERSION:-5.2.5}"
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 
-# Installs moto's server and the SAM translator (for the tests on the translated template)
-# into .venv (once); later runs reuse them.
+# Installs moto's server, the SAM translator (for the tests on the translated template) and
+# AWS's SQS Extended Client for Python (a claim-check reader the tests check against) into
+# .venv (once); later runs reuse them.
 ensure_python_tools() {
   if [ ! -x "$VENV/bin/moto_server" ]; then
     say "installing the AWS emulator (moto server) into $VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
   fi
-  if ! "$VENV/bin/python" -c 'import samtranslator' 2>/dev/null; then
-    say "installing the SAM translator into $VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "aws-sam-translator==${SAM_TRANSLATOR_VERSION:-1.*}"
+  if ! "$VENV/bin/python" -c 'import samtranslator, sqs_extended_client' 2>/dev/null; then
+    say "installing the SAM translator and the SQS Extended Client into $VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+      "aws-sam-translator==${SAM_TRANSLATOR_VERSION:-1.*}" "amazon-sqs-extended-client==1.*"
   fi
 }
 

@@ -6,14 +6,22 @@ use crate::auth::mtls::ExpectedSubject;
 use crate::auth::oidc::{OidcSettings, check_jwks_url, parse_algorithms};
 use crate::auth::{AuthMethod, AuthPolicy, SourceIpAllowList};
 use crate::error::ConfigError;
+use crate::message::SQS_MAX_MESSAGE_BYTES;
 use crate::receiver::ReceiverSettings;
 use crate::routing::QueueRouter;
 
-/// Default for `MAX_BODY_BYTES`: 256 KiB, the SQS message size limit every queue accepts.
+/// Default for `MAX_BODY_BYTES` without a payload bucket: 256 KiB, the SQS message size limit
+/// every queue accepts.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
-/// The largest `MAX_BODY_BYTES` allowed: a body SQS cannot carry as text is sent as base64
-/// (4/3 larger) and must still fit SQS's 1 MiB maximum with its attributes.
+/// The largest `MAX_BODY_BYTES` allowed without a payload bucket: a body SQS cannot carry as
+/// text is sent as base64 (4/3 larger) and must still fit SQS's 1 MiB maximum with its
+/// attributes.
 pub const MAX_MAX_BODY_BYTES: usize = 768 * 1024;
+/// `MAX_BODY_BYTES` with a payload bucket (default and maximum): Lambda's 6 MB request limit,
+/// so anything API Gateway and Lambda hand over is accepted.
+pub const CLAIM_CHECK_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+/// Default for `PAYLOAD_KEY_PREFIX`.
+pub const DEFAULT_PAYLOAD_KEY_PREFIX: &str = "payloads/";
 /// Default for `SECRET_CACHE_TTL_SECONDS`.
 pub const DEFAULT_SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
 /// Largest `SECRET_CACHE_TTL_SECONDS`: a day.
@@ -55,6 +63,15 @@ pub struct AuthConfig {
     pub source_ips: Option<SourceIpAllowList>,
 }
 
+/// `PAYLOAD_BUCKET` and `PAYLOAD_KEY_PREFIX`: where bodies too large for SQS are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadConfig {
+    /// The S3 bucket.
+    pub bucket: String,
+    /// The key prefix (the verifier may write only under it).
+    pub key_prefix: String,
+}
+
 /// Everything the verifier reads from its environment.
 #[derive(Debug, Clone)]
 pub struct VerifierConfig {
@@ -71,6 +88,10 @@ pub struct VerifierConfig {
     pub settings: ReceiverSettings,
     /// `METRICS_NAMESPACE`; empty turns metrics off.
     pub metrics_namespace: String,
+    /// The claim check's bucket, when `PAYLOAD_BUCKET` is set.
+    pub payloads: Option<PayloadConfig>,
+    /// `SQS_MAX_MESSAGE_BYTES`: a larger message goes to the payload bucket.
+    pub max_message_bytes: usize,
     /// Authentication.
     pub auth: AuthConfig,
 }
@@ -97,19 +118,28 @@ impl VerifierConfig {
         let router =
             QueueRouter::parse("ROUTES", &get("ROUTES").unwrap_or_default(), &catch_all, base.as_deref())?;
         let seconds = |var, default, max| seconds(&get, var, default, max);
-        let max_body_bytes = match get("MAX_BODY_BYTES") {
-            None => DEFAULT_MAX_BODY_BYTES,
+        let payloads = get("PAYLOAD_BUCKET").map(|bucket| PayloadConfig {
+            bucket,
+            key_prefix: get("PAYLOAD_KEY_PREFIX").unwrap_or_else(|| DEFAULT_PAYLOAD_KEY_PREFIX.into()),
+        });
+        let (default_body, max_body) = match payloads {
+            Some(_) => (CLAIM_CHECK_MAX_BODY_BYTES, CLAIM_CHECK_MAX_BODY_BYTES),
+            None => (DEFAULT_MAX_BODY_BYTES, MAX_MAX_BODY_BYTES),
+        };
+        let bytes = |var: &'static str, default: usize, min: usize, max: usize| match get(var) {
+            None => Ok(default),
             Some(v) => match v.parse::<usize>() {
-                Ok(n) if (1..=MAX_MAX_BODY_BYTES).contains(&n) => n,
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        var: "MAX_BODY_BYTES",
-                        value: v,
-                        reason: format!("expected a number of bytes from 1 to {MAX_MAX_BODY_BYTES}"),
-                    });
-                }
+                Ok(n) if (min..=max).contains(&n) => Ok(n),
+                _ => Err(ConfigError::Invalid {
+                    var,
+                    value: v,
+                    reason: format!("expected a number of bytes from {min} to {max}"),
+                }),
             },
         };
+        let max_body_bytes = bytes("MAX_BODY_BYTES", default_body, 1, max_body)?;
+        let max_message_bytes =
+            bytes("SQS_MAX_MESSAGE_BYTES", SQS_MAX_MESSAGE_BYTES, 1024, SQS_MAX_MESSAGE_BYTES)?;
         Ok(Self {
             secret_id,
             secret_cache_ttl: seconds(
@@ -133,6 +163,8 @@ impl VerifierConfig {
                 max_event_age: seconds("MAX_EVENT_AGE_SECONDS", DEFAULT_MAX_EVENT_AGE, MAX_MAX_EVENT_AGE)?,
             },
             metrics_namespace: lookup("METRICS_NAMESPACE").unwrap_or_else(|| "MiddeskWebhooks".into()),
+            payloads,
+            max_message_bytes,
             auth,
         })
     }
@@ -230,6 +262,7 @@ mod tests {
         assert_eq!(c.settings.max_event_age, Duration::from_secs(345_600));
         assert_eq!(c.secret_max_stale, Duration::from_secs(3600));
         assert_eq!(c.metrics_namespace, "MiddeskWebhooks");
+        assert_eq!((c.payloads, c.max_message_bytes), (None, 1_048_576));
         assert_eq!(c.router.route("business.created").name, "all");
     }
 
@@ -254,6 +287,28 @@ mod tests {
         assert_eq!(c.secret_max_stale, Duration::from_secs(86_400));
         assert_eq!(c.router.route("order.created").url, "https://sqs.eu-west-1.amazonaws.com/2/orders");
         assert_eq!(c.metrics_namespace, "");
+    }
+
+    #[test]
+    fn a_payload_bucket_lifts_the_body_limit_to_lambdas() {
+        let mut vars = MINIMAL.to_vec();
+        vars.push(("PAYLOAD_BUCKET", "middesk-payloads"));
+        let c = config(&vars).unwrap();
+        let expected = PayloadConfig { bucket: "middesk-payloads".into(), key_prefix: "payloads/".into() };
+        assert_eq!((c.payloads, c.settings.max_body_bytes), (Some(expected), 6 * 1024 * 1024));
+        vars.extend([
+            ("MAX_BODY_BYTES", "5000000"),
+            ("SQS_MAX_MESSAGE_BYTES", "262144"),
+            ("PAYLOAD_KEY_PREFIX", "in/"),
+        ]);
+        let c = config(&vars).unwrap();
+        assert_eq!((c.settings.max_body_bytes, c.max_message_bytes), (5_000_000, 262_144));
+        assert_eq!(c.payloads.unwrap().key_prefix, "in/");
+        for (var, value) in [("MAX_BODY_BYTES", "6291457"), ("SQS_MAX_MESSAGE_BYTES", "1048577")] {
+            let mut bad = vars.clone();
+            bad.push((var, value));
+            assert!(config(&bad).unwrap_err().to_string().starts_with(&format!("{var}=")));
+        }
     }
 
     #[test]

@@ -9,17 +9,26 @@
 //! fail the message, which reaches the dead-letter queue (and its alarm) after
 //! `maxReceiveCount`. A consumer that handles changed shapes from the raw JSON opts in with
 //! [`process_batch_with`] and [`Drift::Handle`].
+//!
+//! Bodies too large for SQS arrive as claim-check pointers to S3 (the Amazon SQS Extended
+//! Client format). Give [`process_batch_with`] a [`PayloadReader`] (`aws::S3Payloads`) and the
+//! handler gets the original body, byte for byte, as if it had travelled in SQS; without one,
+//! such a message fails (and is dead-lettered) rather than being handled as a pointer.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{
+    BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage, SqsMessageAttribute,
+};
 use base64::Engine as _;
 use futures_util::FutureExt as _;
 
 use crate::event::{Event, EventObject};
-use crate::message::attribute;
+use crate::message::{PayloadPointer, attribute};
+use crate::publisher::PayloadReader;
 
 /// Why one message failed.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +46,9 @@ pub enum MessageError {
         /// Why it does not fit.
         error: String,
     },
+    /// A claim-check pointer whose body could not be read from the payload store.
+    #[error("claim-checked body could not be read: {0}")]
+    Payload(String),
     /// Your handler returned an error.
     #[error("handler failed: {0}")]
     Handler(String),
@@ -79,6 +91,45 @@ pub enum Drift {
     Handle,
 }
 
+/// The reader of a consumer without one: a claim-check pointer fails its message.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoPayloadReader;
+
+impl PayloadReader for NoPayloadReader {
+    async fn get(&self, _bucket: &str, _key: &str) -> Result<Vec<u8>, String> {
+        Err("a claim-check pointer, but this consumer has no payload reader \
+             (BatchOptions::default().payloads(S3Payloads::new(...)))"
+            .into())
+    }
+}
+
+/// What [`process_batch_with`] does beyond the defaults.
+#[derive(Debug, Clone)]
+pub struct BatchOptions<R = NoPayloadReader> {
+    drift: Drift,
+    payloads: R,
+}
+
+impl Default for BatchOptions<NoPayloadReader> {
+    /// Drift fails the message; no payload reader.
+    fn default() -> Self {
+        Self { drift: Drift::Fail, payloads: NoPayloadReader }
+    }
+}
+
+impl<R: PayloadReader> BatchOptions<R> {
+    /// What to do with an object whose shape no longer fits the model.
+    pub fn drift(mut self, drift: Drift) -> Self {
+        self.drift = drift;
+        self
+    }
+
+    /// Reads claim-checked bodies with `reader` (`aws::S3Payloads`).
+    pub fn payloads<R2: PayloadReader>(self, reader: R2) -> BatchOptions<R2> {
+        BatchOptions { drift: self.drift, payloads: reader }
+    }
+}
+
 /// Processes an SQS batch message by message and reports the failures.
 ///
 /// For FIFO queues (a `MessageGroupId` attribute), once a message of a group fails, the rest
@@ -91,16 +142,18 @@ where
     Fut: Future<Output = Result<(), E>>,
     E: std::fmt::Display,
 {
-    process_batch_with(event, Drift::Fail, handler).await
+    process_batch_with(event, &BatchOptions::default(), handler).await
 }
 
-/// [`process_batch`] with a choice of what to do on schema drift.
-pub async fn process_batch_with<F, Fut, E>(
+/// [`process_batch`] with options: a payload reader for claim-checked bodies, and what to do
+/// on schema drift.
+pub async fn process_batch_with<R, F, Fut, E>(
     event: &SqsEvent,
-    drift: Drift,
+    options: &BatchOptions<R>,
     mut handler: F,
 ) -> Result<SqsBatchResponse, BatchError>
 where
+    R: PayloadReader,
     F: FnMut(Event, &SqsMessage) -> Fut,
     Fut: Future<Output = Result<(), E>>,
     E: std::fmt::Display,
@@ -111,7 +164,7 @@ where
         let group = message.attributes.get("MessageGroupId").map(String::as_str);
         let result = match group {
             Some(g) if failed_groups.contains(g) => Err(MessageError::SkippedAfterGroupFailure(g.to_owned())),
-            _ => process_message(message, drift, &mut handler).await,
+            _ => process_message(message, options, &mut handler).await,
         };
         if let Err(error) = result {
             tracing::warn!(message_id = message.message_id.as_deref(), %error, "message failed");
@@ -127,18 +180,59 @@ where
     Ok(response)
 }
 
-async fn process_message<F, Fut, E>(
+/// The message as if its body had travelled in SQS: a claim-check pointer is replaced by the
+/// stored body (base64 with `body_encoding`, if it is not text); any other message as it is.
+pub async fn resolve_payload<'m, R: PayloadReader>(
+    message: &'m SqsMessage,
+    reader: &R,
+) -> Result<Cow<'m, SqsMessage>, MessageError> {
+    let size = [attribute::EXTENDED_PAYLOAD_SIZE, attribute::LEGACY_PAYLOAD_SIZE]
+        .iter()
+        .find_map(|name| message.message_attributes.get(*name));
+    let Some(size) = size else { return Ok(Cow::Borrowed(message)) };
+    let body = message.body.as_deref().unwrap_or_default();
+    let pointer = PayloadPointer::from_body(body).ok_or_else(|| {
+        MessageError::Payload("ExtendedPayloadSize is set but the body is not a pointer".into())
+    })?;
+    let bytes = reader.get(&pointer.bucket, &pointer.key).await.map_err(MessageError::Payload)?;
+    if size.string_value.as_deref().and_then(|s| s.trim().parse::<usize>().ok()) != Some(bytes.len()) {
+        return Err(MessageError::Payload(format!(
+            "stored body is {} bytes, not {:?}",
+            bytes.len(),
+            size.string_value
+        )));
+    }
+    let mut resolved = message.clone();
+    resolved.message_attributes.remove(attribute::EXTENDED_PAYLOAD_SIZE);
+    resolved.message_attributes.remove(attribute::LEGACY_PAYLOAD_SIZE);
+    resolved.body = Some(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(not_text) => {
+            let mut encoding = SqsMessageAttribute::default();
+            encoding.string_value = Some("base64".into());
+            encoding.data_type = Some("String".into());
+            resolved.message_attributes.insert(attribute::BODY_ENCODING.into(), encoding);
+            base64::engine::general_purpose::STANDARD.encode(not_text.into_bytes())
+        }
+    });
+    Ok(Cow::Owned(resolved))
+}
+
+async fn process_message<R, F, Fut, E>(
     message: &SqsMessage,
-    drift: Drift,
+    options: &BatchOptions<R>,
     handler: &mut F,
 ) -> Result<(), MessageError>
 where
+    R: PayloadReader,
     F: FnMut(Event, &SqsMessage) -> Fut,
     Fut: Future<Output = Result<(), E>>,
     E: std::fmt::Display,
 {
+    let message = resolve_payload(message, &options.payloads).await?;
+    let message = message.as_ref();
     let event = decode_message(message)?;
-    if let (Drift::Fail, EventObject::Mismatched { kind, error, .. }) = (drift, event.object()) {
+    if let (Drift::Fail, EventObject::Mismatched { kind, error, .. }) = (options.drift, event.object()) {
         tracing::error!(event_id = event.id, event_type = %event.event_type, kind, error, "schema drift");
         return Err(MessageError::SchemaDrift { kind: kind.clone(), error: error.clone() });
     }

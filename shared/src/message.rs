@@ -25,6 +25,50 @@ pub mod attribute {
     pub const MALFORMED: &str = "malformed";
     /// Present (`"base64"`) when the body could not travel as SQS text and was encoded.
     pub const BODY_ENCODING: &str = "body_encoding";
+    /// On a claim-check pointer: the size of the body kept in S3 (type `Number`). The name the
+    /// Amazon SQS Extended Client libraries (Java, Python) use, so they read our queues too.
+    pub const EXTENDED_PAYLOAD_SIZE: &str = "ExtendedPayloadSize";
+    /// The older name of [`EXTENDED_PAYLOAD_SIZE`], still read.
+    pub const LEGACY_PAYLOAD_SIZE: &str = "SQSLargePayloadSize";
+}
+
+/// The SQS message size limit (1 MiB, body and attributes), the default of
+/// `SQS_MAX_MESSAGE_BYTES`.
+pub const SQS_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// The pointer class of the Amazon SQS Extended Client libraries' claim-check messages.
+pub const POINTER_CLASS: &str = "software.amazon.payloadoffloading.PayloadS3Pointer";
+/// The class older Java clients wrote; still read.
+const LEGACY_POINTER_CLASS: &str = "com.amazon.sqs.javamessaging.MessageS3Pointer";
+
+/// Where a claim-check message's body is kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PayloadPointer {
+    /// The S3 bucket.
+    #[serde(rename = "s3BucketName")]
+    pub bucket: String,
+    /// The object key.
+    #[serde(rename = "s3Key")]
+    pub key: String,
+}
+
+impl PayloadPointer {
+    /// The message body of this pointer, in the Extended Client libraries' format:
+    /// `["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":…,"s3Key":…}]`.
+    pub fn to_body(&self) -> String {
+        serde_json::json!([POINTER_CLASS, self]).to_string()
+    }
+
+    /// Reads a pointer body (either class name); `None` if `body` is not one.
+    pub fn from_body(body: &str) -> Option<Self> {
+        let (class, pointer): (String, Self) = serde_json::from_str(body).ok()?;
+        (class == POINTER_CLASS || class == LEGACY_POINTER_CLASS).then_some(pointer)
+    }
+}
+
+/// The S3 key of a body: `prefix` and the body's SHA-256, so that Middesk's retries of one
+/// event write the same object.
+pub fn payload_key(prefix: &str, body: &[u8]) -> String {
+    format!("{prefix}{}", hex::encode(Sha256::digest(body)))
 }
 
 /// The longest `X-Correlation-Id` carried as an attribute; longer values are dropped.
@@ -46,6 +90,8 @@ pub struct OutboundMessage<'a> {
     pub queue: &'a Queue,
     /// The verified body, byte for byte when it is valid SQS text, else base64.
     pub body: Cow<'a, str>,
+    /// The verified body's bytes, as received (what a claim check stores).
+    pub raw_body: &'a [u8],
     /// String attributes, name and value.
     pub attributes: Vec<(&'static str, String)>,
     /// Set for FIFO queues.
@@ -67,7 +113,7 @@ pub struct MessageContext<'a> {
 
 impl<'a> OutboundMessage<'a> {
     /// Builds the message for `body` going to `queue`.
-    pub fn new(queue: &'a Queue, body: &'a [u8], context: MessageContext<'_>) -> Self {
+    pub fn new(queue: &'a Queue, body_bytes: &'a [u8], context: MessageContext<'_>) -> Self {
         let mut attributes = Vec::with_capacity(7);
         if let Some((id, event_type)) = context.event {
             attributes.push((attribute::EVENT_TYPE, event_type.to_owned()));
@@ -84,11 +130,11 @@ impl<'a> OutboundMessage<'a> {
         ));
         attributes.push((attribute::AUTH_METHOD, context.auth_method.to_owned()));
 
-        let body = match sqs_text(body) {
+        let body = match sqs_text(body_bytes) {
             Some(text) => Cow::Borrowed(text),
             None => {
                 attributes.push((attribute::BODY_ENCODING, "base64".to_owned()));
-                Cow::Owned(base64::engine::general_purpose::STANDARD.encode(body))
+                Cow::Owned(base64::engine::general_purpose::STANDARD.encode(body_bytes))
             }
         };
         let fifo = queue.is_fifo().then(|| {
@@ -103,7 +149,28 @@ impl<'a> OutboundMessage<'a> {
                 .unwrap_or_else(|| "malformed".to_owned());
             FifoIds { group_id, deduplication_id }
         });
-        Self { queue, body, attributes, fifo }
+        Self { queue, body, raw_body: body_bytes, attributes, fifo }
+    }
+
+    /// Whether the body must go to S3 behind a pointer: the message would exceed
+    /// `max_message_bytes`, or its body is not SQS text (S3 keeps the exact bytes, which every
+    /// reader of the pointer format gets back unchanged, rather than our base64).
+    pub fn needs_claim_check(&self, max_message_bytes: usize) -> bool {
+        self.attribute(attribute::BODY_ENCODING).is_some() || self.size() > max_message_bytes
+    }
+
+    /// The same message with its body replaced by `pointer` (and `ExtendedPayloadSize`).
+    pub fn with_pointer(&self, pointer: &PayloadPointer) -> OutboundMessage<'a> {
+        let mut attributes: Vec<(&'static str, String)> =
+            self.attributes.iter().filter(|(n, _)| *n != attribute::BODY_ENCODING).cloned().collect();
+        attributes.push((attribute::EXTENDED_PAYLOAD_SIZE, self.raw_body.len().to_string()));
+        OutboundMessage {
+            queue: self.queue,
+            body: Cow::Owned(pointer.to_body()),
+            raw_body: self.raw_body,
+            attributes,
+            fifo: self.fifo.clone(),
+        }
     }
 
     /// The attribute `name`, if set.
@@ -213,5 +280,50 @@ mod tests {
         assert_eq!(correlation_id(Some("é".as_bytes())), None);
         assert_eq!(correlation_id(Some(&[b'a'; 257])), None);
         assert_eq!(correlation_id(None), None);
+    }
+
+    #[test]
+    fn claim_check_when_too_large_or_not_text() {
+        let q = queue("biz");
+        let ctx = context(Some(("ev1", "business.updated")), Some("biz-9"));
+        let small = OutboundMessage::new(&q, b"{\"a\":1}", ctx);
+        assert!(!small.needs_claim_check(SQS_MAX_MESSAGE_BYTES));
+        // The limit counts attributes too: a body just under 1 MiB does not fit with them.
+        let body = vec![b'a'; SQS_MAX_MESSAGE_BYTES - 10];
+        let large = OutboundMessage::new(&q, &body, ctx);
+        assert!(large.size() > SQS_MAX_MESSAGE_BYTES && large.needs_claim_check(SQS_MAX_MESSAGE_BYTES));
+        let exact = OutboundMessage::new(&q, &body[..SQS_MAX_MESSAGE_BYTES - small.size() + 7], ctx);
+        assert_eq!(exact.size(), SQS_MAX_MESSAGE_BYTES);
+        assert!(!exact.needs_claim_check(SQS_MAX_MESSAGE_BYTES));
+        let binary = OutboundMessage::new(&q, b"\xff\xfe", ctx);
+        assert!(binary.needs_claim_check(SQS_MAX_MESSAGE_BYTES), "S3 keeps the exact bytes");
+    }
+
+    #[test]
+    fn the_pointer_is_the_extended_client_format() {
+        let q = queue("biz");
+        let binary = OutboundMessage::new(&q, b"\xff\xfe\x00", context(Some(("ev1", "t.x")), None));
+        let pointer = PayloadPointer { bucket: "b".into(), key: payload_key("payloads/", b"\xff\xfe\x00") };
+        let m = binary.with_pointer(&pointer);
+        assert_eq!(
+            m.body,
+            format!(
+                r#"["software.amazon.payloadoffloading.PayloadS3Pointer",{{"s3BucketName":"b","s3Key":"{}"}}]"#,
+                pointer.key
+            )
+        );
+        assert!(pointer.key.starts_with("payloads/") && pointer.key.len() == "payloads/".len() + 64);
+        assert_eq!(m.attribute(attribute::EXTENDED_PAYLOAD_SIZE), Some("3"));
+        assert_eq!(m.attribute(attribute::BODY_ENCODING), None, "S3 holds the raw bytes");
+        assert_eq!(m.attribute(attribute::EVENT_ID), Some("ev1"));
+        assert!(m.attributes.len() <= 10, "SQS allows 10 attributes");
+        assert_eq!(PayloadPointer::from_body(&m.body), Some(pointer));
+        let legacy = r#"["com.amazon.sqs.javamessaging.MessageS3Pointer",{"s3BucketName":"b","s3Key":"k"}]"#;
+        assert_eq!(PayloadPointer::from_body(legacy).map(|p| p.key), Some("k".into()));
+        for not_a_pointer in
+            [r#"{"object":"event"}"#, r#"["other.Class",{"s3BucketName":"b","s3Key":"k"}]"#, "[]"]
+        {
+            assert_eq!(PayloadPointer::from_body(not_a_pointer), None, "{not_a_pointer}");
+        }
     }
 }

@@ -1,10 +1,12 @@
-//! Where verified messages go: a small trait, and an in-memory queue for tests and benches.
+//! Where verified messages go: a small trait, and an in-memory queue for tests and benches;
+//! and the claim check: bodies too large for SQS go to a payload store (S3) behind a pointer.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
 
 use crate::error::PublishError;
-use crate::message::{FifoIds, OutboundMessage};
+use crate::message::{FifoIds, OutboundMessage, PayloadPointer, payload_key};
 use crate::routing::Queue;
 
 /// Sends messages to queues (SQS in production).
@@ -74,5 +76,165 @@ impl QueuePublisher for InMemoryQueues {
         };
         self.messages.lock().unwrap_or_else(|e| e.into_inner()).push(recorded);
         Ok(())
+    }
+}
+
+/// Where claim-checked bodies are written (S3 in production).
+pub trait PayloadStore: Send + Sync {
+    /// The bucket that pointers name.
+    fn bucket(&self) -> &str;
+
+    /// Stores `body` at `key`; resolves once it is durably stored.
+    fn put(&self, key: &str, body: &[u8]) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// Where consumers read claim-checked bodies from (S3 in production).
+pub trait PayloadReader: Send + Sync {
+    /// The bytes at `bucket`/`key`.
+    fn get(&self, bucket: &str, key: &str) -> impl Future<Output = Result<Vec<u8>, String>> + Send;
+}
+
+/// A [`QueuePublisher`] that sends a message too large for SQS (or whose body is not SQS
+/// text) as a pointer to its body in a [`PayloadStore`], in the format of the Amazon SQS
+/// Extended Client libraries. The body is stored first; the pointer is sent only once it is:
+/// a failed store is a failed publish (503), and nothing is queued.
+pub struct ClaimCheckPublisher<P, B> {
+    inner: P,
+    store: Option<(B, String)>,
+    max_message_bytes: usize,
+}
+
+impl<P: QueuePublisher, B: PayloadStore> ClaimCheckPublisher<P, B> {
+    /// Publishes through `inner`; `store` (with its key prefix) takes the bodies that do not
+    /// fit `max_message_bytes`. Without a store, every message goes to `inner` as it is.
+    pub fn new(inner: P, store: Option<(B, String)>, max_message_bytes: usize) -> Self {
+        Self { inner, store, max_message_bytes }
+    }
+
+    /// The queue publisher behind the claim check.
+    pub fn inner(&self) -> &P {
+        &self.inner
+    }
+}
+
+impl<P: QueuePublisher, B: PayloadStore> QueuePublisher for ClaimCheckPublisher<P, B> {
+    async fn publish(&self, message: &OutboundMessage<'_>) -> Result<(), PublishError> {
+        let Some((store, prefix)) =
+            self.store.as_ref().filter(|_| message.needs_claim_check(self.max_message_bytes))
+        else {
+            return self.inner.publish(message).await;
+        };
+        let pointer =
+            PayloadPointer { bucket: store.bucket().to_owned(), key: payload_key(prefix, message.raw_body) };
+        store.put(&pointer.key, message.raw_body).await.map_err(|reason| PublishError {
+            queue: message.queue.name.clone(),
+            reason: format!("payload store: {reason}"),
+        })?;
+        self.inner.publish(&message.with_pointer(&pointer)).await
+    }
+
+    async fn warm_up(&self, queue: &Queue) -> Result<(), PublishError> {
+        self.inner.warm_up(queue).await
+    }
+}
+
+/// An in-memory [`PayloadStore`] and [`PayloadReader`] for tests, optionally failing.
+#[derive(Debug, Default)]
+pub struct InMemoryPayloads {
+    objects: Mutex<HashMap<(String, String), Vec<u8>>>,
+    failing: std::sync::atomic::AtomicBool,
+}
+
+impl InMemoryPayloads {
+    /// The bucket name this store writes into pointers.
+    pub const BUCKET: &'static str = "in-memory-payloads";
+
+    /// Makes every following put fail (or succeed again).
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The number of stored objects.
+    pub fn len(&self) -> usize {
+        self.objects.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl PayloadStore for InMemoryPayloads {
+    fn bucket(&self) -> &str {
+        Self::BUCKET
+    }
+
+    async fn put(&self, key: &str, body: &[u8]) -> Result<(), String> {
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err("injected failure".into());
+        }
+        let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+        objects.insert((Self::BUCKET.to_owned(), key.to_owned()), body.to_vec());
+        Ok(())
+    }
+}
+
+impl PayloadReader for InMemoryPayloads {
+    async fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+        let objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+        objects
+            .get(&(bucket.to_owned(), key.to_owned()))
+            .cloned()
+            .ok_or_else(|| format!("no object {bucket}/{key}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{MessageContext, SQS_MAX_MESSAGE_BYTES, attribute};
+
+    fn message<'a>(queue: &'a Queue, body: &'a [u8]) -> OutboundMessage<'a> {
+        let context = MessageContext {
+            event: Some(("ev-1", "business.updated")),
+            correlation_id: None,
+            received_at: std::time::SystemTime::UNIX_EPOCH,
+            auth_method: "hmac",
+        };
+        OutboundMessage::new(queue, body, context)
+    }
+
+    fn claim_check() -> ClaimCheckPublisher<InMemoryQueues, InMemoryPayloads> {
+        let store = (InMemoryPayloads::default(), "payloads/".to_owned());
+        ClaimCheckPublisher::new(InMemoryQueues::default(), Some(store), SQS_MAX_MESSAGE_BYTES)
+    }
+
+    #[tokio::test]
+    async fn a_large_body_is_stored_then_sent_as_a_pointer() {
+        let queue = Queue::resolve("q", Some("http://localhost/1")).unwrap();
+        let publisher = claim_check();
+        let body = vec![b'x'; 2 << 20];
+        publisher.publish(&message(&queue, &body)).await.unwrap();
+        publisher.publish(&message(&queue, b"{}")).await.unwrap();
+        let sent = publisher.inner().messages();
+        let pointer = PayloadPointer::from_body(&sent[0].body).expect("a pointer");
+        let (store, _) = publisher.store.as_ref().unwrap();
+        assert_eq!(store.get(&pointer.bucket, &pointer.key).await.unwrap(), body);
+        let size = sent[0].attributes.iter().find(|(n, _)| n == attribute::EXTENDED_PAYLOAD_SIZE);
+        assert_eq!(size.map(|(_, v)| v.as_str()), Some("2097152"));
+        assert_eq!(sent[1].body, "{}", "a small body travels in SQS");
+        assert_eq!(store.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_store_queues_nothing() {
+        let queue = Queue::resolve("q", Some("http://localhost/1")).unwrap();
+        let publisher = claim_check();
+        publisher.store.as_ref().unwrap().0.set_failing(true);
+        let body = vec![b'x'; 2 << 20];
+        let error = publisher.publish(&message(&queue, &body)).await.unwrap_err();
+        assert!(error.reason.starts_with("payload store:"), "{error}");
+        assert!(publisher.inner().messages().is_empty());
     }
 }

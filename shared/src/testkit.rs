@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use crate::aws::lambda_sqs_event;
+pub use crate::aws::{lambda_sqs_event, s3_client};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sqs::config::Credentials;

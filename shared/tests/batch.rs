@@ -139,11 +139,12 @@ async fn schema_drift_fails_the_message_by_default_never_acknowledged_silently()
 
 #[tokio::test]
 async fn a_consumer_may_opt_in_to_handle_drift_from_the_raw_json() {
-    use middesk_webhooks::consumer::{Drift, process_batch_with};
+    use middesk_webhooks::consumer::{BatchOptions, Drift, process_batch_with};
     use middesk_webhooks::event::EventObject;
     let drifted = drifted_body("drifted");
     let batch = sqs_event(&[("m1", &drifted, None, false)]);
-    let response = process_batch_with(&batch, Drift::Handle, |event: Event, _| async move {
+    let options = BatchOptions::default().drift(Drift::Handle);
+    let response = process_batch_with(&batch, &options, |event: Event, _| async move {
         match event.object() {
             EventObject::Mismatched { kind, raw, .. } if kind == "business" => {
                 assert_eq!(raw["external_id"], 12345);

@@ -4,9 +4,10 @@
 use std::time::SystemTime;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use middesk_webhooks::consumer::{BatchError, process_batch};
+use middesk_webhooks::consumer::{BatchError, BatchOptions, process_batch_with};
 use middesk_webhooks::event::{Business, Event, EventObject};
 use middesk_webhooks::idempotency::{GuardError, Guarded, IdempotencyGuard, IdempotencyStore};
+use middesk_webhooks::publisher::PayloadReader;
 use serde::{Deserialize, Serialize};
 
 /// What to do with a business.
@@ -115,13 +116,16 @@ pub async fn handle_event<S: IdempotencyStore>(
 }
 
 /// Handles an SQS batch, reporting exactly the messages that failed.
-pub async fn handle_batch<S: IdempotencyStore>(
+pub async fn handle_batch<S: IdempotencyStore, R: PayloadReader>(
     guard: &IdempotencyGuard<S>,
+    options: &BatchOptions<R>,
     batch: &SqsEvent,
     deadline: SystemTime,
 ) -> Result<SqsBatchResponse, BatchError> {
-    process_batch(batch, |event, _| async move { handle_event(guard, &event, deadline).await.map(drop) })
-        .await
+    process_batch_with(batch, options, |event, _| async move {
+        handle_event(guard, &event, deadline).await.map(drop)
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -192,7 +196,7 @@ mod tests {
             serde_json::from_value(sqs_batch_event("arn:aws:sqs:us-east-1:1:q", &records)).unwrap();
         let guard = IdempotencyGuard::new(InMemoryIdempotencyStore::default(), "t", DEFAULT_RECORD_TTL);
         let deadline = SystemTime::now() + std::time::Duration::from_secs(60);
-        let response = handle_batch(&guard, &batch, deadline).await.unwrap();
+        let response = handle_batch(&guard, &BatchOptions::default(), &batch, deadline).await.unwrap();
         let failed: Vec<_> =
             response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
         assert_eq!(failed, ["drifted", "order"]);

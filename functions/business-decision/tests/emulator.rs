@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_dynamodb::types::AttributeValue;
 use business_decision::{Decision, handle_batch, handle_event};
 use middesk_webhooks::aws::DynamoDbIdempotencyStore;
+use middesk_webhooks::consumer::BatchOptions;
 use middesk_webhooks::event::Event;
 use middesk_webhooks::idempotency::{
     Claim, DEFAULT_RECORD_TTL, GuardError, Guarded, IdempotencyGuard, IdempotencyStore, StoreError,
@@ -132,7 +133,7 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
         ("ROUTES", format!("business.updated={business_updated}")),
     ]);
     let config = middesk_webhooks::VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let verifier = verifier::build_verifier(&config, secrets, sqs.clone());
+    let verifier = verifier::build_verifier(&config, secrets, sqs.clone(), s3_client(&aws));
 
     let (_, store, _) = store().await;
     let guard = IdempotencyGuard::new(store, "business-decision", DEFAULT_RECORD_TTL);
@@ -151,7 +152,13 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
         let messages = drain(&sqs, &business_updated).await;
         assert_eq!(messages.len(), 1);
         let batch = lambda_sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:business-updated");
-        assert!(handle_batch(&guard, &batch, in_a_minute()).await.unwrap().batch_item_failures.is_empty());
+        assert!(
+            handle_batch(&guard, &BatchOptions::default(), &batch, in_a_minute())
+                .await
+                .unwrap()
+                .batch_item_failures
+                .is_empty()
+        );
         // The same message handled again (SQS at-least-once) also reports success.
         let decoded = middesk_webhooks::consumer::decode_message(&batch.records[0]).unwrap();
         assert_eq!(decoded.id, event_id);

@@ -4,13 +4,17 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
-use middesk_webhooks::consumer::process_batch;
+use middesk_webhooks::aws::{S3Payloads, s3_client};
+use middesk_webhooks::consumer::{BatchOptions, process_batch_with};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     middesk_webhooks::logging::init_json_logging();
-    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async move {
-        let response = process_batch(&event.payload, |event, message| {
+    // Bodies too large for SQS arrive as pointers into the payload bucket.
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let options = &BatchOptions::default().payloads(S3Payloads::reader(s3_client(&aws)));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let response = process_batch_with(&event.payload, options, |event, message| {
             let correlation_id = message
                 .message_attributes
                 .get(middesk_webhooks::message::attribute::CORRELATION_ID)

@@ -12,27 +12,34 @@ use lambda_http::request::{LambdaRequest, RequestContext, RequestOrigin};
 use lambda_http::{Body, LambdaEvent, Request, RequestExt as _, Response};
 use middesk_webhooks::auth::mtls::ClientCertificate;
 use middesk_webhooks::auth::oidc::{HttpJwks, JwksSource, OidcVerifier};
-use middesk_webhooks::aws::{SecretsManagerSource, SqsPublisher};
+use middesk_webhooks::aws::{S3Payloads, SecretsManagerSource, SqsPublisher};
 use middesk_webhooks::metrics::{emf_outcome_record, emf_record};
+use middesk_webhooks::publisher::ClaimCheckPublisher;
 use middesk_webhooks::{
     QueuePublisher, Receipt, SecretCache, SecretSource, VerifierConfig, WebhookReceiver, WebhookRequest,
 };
 
-/// The receiver as deployed: Secrets Manager for the secret, SQS for the queues.
-pub type Verifier = WebhookReceiver<SecretsManagerSource, SqsPublisher>;
+/// The receiver as deployed: Secrets Manager for the secret, SQS for the queues, and S3 for
+/// bodies too large for SQS.
+pub type Verifier = WebhookReceiver<SecretsManagerSource, ClaimCheckPublisher<SqsPublisher, S3Payloads>>;
 
 /// Builds the deployed receiver from configuration and clients (done once, at cold start).
 pub fn build_verifier(
     config: &VerifierConfig,
     secrets_manager: aws_sdk_secretsmanager::Client,
     sqs: aws_sdk_sqs::Client,
+    s3: aws_sdk_s3::Client,
 ) -> Verifier {
     let secrets = SecretsManagerSource::new(secrets_manager, &config.secret_id);
     let with_previous = !config.settings.rotation_grace.is_zero();
     let receiver = WebhookReceiver::new(
         SecretCache::new(secrets, config.secret_cache_ttl, with_previous)
             .with_max_stale(config.secret_max_stale),
-        SqsPublisher::new(sqs),
+        ClaimCheckPublisher::new(
+            SqsPublisher::new(sqs),
+            config.payloads.as_ref().map(|p| (S3Payloads::new(s3, &p.bucket), p.key_prefix.clone())),
+            config.max_message_bytes,
+        ),
         config.router.clone(),
         config.settings,
     )

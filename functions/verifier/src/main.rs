@@ -27,6 +27,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         &config,
         aws_sdk_secretsmanager::Client::new(&aws),
         aws_sdk_sqs::Client::new(&aws),
+        middesk_webhooks::aws::s3_client(&aws),
     );
     // Fetch the secret during init (boosted CPU, not billed to the first webhook's latency),
     // within a budget that keeps init under Lambda's 10-second limit.

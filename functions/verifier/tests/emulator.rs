@@ -21,6 +21,10 @@ struct Stack {
 }
 
 /// A secret and one queue per documented type plus the catch-all, all uniquely named.
+async fn sdk_config_owned(endpoint: String) -> aws_config::SdkConfig {
+    sdk_config(&endpoint).await
+}
+
 async fn stack(secret: &str) -> Stack {
     let aws = sdk_config(&emulator_endpoint()).await;
     let sqs = aws_sdk_sqs::Client::new(&aws);
@@ -55,14 +59,26 @@ impl Stack {
         sqs_endpoint: Option<&str>,
         sm_endpoint: Option<&str>,
     ) -> verifier::Verifier {
+        self.verifier_at(extra, sqs_endpoint, sm_endpoint, None).await
+    }
+
+    /// A verifier whose SQS, Secrets Manager and S3 calls go to these endpoints (default: the
+    /// emulator).
+    async fn verifier_at(
+        &self,
+        extra: &[(&str, &str)],
+        sqs_endpoint: Option<&str>,
+        sm_endpoint: Option<&str>,
+        s3_endpoint: Option<&str>,
+    ) -> verifier::Verifier {
         let config = self.config(extra);
         let emulator = emulator_endpoint();
-        let sqs = sdk_config(sqs_endpoint.unwrap_or(&emulator)).await;
-        let sm = sdk_config(sm_endpoint.unwrap_or(&emulator)).await;
+        let client = |endpoint: Option<&str>| sdk_config_owned(endpoint.unwrap_or(&emulator).to_owned());
         verifier::build_verifier(
             &config,
-            aws_sdk_secretsmanager::Client::new(&sm),
-            aws_sdk_sqs::Client::new(&sqs),
+            aws_sdk_secretsmanager::Client::new(&client(sm_endpoint).await),
+            aws_sdk_sqs::Client::new(&client(sqs_endpoint).await),
+            s3_client(&client(s3_endpoint).await),
         )
     }
 
@@ -213,7 +229,7 @@ async fn fifo_queues_get_group_and_deduplication_ids() {
     let fifo = create_queue(&sqs, &format!("{}.fifo", unique("events"))).await;
     let vars = HashMap::from([("MIDDESK_SECRET_ID", secret_id.clone()), ("CATCH_ALL_QUEUE", fifo.clone())]);
     let config = VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let v = verifier::build_verifier(&config, secrets, sqs.clone());
+    let v = verifier::build_verifier(&config, secrets, sqs.clone(), s3_client(&aws));
     let body = event_body("ev-fifo", "business.updated");
     // Middesk retries the same event: the FIFO queue keeps one copy.
     for _ in 0..3 {
@@ -294,4 +310,124 @@ async fn a_refresh_with_nothing_rotated_is_one_secrets_manager_call() {
     let tag = middesk_webhooks::SigningKey::new("sec_v1").tag(body);
     assert!(rotated.previous.expect("the old secret is AWSPREVIOUS").verify_tag(body, &tag));
     assert!(!rotated.previous_fetch_failed);
+}
+
+/// A signed `business.updated` of about `size` bytes (a long, non-ASCII field), as Middesk
+/// sends for a business with every association included.
+fn large_event(id: &str, size: usize) -> Vec<u8> {
+    let mut event: serde_json::Value = serde_json::from_slice(&event_body(id, "business.updated")).unwrap();
+    let line = "Registered agent: Jos\u{e9} N\u{fa}\u{f1}ez \u{2011} Suite 100, San Francisco; ";
+    event["data"]["object"]["notes"] = serde_json::json!(line.repeat(size / line.len() + 1));
+    event.to_string().into_bytes()
+}
+
+/// A Python consumer (shared/tests/python/read_pointer.py) reading the message now in
+/// `queue`: the body's length and SHA-256.
+fn python_reads(mode: &str, queue: &str) -> (usize, String) {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let output = std::process::Command::new(repo.join(".venv/bin/python"))
+        .arg(repo.join("shared/tests/python/read_pointer.py"))
+        .args([mode, queue])
+        .env("AWS_ENDPOINT_URL", emulator_endpoint())
+        .output()
+        .expect("run ./scripts/test, which installs the Python tools into .venv");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let read: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    (read["len"].as_u64().unwrap() as usize, read["sha256"].as_str().unwrap().to_owned())
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[tokio::test]
+async fn bodies_too_large_for_sqs_arrive_byte_for_byte_through_s3() {
+    use middesk_webhooks::aws::S3Payloads;
+    use middesk_webhooks::consumer::{BatchOptions, process_batch_with, resolve_payload};
+    use middesk_webhooks::message::{PayloadPointer, attribute};
+
+    let s = stack("sec_large").await;
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let s3 = s3_client(&aws);
+    let bucket = unique("payloads").to_lowercase();
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let v = s.verifier(&[("PAYLOAD_BUCKET", &bucket)], None, None).await;
+
+    // 2 MiB of JSON: over SQS's 1 MiB, routed by its type, carried as a pointer.
+    let large = large_event("ev-2mib", 2 << 20);
+    assert!(large.len() > 2 << 20);
+    let request = signed_post(Shape::HttpV2, "sec_large", &large, Some("biz-large"));
+    assert_eq!(status(&v, request).await, 202);
+    let queue = &s.queues["business.updated"];
+    assert_eq!(
+        python_reads("--extended-client", queue),
+        (large.len(), sha256(&large)),
+        "AWS's Python client"
+    );
+    let messages = drain(&s.sqs, queue).await;
+    assert_eq!(messages.len(), 1);
+    let pointer = PayloadPointer::from_body(messages[0].body.as_deref().unwrap()).expect("a pointer");
+    assert_eq!(pointer.bucket, bucket);
+    assert_eq!(attr(&messages[0], attribute::EVENT_ID), Some("ev-2mib"));
+    assert_eq!(attr(&messages[0], attribute::EXTENDED_PAYLOAD_SIZE), Some(large.len().to_string().as_str()));
+
+    // Our consumer gets the original event, parsed, and the exact bytes.
+    let batch = lambda_sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:business-updated");
+    let options = BatchOptions::default().payloads(S3Payloads::reader(s3.clone()));
+    let seen = std::sync::Mutex::new(Vec::new());
+    let response = process_batch_with(&batch, &options, |event, message| {
+        seen.lock().unwrap().push((event.id.clone(), message.body.clone().unwrap_or_default()));
+        async { Ok::<(), String>(()) }
+    })
+    .await
+    .unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen[0].0, "ev-2mib");
+    assert_eq!(seen[0].1.as_bytes(), large, "byte for byte");
+    // Without a reader, the pointer fails its message: never handled as if it were the event.
+    let without =
+        process_batch_with(&batch, &BatchOptions::default(), |_, _| async { Ok::<(), String>(()) }).await;
+    assert_eq!(without.unwrap().batch_item_failures.len(), 1);
+
+    // 900 KiB that is not UTF-8: to S3 as the exact bytes (base64 would not fit SQS).
+    let binary: Vec<u8> = (0..900 * 1024).map(|i| (i * 7 % 256) as u8).collect();
+    assert!(std::str::from_utf8(&binary).is_err());
+    let request = gateway_event(
+        Shape::HttpV2,
+        "POST",
+        &binary,
+        &middesk_webhooks::sample::signed_headers("sec_large", &binary, None),
+        true,
+    );
+    assert_eq!(status(&v, request).await, 202);
+    assert_eq!(
+        python_reads("--boto3", &s.catch_all),
+        (binary.len(), sha256(&binary)),
+        "boto3 and the pointer"
+    );
+    let messages = drain(&s.sqs, &s.catch_all).await;
+    assert_eq!(attr(&messages[0], attribute::MALFORMED), Some("true"));
+    let batch = lambda_sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:catch-all");
+    let resolved = resolve_payload(&batch.records[0], &S3Payloads::reader(s3)).await.unwrap();
+    let encoded =
+        resolved.message_attributes.get(attribute::BODY_ENCODING).and_then(|a| a.string_value.as_deref());
+    assert_eq!(encoded, Some("base64"));
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(resolved.body.as_deref().unwrap()).unwrap();
+    assert_eq!(bytes, binary, "byte for byte");
+}
+
+#[tokio::test]
+async fn s3_unreachable_is_a_503_and_nothing_is_queued() {
+    let s = stack("sec_s3_down").await;
+    let refused = refused_endpoint();
+    let v = s.verifier_at(&[("PAYLOAD_BUCKET", "payloads")], None, None, Some(&refused)).await;
+    let large = large_event("ev-s3-down", 2 << 20);
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_s3_down", &large, None)).await, 503);
+    assert!(s.all_queues_empty().await, "no pointer to a body that was never stored");
+    // A small event does not need S3 and is delivered as usual.
+    let small = event_body("ev-small", "business.updated");
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_s3_down", &small, None)).await, 202);
 }

@@ -70,6 +70,7 @@ async fn every_2xx_is_queued_and_every_failure_is_a_retryable_503() {
             &config,
             aws_sdk_secretsmanager::Client::new(&sdk_config(&sm_proxy.endpoint).await),
             aws_sdk_sqs::Client::new(&sdk_config(&sqs_proxy.endpoint).await),
+            s3_client(&sdk_config(&emulator).await),
         )
     };
     let warm = container().await;
@@ -115,7 +116,12 @@ async fn every_2xx_is_queued_and_every_failure_is_a_retryable_503() {
     sm_proxy.restore();
 
     // Middesk retries every non-2xx: a healthy container delivers them.
-    let healthy = verifier::build_verifier(&config, aws_sdk_secretsmanager::Client::new(&aws), sqs.clone());
+    let healthy = verifier::build_verifier(
+        &config,
+        aws_sdk_secretsmanager::Client::new(&aws),
+        sqs.clone(),
+        s3_client(&aws),
+    );
     let mut retried = 0;
     for o in outcomes.iter().filter(|o| !o.forged && o.status != 202) {
         let request = signed_post(GatewayShape::HttpV2, SECRET, &event_body(&o.id, o.event_type), None);
