@@ -83,6 +83,16 @@ pub async fn create_local_stack(
         ("AWS_ACCESS_KEY_ID".to_owned(), "test".to_owned()),
         ("AWS_SECRET_ACCESS_KEY".to_owned(), "test".to_owned()),
     ];
+    if let Some((bucket_id, prefix)) = &model.payload_bucket {
+        // Bucket names are lower case; the emulator's S3 answers path-style on loopback.
+        let bucket = bucket_id.to_lowercase();
+        let s3 = middesk_webhooks::aws::s3_client(aws);
+        if s3.head_bucket().bucket(&bucket).send().await.is_err() {
+            s3.create_bucket().bucket(&bucket).send().await.map_err(|e| format!("bucket {bucket}: {e}"))?;
+        }
+        env.push(("PAYLOAD_BUCKET".to_owned(), bucket));
+        env.push(("PAYLOAD_KEY_PREFIX".to_owned(), prefix.clone()));
+    }
     for (table, _) in &model.tables {
         let exists = dynamodb.describe_table().table_name(table).send().await.is_ok();
         if !exists {

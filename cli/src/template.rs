@@ -40,6 +40,8 @@ pub struct TemplateModel {
     pub routes: Vec<(String, String)>,
     /// The catch-all queue's logical id (from `CATCH_ALL_QUEUE`).
     pub catch_all: String,
+    /// The claim check's bucket (logical id, from `PAYLOAD_BUCKET`) and key prefix.
+    pub payload_bucket: Option<(String, String)>,
     /// SQS subscriptions of functions.
     pub subscriptions: Vec<Subscription>,
     /// DynamoDB tables with their TTL attribute.
@@ -54,6 +56,7 @@ pub fn parse_template(text: &str) -> Result<TemplateModel, String> {
         queues: BTreeMap::new(),
         routes: Vec::new(),
         catch_all: String::new(),
+        payload_bucket: None,
         subscriptions: Vec::new(),
         tables: Vec::new(),
     };
@@ -118,6 +121,10 @@ fn read_verifier(props: &Value, model: &mut TemplateModel) -> Result<(), String>
     let vars = &props["Environment"]["Variables"];
     model.catch_all =
         get_att(&vars["CATCH_ALL_QUEUE"]).map(|(q, _)| q).ok_or("CATCH_ALL_QUEUE is not !GetAtt")?;
+    if let Some(bucket) = tagged(&vars["PAYLOAD_BUCKET"], "Ref").and_then(Value::as_str) {
+        let prefix = vars["PAYLOAD_KEY_PREFIX"].as_str().unwrap_or_default();
+        model.payload_bucket = Some((bucket.to_owned(), prefix.to_owned()));
+    }
     // ROUTES: !Join [",", [!Sub "type=${Queue.QueueName}", ...]]
     let join = tagged(&vars["ROUTES"], "Join").ok_or("ROUTES is not !Join")?;
     for part in join[1].as_sequence().into_iter().flatten() {

@@ -48,3 +48,9 @@ fn consumers_report_partial_batch_failures_and_idempotency_records_expire() {
     assert_eq!(m.tables.len(), 1);
     assert_eq!(m.tables[0].1.as_deref(), Some("expiration"), "TTL on the idempotency records");
 }
+
+#[test]
+fn the_verifier_claim_checks_into_the_stacks_bucket() {
+    let m = model();
+    assert_eq!(m.payload_bucket, Some(("PayloadBucket".to_owned(), "payloads/".to_owned())));
+}

@@ -133,6 +133,48 @@ fn verifier_queues() -> BTreeSet<String> {
     queues
 }
 
+/// The payload bucket's objects under the prefix the verifier writes.
+fn payload_objects() -> Value {
+    json!({"Fn::Sub": "${PayloadBucket.Arn}/payloads/*"})
+}
+
+#[test]
+fn the_payload_bucket_is_private_encrypted_tls_only_and_outlives_every_message() {
+    let props = &resource("PayloadBucket")["Properties"];
+    assert_eq!(
+        props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        "AES256"
+    );
+    let block = &props["PublicAccessBlockConfiguration"];
+    for setting in ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"] {
+        assert_eq!(block[setting], true, "{setting}");
+    }
+    let rule = &props["LifecycleConfiguration"]["Rules"][0];
+    assert_eq!(rule["ExpirationInDays"], json!({"Ref": "PayloadRetentionDays"}));
+    // A body must outlive its pointer: 14 days in the queue, then up to 14 in the dead-letter queue.
+    let retention_days = number(&parameter("PayloadRetentionDays")["MinValue"]);
+    let longest_message = resources_of_type("AWS::SQS::Queue")
+        .iter()
+        .map(|(_, q)| number(&q["Properties"]["MessageRetentionPeriod"]))
+        .max()
+        .unwrap();
+    assert!(retention_days * 86_400 > 2 * longest_message, "{retention_days} days");
+    let policy = resources_of_type("AWS::S3::BucketPolicy");
+    assert_eq!(policy.len(), 1);
+    let deny = &policy[0].1["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(
+        (&deny["Effect"], &deny["Condition"]["Bool"]["aws:SecureTransport"]),
+        (&json!("Deny"), &json!(false))
+    );
+    // Queues take messages up to the size the claim check assumes.
+    for (id, queue) in resources_of_type("AWS::SQS::Queue") {
+        if !queue["Properties"]["RedrivePolicy"].is_null() {
+            let max = number(&queue["Properties"]["MaximumMessageSize"]);
+            assert_eq!(max as usize, middesk_webhooks::message::SQS_MAX_MESSAGE_BYTES, "{id}");
+        }
+    }
+}
+
 #[test]
 fn no_role_has_a_managed_policy_or_a_wildcard_on_data() {
     let roles = resources_of_type("AWS::IAM::Role");
@@ -168,6 +210,7 @@ fn the_verifier_may_only_read_its_secret_and_send_to_its_own_queues() {
             "kms:Decrypt",
             "logs:CreateLogStream",
             "logs:PutLogEvents",
+            "s3:PutObject",
             "secretsmanager:GetSecretValue",
             "sqs:GetQueueAttributes",
             "sqs:SendMessage",
@@ -178,6 +221,14 @@ fn the_verifier_may_only_read_its_secret_and_send_to_its_own_queues() {
     let queues = verifier_queues();
     assert_eq!(queues.len(), middesk_webhooks::DOCUMENTED_EVENT_TYPES.len() + 1);
     assert_eq!(queue_arns(&granted(role, "sqs")), queues, "exactly the routed queues and the catch-all");
+
+    // Large bodies: written only under the payload prefix of the stack's own bucket.
+    assert_eq!(granted(role, "s3"), [&payload_objects()]);
+    let vars = &verifier()["Properties"]["Environment"]["Variables"];
+    assert_eq!(
+        (&vars["PAYLOAD_BUCKET"], &vars["PAYLOAD_KEY_PREFIX"]),
+        (&json!({"Ref": "PayloadBucket"}), &json!("payloads/"))
+    );
 
     // The one secret: the stack's own, or the one passed in.
     let secret = granted(role, "secretsmanager");
@@ -223,8 +274,15 @@ fn each_consumer_may_only_read_its_own_queues_and_the_table() {
         for table in granted(role, "dynamodb") {
             assert_eq!(get_att(table), Some(("IdempotencyTable", "Arn")), "{function}");
         }
-        for service in ["secretsmanager", "kms", "s3"] {
+        for service in ["secretsmanager", "kms"] {
             assert!(granted(role, service).is_empty(), "{function} has {service} permissions");
+        }
+        // Claim-checked bodies: read only, only under the payload prefix.
+        assert_eq!(granted(role, "s3"), [&payload_objects()], "{function}");
+        for statement in statements(role) {
+            for action in actions(statement).into_iter().filter(|a| a.starts_with("s3:")) {
+                assert_eq!(action, "s3:GetObject", "{function}");
+            }
         }
     }
 }
