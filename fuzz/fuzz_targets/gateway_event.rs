@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     thread_local! {
         static RECEIVER: middesk_webhooks::WebhookReceiver<middesk_webhooks::SecretVersions, middesk_webhooks::InMemoryQueues> = common::receiver();
-        static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     }
     // lambda_http's event-to-request conversion panics on some malformed events (an invalid
     // URI, undecodable base64); handle_event catches those and answers 400. Let exactly those
@@ -36,8 +36,10 @@ fuzz_target!(|data: &[u8]| {
             // Whatever was enqueued carried a valid signature over exactly the bytes enqueued.
             for message in receiver.publisher().messages() {
                 let base64 = message.attributes.iter().any(|(n, v)| n == "body_encoding" && v == "base64");
-                let body = if base64 { decode_base64(&message.body) } else { message.body.clone().into_bytes() };
-                let signed = signatures(data).iter().any(|s| common::validly_signed(&body, Some(s.as_bytes())));
+                let body =
+                    if base64 { decode_base64(&message.body) } else { message.body.clone().into_bytes() };
+                let signed =
+                    signatures(data).iter().any(|s| common::validly_signed(&body, Some(s.as_bytes())));
                 assert!(signed, "enqueued without a valid signature");
             }
             receiver.publisher().clear();
@@ -54,7 +56,9 @@ fn signatures(data: &[u8]) -> Vec<String> {
             if name.eq_ignore_ascii_case("x-middesk-signature-256") {
                 match value {
                     serde_json::Value::String(s) => found.push(s.clone()),
-                    serde_json::Value::Array(items) => found.extend(items.iter().filter_map(|i| i.as_str().map(str::to_owned))),
+                    serde_json::Value::Array(items) => {
+                        found.extend(items.iter().filter_map(|i| i.as_str().map(str::to_owned)))
+                    }
                     _ => {}
                 }
             }

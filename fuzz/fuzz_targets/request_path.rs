@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     thread_local! {
         static RECEIVER: middesk_webhooks::WebhookReceiver<middesk_webhooks::SecretVersions, middesk_webhooks::InMemoryQueues> = common::receiver();
-        static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     }
     let Some((&flags, rest)) = data.split_first() else { return };
     let header_len = usize::from(rest.first().copied().unwrap_or(0)).min(rest.len().saturating_sub(1));

@@ -230,6 +230,8 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
     }
 
     /// Handles one request. Never panics on any input; every failure is in the receipt.
+    /// Needs a Tokio runtime with time enabled (for the time budget), as `#[tokio::main]` and
+    /// the Lambda runtime provide.
     pub async fn receive(&self, request: WebhookRequest<'_>) -> Receipt {
         let correlation = correlation_id(request.headers.get(CORRELATION_HEADER).map(|v| v.as_bytes()));
         let mut receipt = Receipt::new(correlation.map(str::to_owned));
