@@ -155,9 +155,16 @@ def spawn_to_ready(cmd, env, runs):
 
 # ---------------------------------------------------------------- criterion
 
-def criterion(group, bench, size):
-    path = ROOT / "target" / "criterion" / group / bench / size / "new" / "estimates.json"
+def criterion(group, bench, size, baseline="new"):
+    path = ROOT / "target" / "criterion" / group / bench / size / baseline / "estimates.json"
     return json.loads(path.read_text())["median"]["point_estimate"]
+
+
+def criterion_or_none(group, bench, size, baseline="new"):
+    try:
+        return criterion(group, bench, size, baseline)
+    except OSError:
+        return None
 
 
 def padded_body(size):
@@ -179,6 +186,7 @@ def main():
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--events", type=int, default=20000)
     ap.add_argument("--node", default="node")
+    ap.add_argument("--baseline", default="", help="label of the saved criterion baseline `before`")
     args = ap.parse_args()
 
     env = read_env(args.env_file)
@@ -249,6 +257,28 @@ def main():
     ]
     for size, bare, verify, parse, whole in rows:
         lines.append(f"| {size} | {us(bare)} | {us(verify)} | {us(parse)} | {us(whole)} | {whole / bare:.2f}x |")
+    # An earlier build's figures, if saved with `cargo bench ... -- --save-baseline before`
+    # (./scripts/bench --baseline REV does this): the same benches, same machine, same session.
+    before = [(size, criterion_or_none("request_path", "whole_handler", size, "before")) for size, *_ in rows]
+    if all(b for _, b in before):
+        lines += [
+            "",
+            f"Whole handler against the baseline build `{args.baseline or 'before'}`, measured just before this run:",
+            "",
+            "| body | baseline | this build | this / baseline |",
+            "|---|---|---|---|",
+        ]
+        for (size, b), row in zip(before, rows):
+            lines.append(f"| {size} | {us(b)} | {us(row[4])} | {row[4] / b:.2f}x |")
+    claim = criterion_or_none("claim_check", "whole_handler", "2MiB")
+    if claim:
+        one_mib_hmac = rows[3][1]
+        lines += [
+            "",
+            f"Claim check (2 MiB body, in-memory store and queue): whole handler **{claim / 1e6:.2f} ms**, "
+            f"{claim / (2 * one_mib_hmac):.2f}x the bare HMAC over the same bytes (the body is read twice more: its "
+            "SHA-256 names the S3 object, and the envelope is parsed). S3's own put, one HTTPS round trip, comes on top.",
+        ]
     lines += [
         "",
         f"Routing decision (23 routed types): {route_ns:.0f} ns. The whole handler is method and size checks, header "
