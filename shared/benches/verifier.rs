@@ -59,6 +59,27 @@ fn body(size: usize) -> Vec<u8> {
     body
 }
 
+fn secrets() -> SecretVersions {
+    SecretVersions {
+        current: SigningKey::new(SECRET),
+        current_created: SystemTime::now(),
+        previous: None,
+        previous_fetch_failed: false,
+    }
+}
+
+/// A signed POST as the edge hands it to the receiver.
+fn request<'a>(method: &'a Method, headers: &'a HeaderMap, body: &'a [u8]) -> WebhookRequest<'a> {
+    WebhookRequest {
+        method,
+        headers,
+        body,
+        received_at: SystemTime::now(),
+        client_certificate: None,
+        source_ip: None,
+    }
+}
+
 fn router() -> QueueRouter {
     let table: Vec<String> =
         DOCUMENTED_EVENT_TYPES.iter().map(|t| format!("{t}=q-{}", t.replace('.', "-"))).collect();
@@ -68,19 +89,13 @@ fn router() -> QueueRouter {
 
 fn benches(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-    let secrets = SecretVersions {
-        current: SigningKey::new(SECRET),
-        current_created: SystemTime::now(),
-        previous: None,
-        previous_fetch_failed: false,
-    };
     let settings = ReceiverSettings {
         rotation_grace: Duration::ZERO,
         max_body_bytes: 2 << 20,
         max_event_age: Duration::ZERO,
     };
     let receiver = WebhookReceiver::new(
-        SecretCache::new(secrets, Duration::from_secs(300), false),
+        SecretCache::new(secrets(), Duration::from_secs(300), false),
         CountingQueue::default(),
         router(),
         settings,
@@ -112,15 +127,7 @@ fn benches(c: &mut Criterion) {
         });
         group.bench_with_input(BenchmarkId::new("whole_handler", label), &body, |b, body| {
             b.to_async(&runtime).iter(|| async {
-                let request = WebhookRequest {
-                    method: &method,
-                    headers: &headers,
-                    body,
-                    received_at: SystemTime::now(),
-                    client_certificate: None,
-                    source_ip: None,
-                };
-                let receipt = receiver.receive(request).await;
+                let receipt = receiver.receive(request(&method, &headers, body)).await;
                 assert!(receipt.result.is_ok());
                 receipt
             })
@@ -131,14 +138,8 @@ fn benches(c: &mut Criterion) {
     // The claim check: a 2 MiB body hashed for its key and handed to the store, and the
     // pointer sent instead (the store's own I/O is S3's, not measured here).
     let settings = ReceiverSettings { max_body_bytes: 6 << 20, ..settings };
-    let secrets = SecretVersions {
-        current: SigningKey::new(SECRET),
-        current_created: SystemTime::now(),
-        previous: None,
-        previous_fetch_failed: false,
-    };
     let claim_check = WebhookReceiver::new(
-        SecretCache::new(secrets, Duration::from_secs(300), false),
+        SecretCache::new(secrets(), Duration::from_secs(300), false),
         ClaimCheckPublisher::new(
             CountingQueue::default(),
             Some((CountingStore::default(), "payloads/".to_owned())),
@@ -154,15 +155,7 @@ fn benches(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.bench_with_input(BenchmarkId::new("whole_handler", "2MiB"), &body, |b, body| {
         b.to_async(&runtime).iter(|| async {
-            let request = WebhookRequest {
-                method: &method,
-                headers: &headers,
-                body,
-                received_at: SystemTime::now(),
-                client_certificate: None,
-                source_ip: None,
-            };
-            let receipt = claim_check.receive(request).await;
+            let receipt = claim_check.receive(request(&method, &headers, body)).await;
             assert!(receipt.result.is_ok());
             receipt
         })
