@@ -293,7 +293,7 @@ def main():
         "| measure | median |",
         "|---|---|",
         f"| init without network: process start to first `next` (configuration, SDK clients) | {offline_init_ms:.1f} ms |",
-        f"| init with the secret fetched from Secrets Manager (the emulator, two GetSecretValue calls) | {init_ms:.1f} ms |",
+        f"| init with the secret fetched from Secrets Manager (the emulator: AWSCURRENT and AWSPREVIOUS at once, beside the SQS warm-up) | {init_ms:.1f} ms |",
         f"| first webhook after a cold start (verify, parse, route, SQS send) | {first_ms:.2f} ms |",
         f"| warm webhook | {warm_ms:.2f} ms |",
         f"| peak RSS (max over {args.runs} runs, 21 webhooks each) | {fmt_bytes(rss)} |",

@@ -73,12 +73,12 @@ pub fn decode_message(message: &SqsMessage) -> Result<Event, MessageError> {
     let parsed = if encoding == Some("base64") {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(body)
-            .map_err(|e| MessageError::Unparseable(e.to_string()))?;
+            .map_err(|_| MessageError::Unparseable("body_encoding is base64 but the body is not".into()))?;
         Event::from_slice(&bytes)
     } else {
         Event::from_slice(body.as_bytes())
     };
-    parsed.map_err(|e| MessageError::Unparseable(e.to_string()))
+    parsed.map_err(|e| MessageError::Unparseable(crate::event::describe_json_error(&e)))
 }
 
 /// What [`process_batch_with`] does with an object whose shape no longer fits the model.

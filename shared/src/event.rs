@@ -11,6 +11,18 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+/// What went wrong in a JSON error, without the values serde quotes from the input (a
+/// payload's names and numbers must not reach the logs): `invalid type: integer `12345`,
+/// expected a string` becomes `invalid type`, with the line and column when there are any.
+pub fn describe_json_error(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let kind = message.split([':', '`']).next().unwrap_or_default().trim();
+    match error.line() {
+        0 => kind.to_owned(),
+        line => format!("{kind} at line {line} column {}", error.column()),
+    }
+}
+
 /// A Middesk webhook event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -154,12 +166,12 @@ macro_rules! event_objects {
             fn from_value(value: Value) -> Self {
                 let kind = value.get("object").and_then(Value::as_str).unwrap_or_default().to_owned();
                 let typed = match kind.as_str() {
-                    $($name => serde_json::from_value::<$ty>(value.clone()).map(|o| Self::$variant(Box::new(o))),)+
+                    $($name => serde_path_to_error::deserialize::<_, $ty>(&value).map(|o| Self::$variant(Box::new(o))),)+
                     _ => return Self::Other(value),
                 };
                 typed.unwrap_or_else(|error| Self::Mismatched {
+                    error: format!("{}: {}", error.path(), describe_json_error(error.inner())),
                     kind,
-                    error: error.to_string(),
                     raw: value,
                 })
             }
@@ -659,7 +671,8 @@ mod tests {
         match event.object() {
             EventObject::Mismatched { kind, error, raw } => {
                 assert_eq!(kind, "business");
-                assert!(error.contains("invalid type"), "{error}");
+                // Where and what, never the value (12345) itself: errors reach the logs.
+                assert_eq!(error, "external_id: invalid type");
                 assert_eq!(raw["external_id"], 12345);
             }
             other => panic!("expected the raw object, got {other:?}"),
@@ -667,5 +680,13 @@ mod tests {
         // It still round-trips byte-for-byte in meaning.
         let value: Value = serde_json::from_slice(body).unwrap();
         assert_eq!(serde_json::to_value(&event).unwrap(), value);
+    }
+
+    #[test]
+    fn json_errors_are_described_without_the_values_they_quote() {
+        let secretish = serde_json::from_slice::<Event>(br#"{"object":"event","id":42,"type":"x.y"}"#).unwrap_err();
+        assert_eq!(describe_json_error(&secretish), "invalid type at line 1 column 26");
+        let garbage = serde_json::from_slice::<Event>(b"Jane Doe, SSN 123").unwrap_err();
+        assert!(!describe_json_error(&garbage).contains("Jane"), "{}", describe_json_error(&garbage));
     }
 }
