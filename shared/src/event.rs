@@ -684,8 +684,9 @@ mod tests {
 
     #[test]
     fn json_errors_are_described_without_the_values_they_quote() {
-        let secretish = serde_json::from_slice::<Event>(br#"{"object":"event","id":42,"type":"x.y"}"#).unwrap_err();
-        assert_eq!(describe_json_error(&secretish), "invalid type at line 1 column 26");
+        let secretish =
+            serde_json::from_slice::<Event>(br#"{"object":"event","id":42,"type":"x.y"}"#).unwrap_err();
+        assert_eq!(describe_json_error(&secretish), "invalid type at line 1 column 25");
         let garbage = serde_json::from_slice::<Event>(b"Jane Doe, SSN 123").unwrap_err();
         assert!(!describe_json_error(&garbage).contains("Jane"), "{}", describe_json_error(&garbage));
     }
