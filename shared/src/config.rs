@@ -15,8 +15,8 @@ use crate::routing::QueueRouter;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
 /// The largest `MAX_BODY_BYTES` allowed without a payload bucket: a body SQS cannot carry as
 /// text is sent as base64 (4/3 larger) and must still fit SQS's 1 MiB maximum with its
-/// attributes.
-pub const MAX_MAX_BODY_BYTES: usize = 768 * 1024;
+/// attributes (up to about 700 bytes), so 767 KiB rather than 768.
+pub const MAX_MAX_BODY_BYTES: usize = 767 * 1024;
 /// `MAX_BODY_BYTES` with a payload bucket (default and maximum): Lambda's 6 MB request limit,
 /// so anything API Gateway and Lambda hand over is accepted.
 pub const CLAIM_CHECK_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;

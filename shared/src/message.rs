@@ -326,4 +326,19 @@ mod tests {
             assert_eq!(PayloadPointer::from_body(not_a_pointer), None, "{not_a_pointer}");
         }
     }
+
+    #[test]
+    fn the_largest_body_allowed_without_a_bucket_fits_sqs_even_as_base64() {
+        use crate::config::MAX_MAX_BODY_BYTES;
+        use crate::envelope::{MAX_EVENT_ID_LEN, MAX_EVENT_TYPE_LEN};
+        let q = queue("all");
+        let (id, event_type) = ("i".repeat(MAX_EVENT_ID_LEN), "t".repeat(MAX_EVENT_TYPE_LEN));
+        let correlation = "c".repeat(MAX_CORRELATION_ID_LEN);
+        let mut ctx = context(Some((&id, &event_type)), Some(&correlation));
+        ctx.auth_method = "hmac+mtls+oidc";
+        let binary = vec![0xffu8; MAX_MAX_BODY_BYTES];
+        let m = OutboundMessage::new(&q, &binary, ctx);
+        assert_eq!(m.attribute(attribute::BODY_ENCODING), Some("base64"));
+        assert!(m.size() <= SQS_MAX_MESSAGE_BYTES, "{} bytes", m.size());
+    }
 }
