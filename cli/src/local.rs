@@ -43,7 +43,7 @@ pub async fn create_local_stack(
     }
     for queue in model.queues.values() {
         let Some((dlq, max_receive)) = &queue.dead_letter else { continue };
-        let arn = queue_arn(&sqs, &queue_urls[dlq]).await?;
+        let arn = crate::redrive::queue_arn(&sqs, &queue_urls[dlq]).await?;
         let policy =
             serde_json::json!({ "deadLetterTargetArn": arn, "maxReceiveCount": max_receive }).to_string();
         sqs.set_queue_attributes()
@@ -102,20 +102,6 @@ pub async fn create_local_stack(
     }
     let subscriptions = model.subscriptions.iter().map(|s| (s.binary.clone(), s.queue.clone())).collect();
     Ok(LocalStack { queue_urls, env, subscriptions })
-}
-
-/// The ARN of a queue.
-pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, String> {
-    let out = sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .map_err(|e| format!("queue attributes: {e}"))?;
-    out.attributes
-        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
-        .ok_or_else(|| "no QueueArn".into())
 }
 
 /// A message seen in a queue.

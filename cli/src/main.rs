@@ -332,7 +332,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let sqs = local.sqs().await;
             for s in &model.subscriptions {
                 let url = local.queue_url(&sqs, &s.queue).await?;
-                let arn = local::queue_arn(&sqs, &url).await?;
+                let arn = redrive::queue_arn(&sqs, &url).await?;
                 for d in local::pump(&sqs, &url, &arn, &invoke_url, &s.binary).await? {
                     let outcome =
                         if d.processed { "processed" } else { "failed (stays queued for retry / DLQ)" };

@@ -36,7 +36,8 @@ pub async fn queue_url(sqs: &Client, queue: &str) -> Result<String, String> {
         .map(|o| o.queue_url.unwrap_or_default())
 }
 
-async fn attribute(sqs: &Client, url: &str, name: QueueAttributeName) -> Result<String, String> {
+/// One attribute of a queue.
+pub async fn attribute(sqs: &Client, url: &str, name: QueueAttributeName) -> Result<String, String> {
     let out = sqs.get_queue_attributes().queue_url(url).attribute_names(name.clone()).send().await;
     let attributes = out
         .map_err(|e| format!("{url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?

@@ -68,12 +68,6 @@ async fn a_send_that_fails_deletes_nothing() {
 }
 
 async fn in_flight(sqs: &aws_sdk_sqs::Client, url: &str) -> u64 {
-    let out = sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-        .send()
-        .await
-        .unwrap();
-    out.attributes.unwrap()[&QueueAttributeName::ApproximateNumberOfMessagesNotVisible].parse().unwrap()
+    let count = redrive::attribute(sqs, url, QueueAttributeName::ApproximateNumberOfMessagesNotVisible).await;
+    count.unwrap().parse().unwrap()
 }
