@@ -193,8 +193,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
 
     /// Does the one-time work ahead of the first request (during Lambda's init phase, which
     /// runs on boosted CPU): fetches the secret and the JWKS as far as the policy needs them, and
-    /// opens the connection to the queues.
-    /// The three run concurrently, within [`WARM_UP_BUDGET`].
+    /// opens the connection to the queues, all three at once and within [`WARM_UP_BUDGET`].
     pub async fn warm_up(&self, now: SystemTime) -> Result<(), ReceiveError> {
         let queues =
             async { self.publisher.warm_up(self.router.catch_all()).await.map_err(ReceiveError::from) };
