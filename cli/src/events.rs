@@ -4,8 +4,8 @@
 
 use middesk_webhooks::message::attribute;
 use middesk_webhooks::sample::{
-    GatewayShape, SAMPLE_PAYLOADS, TEST_OIDC_AUDIENCE, TEST_OIDC_CLIENT, TEST_OIDC_ISSUER, TEST_SECRET,
-    correlation_id_of, gateway_event, sample_payload, signed_headers, sqs_batch_event, test_bearer_token,
+    GatewayShape, TEST_OIDC_AUDIENCE, TEST_OIDC_CLIENT, TEST_OIDC_ISSUER, TEST_SECRET, correlation_id_of,
+    gateway_event, sample_payload, signed_headers, sqs_batch_event, test_bearer_token,
     test_client_certificate, test_jwks, with_client_certificate,
 };
 use serde_json::Value;
@@ -35,8 +35,8 @@ fn request(shape: GatewayShape, body: &[u8], secret: Option<&str>, base64: bool)
 pub fn event_files() -> Vec<EventFile> {
     let mut files = vec![EventFile { path: "README.md".into(), contents: readme() }];
     let mut add = |path: String, value: Value| files.push(EventFile { path, contents: pretty(&value) });
-    for (event_type, payload) in SAMPLE_PAYLOADS {
-        let body = payload.as_bytes();
+    for entry in middesk_webhooks::catalogue::CATALOGUE {
+        let (event_type, body) = (entry.event_type, entry.sample.as_bytes());
         add(format!("http/{event_type}.json"), request(GatewayShape::HttpV2, body, Some(TEST_SECRET), false));
         add(format!("rest/{event_type}.json"), request(GatewayShape::RestV1, body, Some(TEST_SECRET), false));
     }
@@ -61,7 +61,7 @@ pub fn event_files() -> Vec<EventFile> {
     );
 
     let mut tampered = request(GatewayShape::HttpV2, business, Some(TEST_SECRET), false);
-    let body = tampered["body"].as_str().unwrap_or_default().replacen("approved", "rejected", 1);
+    let body = tampered["body"].as_str().unwrap_or_default().replacen("in_review", "approved", 1);
     tampered["body"] = body.into();
     add("negative/tampered-body.json".into(), tampered);
     add(

@@ -97,7 +97,8 @@ enum Command {
         #[arg(long)]
         forge: bool,
     },
-    /// List the documented event types that have sample payloads.
+    /// List the documented event types: each has a sample payload; with its default queue and
+    /// where Middesk documents it.
     Types,
     /// Regenerate the sample events in events/ (or check that they are up to date).
     GenerateEvents {
@@ -105,6 +106,16 @@ enum Command {
         #[arg(long, default_value = "events")]
         dir: PathBuf,
         /// Only check; exit 1 if a file is missing or stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Rewrite the parts of template.yaml made from the event catalogue (queues, alarms, routes,
+    /// the verifier's queue grants, outputs), or check that they are up to date.
+    GenerateTemplate {
+        /// The template.
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+        /// Only check; exit 1 if the template is stale.
         #[arg(long)]
         check: bool,
     },
@@ -228,7 +239,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let headers = sample::signed_headers(secret, &body, sample::correlation_id_of(&body).as_deref());
             let event_type = serde_json::from_slice::<serde_json::Value>(&body)
                 .ok()
-                .and_then(|v| v["type"].as_str().map(str::to_owned));
+                .and_then(|v| v["type"].as_str().or(v["namespace"].as_str()).map(str::to_owned));
             let label = match (forge, event_type) {
                 (true, t) => format!("forged {}", t.unwrap_or_default()),
                 (false, t) => t.unwrap_or_else(|| "(not an event)".to_owned()),
@@ -275,7 +286,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                 );
             }
         }
-        Command::Types => sample::SAMPLE_PAYLOADS.iter().for_each(|(t, _)| println!("{t}")),
+        Command::Types => {
+            let width = middesk_webhooks::DOCUMENTED_EVENT_TYPES.iter().map(|t| t.len()).max().unwrap_or(0);
+            for e in middesk_webhooks::catalogue::CATALOGUE {
+                println!("{:width$}  {:34}  {}", e.event_type, e.queue, e.documented_at);
+            }
+        }
         Command::GenerateEvents { dir, check } => {
             let mut stale = Vec::new();
             for file in events::event_files() {
@@ -294,6 +310,22 @@ async fn run(cli: Cli) -> Result<(), String> {
                 (_, true) => println!("{} is up to date", dir.display()),
                 (true, false) => return Err(format!("stale sample events: {stale:?}; run generate-events")),
                 (false, false) => println!("wrote {} files in {}", stale.len(), dir.display()),
+            }
+        }
+        Command::GenerateTemplate { template, check } => {
+            let current =
+                std::fs::read_to_string(&template).map_err(|e| format!("{}: {e}", template.display()))?;
+            let generated = template::generated::regenerate(&current)?;
+            match (check, generated == current) {
+                (_, true) => println!("{} is up to date", template.display()),
+                (true, false) => {
+                    return Err(format!("{} is stale; run generate-template", template.display()));
+                }
+                (false, false) => {
+                    std::fs::write(&template, generated)
+                        .map_err(|e| format!("{}: {e}", template.display()))?;
+                    println!("rewrote the generated parts of {}", template.display());
+                }
             }
         }
         Command::LocalStack { local, secret, env_file } => {

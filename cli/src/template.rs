@@ -10,6 +10,9 @@ use serde_yaml_ng::Value;
 pub struct QueueResource {
     /// Logical id.
     pub logical_id: String,
+    /// Its name after the stack's `<stack>-` (`QueueName: !Sub "${AWS::StackName}-<name>"`),
+    /// when the template names it.
+    pub name: Option<String>,
     /// Logical id of its dead-letter queue, and `maxReceiveCount`.
     pub dead_letter: Option<(String, u32)>,
     /// `MessageRetentionPeriod` in seconds, if set.
@@ -36,7 +39,7 @@ pub struct Subscription {
 pub struct TemplateModel {
     /// Every queue, by logical id.
     pub queues: BTreeMap<String, QueueResource>,
-    /// The verifier's routes: event type → queue logical id (from `ROUTES`).
+    /// The verifier's routes: event type or `prefix.*` → queue logical id (from `ROUTES`).
     pub routes: Vec<(String, String)>,
     /// The catch-all queue's logical id (from `CATCH_ALL_QUEUE`).
     pub catch_all: String,
@@ -46,6 +49,22 @@ pub struct TemplateModel {
     pub subscriptions: Vec<Subscription>,
     /// DynamoDB tables with their TTL attribute.
     pub tables: Vec<(String, Option<String>)>,
+}
+
+impl TemplateModel {
+    /// The queue (logical id) `event_type` reaches, routed as the verifier routes it.
+    pub fn route(&self, event_type: &str) -> Result<String, String> {
+        let table: Vec<String> =
+            self.routes.iter().map(|(pattern, queue)| format!("{pattern}={queue}")).collect();
+        let router = middesk_webhooks::QueueRouter::parse(
+            "ROUTES",
+            &table.join(","),
+            &self.catch_all,
+            Some("https://local"),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(router.route(event_type).name.clone())
+    }
 }
 
 /// Parses `template.yaml` text.
@@ -71,6 +90,10 @@ pub fn parse_template(text: &str) -> Result<TemplateModel, String> {
                 model.queues.insert(
                     id.clone(),
                     QueueResource {
+                        name: tagged(&props["QueueName"], "Sub")
+                            .and_then(Value::as_str)
+                            .and_then(|n| n.strip_prefix("${AWS::StackName}-"))
+                            .map(str::to_owned),
                         logical_id: id,
                         dead_letter,
                         retention_seconds: props["MessageRetentionPeriod"].as_u64(),
@@ -114,27 +137,37 @@ pub fn parse_template(text: &str) -> Result<TemplateModel, String> {
     if model.catch_all.is_empty() {
         return Err("the verifier has no CATCH_ALL_QUEUE".into());
     }
+    // The verifier names queues; the model speaks in logical ids.
+    let by_name = |name: &str| {
+        model.queues.values().find(|q| q.name.as_deref() == Some(name)).map(|q| q.logical_id.clone())
+    };
+    let catch_all = by_name(&model.catch_all).ok_or_else(|| format!("no queue named {}", model.catch_all))?;
+    let mut routes = Vec::new();
+    for (pattern, name) in &model.routes {
+        let queue = by_name(name).ok_or_else(|| format!("route {pattern}={name}: no queue has that name"))?;
+        routes.push((pattern.clone(), queue));
+    }
+    (model.catch_all, model.routes) = (catch_all, routes);
     Ok(model)
 }
 
 fn read_verifier(props: &Value, model: &mut TemplateModel) -> Result<(), String> {
     let vars = &props["Environment"]["Variables"];
     model.catch_all =
-        get_att(&vars["CATCH_ALL_QUEUE"]).map(|(q, _)| q).ok_or("CATCH_ALL_QUEUE is not !GetAtt")?;
+        vars["CATCH_ALL_QUEUE"].as_str().ok_or("CATCH_ALL_QUEUE is not a queue name")?.to_owned();
+    if tagged(&vars["QUEUE_NAME_PREFIX"], "Sub").and_then(Value::as_str) != Some("${AWS::StackName}-") {
+        return Err("QUEUE_NAME_PREFIX is not !Sub \"${AWS::StackName}-\"".into());
+    }
     if let Some(bucket) = tagged(&vars["PAYLOAD_BUCKET"], "Ref").and_then(Value::as_str) {
         let prefix = vars["PAYLOAD_KEY_PREFIX"].as_str().unwrap_or_default();
         model.payload_bucket = Some((bucket.to_owned(), prefix.to_owned()));
     }
-    // ROUTES: !Join [",", [!Sub "type=${Queue.QueueName}", ...]]
+    // ROUTES: !Join [",", ["type=queue-name", ...]], names after QUEUE_NAME_PREFIX.
     let join = tagged(&vars["ROUTES"], "Join").ok_or("ROUTES is not !Join")?;
     for part in join[1].as_sequence().into_iter().flatten() {
-        let sub = tagged(part, "Sub").and_then(Value::as_str).ok_or("a ROUTES entry is not !Sub")?;
-        let (event_type, reference) = sub.split_once('=').ok_or("a ROUTES entry has no '='")?;
-        let queue = reference
-            .strip_prefix("${")
-            .and_then(|r| r.strip_suffix(".QueueName}"))
-            .ok_or_else(|| format!("ROUTES entry {sub:?} does not reference a queue's QueueName"))?;
-        model.routes.push((event_type.to_owned(), queue.to_owned()));
+        let entry = part.as_str().ok_or("a ROUTES entry is not a string")?;
+        let (pattern, name) = entry.split_once('=').ok_or("a ROUTES entry has no '='")?;
+        model.routes.push((pattern.to_owned(), name.to_owned()));
     }
     Ok(())
 }
@@ -152,4 +185,186 @@ pub fn get_att(value: &Value) -> Option<(String, String)> {
     let target = tagged(value, "GetAtt")?.as_str()?;
     let (resource, attribute) = target.split_once('.')?;
     Some((resource.to_owned(), attribute.to_owned()))
+}
+
+/// The parts of `template.yaml` made from the event catalogue
+/// ([`middesk_webhooks::catalogue`]): each sits between `# BEGIN GENERATED: <part>` and
+/// `# END GENERATED: <part>` and is indented like its `BEGIN` line.
+pub mod generated {
+    use middesk_webhooks::catalogue::{
+        CATALOGUE, CATCH_ALL_QUEUE, FAMILY_ROUTES, default_queues, default_routes, queue_logical_id,
+        types_of_queue,
+    };
+
+    /// The route patterns that reach `queue` in the default routing.
+    fn patterns(queue: &str) -> Vec<String> {
+        let families: Vec<String> =
+            FAMILY_ROUTES.iter().filter(|(_, q)| *q == queue).map(|(p, _)| (*p).to_owned()).collect();
+        if !families.is_empty() {
+            return families;
+        }
+        CATALOGUE.iter().filter(|e| e.queue == queue).map(|e| e.event_type.to_owned()).collect()
+    }
+
+    /// What a queue receives, for descriptions: `business.created`, `registration_request.*`.
+    fn receives(queue: &str) -> String {
+        if queue == CATCH_ALL_QUEUE {
+            return "catch-all".to_owned();
+        }
+        patterns(queue).join(" ")
+    }
+
+    /// The verifier's routing environment.
+    fn routes() -> String {
+        let mut text = String::from(
+            "# The stack names its queues <stack>-<queue>, so that every documented type fits in\n\
+             # Lambda's 4 KB of environment.\n\
+             QUEUE_NAME_PREFIX: !Sub \"${AWS::StackName}-\"\n",
+        );
+        text += &format!("CATCH_ALL_QUEUE: {CATCH_ALL_QUEUE}\nROUTES: !Join\n  - \",\"\n  -\n");
+        for route in default_routes() {
+            text += &format!("    - \"{route}\"\n");
+        }
+        text
+    }
+
+    /// The verifier role's queue ARNs.
+    fn queue_arns() -> String {
+        let mut queues = default_queues();
+        queues.rotate_right(1); // the catch-all first
+        queues.iter().map(|q| format!("- !GetAtt {}.Arn\n", queue_logical_id(q))).collect()
+    }
+
+    /// Every queue with its dead-letter queue and their alarms.
+    fn queues() -> String {
+        default_queues().iter().map(|q| queue_resources(q)).collect::<Vec<_>>().join("\n")
+    }
+
+    fn queue_resources(queue: &str) -> String {
+        let id = queue_logical_id(queue);
+        let stem = id.trim_end_matches("Queue");
+        let receives = receives(queue);
+        let what = if queue == CATCH_ALL_QUEUE {
+            "catch-all message (a type the routing does not name, or a malformed body)".to_owned()
+        } else {
+            format!("{receives} message")
+        };
+        let oldest = if queue == CATCH_ALL_QUEUE { "catch-all".to_owned() } else { receives.clone() };
+        // Tag values may not hold `*`: the types themselves.
+        let tag = if queue == CATCH_ALL_QUEUE { queue.to_owned() } else { types_of_queue(queue).join(" ") };
+        format!(
+            r#"{id}:
+  Type: AWS::SQS::Queue
+  # Kept if a change ever replaces it (a rename), so that events waiting in it survive;
+  # drain it with `middesk-webhooks redrive`.
+  UpdateReplacePolicy: Retain
+  DeletionPolicy: Delete
+  Properties:
+    QueueName: !Sub "${{AWS::StackName}}-{queue}"
+    SqsManagedSseEnabled: true
+    MessageRetentionPeriod: 1209600
+    MaximumMessageSize: 1048576
+    VisibilityTimeout: 180
+    RedrivePolicy:
+      deadLetterTargetArn: !GetAtt {stem}DeadLetterQueue.Arn
+      maxReceiveCount: 5
+    Tags:
+      - Key: middesk:event-type
+        Value: "{tag}"
+
+{stem}DeadLetterQueue:
+  Type: AWS::SQS::Queue
+  Properties:
+    SqsManagedSseEnabled: true
+    MessageRetentionPeriod: 1209600
+    Tags:
+      - Key: middesk:event-type
+        Value: "{tag}"
+
+{stem}DeadLetterAlarm:
+  Type: AWS::CloudWatch::Alarm
+  Properties:
+    AlarmDescription: "A {what} reached its dead-letter queue."
+    Namespace: AWS/SQS
+    MetricName: ApproximateNumberOfMessagesVisible
+    Dimensions:
+      - Name: QueueName
+        Value: !GetAtt {stem}DeadLetterQueue.QueueName
+    Statistic: Maximum
+    Period: 60
+    EvaluationPeriods: 1
+    Threshold: 1
+    ComparisonOperator: GreaterThanOrEqualToThreshold
+    TreatMissingData: notBreaching
+    AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]
+
+{stem}AgeAlarm:
+  Type: AWS::CloudWatch::Alarm
+  Properties:
+    AlarmDescription: "The oldest {oldest} message has waited longer than QueueAgeAlarmSeconds: nobody consumes this queue, or its consumer is stuck. Messages expire after 14 days."
+    Namespace: AWS/SQS
+    MetricName: ApproximateAgeOfOldestMessage
+    Dimensions:
+      - Name: QueueName
+        Value: !GetAtt {id}.QueueName
+    Statistic: Maximum
+    Period: 300
+    EvaluationPeriods: 1
+    Threshold: !Ref QueueAgeAlarmSeconds
+    ComparisonOperator: GreaterThanOrEqualToThreshold
+    TreatMissingData: notBreaching
+    AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]
+"#
+        )
+    }
+
+    /// Each queue's URL and ARN as outputs.
+    fn queue_outputs() -> String {
+        default_queues()
+            .iter()
+            .map(|q| {
+                let id = queue_logical_id(q);
+                let receives = receives(q);
+                format!(
+                    "{id}Url:\n  Description: \"Queue URL for {receives}\"\n  Value: !Ref {id}\n\
+                     {id}Arn:\n  Description: \"Queue ARN for {receives}\"\n  Value: !GetAtt {id}.Arn\n"
+                )
+            })
+            .collect()
+    }
+
+    /// The generated parts, by name.
+    pub fn parts() -> Vec<(&'static str, String)> {
+        vec![
+            ("routes", routes()),
+            ("queue-arns", queue_arns()),
+            ("queues", queues()),
+            ("queue-outputs", queue_outputs()),
+        ]
+    }
+
+    /// `template` with every generated part rewritten from the catalogue.
+    pub fn regenerate(template: &str) -> Result<String, String> {
+        let mut text = template.to_owned();
+        for (name, body) in parts() {
+            let begin = format!("# BEGIN GENERATED: {name}");
+            let end = format!("# END GENERATED: {name}");
+            let begin_at = text.find(&begin).ok_or_else(|| format!("template has no `{begin}` line"))?;
+            let line_start = text[..begin_at].rfind('\n').map_or(0, |i| i + 1);
+            let indent = &text[line_start..begin_at];
+            if !indent.bytes().all(|b| b == b' ') {
+                return Err(format!("`{begin}` must be alone on its line"));
+            }
+            let content_start = begin_at + text[begin_at..].find('\n').ok_or("no newline after BEGIN")? + 1;
+            let end_at =
+                content_start + text[content_start..].find(&end).ok_or_else(|| format!("no `{end}` line"))?;
+            let end_line_start = text[..end_at].rfind('\n').map_or(0, |i| i + 1);
+            let indented: String = body
+                .lines()
+                .map(|line| if line.is_empty() { "\n".to_owned() } else { format!("{indent}{line}\n") })
+                .collect();
+            text.replace_range(content_start..end_line_start, &indented);
+        }
+        Ok(text)
+    }
 }

@@ -118,17 +118,23 @@ fn verifier() -> &'static Value {
         .expect("the verifier function")
 }
 
-/// The queues the verifier routes to (from `ROUTES`) and its catch-all, as logical ids.
+/// The queues the verifier routes to (from `ROUTES`) and its catch-all, as logical ids: the
+/// verifier names them after `QUEUE_NAME_PREFIX` (`<stack>-`), as the queues name themselves.
 fn verifier_queues() -> BTreeSet<String> {
     let vars = &verifier()["Properties"]["Environment"]["Variables"];
-    let mut queues = BTreeSet::from([get_att(&vars["CATCH_ALL_QUEUE"]).expect("!GetAtt").0.to_owned()]);
+    assert_eq!(vars["QUEUE_NAME_PREFIX"], json!({"Fn::Sub": "${AWS::StackName}-"}));
+    let by_name: BTreeMap<String, &str> = resources_of_type("AWS::SQS::Queue")
+        .into_iter()
+        .filter_map(|(id, q)| Some((q["Properties"]["QueueName"]["Fn::Sub"].as_str()?.to_owned(), id)))
+        .collect();
+    let logical_id = |name: &str| {
+        let name = format!("${{AWS::StackName}}-{name}");
+        by_name.get(&name).unwrap_or_else(|| panic!("no queue is named {name}")).to_string()
+    };
+    let mut queues = BTreeSet::from([logical_id(vars["CATCH_ALL_QUEUE"].as_str().expect("a queue name"))]);
     for part in as_list(&vars["ROUTES"]["Fn::Join"][1]) {
-        let sub = part["Fn::Sub"].as_str().expect("ROUTES entries are Fn::Sub");
-        let queue = sub
-            .split_once("=${")
-            .and_then(|(_, r)| r.strip_suffix(".QueueName}"))
-            .expect("type=${Queue.QueueName}");
-        queues.insert(queue.to_owned());
+        let entry = part.as_str().expect("ROUTES entries are plain type=queue-name strings");
+        queues.insert(logical_id(entry.split_once('=').expect("type=queue").1));
     }
     queues
 }
@@ -219,7 +225,7 @@ fn the_verifier_may_only_read_its_secret_and_send_to_its_own_queues() {
         ])
     );
     let queues = verifier_queues();
-    assert_eq!(queues.len(), middesk_webhooks::DOCUMENTED_EVENT_TYPES.len() + 1);
+    assert_eq!(queues.len(), middesk_webhooks::catalogue::default_queues().len());
     assert_eq!(queue_arns(&granted(role, "sqs")), queues, "exactly the routed queues and the catch-all");
 
     // Large bodies: written only under the payload prefix of the stack's own bucket.

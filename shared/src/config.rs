@@ -82,7 +82,7 @@ pub struct VerifierConfig {
     pub secret_cache_ttl: Duration,
     /// `SECRET_MAX_STALE_SECONDS`.
     pub secret_max_stale: Duration,
-    /// `ROUTES`, `CATCH_ALL_QUEUE` and `QUEUE_URL_BASE`.
+    /// `ROUTES`, `CATCH_ALL_QUEUE`, `QUEUE_URL_BASE` and `QUEUE_NAME_PREFIX`.
     pub router: QueueRouter,
     /// `SECRET_ROTATION_GRACE_SECONDS`, `MAX_BODY_BYTES` and `MAX_EVENT_AGE_SECONDS`.
     pub settings: ReceiverSettings,
@@ -115,8 +115,13 @@ impl VerifierConfig {
         };
         let catch_all = get("CATCH_ALL_QUEUE").ok_or(ConfigError::Missing("CATCH_ALL_QUEUE"))?;
         let base = get("QUEUE_URL_BASE");
-        let router =
-            QueueRouter::parse("ROUTES", &get("ROUTES").unwrap_or_default(), &catch_all, base.as_deref())?;
+        let router = QueueRouter::parse_prefixed(
+            "ROUTES",
+            &get("ROUTES").unwrap_or_default(),
+            &catch_all,
+            base.as_deref(),
+            &get("QUEUE_NAME_PREFIX").unwrap_or_default(),
+        )?;
         let seconds = |var, default, max| seconds(&get, var, default, max);
         let payloads = get("PAYLOAD_BUCKET").map(|bucket| PayloadConfig {
             bucket,
@@ -275,6 +280,7 @@ mod tests {
             ("MAX_BODY_BYTES", "1024"),
             ("QUEUE_URL_BASE", "https://sqs.eu-west-1.amazonaws.com/2"),
             ("ROUTES", "order.*=orders"),
+            ("QUEUE_NAME_PREFIX", "middesk-"),
             ("METRICS_NAMESPACE", ""),
             ("MAX_EVENT_AGE_SECONDS", "0"),
             ("SECRET_MAX_STALE_SECONDS", "86400"),
@@ -285,7 +291,10 @@ mod tests {
         assert_eq!(c.settings.max_body_bytes, 1024);
         assert_eq!(c.settings.max_event_age, Duration::ZERO);
         assert_eq!(c.secret_max_stale, Duration::from_secs(86_400));
-        assert_eq!(c.router.route("order.created").url, "https://sqs.eu-west-1.amazonaws.com/2/orders");
+        assert_eq!(
+            c.router.route("order.created").url,
+            "https://sqs.eu-west-1.amazonaws.com/2/middesk-orders"
+        );
         assert_eq!(c.metrics_namespace, "");
     }
 

@@ -1,7 +1,11 @@
-//! The Middesk event envelope: `object`, `id`, `type`, `created_at`, `data`.
+//! The Middesk event envelope: `object`, `id`, `type`, `created_at`, `data`, and `account_id`.
 //!
 //! Parsed only after the body's signature has been verified. The envelope borrows from the
 //! body and leaves `data` as raw JSON, so the verifier never rebuilds the payload.
+//!
+//! Middesk names the type in `namespace` instead of `type` in some events (jurisdiction
+//! registrations, which also have no top-level `object`): such an event is well-formed and
+//! routed by its `namespace`.
 
 use std::borrow::Cow;
 
@@ -14,23 +18,38 @@ pub const MAX_EVENT_ID_LEN: usize = 128;
 pub const MAX_EVENT_TYPE_LEN: usize = 128;
 
 /// A Middesk webhook event with its `data` left unparsed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct EventEnvelope<'a> {
-    /// Always `"event"`.
-    #[serde(borrow)]
-    pub object: Cow<'a, str>,
     /// Middesk's id for this event; the same across Middesk's retries.
-    #[serde(borrow)]
     pub id: Cow<'a, str>,
-    /// The event type, e.g. `business.updated`.
-    #[serde(rename = "type", borrow)]
+    /// The event type, e.g. `business.updated` (from `type`, else `namespace`).
     pub event_type: Cow<'a, str>,
     /// When Middesk created the event (ISO 8601).
-    #[serde(borrow)]
     pub created_at: Cow<'a, str>,
-    /// The event's data, typically `{"object": {...}}`, as raw JSON.
-    #[serde(borrow)]
+    /// The Middesk account the event is for, when Middesk says.
+    pub account_id: Option<Cow<'a, str>>,
+    /// The event's data as raw JSON.
     pub data: &'a RawValue,
+}
+
+/// The envelope as it is on the wire.
+#[derive(Debug, Deserialize)]
+struct WireEnvelope<'a> {
+    /// `"event"`; absent in the `namespace` shape.
+    #[serde(borrow, default)]
+    object: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(rename = "type", borrow, default)]
+    event_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    account_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    created_at: Cow<'a, str>,
+    #[serde(borrow)]
+    data: &'a RawValue,
 }
 
 /// Why a verified body is not a well-formed event. It is still delivered (to the catch-all).
@@ -45,9 +64,12 @@ pub enum MalformedEvent {
     /// `id` is empty, too long, or has characters that cannot be a message attribute.
     #[error("invalid event id")]
     InvalidId,
-    /// `type` does not look like `noun.verb`.
+    /// `type` (or `namespace`) does not look like `noun.verb`.
     #[error("invalid event type")]
     InvalidType,
+    /// Neither `type` nor `namespace` names the event.
+    #[error("no event type")]
+    NoType,
     /// `data` is not a JSON object.
     #[error("data is not an object")]
     InvalidData,
@@ -56,20 +78,24 @@ pub enum MalformedEvent {
 impl<'a> EventEnvelope<'a> {
     /// Parses and checks a verified body.
     pub fn parse(body: &'a [u8]) -> Result<Self, MalformedEvent> {
-        let envelope: Self = serde_json::from_slice(body).map_err(|_| MalformedEvent::NotAnEnvelope)?;
-        if envelope.object != "event" {
+        let wire: WireEnvelope = serde_json::from_slice(body).map_err(|_| MalformedEvent::NotAnEnvelope)?;
+        if wire.object.as_ref().is_some_and(|o| o != "event") {
             return Err(MalformedEvent::NotAnEvent);
         }
-        if !is_valid_event_id(&envelope.id) {
+        if !is_valid_event_id(&wire.id) {
             return Err(MalformedEvent::InvalidId);
         }
-        if !is_valid_event_type(&envelope.event_type) {
+        let event_type = wire.event_type.or(wire.namespace).ok_or(MalformedEvent::NoType)?;
+        if !is_valid_event_type(&event_type) {
             return Err(MalformedEvent::InvalidType);
         }
-        if !envelope.data.get().starts_with('{') {
+        if !wire.data.get().starts_with('{') {
             return Err(MalformedEvent::InvalidData);
         }
-        Ok(envelope)
+        // An account id that could not be a message attribute is left out, not fatal: the
+        // body carries it anyway.
+        let account_id = wire.account_id.filter(|a| is_valid_event_id(a));
+        Ok(Self { id: wire.id, event_type, created_at: wire.created_at, account_id, data: wire.data })
     }
 }
 
@@ -141,10 +167,30 @@ mod tests {
                 r#"{"object":"event","id":"1","type":"a.b","created_at":"t","data":[]}"#,
                 MalformedEvent::InvalidData,
             ),
+            (r#"{"object":"event","id":"1","created_at":"t","data":{}}"#, MalformedEvent::NoType),
+            (r#"{"id":"1","namespace":"A.B","created_at":"t","data":{}}"#, MalformedEvent::InvalidType),
+            (
+                r#"{"object":"x","id":"1","namespace":"a.b","created_at":"t","data":{}}"#,
+                MalformedEvent::NotAnEvent,
+            ),
         ];
         for (body, expected) in cases {
             assert_eq!(EventEnvelope::parse(body.as_bytes()).unwrap_err(), *expected, "{body}");
         }
+    }
+
+    #[test]
+    fn the_type_may_come_in_namespace_and_the_account_is_read() {
+        let body = crate::sample::sample_payload("agent_jurisdiction_registration.updated").unwrap();
+        let e = EventEnvelope::parse(body.as_bytes()).unwrap();
+        assert_eq!(e.event_type, "agent_jurisdiction_registration.updated");
+        assert_eq!(e.account_id.as_deref(), Some("5b1c86a4-3a7e-4f0e-9d59-6f1d2f8e4c10"));
+        // `type` wins over `namespace` when both are present.
+        let both =
+            br#"{"id":"1","type":"a.b","namespace":"c.d","created_at":"t","data":{},"account_id":"a b"}"#;
+        let e = EventEnvelope::parse(both).unwrap();
+        assert_eq!(e.event_type, "a.b");
+        assert_eq!(e.account_id, None, "an account id that cannot be an attribute is left out");
     }
 
     #[test]

@@ -11,6 +11,8 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+pub use crate::catalogue::EventType;
+
 /// What went wrong in a JSON error, without the values serde quotes from the input (a
 /// payload's names and numbers must not reach the logs): `invalid type: integer `12345`,
 /// expected a string` becomes `invalid type`, with the line and column when there are any.
@@ -24,24 +26,91 @@ pub fn describe_json_error(error: &serde_json::Error) -> String {
 }
 
 /// A Middesk webhook event.
+///
+/// Middesk sends three envelope shapes, all parsed here:
+/// - the usual one: `object: "event"`, `type`, and the resource in `data.object`;
+/// - the resource directly in `data`, with `data.object` naming its kind (information requests
+///   and item changes): [`EventData::placement`] is [`Placement::InData`];
+/// - the type in `namespace` instead of `type`, with no top-level `object` (jurisdiction
+///   registrations): [`Event::event_type`] is read from `namespace`.
+///
+/// Serialising an event gives back the shape it came in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawEvent", into = "RawEvent")]
 pub struct Event {
-    /// Always `"event"`.
-    pub object: String,
+    /// `"event"`; absent in the `namespace` shape.
+    pub object: Option<String>,
     /// Middesk's id for the event; the same across Middesk's retries (the idempotency key).
     pub id: String,
-    /// The event type.
-    #[serde(rename = "type")]
+    /// The event type, from `type`, else from `namespace`.
     pub event_type: EventType,
     /// When Middesk created the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// The Middesk account the event is for (useful when one endpoint serves several accounts).
+    pub account_id: Option<String>,
     /// The event's data.
-    #[serde(default)]
     pub data: EventData,
-    /// Fields Middesk adds to the envelope in future.
-    #[serde(flatten)]
+    /// Fields Middesk adds to the envelope in future (and `namespace`, when it names the type).
     pub extra: Map<String, Value>,
+    /// Whether the type came in `type` (rather than only in `namespace`), to serialise it back.
+    type_field: bool,
+}
+
+/// An event as it is on the wire.
+#[derive(Serialize, Deserialize)]
+struct RawEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    object: Option<String>,
+    id: String,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    event_type: Option<EventType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account_id: Option<String>,
+    #[serde(default)]
+    data: EventData,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+impl TryFrom<RawEvent> for Event {
+    type Error = &'static str;
+
+    fn try_from(raw: RawEvent) -> Result<Self, Self::Error> {
+        let type_field = raw.event_type.is_some();
+        let event_type = match raw.event_type {
+            Some(t) => t,
+            None => match raw.extra.get("namespace") {
+                Some(Value::String(namespace)) => EventType::parse(namespace),
+                _ => return Err("missing field `type` (or `namespace`)"),
+            },
+        };
+        Ok(Self {
+            object: raw.object,
+            id: raw.id,
+            event_type,
+            created_at: raw.created_at,
+            account_id: raw.account_id,
+            data: raw.data,
+            extra: raw.extra,
+            type_field,
+        })
+    }
+}
+
+impl From<Event> for RawEvent {
+    fn from(event: Event) -> Self {
+        Self {
+            object: event.object,
+            id: event.id,
+            event_type: event.type_field.then_some(event.event_type),
+            created_at: event.created_at,
+            account_id: event.account_id,
+            data: event.data,
+            extra: event.extra,
+        }
+    }
 }
 
 impl Event {
@@ -50,77 +119,85 @@ impl Event {
         serde_json::from_slice(body)
     }
 
-    /// The typed `data.object`.
+    /// The resource the event is about, typed, wherever Middesk put it (`data.object`, or
+    /// `data` itself): a business, a lien, a monitor, an item change, … See [`EventObject`].
     pub fn object(&self) -> &EventObject {
         &self.data.object
     }
+
+    /// The attributes the resource had before this change, on `*.updated` and monitoring
+    /// events that carry them (`data.previous_attributes`).
+    pub fn previous_attributes(&self) -> Option<&Map<String, Value>> {
+        self.data.previous_attributes.as_ref()
+    }
+}
+
+/// Where the resource sits in an event's `data`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Placement {
+    /// In `data.object` (the usual shape).
+    #[default]
+    InObject,
+    /// Directly in `data`, whose `object` field is then the resource's kind.
+    InData,
 }
 
 /// The `data` of an event.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventData {
-    /// The object the event is about.
-    #[serde(default)]
+    /// The resource the event is about.
     pub object: EventObject,
-    /// Other fields of `data` (for example `previous_attributes`, if Middesk sends them).
-    #[serde(flatten)]
+    /// Where the resource sat.
+    pub placement: Placement,
+    /// `data.previous_attributes`, when Middesk sends them.
+    pub previous_attributes: Option<Map<String, Value>>,
+    /// Other fields of `data` (never set for [`Placement::InData`]: they belong to the resource).
     pub extra: Map<String, Value>,
 }
 
-macro_rules! event_types {
-    ($($variant:ident => $name:literal),+ $(,)?) => {
-        /// A Middesk event type; types Middesk adds later are [`EventType::Other`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum EventType {
-            $(#[doc = concat!("`", $name, "`")] $variant,)+
-            /// A type this version does not know yet, kept verbatim.
-            Other(String),
+impl<'de> Deserialize<'de> for EventData {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut data = Map::deserialize(deserializer)?;
+        if data.get("object").is_some_and(Value::is_string) {
+            return Ok(Self {
+                object: EventObject::from_value(Value::Object(data)),
+                placement: Placement::InData,
+                ..Self::default()
+            });
         }
-
-        impl EventType {
-            /// The type as Middesk spells it.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(Self::$variant => $name,)+
-                    Self::Other(name) => name,
-                }
+        let object = data.remove("object").map(EventObject::from_value).unwrap_or_default();
+        let previous_attributes = match data.remove("previous_attributes") {
+            Some(Value::Object(previous)) => Some(previous),
+            Some(other) => {
+                // Not the documented shape: keep it where it was rather than drop it.
+                data.insert("previous_attributes".to_owned(), other);
+                None
             }
-
-            /// Parses a type name; never fails.
-            pub fn parse(name: &str) -> Self {
-                match name {
-                    $($name => Self::$variant,)+
-                    other => Self::Other(other.to_owned()),
-                }
-            }
-        }
-    };
+            None => None,
+        };
+        Ok(Self { object, placement: Placement::InObject, previous_attributes, extra: data })
+    }
 }
 
-event_types! {
-    BusinessCreated => "business.created",
-    BusinessUpdated => "business.updated",
-    IndustryClassificationCreated => "industry_classification.created",
-    IndustryClassificationCompleted => "industry_classification.completed",
-    OrderCreated => "order.created",
-    OrderUpdated => "order.updated",
-    SubscriptionCreated => "subscription.created",
-    SubscriptionUpdated => "subscription.updated",
-    TinRetried => "tin.retried",
-    AgentTaxRegistrationCreated => "agent_tax_registration.created",
-    AgentTaxRegistrationUpdated => "agent_tax_registration.updated",
-    LienUpdated => "lien.updated",
-    TinRetrieved => "tin.retrieved",
-    AddressCreated => "address.created",
-    AddressDeleted => "address.deleted",
-    BankruptcyCreated => "bankruptcy.created",
-    NameCreated => "name.created",
-    NameDeleted => "name.deleted",
-    PersonCreated => "person.created",
-    PersonDeleted => "person.deleted",
-    RegistrationCreated => "registration.created",
-    RegistrationUpdated => "registration.updated",
-    WatchlistResultCreated => "watchlist_result.created",
+impl Serialize for EventData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let object = self.object.to_value().map_err(serde::ser::Error::custom)?;
+        if self.placement == Placement::InData {
+            return object.serialize(serializer);
+        }
+        let mut map = serializer.serialize_map(None)?;
+        if !object.is_null() {
+            map.serialize_entry("object", &object)?;
+        }
+        if let Some(previous) = &self.previous_attributes {
+            map.serialize_entry("previous_attributes", previous)?;
+        }
+        for (key, value) in &self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 
 impl std::fmt::Display for EventType {
@@ -200,6 +277,12 @@ event_objects! {
     Registration(Registration) => "registration",
     Bankruptcy(Bankruptcy) => "bankruptcy",
     WatchlistResult(WatchlistResult) => "watchlist_result",
+    Monitor(Monitor) => "monitor",
+    RegistrationRequest(RegistrationRequest) => "registration_request",
+    JurisdictionRegistration(JurisdictionRegistration) => "jurisdiction_registration",
+    InformationRequest(InformationRequest) => "agent_exception",
+    ItemChange(ItemChange) => "agent_item_change",
+    Run(Run) => "run",
 }
 
 impl Default for EventObject {
@@ -650,19 +733,193 @@ middesk_object!(
     }
 );
 
+middesk_object!(
+    /// A monitor: which event types Middesk watches a business for (`monitor.*`).
+    Monitor {
+        /// Monitor id.
+        id: String,
+        /// `"monitor"`.
+        object: String,
+        /// The business it watches.
+        business_id: String,
+        /// Each watched type with its status (`active`, `pending`, `unavailable`).
+        event_types: Vec<MonitoredType>,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+    }
+);
+
+middesk_object!(
+    /// One event type a monitor watches.
+    MonitoredType {
+        /// The event type, e.g. `bankruptcy.created`.
+        #[serde(rename = "type")]
+        event_type: String,
+        /// `active`, `pending` or `unavailable`.
+        status: String,
+    }
+);
+
+middesk_object!(
+    /// A state tax registration request (`registration_request.*`).
+    RegistrationRequest {
+        /// Request id.
+        id: String,
+        /// `"registration_request"`.
+        object: String,
+        /// The state.
+        state: String,
+        /// The (child) company it is for.
+        company_id: String,
+        /// `pending`, `submitted`, `completed`.
+        status: String,
+        /// The tax registration items, with their values once issued.
+        items: Vec<TaxRegistrationItem>,
+        /// Created at.
+        created_at: String,
+        /// Submitted at.
+        submitted_at: String,
+    }
+);
+
+middesk_object!(
+    /// One item of a tax registration (an account number, a rate).
+    TaxRegistrationItem {
+        /// Item id.
+        id: String,
+        /// The issuing agency.
+        agency: String,
+        /// Human label, e.g. `SUI Rate`.
+        label: String,
+        /// Machine key, e.g. `ca_sui_rate`.
+        key: String,
+        /// The value, once known.
+        value: String,
+        /// The state.
+        state: String,
+        /// `open`, `completed`, `active`, …
+        status: String,
+        /// Updated at.
+        updated_at: String,
+    }
+);
+
+middesk_object!(
+    /// A jurisdiction registration (`agent_jurisdiction_registration.*`).
+    JurisdictionRegistration {
+        /// Registration id.
+        id: String,
+        /// `"jurisdiction_registration"`.
+        object: String,
+        /// The (child) company it is for.
+        company_id: String,
+        /// Your id for the company.
+        external_id: String,
+        /// `middesk_processing`, `government_processing`, `completed`, …
+        status: String,
+        /// `CITY`, `FLI`, …
+        tax_type: String,
+        /// The jurisdiction's name.
+        jurisdiction_name: String,
+        /// The jurisdiction's slug.
+        jurisdiction_slug: String,
+        /// The registration's items.
+        items: Vec<TaxRegistrationItem>,
+        /// The registration request it came from.
+        registration_request_id: String,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+        /// Completed at.
+        completed_at: String,
+    }
+);
+
+middesk_object!(
+    /// An information request: Middesk needs something from the employer
+    /// (`agent_info_request.*`; Middesk's kind name is `agent_exception`).
+    InformationRequest {
+        /// Request id.
+        id: String,
+        /// `"agent_exception"`.
+        object: String,
+        /// The web form to answer it.
+        url: String,
+        /// What it is about (a tax registration).
+        owner: Value,
+        /// The company.
+        company: Value,
+        /// The Middesk account.
+        account: Value,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+        /// Completed at.
+        completed_at: String,
+        /// Voided at.
+        voided_at: String,
+    }
+);
+
+middesk_object!(
+    /// A scheduled rate or item change of a tax registration item (`agent_item_change.*`).
+    ItemChange {
+        /// Change id.
+        id: String,
+        /// `"agent_item_change"`.
+        object: String,
+        /// When it takes effect (a date).
+        effective_at: String,
+        /// When it was applied, once it is.
+        applied_at: String,
+        /// The value before.
+        from_value: String,
+        /// The value after.
+        to_value: String,
+        /// The item that changes.
+        tax_registration_item: TaxRegistrationItem,
+        /// Its tax registration.
+        tax_registration: Value,
+        /// The company.
+        company: Value,
+        /// The Middesk account.
+        account: Value,
+        /// Created at.
+        created_at: String,
+    }
+);
+
+middesk_object!(
+    /// An agent run (`run.*`).
+    Run {
+        /// Run id.
+        id: String,
+        /// `"run"`.
+        object: String,
+        /// `running`, `completed`, `error`, `interrupted`.
+        status: String,
+        /// The steps taken.
+        steps: Vec<Value>,
+        /// Open questions, when interrupted.
+        interrupts: Vec<Value>,
+        /// Started at.
+        started_at: String,
+        /// Ended at.
+        ended_at: String,
+        /// Created at.
+        created_at: String,
+        /// Updated at.
+        updated_at: String,
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn event_type_round_trip() {
-        for name in crate::routing::DOCUMENTED_EVENT_TYPES {
-            let t = EventType::parse(name);
-            assert!(!matches!(t, EventType::Other(_)), "{name}");
-            assert_eq!(t.as_str(), name);
-        }
-        assert_eq!(EventType::parse("x.y"), EventType::Other("x.y".into()));
-    }
 
     #[test]
     fn an_object_whose_shape_changed_is_kept_raw_and_marked_mismatched() {

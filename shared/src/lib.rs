@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod aws;
+pub mod catalogue;
 pub mod config;
 pub mod consumer;
 pub mod envelope;

@@ -15,6 +15,8 @@ pub mod attribute {
     pub const EVENT_TYPE: &str = "event_type";
     /// Middesk's event id; absent for a malformed body.
     pub const EVENT_ID: &str = "event_id";
+    /// The Middesk account the event is for (the envelope's `account_id`), when present.
+    pub const ACCOUNT_ID: &str = "account_id";
     /// The `X-Correlation-Id` header: the id of the event's main object.
     pub const CORRELATION_ID: &str = "correlation_id";
     /// When the verifier received the request (RFC 3339, UTC).
@@ -103,6 +105,8 @@ pub struct OutboundMessage<'a> {
 pub struct MessageContext<'a> {
     /// The event id and type, when the body is a well-formed event.
     pub event: Option<(&'a str, &'a str)>,
+    /// The envelope's `account_id`, already checked to be attribute-safe.
+    pub account_id: Option<&'a str>,
     /// The `X-Correlation-Id` header, already checked by [`correlation_id`].
     pub correlation_id: Option<&'a str>,
     /// When the request arrived.
@@ -114,12 +118,15 @@ pub struct MessageContext<'a> {
 impl<'a> OutboundMessage<'a> {
     /// Builds the message for `body` going to `queue`.
     pub fn new(queue: &'a Queue, body_bytes: &'a [u8], context: MessageContext<'_>) -> Self {
-        let mut attributes = Vec::with_capacity(7);
+        let mut attributes = Vec::with_capacity(8);
         if let Some((id, event_type)) = context.event {
             attributes.push((attribute::EVENT_TYPE, event_type.to_owned()));
             attributes.push((attribute::EVENT_ID, id.to_owned()));
         } else {
             attributes.push((attribute::MALFORMED, "true".to_owned()));
+        }
+        if let Some(account_id) = context.account_id {
+            attributes.push((attribute::ACCOUNT_ID, account_id.to_owned()));
         }
         if let Some(correlation_id) = context.correlation_id {
             attributes.push((attribute::CORRELATION_ID, correlation_id.to_owned()));
@@ -220,6 +227,7 @@ mod tests {
     fn context<'a>(event: Option<(&'a str, &'a str)>, correlation: Option<&'a str>) -> MessageContext<'a> {
         MessageContext {
             event,
+            account_id: None,
             correlation_id: correlation,
             received_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123),
             auth_method: "hmac",

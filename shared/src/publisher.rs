@@ -198,6 +198,7 @@ mod tests {
     fn message<'a>(queue: &'a Queue, body: &'a [u8]) -> OutboundMessage<'a> {
         let context = MessageContext {
             event: Some(("ev-1", "business.updated")),
+            account_id: None,
             correlation_id: None,
             received_at: std::time::SystemTime::UNIX_EPOCH,
             auth_method: "hmac",

@@ -281,6 +281,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
         receipt.queue = Some(queue.name.clone());
         let context = MessageContext {
             event,
+            account_id: envelope.as_ref().ok().and_then(|e| e.account_id.as_deref()),
             correlation_id: correlation,
             received_at: request.received_at,
             auth_method: receipt.auth_method.as_deref().unwrap_or_default(),

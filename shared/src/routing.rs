@@ -1,42 +1,18 @@
 //! Which SQS queue each event type goes to.
 //!
-//! The table is one compact string so that all 23 documented types fit in Lambda's 4 KB of
+//! The table is one compact string so that every documented type fits in Lambda's 4 KB of
 //! environment: `type=queue` entries separated by commas, where `type` is an exact event
 //! type (`business.updated`) or a prefix ending in `.*` (`order.*`), and `queue` is a queue
-//! URL or, with a base URL configured, just the queue's name. Every type the table does not
-//! name goes to the required catch-all queue, so a type Middesk adds tomorrow is delivered.
+//! URL or, with a base URL configured, a queue name, joined to the base after the name prefix
+//! (`QUEUE_NAME_PREFIX`, the stack's `<stack>-`). Every type the table does not name goes to
+//! the required catch-all queue, so a type Middesk adds tomorrow is delivered.
 
 use std::collections::HashMap;
 
 use crate::envelope::is_valid_event_type;
 use crate::error::ConfigError;
 
-/// The event types documented in Middesk's "Using Webhooks" guide.
-pub const DOCUMENTED_EVENT_TYPES: [&str; 23] = [
-    "business.created",
-    "business.updated",
-    "industry_classification.created",
-    "industry_classification.completed",
-    "order.created",
-    "order.updated",
-    "subscription.created",
-    "subscription.updated",
-    "tin.retried",
-    "agent_tax_registration.created",
-    "agent_tax_registration.updated",
-    "lien.updated",
-    "tin.retrieved",
-    "address.created",
-    "address.deleted",
-    "bankruptcy.created",
-    "name.created",
-    "name.deleted",
-    "person.created",
-    "person.deleted",
-    "registration.created",
-    "registration.updated",
-    "watchlist_result.created",
-];
+pub use crate::catalogue::DOCUMENTED_EVENT_TYPES;
 
 /// An SQS queue the verifier can send to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +31,11 @@ impl Queue {
 
     /// A queue from a URL, or from a name joined to `base`.
     pub fn resolve(reference: &str, base: Option<&str>) -> Result<Self, String> {
+        Self::resolve_prefixed(reference, base, "")
+    }
+
+    /// A queue from a URL, or from `name_prefix` and a name joined to `base`.
+    pub fn resolve_prefixed(reference: &str, base: Option<&str>, name_prefix: &str) -> Result<Self, String> {
         let reference = reference.trim();
         if reference.starts_with("https://") || reference.starts_with("http://") {
             let name = reference.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
@@ -63,15 +44,16 @@ impl Queue {
             }
             return Ok(Self { url: reference.to_owned(), name: name.to_owned() });
         }
-        if !is_valid_queue_name(reference) {
-            return Err(
-                "not a queue URL or a valid queue name (1-80 of A-Z a-z 0-9 - _, optional .fifo)".into()
-            );
+        let name = format!("{name_prefix}{reference}");
+        if reference.is_empty() || !is_valid_queue_name(&name) {
+            return Err(format!(
+                "not a queue URL or a valid queue name (1-80 of A-Z a-z 0-9 - _, optional .fifo): {name:?}"
+            ));
         }
         let Some(base) = base else {
             return Err("a queue name needs QUEUE_URL_BASE (or give the full queue URL)".into());
         };
-        Ok(Self { url: format!("{}/{}", base.trim_end_matches('/'), reference), name: reference.to_owned() })
+        Ok(Self { url: format!("{}/{}", base.trim_end_matches('/'), name), name })
     }
 }
 
@@ -103,10 +85,19 @@ impl QueueRouter {
         catch_all: &str,
         base: Option<&str>,
     ) -> Result<Self, ConfigError> {
-        let catch_all = Queue::resolve(catch_all, base).map_err(|reason| ConfigError::Invalid {
-            var: "CATCH_ALL_QUEUE",
-            value: catch_all.to_owned(),
-            reason,
+        Self::parse_prefixed(var, table, catch_all, base, "")
+    }
+
+    /// Like [`QueueRouter::parse`], with `name_prefix` put before every queue name (not URL).
+    pub fn parse_prefixed(
+        var: &'static str,
+        table: &str,
+        catch_all: &str,
+        base: Option<&str>,
+        name_prefix: &str,
+    ) -> Result<Self, ConfigError> {
+        let catch_all = Queue::resolve_prefixed(catch_all, base, name_prefix).map_err(|reason| {
+            ConfigError::Invalid { var: "CATCH_ALL_QUEUE", value: catch_all.to_owned(), reason }
         })?;
         let mut router =
             Self { exact: HashMap::new(), prefixes: Vec::new(), queues: vec![catch_all], catch_all: 0 };
@@ -120,7 +111,7 @@ impl QueueRouter {
             };
             let (pattern, queue) = entry.split_once('=').ok_or_else(|| bad("expected type=queue"))?;
             let pattern = pattern.trim();
-            let queue = Queue::resolve(queue, base).map_err(|r| bad(&r))?;
+            let queue = Queue::resolve_prefixed(queue, base, name_prefix).map_err(|r| bad(&r))?;
             let index = router.queue_index(queue);
             if let Some(prefix) = pattern.strip_suffix(".*") {
                 if !is_valid_event_type(prefix) {
@@ -259,29 +250,29 @@ mod tests {
     }
 
     #[test]
-    fn all_documented_types_routed_fit_in_lambdas_environment() {
-        // Queue names as CloudFormation generates them: stack, logical id and a random suffix.
-        let table: String = DOCUMENTED_EVENT_TYPES
-            .iter()
-            .map(|t| {
-                let logical: String = t.split(['.', '_']).map(capitalise).collect();
-                format!("{t}=middesk-webhooks-{logical}Queue-AbCdEfGhIjKl")
-            })
-            .collect::<Vec<_>>()
-            .join(",");
-        let r =
-            QueueRouter::parse("ROUTES", &table, "middesk-webhooks-CatchAllQueue-AbCdEfGhIjKl", Some(BASE))
-                .unwrap();
-        assert_eq!(r.queues().len(), 24);
-        for t in DOCUMENTED_EVENT_TYPES {
-            assert_ne!(r.route(t), r.catch_all(), "{t}");
+    fn the_default_routes_fit_in_lambdas_environment_with_the_longest_stack_name() {
+        use crate::catalogue::{CATALOGUE, CATCH_ALL_QUEUE, default_routes, max_stack_name_len};
+        let table = default_routes().join(",");
+        let prefix = format!("{}-", "s".repeat(max_stack_name_len()));
+        let r = QueueRouter::parse_prefixed("ROUTES", &table, CATCH_ALL_QUEUE, Some(BASE), &prefix).unwrap();
+        for e in CATALOGUE {
+            assert_eq!(r.route(e.event_type).name, format!("{prefix}{}", e.queue));
+            assert_ne!(r.route(e.event_type), r.catch_all(), "{}", e.event_type);
         }
-        let env_bytes = "ROUTES".len() + table.len() + "QUEUE_URL_BASE".len() + BASE.len() + 60;
-        assert!(env_bytes < 4096 - 1024, "routing uses {env_bytes} of 4096 bytes");
+        let env_bytes = "ROUTES".len() + table.len() + "QUEUE_NAME_PREFIX".len() + prefix.len();
+        println!("routing: {env_bytes} bytes of Lambda's 4096");
+        assert!(env_bytes < 2048, "routing uses {env_bytes} of 4096 bytes");
     }
 
-    fn capitalise(s: &str) -> String {
-        let mut c = s.chars();
-        c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+    #[test]
+    fn the_name_prefix_applies_to_names_not_urls() {
+        let r =
+            QueueRouter::parse_prefixed("ROUTES", "a.b=q,c.d=https://x/1/other", "all", Some(BASE), "stack-")
+                .unwrap();
+        assert_eq!(r.route("a.b").url, format!("{BASE}/stack-q"));
+        assert_eq!(r.route("c.d").name, "other");
+        assert_eq!(r.catch_all().name, "stack-all");
+        let too_long = "s".repeat(80);
+        assert!(QueueRouter::parse_prefixed("ROUTES", "", "all", Some(BASE), &too_long).is_err());
     }
 }

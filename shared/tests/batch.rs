@@ -157,3 +157,43 @@ async fn a_consumer_may_opt_in_to_handle_drift_from_the_raw_json() {
     .unwrap();
     assert!(response.batch_item_failures.is_empty());
 }
+
+#[tokio::test]
+async fn every_envelope_shape_middesk_sends_reaches_the_handler_typed() {
+    use middesk_webhooks::event::{EventObject, Placement};
+    use middesk_webhooks::sample::sample_payload;
+    // One sample per shape, each following Middesk's documented example for that type.
+    let shapes = [
+        ("resource-in-data", "agent_item_change.created"),
+        ("type-in-namespace", "agent_jurisdiction_registration.created"),
+        ("previous-attributes", "monitor.updated"),
+        ("usual", "business.updated"),
+    ];
+    let bodies: Vec<&str> = shapes.iter().map(|(_, t)| sample_payload(t).unwrap()).collect();
+    let records: Vec<_> = shapes.iter().zip(&bodies).map(|((id, _), b)| (*id, *b, None, false)).collect();
+    let seen = RefCell::new(Vec::new());
+    let response = process_batch(&sqs_event(&records), |event: Event, message| {
+        let typed = !matches!(event.object(), EventObject::Other(_) | EventObject::Mismatched { .. });
+        seen.borrow_mut().push((
+            message.message_id.clone().unwrap(),
+            event.event_type.to_string(),
+            typed,
+            event.data.placement,
+            event.previous_attributes().is_some(),
+        ));
+        async { Ok::<_, String>(()) }
+    })
+    .await
+    .unwrap();
+    assert!(failures(&response).is_empty(), "{:?}", failures(&response));
+    let seen = seen.into_inner();
+    let find = |id: &str| seen.iter().find(|s| s.0 == id).unwrap().clone();
+    assert_eq!(
+        find("resource-in-data"),
+        ("resource-in-data".into(), "agent_item_change.created".into(), true, Placement::InData, false)
+    );
+    let namespaced = find("type-in-namespace");
+    assert_eq!((namespaced.1.as_str(), namespaced.2), ("agent_jurisdiction_registration.created", true));
+    assert!(find("previous-attributes").4, "previous_attributes reach the handler");
+    assert_eq!(find("usual").3, Placement::InObject);
+}

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use middesk_webhooks::DOCUMENTED_EVENT_TYPES;
-use middesk_webhooks::event::{Event, EventObject, EventType};
+use middesk_webhooks::catalogue::CATALOGUE;
+use middesk_webhooks::event::{Event, EventObject, EventType, Placement};
 use serde_json::Value;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -27,7 +27,8 @@ fn without_nulls(value: Value) -> Value {
 /// Serialising the typed event gives back the original JSON: nothing is lost.
 fn assert_round_trip(event: &Event, body: &[u8]) {
     let original: Value = serde_json::from_slice(body).unwrap();
-    assert_eq!(serde_json::to_value(event).unwrap(), without_nulls(original), "{}", event.event_type);
+    let typed = without_nulls(serde_json::to_value(event).unwrap());
+    assert_eq!(typed, without_nulls(original), "{}", event.event_type);
 }
 
 fn object_kind(object: &EventObject) -> &'static str {
@@ -45,23 +46,98 @@ fn object_kind(object: &EventObject) -> &'static str {
         EventObject::Registration(_) => "registration",
         EventObject::Bankruptcy(_) => "bankruptcy",
         EventObject::WatchlistResult(_) => "watchlist_result",
+        EventObject::Monitor(_) => "monitor",
+        EventObject::RegistrationRequest(_) => "registration_request",
+        EventObject::JurisdictionRegistration(_) => "jurisdiction_registration",
+        EventObject::InformationRequest(_) => "agent_exception",
+        EventObject::ItemChange(_) => "agent_item_change",
+        EventObject::Run(_) => "run",
         EventObject::Other(_) => "other",
         EventObject::Mismatched { .. } => "mismatched",
     }
 }
 
+/// The kind of resource an event type is about: its first segment, but for the families whose
+/// resource Middesk names differently.
+fn expected_kind(event_type: &str) -> &str {
+    match event_type.split('.').next().unwrap() {
+        "agent_jurisdiction_registration" => "jurisdiction_registration",
+        "agent_info_request" => "agent_exception",
+        noun => noun,
+    }
+}
+
 #[test]
-fn every_documented_type_has_a_typed_fixture_that_round_trips() {
-    for event_type in DOCUMENTED_EVENT_TYPES {
-        let body = middesk_webhooks::sample::sample_payload(event_type).unwrap().as_bytes().to_vec();
-        let event = Event::from_slice(&body).unwrap_or_else(|e| panic!("{event_type}: {e}"));
+fn every_documented_type_has_a_typed_sample_that_round_trips() {
+    for entry in CATALOGUE {
+        let event_type = entry.event_type;
+        let body = entry.sample.as_bytes();
+        let event = Event::from_slice(body).unwrap_or_else(|e| panic!("{event_type}: {e}"));
         assert_eq!(event.event_type.as_str(), event_type);
         assert!(!matches!(event.event_type, EventType::Other(_)), "{event_type}");
-        // The fixture's data.object kind is the object the event type is about.
-        let expected = event_type.split('.').next().unwrap();
-        assert_eq!(object_kind(event.object()), expected, "{event_type}");
-        assert_round_trip(&event, &body);
+        // The sample's resource is the kind the event type is about, typed.
+        assert_eq!(object_kind(event.object()), expected_kind(event_type), "{event_type}");
+        assert_round_trip(&event, body);
     }
+}
+
+#[test]
+fn the_resource_directly_in_data_is_typed_and_written_back_in_place() {
+    // As Middesk's item-change and information-request examples show: data.object is a string.
+    let body = middesk_webhooks::sample::sample_payload("agent_item_change.updated").unwrap().as_bytes();
+    let event = Event::from_slice(body).unwrap();
+    assert_eq!(event.data.placement, Placement::InData);
+    let EventObject::ItemChange(change) = event.object() else { panic!("not an item change: {event:?}") };
+    assert_eq!(change.to_value.as_deref(), Some("3.6%"));
+    assert_eq!(change.tax_registration_item.as_ref().unwrap().key.as_deref(), Some("ca_sui_rate"));
+    assert_eq!(event.account_id.as_deref(), Some("5b1c86a4-3a7e-4f0e-9d59-6f1d2f8e4c10"));
+    let written = serde_json::to_value(&event).unwrap();
+    assert_eq!(written["data"]["object"], "agent_item_change", "still in data, not moved");
+    assert_round_trip(&event, body);
+
+    let info = middesk_webhooks::sample::sample_payload("agent_info_request.created").unwrap().as_bytes();
+    let EventObject::InformationRequest(request) = Event::from_slice(info).unwrap().data.object else {
+        panic!("not an information request")
+    };
+    assert!(request.url.unwrap().starts_with("https://agent.middesk.com/"));
+    assert_eq!(request.completed_at, None);
+}
+
+#[test]
+fn the_type_may_come_in_namespace_without_type_or_object() {
+    // As Middesk's jurisdiction-registration example shows.
+    let body = middesk_webhooks::sample::sample_payload("agent_jurisdiction_registration.updated").unwrap();
+    let raw: Value = serde_json::from_str(body).unwrap();
+    assert!(raw.get("type").is_none() && raw.get("object").is_none());
+    let event = Event::from_slice(body.as_bytes()).unwrap();
+    assert_eq!(event.event_type, EventType::AgentJurisdictionRegistrationUpdated);
+    assert_eq!(event.object, None);
+    let EventObject::JurisdictionRegistration(registration) = event.object() else { panic!("{event:?}") };
+    assert_eq!(registration.status.as_deref(), Some("completed"));
+    assert_eq!(registration.items.as_ref().unwrap()[0].value.as_deref(), Some("PFML‑0042‑17"));
+    // Written back as it came: `namespace`, no `type` added.
+    let written = serde_json::to_value(&event).unwrap();
+    assert!(written.get("type").is_none());
+    assert_round_trip(&event, body.as_bytes());
+    // Neither `type` nor `namespace`: not an event.
+    assert!(Event::from_slice(br#"{"id":"e","data":{}}"#).is_err());
+}
+
+#[test]
+fn monitoring_events_carry_the_changed_object_and_previous_attributes() {
+    let body = middesk_webhooks::sample::sample_payload("lien.terminated").unwrap().as_bytes();
+    let event = Event::from_slice(body).unwrap();
+    let EventObject::Lien(lien) = event.object() else { panic!("not a lien") };
+    assert_eq!(lien.status.as_deref(), Some("terminated"));
+    assert_eq!(event.previous_attributes().unwrap()["status"], "active");
+    assert_round_trip(&event, body);
+    let monitor = middesk_webhooks::sample::sample_payload("monitor.updated").unwrap().as_bytes();
+    let event = Event::from_slice(monitor).unwrap();
+    let EventObject::Monitor(m) = event.object() else { panic!("not a monitor") };
+    let watched = m.event_types.as_ref().unwrap();
+    assert_eq!(watched[1].event_type.as_deref(), Some("lien.found"));
+    assert_eq!(watched[1].status.as_deref(), Some("active"));
+    assert_eq!(event.previous_attributes().unwrap()["event_types"][1]["status"], "pending");
 }
 
 #[test]
@@ -100,7 +176,7 @@ fn extra_fields_are_kept_and_missing_fields_are_none() {
     let event = Event::from_slice(&body).unwrap();
     assert_eq!(event.extra["livemode"], true);
     assert_eq!(event.created_at, None);
-    assert!(event.data.extra.contains_key("previous_attributes"));
+    assert_eq!(event.previous_attributes().unwrap()["status"], "pending");
     let EventObject::Business(business) = event.object() else { panic!("not a business") };
     assert_eq!(business.name, None);
     assert_eq!(business.status.as_deref(), Some("in_review"));

@@ -151,11 +151,18 @@ mod tests {
     }
 
     #[test]
-    fn the_sample_business_updated_is_approved() {
-        let sample = middesk_webhooks::sample::sample_payload("business.updated").unwrap();
-        let event = Event::from_slice(sample.as_bytes()).unwrap();
-        let EventObject::Business(b) = event.object() else { panic!("not a business") };
-        assert_eq!(decide(b).decision, Decision::Approve);
+    fn the_samples_decide_as_their_review_says() {
+        // business.updated: in review with a watchlist hit (failure) and two warnings.
+        for (event_type, expected) in [
+            ("business.updated", Decision::Reject),
+            ("business.approved", Decision::Approve),
+            ("business.rejected", Decision::Reject),
+        ] {
+            let sample = middesk_webhooks::sample::sample_payload(event_type).unwrap();
+            let event = Event::from_slice(sample.as_bytes()).unwrap();
+            let EventObject::Business(b) = event.object() else { panic!("not a business") };
+            assert_eq!(decide(b).decision, expected, "{event_type}");
+        }
     }
 
     #[test]

@@ -167,7 +167,7 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
     // The first delivery's batch ran the decision; every later handling got the stored one.
     for outcome in &outcomes {
         match outcome {
-            Guarded::Repeat(record) => assert_eq!(record.decision, Decision::Approve),
+            Guarded::Repeat(record) => assert_eq!(record.decision, Decision::Reject),
             Guarded::Ran(_) => panic!("the decision ran more than once: {outcomes:?}"),
         }
     }

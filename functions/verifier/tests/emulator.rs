@@ -7,17 +7,21 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use common::*;
+use middesk_webhooks::catalogue::{CATALOGUE, CATCH_ALL_QUEUE, default_queues, default_routes};
 use middesk_webhooks::message::attribute;
 use middesk_webhooks::sample::GatewayShape as Shape;
 use middesk_webhooks::testkit::*;
-use middesk_webhooks::{DOCUMENTED_EVENT_TYPES, ReceiveError, SecretSource, VerifierConfig};
+use middesk_webhooks::{ReceiveError, SecretSource, VerifierConfig};
 
 struct Stack {
     sqs: aws_sdk_sqs::Client,
     secrets: aws_sdk_secretsmanager::Client,
     secret_id: String,
     catch_all: String,
+    /// Each documented type's queue URL (types of a family share one).
     queues: HashMap<&'static str, String>,
+    /// The stack's queue name prefix (`<run>-`), as `QUEUE_NAME_PREFIX`.
+    name_prefix: String,
 }
 
 /// A secret and one queue per documented type plus the catch-all, all uniquely named.
@@ -31,23 +35,27 @@ async fn stack(secret: &str) -> Stack {
     let secrets = aws_sdk_secretsmanager::Client::new(&aws);
     let secret_id = unique("middesk/webhook-secret");
     secrets.create_secret().name(&secret_id).secret_string(secret).send().await.expect("create secret");
-    let run = unique("q");
-    let catch_all = create_queue(&sqs, &format!("{run}-catch-all")).await;
-    let mut queues = HashMap::new();
-    for t in DOCUMENTED_EVENT_TYPES {
-        let url = create_queue(&sqs, &format!("{run}-{}", t.replace('.', "-"))).await;
-        queues.insert(t, url);
+    // The default stack's queues, named as the template names them: `<stack>-<queue>`.
+    let name_prefix = format!("{}-", unique("q"));
+    let mut urls = HashMap::new();
+    for queue in default_queues() {
+        urls.insert(queue, create_queue(&sqs, &format!("{name_prefix}{queue}")).await);
     }
-    Stack { sqs, secrets, secret_id, catch_all, queues }
+    let queues = CATALOGUE.iter().map(|e| (e.event_type, urls[e.queue].clone())).collect();
+    let catch_all = urls[CATCH_ALL_QUEUE].clone();
+    Stack { sqs, secrets, secret_id, catch_all, queues, name_prefix }
 }
 
 impl Stack {
     fn config(&self, extra: &[(&str, &str)]) -> VerifierConfig {
-        let routes: Vec<String> = self.queues.iter().map(|(t, url)| format!("{t}={url}")).collect();
+        // Configured as the template configures it: the default routes, by queue name.
+        let base = self.catch_all.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap_or_default();
         let mut vars: HashMap<String, String> = HashMap::from([
             ("MIDDESK_SECRET_ID".into(), self.secret_id.clone()),
-            ("CATCH_ALL_QUEUE".into(), self.catch_all.clone()),
-            ("ROUTES".into(), routes.join(",")),
+            ("QUEUE_URL_BASE".into(), base),
+            ("QUEUE_NAME_PREFIX".into(), self.name_prefix.clone()),
+            ("CATCH_ALL_QUEUE".into(), CATCH_ALL_QUEUE.into()),
+            ("ROUTES".into(), default_routes().join(",")),
         ]);
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         VerifierConfig::from_lookup(|k| vars.get(k).cloned()).expect("valid config")
@@ -97,27 +105,49 @@ async fn status(v: &verifier::Verifier, request: lambda_http::Request) -> u16 {
 }
 
 #[tokio::test]
-async fn each_documented_type_lands_in_its_own_queue_with_attributes() {
+async fn every_catalogue_sample_lands_byte_for_byte_in_its_documented_queue() {
     let s = stack("sec_emulator_1").await;
     let v = s.verifier(&[], None, None).await;
-    for (i, t) in DOCUMENTED_EVENT_TYPES.iter().enumerate() {
+    let mut sent = HashMap::new();
+    for (i, entry) in CATALOGUE.iter().enumerate() {
         let shape = Shape::ALL[i % 3];
-        let body = event_body(&format!("ev-{i}"), t);
+        // Middesk's own samples (all three envelope shapes), stamped now for the replay window.
+        let body = middesk_webhooks::sample::created_now(entry.sample, SystemTime::now());
         let request = signed_post(shape, "sec_emulator_1", &body, Some(&format!("corr-{i}")));
-        assert_eq!(status(&v, request).await, 202, "{t}");
+        assert_eq!(status(&v, request).await, 202, "{}", entry.event_type);
+        let envelope: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        sent.insert(envelope["id"].as_str().unwrap().to_owned(), (i, entry, body, envelope));
     }
-    for (i, t) in DOCUMENTED_EVENT_TYPES.iter().enumerate() {
-        let messages = drain(&s.sqs, &s.queues[t]).await;
-        assert_eq!(messages.len(), 1, "{t}");
-        let m = &messages[0];
-        assert_eq!(m.body.as_deref().unwrap().as_bytes(), event_body(&format!("ev-{i}"), t));
-        assert_eq!(attr(m, attribute::EVENT_TYPE), Some(*t));
-        assert_eq!(attr(m, attribute::EVENT_ID), Some(format!("ev-{i}").as_str()));
-        assert_eq!(attr(m, attribute::CORRELATION_ID), Some(format!("corr-{i}").as_str()));
-        assert_eq!(attr(m, attribute::AUTH_METHOD), Some("hmac"));
-        assert!(attr(m, attribute::RECEIVED_AT).is_some_and(|t| t.ends_with('Z')));
-        assert_eq!(attr(m, attribute::MALFORMED), None);
+    let mut received = 0;
+    for queue in default_queues() {
+        let url =
+            s.queues.iter().find(|(t, _)| middesk_webhooks::catalogue::entry(t).unwrap().queue == queue);
+        let Some((_, url)) = url else { continue };
+        for m in drain(&s.sqs, url).await {
+            let id = attr(&m, attribute::EVENT_ID).expect("event id");
+            let (i, entry, body, envelope) = &sent[id];
+            assert_eq!(entry.queue, queue, "{} reached {queue}", entry.event_type);
+            assert_eq!(
+                m.body.as_deref().unwrap().as_bytes(),
+                &body[..],
+                "{}: byte for byte",
+                entry.event_type
+            );
+            assert_eq!(attr(&m, attribute::EVENT_TYPE), Some(entry.event_type));
+            assert_eq!(attr(&m, attribute::CORRELATION_ID), Some(format!("corr-{i}").as_str()));
+            assert_eq!(
+                attr(&m, attribute::ACCOUNT_ID),
+                envelope["account_id"].as_str(),
+                "{}",
+                entry.event_type
+            );
+            assert_eq!(attr(&m, attribute::AUTH_METHOD), Some("hmac"));
+            assert!(attr(&m, attribute::RECEIVED_AT).is_some_and(|t| t.ends_with('Z')));
+            assert_eq!(attr(&m, attribute::MALFORMED), None, "{}: well-formed", entry.event_type);
+            received += 1;
+        }
     }
+    assert_eq!(received, CATALOGUE.len());
     assert!(drain(&s.sqs, &s.catch_all).await.is_empty());
 }
 
