@@ -169,23 +169,17 @@ pub const TEST_OIDC_AUDIENCE: &str = "https://hooks.example.com/webhooks/middesk
 /// Key id of the sample signing key.
 pub const TEST_OIDC_KID: &str = "middesk-webhooks-test";
 
-/// A bearer token signed (ES256) with the sample test key, valid from 2026-11-23 to 2036.
+/// A bearer token signed (ES256) with the sample test key, valid from 2026-11-23 to 2036:
+/// `iss` [`TEST_OIDC_ISSUER`], `aud` [`TEST_OIDC_AUDIENCE`], `sub` [`TEST_OIDC_CLIENT`], `kid`
+/// [`TEST_OIDC_KID`]. Kept in a file: ECDSA signatures are randomised, and `events/` must be
+/// reproducible.
+#[cfg(feature = "verifier")]
 pub fn test_bearer_token() -> String {
-    let key = jsonwebtoken::EncodingKey::from_ec_pem(include_bytes!("../samples/oidc/test-signing-key.pem"));
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
-    header.kid = Some(TEST_OIDC_KID.into());
-    let claims = json!({
-        "iss": TEST_OIDC_ISSUER,
-        "aud": TEST_OIDC_AUDIENCE,
-        "sub": TEST_OIDC_CLIENT,
-        "iat": 1_795_435_200u64,
-        "nbf": 1_795_435_200u64,
-        "exp": 2_110_968_000u64,
-    });
-    key.and_then(|k| jsonwebtoken::encode(&header, &claims, &k)).unwrap_or_default()
+    include_str!("../samples/oidc/test-token.jwt").trim().to_owned()
 }
 
 /// The JWKS with the sample key's public half.
+#[cfg(feature = "verifier")]
 pub fn test_jwks() -> Value {
     let pem = include_bytes!("../samples/oidc/test-signing-key.pem");
     let jwk = jsonwebtoken::EncodingKey::from_ec_pem(pem)
@@ -225,9 +219,20 @@ mod tests {
     }
 
     #[test]
-    fn the_test_token_is_deterministic_and_the_jwks_has_its_key() {
-        assert_eq!(test_bearer_token(), test_bearer_token());
-        assert_eq!(test_bearer_token().split('.').count(), 3);
+    #[cfg(feature = "verifier")]
+    fn the_test_token_is_signed_by_the_jwks_key_with_the_documented_claims() {
+        use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, jwk::JwkSet};
+        let token = test_bearer_token();
+        let header = jsonwebtoken::decode_header(&token).unwrap();
+        assert_eq!((header.alg, header.kid.as_deref()), (Algorithm::ES256, Some(TEST_OIDC_KID)));
+        let keys: JwkSet = serde_json::from_value(test_jwks()).unwrap();
+        let key = DecodingKey::from_jwk(&keys.keys[0]).unwrap();
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.set_issuer(&[TEST_OIDC_ISSUER]);
+        validation.set_audience(&[TEST_OIDC_AUDIENCE]);
+        let claims = decode::<Value>(&token, &key, &validation).unwrap().claims;
+        assert_eq!(claims["sub"], TEST_OIDC_CLIENT);
+        assert_eq!(claims["exp"], 2_110_968_000u64);
         let jwks = test_jwks();
         assert_eq!(jwks["keys"][0]["kid"], TEST_OIDC_KID);
         assert_eq!(jwks["keys"][0]["crv"], "P-256");

@@ -11,7 +11,8 @@ use middesk_webhooks::aws::{DynamoDbIdempotencyStore, S3Payloads, s3_client};
 use middesk_webhooks::consumer::BatchOptions;
 use middesk_webhooks::idempotency::{IdempotencyGuard, parse_record_ttl};
 
-#[tokio::main]
+// One event at a time per sandbox: a current-thread runtime, no worker threads to wake.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     middesk_webhooks::logging::init_json_logging();
     let table =

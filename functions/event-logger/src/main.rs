@@ -7,7 +7,8 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use middesk_webhooks::aws::{S3Payloads, s3_client};
 use middesk_webhooks::consumer::{BatchOptions, process_batch_with};
 
-#[tokio::main]
+// One event at a time per sandbox: a current-thread runtime, no worker threads to wake.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     middesk_webhooks::logging::init_json_logging();
     // Bodies too large for SQS arrive as pointers into the payload bucket.

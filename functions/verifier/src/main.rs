@@ -7,7 +7,8 @@ use aws_config::timeout::TimeoutConfig;
 use lambda_http::service_fn;
 use middesk_webhooks::VerifierConfig;
 
-#[tokio::main]
+// One event at a time per sandbox: a current-thread runtime, no worker threads to wake.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     middesk_webhooks::logging::init_json_logging();
     let config = VerifierConfig::from_env().inspect_err(|error| {

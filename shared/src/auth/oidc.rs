@@ -112,44 +112,64 @@ pub trait JwksSource: Send + Sync {
     fn fetch(&self) -> impl Future<Output = Result<JwkSet, String>> + Send;
 }
 
+/// The HTTP client of [`HttpJwks`]: hyper on the same rustls and aws-lc as the AWS SDK, so the
+/// verifier links one TLS stack.
+type HttpsClient = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Empty<bytes::Bytes>,
+>;
+
+/// The largest JWKS read.
+const MAX_JWKS_BYTES: usize = 1 << 20;
+/// How long a JWKS fetch may take, connection included.
+const JWKS_FETCH_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Fetches a JWKS over HTTP(S).
 #[derive(Debug, Clone)]
 pub struct HttpJwks {
     url: String,
-    agent: ureq::Agent,
+    client: Result<HttpsClient, String>,
 }
 
 impl HttpJwks {
-    /// A source for `url`, with short timeouts and no redirects: a redirect could lead from
-    /// https to plain http, or to a host the configuration never named.
+    /// A source for `url`, with a short timeout and no redirects (a redirect could lead from
+    /// https to plain http, or to a host the configuration never named: anything but 200 is an
+    /// error). The system's trust store decides which servers are trusted.
     pub fn new(url: impl Into<String>) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(3)))
-            .max_redirects(0)
-            .build()
-            .into();
-        Self { url: url.into(), agent }
+        let provider = rustls::crypto::aws_lc_rs::default_provider();
+        let client = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(provider)
+            .map(|builder| {
+                let connector = builder.https_or_http().enable_http1().build();
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build(connector)
+            })
+            .map_err(|e| format!("no TLS trust roots: {e}"));
+        Self { url: url.into(), client }
+    }
+
+    async fn get(&self) -> Result<JwkSet, String> {
+        use http_body_util::BodyExt as _;
+        let client = self.client.as_ref().map_err(String::clone)?;
+        let uri: http::Uri = self.url.parse().map_err(|e| format!("JWKS URL: {e}"))?;
+        let response = client.get(uri).await.map_err(|e| format!("JWKS request: {e}"))?;
+        if response.status() != http::StatusCode::OK {
+            return Err(format!("JWKS answered {}", response.status()));
+        }
+        let body = http_body_util::Limited::new(response.into_body(), MAX_JWKS_BYTES)
+            .collect()
+            .await
+            .map_err(|e| format!("JWKS body: {e}"))?
+            .to_bytes();
+        serde_json::from_slice::<JwkSet>(&body).map_err(|e| format!("not a JWKS: {e}"))
     }
 }
 
 impl JwksSource for HttpJwks {
     async fn fetch(&self) -> Result<JwkSet, String> {
-        let (url, agent) = (self.url.clone(), self.agent.clone());
-        tokio::task::spawn_blocking(move || {
-            let mut response = agent.get(&url).call().map_err(|e| e.to_string())?;
-            if response.status() != http::StatusCode::OK {
-                return Err(format!("JWKS answered {}", response.status()));
-            }
-            let body = response
-                .body_mut()
-                .with_config()
-                .limit(1 << 20)
-                .read_to_string()
-                .map_err(|e| e.to_string())?;
-            serde_json::from_str::<JwkSet>(&body).map_err(|e| format!("not a JWKS: {e}"))
-        })
-        .await
-        .map_err(|e| e.to_string())?
+        tokio::time::timeout(JWKS_FETCH_TIMEOUT, self.get())
+            .await
+            .unwrap_or_else(|_| Err(format!("JWKS fetch took longer than {JWKS_FETCH_TIMEOUT:?}")))
     }
 }
 

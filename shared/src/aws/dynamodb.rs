@@ -1,0 +1,148 @@
+//! Idempotency records in DynamoDB.
+
+use std::time::SystemTime;
+
+use crate::idempotency::{Claim, IdempotencyStore, StoreError};
+
+/// Idempotency records in a DynamoDB table with a string partition key `id` and TTL enabled on
+/// the `expiration` attribute (epoch seconds).
+///
+/// Item: `id`, `status` (`IN_PROGRESS` or `COMPLETED`), `expiration` (TTL, seconds),
+/// `in_progress_expiration` (milliseconds), and `data` (the stored result, JSON).
+#[derive(Debug, Clone)]
+pub struct DynamoDbIdempotencyStore {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl DynamoDbIdempotencyStore {
+    /// A store on `table`.
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+}
+
+fn epoch(t: SystemTime) -> std::time::Duration {
+    t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default()
+}
+
+fn store_error<E: std::error::Error + 'static>(e: &E) -> StoreError {
+    StoreError(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
+}
+
+impl IdempotencyStore for DynamoDbIdempotencyStore {
+    async fn claim(
+        &self,
+        key: &str,
+        now: SystemTime,
+        lock_until: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<Claim, StoreError> {
+        use aws_sdk_dynamodb::types::AttributeValue as A;
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("id", A::S(key.to_owned()))
+            .item("status", A::S("IN_PROGRESS".into()))
+            .item("expiration", A::N(epoch(expires_at).as_secs().to_string()))
+            .item("in_progress_expiration", A::N(epoch(lock_until).as_millis().to_string()))
+            // New, expired (TTL deletion lags by up to days), or an abandoned claim.
+            .condition_expression(
+                "attribute_not_exists(#id) OR #expiration < :now_s \
+                 OR (#status = :in_progress AND #in_progress_expiration < :now_ms)",
+            )
+            .expression_attribute_names("#id", "id")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#expiration", "expiration")
+            .expression_attribute_names("#in_progress_expiration", "in_progress_expiration")
+            .expression_attribute_values(":now_s", A::N(epoch(now).as_secs().to_string()))
+            .expression_attribute_values(":now_ms", A::N(epoch(now).as_millis().to_string()))
+            .expression_attribute_values(":in_progress", A::S("IN_PROGRESS".into()))
+            .send()
+            .await;
+        match put {
+            Ok(_) => return Ok(Claim::Acquired),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+            Err(e) => return Err(store_error(&e)),
+        }
+        let existing = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("id", A::S(key.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        let item = existing.item.unwrap_or_default();
+        match (item.get("status"), item.get("data")) {
+            (Some(A::S(status)), Some(A::S(data))) if status == "COMPLETED" => {
+                Ok(Claim::Completed(data.clone()))
+            }
+            // In progress, or deleted in between: either way, retry later.
+            _ => Ok(Claim::InProgress),
+        }
+    }
+
+    async fn complete(&self, key: &str, result: &str, expires_at: SystemTime) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::AttributeValue as A;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("id", A::S(key.to_owned()))
+            .item("status", A::S("COMPLETED".into()))
+            .item("expiration", A::N(epoch(expires_at).as_secs().to_string()))
+            .item("data", A::S(result.to_owned()))
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        Ok(())
+    }
+
+    async fn extend_lock(&self, key: &str, lock_until: SystemTime) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::AttributeValue as A;
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("id", A::S(key.to_owned()))
+            .update_expression("SET #in_progress_expiration = :lock_until")
+            .condition_expression("#status = :in_progress")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#in_progress_expiration", "in_progress_expiration")
+            .expression_attribute_values(":lock_until", A::N(epoch(lock_until).as_millis().to_string()))
+            .expression_attribute_values(":in_progress", A::S("IN_PROGRESS".into()))
+            .send()
+            .await;
+        match updated {
+            Ok(_) => Ok(()),
+            // Completed (or gone) meanwhile: nothing to keep.
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Ok(())
+            }
+            Err(e) => Err(store_error(&e)),
+        }
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::AttributeValue as A;
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("id", A::S(key.to_owned()))
+            .condition_expression("#status = :in_progress")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":in_progress", A::S("IN_PROGRESS".into()))
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Ok(())
+            }
+            Err(e) => Err(store_error(&e)),
+        }
+    }
+}

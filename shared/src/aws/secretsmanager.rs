@@ -1,0 +1,115 @@
+//! The signing secret from Secrets Manager.
+
+use std::time::SystemTime;
+
+use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata};
+
+use crate::error::SecretError;
+use crate::secret::{SecretSource, SecretVersions, parse_secret_string};
+use crate::signature::SigningKey;
+
+/// Reads the signing secret from Secrets Manager: `AWSCURRENT`, and `AWSPREVIOUS` on request.
+///
+/// `AWSPREVIOUS` only changes when `AWSCURRENT` does, so it is read again only when the current
+/// version id changed (or the last read of it failed): a refresh with nothing rotated is one
+/// call. The first read asks for both at once.
+#[derive(Debug)]
+pub struct SecretsManagerSource {
+    client: aws_sdk_secretsmanager::Client,
+    secret_id: String,
+    /// The current version id last seen, with the previous secret read alongside it.
+    previous: std::sync::Mutex<Option<(String, Option<SigningKey>)>>,
+}
+
+/// One version of the secret: its value, creation time and version id.
+struct Version {
+    value: String,
+    created: SystemTime,
+    id: String,
+}
+
+impl SecretsManagerSource {
+    /// A source for the secret with this name or ARN.
+    pub fn new(client: aws_sdk_secretsmanager::Client, secret_id: impl Into<String>) -> Self {
+        Self { client, secret_id: secret_id.into(), previous: std::sync::Mutex::new(None) }
+    }
+
+    async fn version(&self, stage: &str) -> Result<Option<Version>, SecretError> {
+        let result =
+            self.client.get_secret_value().secret_id(&self.secret_id).version_stage(stage).send().await;
+        let output = match result {
+            Ok(output) => output,
+            // No AWSPREVIOUS before the first rotation.
+            Err(e) if stage != "AWSCURRENT" && e.code() == Some("ResourceNotFoundException") => {
+                return Ok(None);
+            }
+            Err(e) => return Err(SecretError::Unavailable(format!("{stage}: {}", DisplayErrorContext(&e)))),
+        };
+        let value = output.secret_string.ok_or(SecretError::Invalid("secret has no SecretString"))?;
+        let created =
+            output.created_date.and_then(|d| SystemTime::try_from(d).ok()).unwrap_or(SystemTime::UNIX_EPOCH);
+        Ok(Some(Version { value, created, id: output.version_id.unwrap_or_default() }))
+    }
+
+    /// The previous secret, or `Err` if it could not be read (a transient failure).
+    fn previous_from(read: Result<Option<Version>, SecretError>) -> Result<Option<SigningKey>, SecretError> {
+        match read? {
+            None => Ok(None),
+            Some(version) => match parse_secret_string(&version.value) {
+                Ok(key) => Ok(Some(key)),
+                // Retrying will not fix a bad value: say so (never the value) and go on.
+                Err(error) => {
+                    tracing::warn!(%error, "the AWSPREVIOUS secret version is unusable");
+                    Ok(None)
+                }
+            },
+        }
+    }
+}
+
+impl SecretSource for SecretsManagerSource {
+    async fn fetch(&self, with_previous: bool) -> Result<SecretVersions, SecretError> {
+        let known = match with_previous {
+            true => self.previous.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            false => None,
+        };
+        let (current, previous_read) = match (&known, with_previous) {
+            (_, false) => (self.version("AWSCURRENT").await?, Ok(None)),
+            // Nothing known yet: both at once, one round trip.
+            (None, true) => {
+                let (current, previous) =
+                    tokio::join!(self.version("AWSCURRENT"), self.version("AWSPREVIOUS"));
+                (current?, Self::previous_from(previous))
+            }
+            (Some((known_id, known_previous)), true) => {
+                let current = self.version("AWSCURRENT").await?;
+                match current.as_ref().is_some_and(|c| &c.id == known_id) {
+                    true => (current, Ok(known_previous.clone())),
+                    false => (current, Self::previous_from(self.version("AWSPREVIOUS").await)),
+                }
+            }
+        };
+        let current = current.ok_or(SecretError::Invalid("no AWSCURRENT version"))?;
+        // A broken previous version must not stop the current one from verifying.
+        let (previous, previous_fetch_failed) = match previous_read {
+            Ok(previous) => {
+                if with_previous {
+                    *self.previous.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some((current.id.clone(), previous.clone()));
+                }
+                (previous, false)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not read the previous secret version; retrying soon");
+                *self.previous.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                (None, true)
+            }
+        };
+        Ok(SecretVersions {
+            current: parse_secret_string(&current.value)?,
+            current_created: current.created,
+            previous,
+            previous_fetch_failed,
+        })
+    }
+}
