@@ -1,0 +1,283 @@
+"""The whole invocation as deployed, for scripts/bench (imported by bench/run.py).
+
+Every function under test runs as its own process under one local Lambda Runtime API and
+reaches the AWS emulator the way a function reaches AWS: over HTTPS with keep-alive, through a
+TLS front with a throwaway CA (the Rust SDK trusts it through SSL_CERT_FILE, boto3 through
+AWS_CA_BUNDLE). The front forwards to moto, which closes its connection after each response;
+the front's own work happens in this process, so it is never counted against a function.
+
+Figures come from the operating system's accounting of each function's process, never from
+inside it: CPU time and peak RSS from wait4(2) once the process is stopped (every thread
+included), peak RSS from the kernel's high-water mark (`VmHWM`), wall time from spawning to its
+first `next` call.
+
+- init: spawn, stopped at its first `next` (configuration, clients, secret fetched, SQS
+  connection opened): wall time and CPU time.
+- warm CPU per event: CPU of a run of 1 + N events minus that of a run of 1 event, over N:
+  the runtime loop, event deserialisation, verification, the SDK's signing and HTTPS request,
+  the response.
+- floor probe (bench/floor-probe): the runtime loop plus one keep-alive HTTPS POST of the
+  event's size, on the verifier's TLS stack; the unavoidable part of a warm invocation.
+"""
+import http.client
+import http.server
+import json
+import os
+import ssl
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------- a throwaway CA
+
+def make_ca(directory):
+    """A CA and a server certificate for localhost and 127.0.0.1; returns (ca, cert, key) paths."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(timezone.utc)
+
+    def name(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("middesk-webhooks bench CA")).issuer_name(name("middesk-webhooks bench CA"))
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+                                       key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                       encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(name("localhost")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = [Path(directory) / n for n in ("ca.pem", "server.pem", "server.key")]
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return [str(p) for p in paths]
+
+
+# ---------------------------------------------------------------- the TLS front
+
+class TlsFront(http.server.ThreadingHTTPServer):
+    """HTTPS with keep-alive in front of the emulator; `POST /floor` is answered here."""
+    daemon_threads = True
+
+    def __init__(self, upstream, cert, key):
+        super().__init__(("127.0.0.1", 0), FrontHandler)
+        self.upstream = upstream.removeprefix("http://")
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+
+    def finish_request(self, request, client_address):
+        # The TLS handshake happens in the connection's own thread.
+        try:
+            request = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        super().finish_request(request, client_address)
+
+    @property
+    def url(self):
+        return f"https://localhost:{self.server_address[1]}"
+
+
+class FrontHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _forward(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        if self.path == "/floor":
+            status, headers, payload = 200, [("Content-Type", "text/plain")], b"ok"
+        else:
+            upstream = http.client.HTTPConnection(self.server.upstream, timeout=30)
+            hop = {"connection", "keep-alive", "transfer-encoding", "proxy-connection"}
+            upstream.request(self.command, self.path, body=body,
+                             headers={k: v for k, v in self.headers.items() if k.lower() not in hop})
+            response = upstream.getresponse()
+            status, payload = response.status, response.read()
+            headers = [(k, v) for k, v in response.getheaders()
+                       if k.lower() not in hop and k.lower() != "content-length"]
+            upstream.close()
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
+
+
+# ---------------------------------------------------------------- a Runtime API that stops
+
+class StoppingRuntimeApi(http.server.ThreadingHTTPServer):
+    """Serves `events`, then holds the next `next` call open and signals `exhausted`."""
+    daemon_threads = True
+
+    def __init__(self, events):
+        super().__init__(("127.0.0.1", 0), StoppingHandler)
+        self.events = [json.dumps(e).encode() for e in events]
+        self.next_index = 0
+        self.first_next = None
+        self.statuses = []
+        self.exhausted = threading.Event()
+        self.closing = threading.Event()
+        self.lock = threading.Lock()
+
+
+class StoppingHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        s = self.server
+        with s.lock:
+            if s.first_next is None:
+                s.first_next = time.perf_counter()
+            i = s.next_index
+            s.next_index += 1
+        if i >= len(s.events):
+            s.exhausted.set()
+            s.closing.wait(60)
+            return
+        body = s.events[i]
+        self.send_response(200)
+        self.send_header("Lambda-Runtime-Aws-Request-Id", f"req-{i}")
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000))
+        self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:bench")
+        self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        s = self.server
+        payload = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if "/response" in self.path:
+            try:
+                s.statuses.append(json.loads(payload).get("statusCode"))
+            except ValueError:
+                s.statuses.append(None)
+        else:
+            s.statuses.append(f"error: {payload[:200]!r}")
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def run_once(cmd, env, events, cwd=None):
+    """Runs `cmd` under a Runtime API serving `events`; stops it at the next `next` after them.
+    Returns (wall ms to first `next`, CPU ms, peak RSS bytes, statuses)."""
+    api = StoppingRuntimeApi(events)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    proc_env = dict(env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.server_address[1]}",
+                    AWS_LAMBDA_FUNCTION_NAME="bench", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
+                    AWS_LAMBDA_FUNCTION_VERSION="$LATEST", AWS_LAMBDA_LOG_GROUP_NAME="bench",
+                    AWS_LAMBDA_LOG_STREAM_NAME="bench", LAMBDA_TASK_ROOT=str(cwd or ROOT))
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=proc_env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    ok = api.exhausted.wait(120)
+    # The high-water mark of the program itself (reset at exec; wait4's ru_maxrss would include
+    # the forking Python's memory), read while it waits in `next`: nothing more will run.
+    peak = peak_rss(proc.pid)
+    proc.kill()
+    _, _, usage = os.wait4(proc.pid, 0)
+    stderr = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    proc.returncode = 0
+    api.closing.set()
+    api.shutdown()
+    api.server_close()
+    if not ok or api.first_next is None:
+        raise SystemExit(f"{cmd[0]} did not reach the Runtime API: {stderr[-2000:]}")
+    cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
+    return (api.first_next - t0) * 1000, cpu_ms, peak, api.statuses
+
+
+def peak_rss(pid):
+    """VmHWM of `pid`, in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def measure(name, cmd, env, event, warm_events, rounds, expect, cwd=None):
+    """Init (wall, CPU), warm CPU per event and peak RSS of one function: medians of `rounds`."""
+    init_wall, init_cpu, warm_cpu, rss = [], [], [], []
+    for _ in range(rounds):
+        wall, cpu, _, _ = run_once(cmd, env, [], cwd)
+        init_wall.append(wall)
+        init_cpu.append(cpu)
+        _, one_cpu, _, statuses = run_once(cmd, env, [event], cwd)
+        _, many_cpu, peak, many_statuses = run_once(cmd, env, [event] * (1 + warm_events), cwd)
+        bad = [s for s in statuses + many_statuses if s != expect]
+        if bad:
+            raise SystemExit(f"{name}: unexpected answers {bad[:3]}")
+        warm_cpu.append((many_cpu - one_cpu) / warm_events)
+        rss.append(peak)
+    return {
+        "name": name,
+        "init_wall_ms": statistics.median(init_wall),
+        "init_cpu_ms": statistics.median(init_cpu),
+        "warm_cpu_ms": statistics.median(warm_cpu),
+        "peak_rss": max(rss),
+    }
+
+
+def whole_invocation(env_file_vars, endpoint, verifier, floor, python, event, rounds=3, warm_events=200,
+                     baseline=None):
+    """Measures the verifier (and a baseline build), the floor probe and the Python peer side
+    by side; returns the rows and the plain-HTTP init of the verifier for reference."""
+    tmp = tempfile.mkdtemp(prefix="bench-tls-")
+    ca, cert, key = make_ca(tmp)
+    front = TlsFront(endpoint, cert, key)
+    threading.Thread(target=front.serve_forever, daemon=True).start()
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    base_env.update(env_file_vars)
+    base_env.update({"RUST_LOG": "warn", "METRICS_NAMESPACE": "", "AWS_REGION": "us-east-1",
+                     "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"})
+    tls_env = dict(base_env, AWS_ENDPOINT_URL=front.url, SSL_CERT_FILE=ca, AWS_CA_BUNDLE=ca)
+    rows = []
+    if baseline:
+        label, path = baseline
+        rows.append(measure(f"verifier, baseline `{label}`", [path], tls_env, event, warm_events, rounds, 202))
+    rows.append(measure("verifier, this build", [str(verifier)], tls_env, event, warm_events, rounds, 202))
+    rows.append(measure("floor probe", [str(floor)], dict(tls_env, FLOOR_URL=f"{front.url}/floor"), event,
+                        warm_events, rounds, 200))
+    rows.append(measure("Python 3.11 + boto3 (awslambdaric)", [python, "-m", "awslambdaric", "lambda_peer.handler"],
+                        tls_env, event, warm_events // 4, rounds, 202, cwd=str(ROOT / "bench/peers")))
+    plain = measure("verifier, plain HTTP", [str(verifier)], dict(base_env, AWS_ENDPOINT_URL=endpoint), event,
+                    warm_events, rounds, 202)
+    front.shutdown()
+    return rows, plain
