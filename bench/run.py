@@ -18,6 +18,9 @@ import time
 import zipfile
 from pathlib import Path
 
+import deployed
+from deployed import peak_rss
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "sec_test_middesk_webhooks_local"
 
@@ -90,13 +93,6 @@ class RuntimeHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if len(s.answered) == len(s.events):
             s.done.set()
-
-
-def peak_rss(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def cold_start(binary, env, event, runs, warm_events, expect=202):
@@ -288,7 +284,6 @@ def main():
     zip_size = zip_path.stat().st_size
 
     print("whole invocations over TLS: verifier, floor probe, Python under awslambdaric ...", flush=True)
-    import deployed
     baseline_bin = (args.baseline, args.baseline_verifier) if args.baseline_verifier else None
     invocations, plain = deployed.whole_invocation(env, args.endpoint, binary, ROOT / "target/release/floor-probe", args.python,
                                              event, rounds=args.rounds, warm_events=args.warm_events,

@@ -192,8 +192,7 @@ pub fn get_att(value: &Value) -> Option<(String, String)> {
 /// `# END GENERATED: <part>` and is indented like its `BEGIN` line.
 pub mod generated {
     use middesk_webhooks::catalogue::{
-        CATALOGUE, CATCH_ALL_QUEUE, FAMILY_ROUTES, default_queues, default_routes, queue_logical_id,
-        types_of_queue,
+        CATCH_ALL_QUEUE, FAMILY_ROUTES, default_queues, default_routes, queue_logical_id, types_of_queue,
     };
 
     /// The route patterns that reach `queue` in the default routing.
@@ -203,7 +202,7 @@ pub mod generated {
         if !families.is_empty() {
             return families;
         }
-        CATALOGUE.iter().filter(|e| e.queue == queue).map(|e| e.event_type.to_owned()).collect()
+        types_of_queue(queue).into_iter().map(str::to_owned).collect()
     }
 
     /// What a queue receives, for descriptions: `business.created`, `registration_request.*`.
@@ -249,7 +248,21 @@ pub mod generated {
         } else {
             format!("{receives} message")
         };
-        let oldest = if queue == CATCH_ALL_QUEUE { "catch-all".to_owned() } else { receives.clone() };
+        let dead_letter_alarm = alarm(
+            &format!("{stem}DeadLetterAlarm"),
+            &format!("A {what} reached its dead-letter queue."),
+            ("ApproximateNumberOfMessagesVisible", &format!("{stem}DeadLetterQueue"), 60),
+            "1",
+        );
+        let age_alarm = alarm(
+            &format!("{stem}AgeAlarm"),
+            &format!(
+                "The oldest {receives} message has waited longer than QueueAgeAlarmSeconds: nobody \
+                 consumes this queue, or its consumer is stuck. Messages expire after 14 days."
+            ),
+            ("ApproximateAgeOfOldestMessage", &id, 300),
+            "!Ref QueueAgeAlarmSeconds",
+        );
         // Tag values may not hold `*`: the types themselves.
         let tag = if queue == CATCH_ALL_QUEUE { queue.to_owned() } else { types_of_queue(queue).join(" ") };
         format!(
@@ -281,36 +294,33 @@ pub mod generated {
       - Key: middesk:event-type
         Value: "{tag}"
 
-{stem}DeadLetterAlarm:
-  Type: AWS::CloudWatch::Alarm
-  Properties:
-    AlarmDescription: "A {what} reached its dead-letter queue."
-    Namespace: AWS/SQS
-    MetricName: ApproximateNumberOfMessagesVisible
-    Dimensions:
-      - Name: QueueName
-        Value: !GetAtt {stem}DeadLetterQueue.QueueName
-    Statistic: Maximum
-    Period: 60
-    EvaluationPeriods: 1
-    Threshold: 1
-    ComparisonOperator: GreaterThanOrEqualToThreshold
-    TreatMissingData: notBreaching
-    AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]
+{dead_letter_alarm}
+{age_alarm}"#
+        )
+    }
 
-{stem}AgeAlarm:
+    /// An alarm on the maximum of an SQS `metric` of `queue` (logical id) over `period` seconds,
+    /// at or above `threshold`.
+    fn alarm(
+        id: &str,
+        description: &str,
+        (metric, queue, period): (&str, &str, u32),
+        threshold: &str,
+    ) -> String {
+        format!(
+            r#"{id}:
   Type: AWS::CloudWatch::Alarm
   Properties:
-    AlarmDescription: "The oldest {oldest} message has waited longer than QueueAgeAlarmSeconds: nobody consumes this queue, or its consumer is stuck. Messages expire after 14 days."
+    AlarmDescription: "{description}"
     Namespace: AWS/SQS
-    MetricName: ApproximateAgeOfOldestMessage
+    MetricName: {metric}
     Dimensions:
       - Name: QueueName
-        Value: !GetAtt {id}.QueueName
+        Value: !GetAtt {queue}.QueueName
     Statistic: Maximum
-    Period: 300
+    Period: {period}
     EvaluationPeriods: 1
-    Threshold: !Ref QueueAgeAlarmSeconds
+    Threshold: {threshold}
     ComparisonOperator: GreaterThanOrEqualToThreshold
     TreatMissingData: notBreaching
     AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]

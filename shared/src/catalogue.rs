@@ -149,8 +149,8 @@ pub fn entry(event_type: &str) -> Option<&'static CatalogueEntry> {
     CATALOGUE.iter().find(|e| e.event_type == event_type)
 }
 
-/// The default routing table (`ROUTES`): a prefix entry per family, then `type=queue` for each
-/// type no family covers. Queue names are relative to the stack's queue name prefix.
+/// The default routing table (`ROUTES`): `type=queue` for each type no family covers, then a
+/// prefix entry per family. Queue names are relative to the stack's queue name prefix.
 pub fn default_routes() -> Vec<String> {
     let family = |t: &str| FAMILY_ROUTES.iter().any(|(p, _)| t.starts_with(p.trim_end_matches('*')));
     let exact =
