@@ -98,3 +98,11 @@ stop_watch() {
     wait "$WATCH_PID" 2>/dev/null || true
   fi
 }
+
+# Installs libfaketime's `faketime` (Debian's package) when it is missing.
+ensure_faketime() {
+  if ! command -v faketime >/dev/null 2>&1; then
+    say "installing faketime (apt-get)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
+  fi
+}

@@ -134,9 +134,14 @@ fn readme() -> String {
          | `mtls/` | unsigned, with a (self-signed, test-only) Middesk client certificate in the request context | 202 with `AUTH_METHODS=mtls` |\n\
          | `oidc/` | unsigned, with a bearer token for issuer `{TEST_OIDC_ISSUER}`, audience `{TEST_OIDC_AUDIENCE}` and client `{TEST_OIDC_CLIENT}`; `oidc/jwks.json` is its key set | 202 with `AUTH_METHODS=oidc`, `OIDC_ALLOWED_CLIENTS={TEST_OIDC_CLIENT}` and that JWKS served |\n\
          | `sqs/` | SQS batches for the example consumers | `batchItemFailures` |\n\n\
-         Try one against the verifier running under `cargo lambda watch` (see the README):\n\n\
+         The payloads keep the samples' fixed `created_at`, so that these files are reproducible.\n\
+         The answers above are the verifier's at that date: from four days later its default replay\n\
+         window answers `400 event too old`, as it would a replayed event. For a request that\n\
+         verifies on any date, let the CLI sign a sample created now (see the README, \"Run\n\
+         functions locally\"), or set `MAX_EVENT_AGE_SECONDS=0` to use these as they are:\n\n\
          ```sh\n\
-         cargo lambda invoke verifier --data-file events/http/business.updated.json\n\
+         cargo run -q -p middesk-webhooks-cli -- event --type business.updated > .local/business.updated.json\n\
+         cargo lambda invoke verifier --data-file .local/business.updated.json\n\
          cargo lambda invoke event-logger --data-file events/sqs/event-logger.json\n\
          ```\n"
     )

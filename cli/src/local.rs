@@ -75,9 +75,6 @@ pub async fn create_local_stack(
             model.routes.iter().map(|(t, q)| format!("{t}={}", queue_urls[q])).collect::<Vec<_>>().join(","),
         ),
         ("METRICS_NAMESPACE".to_owned(), String::new()),
-        // The committed events/ files carry fixed dates; the replay check would refuse them
-        // once they are older than its window. A deployed stack keeps the check on.
-        ("MAX_EVENT_AGE_SECONDS".to_owned(), "0".to_owned()),
         ("AWS_ENDPOINT_URL".to_owned(), endpoint.to_owned()),
         ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
         ("AWS_ACCESS_KEY_ID".to_owned(), "test".to_owned()),

@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     RECEIVER.with(|receiver| {
         RUNTIME.with(|runtime| {
             let event = lambda_http::LambdaEvent::new(payload, lambda_http::Context::default());
-            let response = runtime.block_on(verifier::handle_event(receiver, "", event)).unwrap();
+            let response = runtime.block_on(verifier::handle_event(receiver, "", event, std::time::SystemTime::now())).unwrap();
             assert_ne!(response.status(), 500, "a panic or internal error");
             // Whatever was enqueued carried a valid signature over exactly the bytes enqueued.
             for message in receiver.publisher().messages() {

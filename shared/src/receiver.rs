@@ -362,7 +362,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
             AuthMethod::Oidc => {
                 let oidc = self.oidc.as_ref().ok_or(ReceiveError::Unauthorized("oidc is not configured"))?;
                 let authorization = request.headers.get(http::header::AUTHORIZATION).map(|v| v.as_bytes());
-                match oidc.verify(authorization).await {
+                match oidc.verify(authorization, request.received_at).await {
                     Ok(()) => Ok(()),
                     Err(TokenError::KeysUnavailable(e)) => Err(ReceiveError::AuthUnavailable(e)),
                     Err(TokenError::Missing) => Err(ReceiveError::Unauthorized("missing bearer token")),

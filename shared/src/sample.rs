@@ -92,6 +92,14 @@ pub fn created_now(payload: &str, now: std::time::SystemTime) -> Vec<u8> {
     }
 }
 
+/// When a payload says it was created (its envelope's `created_at`), if it says so in RFC 3339.
+/// Tests that send a fixture with a fixed date set their clock from this, so that the replay
+/// window judges the fixture's age, not the calendar's.
+pub fn created_at_of(payload: &[u8]) -> Option<std::time::SystemTime> {
+    let value: Value = serde_json::from_slice(payload).ok()?;
+    humantime::parse_rfc3339_weak(value["created_at"].as_str()?).ok()
+}
+
 /// The headers Middesk sends with a signed webhook: the signature, and the correlation id.
 pub fn signed_headers(secret: &str, body: &[u8], correlation_id: Option<&str>) -> Vec<(String, String)> {
     let mut headers = vec![
@@ -248,6 +256,15 @@ mod tests {
         let original: Value = serde_json::from_str(payload).unwrap();
         assert_eq!(stamped["data"], original["data"]);
         assert_eq!(created_now("[1]", now), b"[1]");
+    }
+
+    #[test]
+    fn created_at_is_read_from_the_envelope() {
+        let at = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
+        let stamped = created_now(sample_payload("business.updated").unwrap(), at);
+        assert_eq!(created_at_of(&stamped), Some(at));
+        assert_eq!(created_at_of(br#"{"created_at":"yesterday"}"#), None);
+        assert_eq!(created_at_of(b"[1]"), None);
     }
 
     #[test]

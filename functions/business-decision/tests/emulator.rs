@@ -139,6 +139,8 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
     let guard = IdempotencyGuard::new(store, "business-decision", DEFAULT_RECORD_TTL);
     let payload = sample_payload("business.updated").unwrap().as_bytes();
     let event_id = Event::from_slice(payload).unwrap().id;
+    // The sample has a fixed created_at: Middesk sends it a minute later, whatever today's date.
+    let sent_at = middesk_webhooks::sample::created_at_of(payload).unwrap() + Duration::from_secs(60);
 
     let mut outcomes = Vec::new();
     // Middesk delivers, then retries the same event (say our 2xx was lost on the way back).
@@ -146,7 +148,7 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
         let headers = signed_headers("sec_e2e", payload, Some("0f86dab5-8195-4b95-b3c0-19deaeba2a8e"));
         let event = gateway_event(GatewayShape::HttpV2, "POST", payload, &headers, false);
         let request = lambda_http::request::from_str(&event.to_string()).unwrap();
-        let response = verifier::handle(&verifier, "", request).await.unwrap();
+        let response = verifier::handle(&verifier, "", request, sent_at).await.unwrap();
         assert_eq!(response.status(), 202);
 
         let messages = drain(&sqs, &business_updated).await;

@@ -85,8 +85,10 @@ pub fn request_origin(request: &Request) -> (Option<ClientCertificate>, Option<I
     }
 }
 
-/// Handles one Lambda invocation from API Gateway or a function URL: converts the event to an
-/// HTTP request, handles it, and converts the response back for the event's origin.
+/// Handles one Lambda invocation from API Gateway or a function URL, received at
+/// `received_at` (the clock is the caller's: `SystemTime::now()` when deployed, a chosen time in
+/// tests): converts the event to an HTTP request, handles it, and converts the response back for
+/// the event's origin.
 ///
 /// This replaces `lambda_http::run`'s adapter because that conversion panics on a body flagged
 /// `isBase64Encoded` that is not valid base64 (found by fuzzing); here such an event gets a 400.
@@ -94,6 +96,7 @@ pub async fn handle_event<S: SecretSource, P: QueuePublisher, J: JwksSource>(
     receiver: &WebhookReceiver<S, P, J>,
     metrics_namespace: &str,
     event: LambdaEvent<LambdaRequest>,
+    received_at: SystemTime,
 ) -> Result<GatewayResponse, std::convert::Infallible> {
     let LambdaEvent { payload, context } = event;
     let origin = payload.request_origin();
@@ -103,10 +106,12 @@ pub async fn handle_event<S: SecretSource, P: QueuePublisher, J: JwksSource>(
         false => std::panic::catch_unwind(AssertUnwindSafe(|| Request::from(payload))).map_err(drop),
     };
     let response = match converted {
-        Ok(request) => handle(receiver, metrics_namespace, request.with_lambda_context(context)).await?,
+        Ok(request) => {
+            handle(receiver, metrics_namespace, request.with_lambda_context(context), received_at).await?
+        }
         Err(()) => {
             tracing::warn!(outcome = "malformed_event", status = 400, "request event could not be decoded");
-            emit_outcome(metrics_namespace, "malformed_event");
+            emit_outcome(metrics_namespace, "malformed_event", received_at);
             json_response(400, r#"{"error":"malformed request"}"#.into())
         }
     };
@@ -167,15 +172,16 @@ fn lambda_response(origin: &RequestOrigin, response: Response<Body>) -> GatewayR
     }
 }
 
-/// Handles one HTTP request. Never fails and never lets a panic reach the runtime: a panic
+/// Handles one HTTP request received at `received_at` (the time the replay window, the secret
+/// cache and the metrics read). Never fails and never lets a panic reach the runtime: a panic
 /// becomes a 500, which Middesk retries.
 pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource>(
     receiver: &WebhookReceiver<S, P, J>,
     metrics_namespace: &str,
     request: Request,
+    received_at: SystemTime,
 ) -> Result<Response<Body>, std::convert::Infallible> {
     let started = Instant::now();
-    let received_at = SystemTime::now();
     let (client_certificate, source_ip) = request_origin(&request);
     let webhook = WebhookRequest {
         method: request.method(),
@@ -189,7 +195,7 @@ pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource>(
         Ok(receipt) => receipt,
         Err(_) => {
             tracing::error!(outcome = "panic", status = 500, "webhook handler panicked");
-            emit_outcome(metrics_namespace, "panic");
+            emit_outcome(metrics_namespace, "panic", received_at);
             return Ok(json_response(500, r#"{"error":"internal error, retry later"}"#.into()));
         }
     };
@@ -206,9 +212,9 @@ pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource>(
 }
 
 /// The metrics record of a request the receiver never saw (alarms watch these outcomes too).
-fn emit_outcome(metrics_namespace: &str, outcome: &str) {
+fn emit_outcome(metrics_namespace: &str, outcome: &str, at: SystemTime) {
     if !metrics_namespace.is_empty() {
-        println!("{}", emf_outcome_record(metrics_namespace, outcome, Duration::ZERO, SystemTime::now()));
+        println!("{}", emf_outcome_record(metrics_namespace, outcome, Duration::ZERO, at));
     }
 }
 

@@ -38,7 +38,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let namespace = config.metrics_namespace.as_str();
     let receiver = &receiver;
     lambda_http::lambda_runtime::run(service_fn(move |event| {
-        verifier::handle_event(receiver, namespace, event)
+        verifier::handle_event(receiver, namespace, event, SystemTime::now())
     }))
     .await
 }

@@ -65,7 +65,7 @@ fn receiver(methods: &str, mode: &str, jwks_url: &str) -> Receiver {
 /// Status, enqueued count and the auth_method attribute of the one message, if any.
 async fn send(r: &Receiver, event: Value) -> (u16, usize, Option<String>) {
     let request: Request = lambda_http::request::from_str(&event.to_string()).unwrap();
-    let status = verifier::handle(r, "", request).await.unwrap().status().as_u16();
+    let status = verifier::handle(r, "", request, SystemTime::now()).await.unwrap().status().as_u16();
     let messages = r.publisher().messages();
     let method = messages
         .last()
@@ -103,8 +103,18 @@ fn gmt(y: i32, m: u8, d: u8) -> String {
     format!("{} {d:>2} 00:00:00 {y} GMT", MONTHS[usize::from(m) - 1])
 }
 
-/// A certificate with subject `attributes` (in this order), valid between the two dates.
-fn cert(attributes: &[(DnType, &str)], from: (i32, u8, u8), until: (i32, u8, u8)) -> TestCert {
+/// Today's date moved by whole `years` (on the 28th at the latest, so that every year has it):
+/// certificate validity is built with the test's clock, never written as a date.
+fn years_from_now(years: i32) -> (i32, u8, u8) {
+    let today = humantime::format_rfc3339(SystemTime::now()).to_string();
+    let field = |range: std::ops::Range<usize>| today[range].parse::<i32>().unwrap();
+    (field(0..4) + years, field(5..7) as u8, field(8..10).min(28) as u8)
+}
+
+/// A certificate with subject `attributes` (in this order), valid from `from` years from now
+/// until `until` years from now.
+fn cert(attributes: &[(DnType, &str)], from: i32, until: i32) -> TestCert {
+    let (from, until) = (years_from_now(from), years_from_now(until));
     let key = KeyPair::generate().unwrap();
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     let mut dn = DistinguishedName::new();
@@ -146,7 +156,8 @@ fn client_cert(c: &TestCert, with_pem: bool) -> Value {
     v
 }
 
-const VALID: ((i32, u8, u8), (i32, u8, u8)) = ((2020, 1, 1), (2040, 1, 1));
+/// Valid from a year ago until a year from now (in years from now).
+const VALID: (i32, i32) = (-1, 1);
 
 fn middesk() -> Vec<(DnType, &'static str)> {
     vec![
@@ -174,8 +185,8 @@ async fn mtls_accepts_only_middesks_certificate() {
         ("wrong CN", cert(&wrong_cn, VALID.0, VALID.1), 401),
         ("wrong O", cert(&wrong_o, VALID.0, VALID.1), 401),
         ("O=Middesk, Inc. Evil", cert(&evil_suffix, VALID.0, VALID.1), 401),
-        ("expired", cert(&middesk(), (2019, 1, 1), (2021, 1, 1)), 401),
-        ("not yet valid", cert(&middesk(), (2090, 1, 1), (2099, 1, 1)), 401),
+        ("expired", cert(&middesk(), -3, -1), 401),
+        ("not yet valid", cert(&middesk(), 1, 3), 401),
     ];
     for shape in [GatewayShape::RestV1, GatewayShape::HttpV2] {
         for (name, c, expected) in &cases {
@@ -258,7 +269,7 @@ async fn mtls_expected_subject_is_configurable() {
         client_cert(&acme, true),
     );
     let request: Request = lambda_http::request::from_str(&event.to_string()).unwrap();
-    assert_eq!(verifier::handle(&r, "", request).await.unwrap().status(), 202);
+    assert_eq!(verifier::handle(&r, "", request, SystemTime::now()).await.unwrap().status(), 202);
 }
 
 // ---------- OIDC ----------
@@ -473,7 +484,7 @@ async fn source_ip_allow_list_reads_the_request_context_not_headers() {
     for shape in [GatewayShape::RestV1, GatewayShape::HttpV2] {
         // The sample contexts come from 35.239.59.102, one of Middesk's addresses.
         let ok: Request = lambda_http::request::from_str(&request(shape, true, None).to_string()).unwrap();
-        assert_eq!(verifier::handle(&r, "", ok).await.unwrap().status(), 202, "{shape:?}");
+        assert_eq!(verifier::handle(&r, "", ok, SystemTime::now()).await.unwrap().status(), 202, "{shape:?}");
         let mut other = request(shape, true, None);
         match shape {
             GatewayShape::RestV1 => other["requestContext"]["identity"]["sourceIp"] = json!("203.0.113.9"),
@@ -481,6 +492,10 @@ async fn source_ip_allow_list_reads_the_request_context_not_headers() {
         }
         other["headers"]["X-Forwarded-For"] = json!("35.239.59.102");
         let other: Request = lambda_http::request::from_str(&other.to_string()).unwrap();
-        assert_eq!(verifier::handle(&r, "", other).await.unwrap().status(), 401, "{shape:?}");
+        assert_eq!(
+            verifier::handle(&r, "", other, SystemTime::now()).await.unwrap().status(),
+            401,
+            "{shape:?}"
+        );
     }
 }

@@ -101,7 +101,11 @@ impl Stack {
 }
 
 async fn status(v: &verifier::Verifier, request: lambda_http::Request) -> u16 {
-    verifier::handle(v, "", request).await.unwrap().status().as_u16()
+    status_at(v, request, SystemTime::now()).await
+}
+
+async fn status_at(v: &verifier::Verifier, request: lambda_http::Request, received_at: SystemTime) -> u16 {
+    verifier::handle(v, "", request, received_at).await.unwrap().status().as_u16()
 }
 
 #[tokio::test]
@@ -192,8 +196,20 @@ async fn a_secret_rotated_mid_run_keeps_verifying() {
     let strict = s
         .verifier(&[("SECRET_CACHE_TTL_SECONDS", "0"), ("SECRET_ROTATION_GRACE_SECONDS", "0")], None, None)
         .await;
-    let body = event_body("ev-rot-1", "business.updated");
-    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_before_rotation", &body, None)).await, 202);
+    // The rotation grace is judged against the new version's creation time, which the emulator
+    // stamps with its own clock: the requests arrive on that clock too (a minute after the
+    // rotation), and so do Middesk's events.
+    let rotated_at = async || -> SystemTime {
+        let current = s.secrets.get_secret_value().secret_id(&s.secret_id).send().await.unwrap();
+        current.created_date.unwrap().try_into().unwrap()
+    };
+    let signed = |id: &str, secret: &str, at: SystemTime| {
+        let body =
+            event_body_created(id, "business.updated", &humantime::format_rfc3339_millis(at).to_string());
+        signed_post(Shape::HttpV2, secret, &body, None)
+    };
+    let now = rotated_at().await + Duration::from_secs(60);
+    assert_eq!(status_at(&v, signed("ev-rot-1", "sec_before_rotation", now), now).await, 202);
 
     s.secrets
         .put_secret_value()
@@ -202,16 +218,14 @@ async fn a_secret_rotated_mid_run_keeps_verifying() {
         .send()
         .await
         .unwrap();
+    let now = rotated_at().await + Duration::from_secs(60);
 
     // Middesk may still be retrying with the old secret, or already use the new one.
-    let body = event_body("ev-rot-2", "business.updated");
-    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_before_rotation", &body, None)).await, 202);
-    let body = event_body("ev-rot-3", "business.updated");
-    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_after_rotation", &body, None)).await, 202);
+    assert_eq!(status_at(&v, signed("ev-rot-2", "sec_before_rotation", now), now).await, 202);
+    assert_eq!(status_at(&v, signed("ev-rot-3", "sec_after_rotation", now), now).await, 202);
     // With the grace window off, only the new secret verifies.
-    let body = event_body("ev-rot-4", "business.updated");
-    assert_eq!(status(&strict, signed_post(Shape::HttpV2, "sec_before_rotation", &body, None)).await, 401);
-    assert_eq!(status(&strict, signed_post(Shape::HttpV2, "sec_after_rotation", &body, None)).await, 202);
+    assert_eq!(status_at(&strict, signed("ev-rot-4", "sec_before_rotation", now), now).await, 401);
+    assert_eq!(status_at(&strict, signed("ev-rot-4", "sec_after_rotation", now), now).await, 202);
     assert_eq!(drain(&s.sqs, &s.queues["business.updated"]).await.len(), 4);
 }
 
@@ -298,7 +312,7 @@ async fn a_hanging_queue_is_a_503_within_the_time_budget_and_nothing_is_queued()
     let v = s.verifier(&[], Some(&silent.endpoint), None).await.with_time_budget(Duration::from_secs(1));
     let body = event_body("ev-hang", "business.updated");
     let request = signed_post(Shape::HttpV2, "sec_budget", &body, None);
-    let response = verifier::handle(&v, "", request).await.unwrap();
+    let response = verifier::handle(&v, "", request, SystemTime::now()).await.unwrap();
     assert_eq!(response.status().as_u16(), 503);
     assert!(s.all_queues_empty().await);
 }

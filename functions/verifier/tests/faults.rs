@@ -10,7 +10,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use common::{event_body, signed_post};
 use futures_util::StreamExt as _;
@@ -103,7 +103,11 @@ async fn every_2xx_is_queued_and_every_failure_is_a_retryable_503() {
                     let request = signed_post(GatewayShape::ALL[n % 3], secret, &body, None);
                     let receiver =
                         if *fault == Fault::SecretsManagerDown && n.is_multiple_of(2) { cold } else { warm };
-                    let status = verifier::handle(receiver, "", request).await.unwrap().status().as_u16();
+                    let status = verifier::handle(receiver, "", request, SystemTime::now())
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16();
                     Outcome { id, event_type, forged, status }
                 }
             })
@@ -125,7 +129,12 @@ async fn every_2xx_is_queued_and_every_failure_is_a_retryable_503() {
     let mut retried = 0;
     for o in outcomes.iter().filter(|o| !o.forged && o.status != 202) {
         let request = signed_post(GatewayShape::HttpV2, SECRET, &event_body(&o.id, o.event_type), None);
-        assert_eq!(verifier::handle(&healthy, "", request).await.unwrap().status(), 202, "retry of {}", o.id);
+        assert_eq!(
+            verifier::handle(&healthy, "", request, SystemTime::now()).await.unwrap().status(),
+            202,
+            "retry of {}",
+            o.id
+        );
         retried += 1;
     }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use common::{event_body, gateway_event, signed_post};
 use middesk_webhooks::message::attribute;
-use middesk_webhooks::sample::GatewayShape as Shape;
+use middesk_webhooks::sample::{GatewayShape as Shape, created_at_of};
 use middesk_webhooks::{
     InMemoryQueues, QueueRouter, ReceiverSettings, SecretCache, SecretVersions, SigningKey, WebhookReceiver,
 };
@@ -49,7 +49,16 @@ async fn call(
     r: &WebhookReceiver<SecretVersions, InMemoryQueues>,
     request: lambda_http::Request,
 ) -> (u16, String) {
-    let response = verifier::handle(r, "", request).await.unwrap();
+    call_at(r, request, SystemTime::now()).await
+}
+
+/// Status and body of the verifier's answer to `request` received at `received_at`.
+async fn call_at(
+    r: &WebhookReceiver<SecretVersions, InMemoryQueues>,
+    request: lambda_http::Request,
+    received_at: SystemTime,
+) -> (u16, String) {
+    let response = verifier::handle(r, "", request, received_at).await.unwrap();
     let body = std::str::from_utf8(response.body().as_ref()).unwrap().to_owned();
     (response.status().as_u16(), body)
 }
@@ -85,10 +94,12 @@ async fn base64_bodies_are_verified_on_the_decoded_bytes() {
 #[tokio::test]
 async fn bytes_json_reserialisation_would_change_still_verify_and_travel_unchanged() {
     let body = include_bytes!("fixtures/reserialisation_sensitive.json");
+    // The fixture has a fixed created_at: it arrives a minute after it, whatever today's date.
+    let received_at = created_at_of(body).unwrap() + Duration::from_secs(60);
     for shape in Shape::ALL {
         let r = receiver();
         let request = signed_post(shape, SECRET, body, None);
-        assert_eq!(call(&r, request).await.0, 202, "{shape:?}");
+        assert_eq!(call_at(&r, request, received_at).await.0, 202, "{shape:?}");
         assert_eq!(r.publisher().messages()[0].body.as_bytes(), body);
     }
 }
@@ -142,10 +153,14 @@ async fn status_codes() {
     let signature = SigningKey::new(SECRET).sign(&body);
     let sig = [("X-Middesk-Signature-256", signature.as_str())];
 
-    let response =
-        verifier::handle(&r, "", gateway_event::<&str, &str>(Shape::HttpV2, "GET", b"", &[], false))
-            .await
-            .unwrap();
+    let response = verifier::handle(
+        &r,
+        "",
+        gateway_event::<&str, &str>(Shape::HttpV2, "GET", b"", &[], false),
+        SystemTime::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.status(), 405);
     assert_eq!(response.headers()["allow"], "POST");
 
@@ -209,7 +224,7 @@ async fn an_event_with_invalid_base64_is_a_400_not_a_panic() {
         event["body"] = serde_json::json!("not base64 ***");
         let payload: lambda_http::request::LambdaRequest = serde_json::from_value(event).unwrap();
         let lambda_event = lambda_http::LambdaEvent::new(payload, lambda_http::Context::default());
-        let response = verifier::handle_event(&r, "", lambda_event).await.unwrap();
+        let response = verifier::handle_event(&r, "", lambda_event, SystemTime::now()).await.unwrap();
         assert_eq!(response.status(), 400, "{shape:?}");
         assert!(r.publisher().messages().is_empty());
     }
@@ -233,6 +248,7 @@ async fn handle_event_answers_in_the_shape_of_the_request() {
             &r,
             "",
             lambda_http::LambdaEvent::new(payload, lambda_http::Context::default()),
+            SystemTime::now(),
         )
         .await
         .unwrap();

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use middesk_webhooks::auth::AuthPolicy;
 use middesk_webhooks::auth::oidc::{HttpJwks, JwksSource, OidcSettings, OidcVerifier};
-use middesk_webhooks::sample::{TEST_OIDC_AUDIENCE, TEST_OIDC_CLIENT, TEST_OIDC_ISSUER, TEST_SECRET};
+use middesk_webhooks::sample::{self, TEST_OIDC_AUDIENCE, TEST_OIDC_CLIENT, TEST_OIDC_ISSUER, TEST_SECRET};
 use middesk_webhooks::testkit::JsonServer;
 use middesk_webhooks::{
     InMemoryQueues, QueueRouter, ReceiverSettings, SecretCache, SecretVersions, SigningKey, WebhookReceiver,
@@ -34,7 +34,8 @@ fn receiver(methods: &str) -> WebhookReceiver<SecretVersions, InMemoryQueues> {
     let settings = ReceiverSettings {
         rotation_grace: Duration::ZERO,
         max_body_bytes: 256 * 1024,
-        max_event_age: Duration::ZERO,
+        // The default replay window: each file is judged at its own date (`status_with`).
+        max_event_age: middesk_webhooks::config::DEFAULT_MAX_EVENT_AGE,
     };
     WebhookReceiver::new(
         SecretCache::new(secrets, Duration::from_secs(300), false),
@@ -51,7 +52,11 @@ async fn status_with<J: JwksSource>(
     path: &Path,
 ) -> (u16, usize) {
     let request = lambda_http::request::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let response = verifier::handle(receiver, "", request).await.unwrap();
+    // The files keep the samples' fixed created_at: each arrives a day after its own date,
+    // inside the replay window and the test certificate's and token's validity.
+    let received_at =
+        sample::created_at_of(request.body()).map_or(SystemTime::now(), |t| t + Duration::from_secs(86_400));
+    let response = verifier::handle(receiver, "", request, received_at).await.unwrap();
     let queued = receiver.publisher().messages().len();
     receiver.publisher().clear();
     (response.status().as_u16(), queued)

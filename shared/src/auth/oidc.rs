@@ -8,7 +8,7 @@
 
 use std::future::Future;
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -202,8 +202,9 @@ impl<J: JwksSource> OidcVerifier<J> {
         self.key_at(None, Instant::now()).await.map(drop)
     }
 
-    /// Verifies the value of an `Authorization` header.
-    pub async fn verify(&self, authorization: Option<&[u8]>) -> Result<(), TokenError> {
+    /// Verifies the value of an `Authorization` header received at `now` (the request's clock,
+    /// which judges `exp` and `nbf`).
+    pub async fn verify(&self, authorization: Option<&[u8]>, now: SystemTime) -> Result<(), TokenError> {
         let token = bearer_token(authorization).ok_or(TokenError::Missing)?;
         let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
         if !self.settings.algorithms.contains(&header.alg) {
@@ -221,11 +222,14 @@ impl<J: JwksSource> OidcVerifier<J> {
         validation.set_issuer(&[&self.settings.issuer]);
         validation.set_audience(&[&self.settings.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        validation.validate_nbf = true;
-        validation.leeway = self.settings.leeway.as_secs();
+        // jsonwebtoken would judge exp and nbf by the system clock; `check_validity` judges them
+        // by the request's.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         let claims = jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
             .map_err(|e| TokenError::Invalid(e.to_string()))?
             .claims;
+        check_validity(&claims, now, self.settings.leeway)?;
         match token_client(&claims) {
             Some(client) if self.settings.allowed_clients.iter().any(|c| c == client) => Ok(()),
             Some(_) => Err(TokenError::Invalid("token issued to a client that is not allowed".into())),
@@ -277,6 +281,29 @@ impl<J: JwksSource> OidcVerifier<J> {
     }
 }
 
+/// Checks a token's validity period at `now`: `exp` (required) not passed and `nbf` (if any)
+/// reached, each with `leeway` for clock skew. Both are NumericDates: seconds since the epoch,
+/// fractions allowed.
+fn check_validity(claims: &serde_json::Value, now: SystemTime, leeway: Duration) -> Result<(), TokenError> {
+    let now = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs_f64();
+    let leeway = leeway.as_secs_f64();
+    let date = |name: &str| match &claims[name] {
+        serde_json::Value::Null => Ok(None),
+        value => {
+            value.as_f64().map(Some).ok_or_else(|| TokenError::Invalid(format!("{name} is not a number")))
+        }
+    };
+    match date("exp")? {
+        None => return Err(TokenError::Invalid("token has no exp".into())),
+        Some(exp) if exp + leeway < now => return Err(TokenError::Invalid("token has expired".into())),
+        Some(_) => {}
+    }
+    match date("nbf")? {
+        Some(nbf) if nbf > now + leeway => Err(TokenError::Invalid("token is not valid yet".into())),
+        _ => Ok(()),
+    }
+}
+
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
 pub fn bearer_token(value: Option<&[u8]>) -> Option<&str> {
     let value = std::str::from_utf8(value?).ok()?.trim();
@@ -297,6 +324,28 @@ mod tests {
         );
         for bad in ["", "HS256", "RS256,HS512", "none", "XX"] {
             assert!(parse_algorithms(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn validity_is_judged_by_the_request_clock() {
+        let at = |seconds: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
+        let claims = serde_json::json!({"exp": 2_000, "nbf": 1_000});
+        let leeway = Duration::from_secs(30);
+        assert!(check_validity(&claims, at(1_500), Duration::ZERO).is_ok());
+        assert!(check_validity(&claims, at(2_000), Duration::ZERO).is_ok());
+        assert!(check_validity(&claims, at(2_001), Duration::ZERO).is_err());
+        assert!(check_validity(&claims, at(2_030), leeway).is_ok());
+        assert!(check_validity(&claims, at(2_031), leeway).is_err());
+        assert!(check_validity(&claims, at(999), Duration::ZERO).is_err());
+        assert!(check_validity(&claims, at(970), leeway).is_ok());
+        assert!(check_validity(&serde_json::json!({"exp": 2_000.5}), at(2_000), Duration::ZERO).is_ok());
+        for bad in [
+            serde_json::json!({}),
+            serde_json::json!({"exp": "2000"}),
+            serde_json::json!({"exp": 2_000, "nbf": "x"}),
+        ] {
+            assert!(check_validity(&bad, at(1_500), leeway).is_err(), "{bad}");
         }
     }
 

@@ -33,13 +33,18 @@ fn created_at() -> &'static str {
 
 /// A Middesk event body of the given type, created when the test process started.
 pub fn event_body(id: &str, event_type: &str) -> Vec<u8> {
+    event_body_created(id, event_type, created_at())
+}
+
+/// A Middesk event body of the given type, created at `created_at` (RFC 3339).
+pub fn event_body_created(id: &str, event_type: &str, created_at: &str) -> Vec<u8> {
     let object = event_type.split('.').next().unwrap_or("object");
     json!({
         "object": "event",
         "id": id,
         "type": event_type,
         "data": { "object": { "id": format!("{object}-{id}"), "object": object } },
-        "created_at": created_at()
+        "created_at": created_at
     })
     .to_string()
     .into_bytes()
