@@ -1,7 +1,8 @@
 //! The `middesk-webhooks` command-line tool's pieces: the template model, the `events/`
-//! generator, the local stack and redrive. `main.rs` is the argument parsing around them.
+//! generator, the local stack, redrive and status. `main.rs` is the argument parsing around them.
 
 pub mod events;
 pub mod local;
 pub mod redrive;
+pub mod status;
 pub mod template;

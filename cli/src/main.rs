@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use middesk_webhooks::sample::{self, GatewayShape, TEST_SECRET};
-use middesk_webhooks_cli::{events, local, redrive, template};
+use middesk_webhooks_cli::{events, local, redrive, status, template};
 
 #[derive(Parser)]
 #[command(name = "middesk-webhooks", version, about = "Tools for Middesk webhooks on AWS", long_about = None)]
@@ -154,6 +154,28 @@ enum Command {
         #[arg(long, value_enum, default_value = "auto")]
         method: RedriveMethod,
     },
+    /// One table of every queue of a stack: messages waiting, in flight, age of the oldest,
+    /// dead letters, and the state of its alarms. Exits 1 when anything needs attention (dead
+    /// letters, an old message, an alarm in ALARM, a queue that cannot be read), for cron or CI.
+    Status {
+        /// The deployed stack's name (its queues are named `<stack>-<queue>`). Without it: the
+        /// local stack (`local-stack`) in the emulator at --endpoint.
+        #[arg(long, env = "MIDDESK_STACK_NAME")]
+        stack_name: Option<String>,
+        /// An AWS emulator's endpoint; AWS itself when absent.
+        #[arg(long, env = "AWS_ENDPOINT_URL")]
+        endpoint: Option<String>,
+        /// The SAM template that defines the stack.
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+        /// The age of an oldest message that needs attention, in seconds (default: the
+        /// template's QueueAgeAlarmSeconds).
+        #[arg(long)]
+        max_age_seconds: Option<u64>,
+        /// Print JSON (with an `attention` list) instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Deliver queued messages to the subscribed consumers under `cargo lambda watch`, as the
     /// SQS event source mapping would, and show what they did.
     Pump {
@@ -211,7 +233,8 @@ fn send(url: &str, body: Vec<u8>, headers: &[(String, String)]) -> Result<(u16, 
     Ok((status, response.body_mut().read_to_string().unwrap_or_default()))
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
+/// Runs a command; `Ok(false)` when it ran and found something that needs attention.
+async fn run(cli: Cli) -> Result<bool, String> {
     match cli.command {
         Command::Sign { file, secret } => {
             let mut body = Vec::new();
@@ -262,7 +285,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{waiting} message(s) in {dead_letters}\n  -> {destination}");
             if dry_run {
                 println!("dry run: nothing moved");
-                return Ok(());
+                return Ok(true);
             }
             let copy = match method {
                 RedriveMethod::Copy => true,
@@ -359,6 +382,59 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
+        Command::Status { stack_name, endpoint, template, max_age_seconds, json } => {
+            let text =
+                std::fs::read_to_string(&template).map_err(|e| format!("{}: {e}", template.display()))?;
+            let model = template::parse_template(&text)?;
+            let max_age = max_age_seconds
+                .or_else(|| template::parameter_default(&text, "QueueAgeAlarmSeconds"))
+                .ok_or("the template has no QueueAgeAlarmSeconds default; pass --max-age-seconds")?;
+            let (aws, naming) = match (&stack_name, &endpoint) {
+                (Some(stack), endpoint) => {
+                    // The usual AWS configuration (profile, region), or an emulator's endpoint.
+                    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+                    if let Some(endpoint) = endpoint {
+                        loader = loader.endpoint_url(endpoint);
+                    }
+                    (loader.load().await, Some(stack.as_str()))
+                }
+                (None, Some(endpoint)) => (middesk_webhooks::testkit::sdk_config(endpoint).await, None),
+                (None, None) => {
+                    return Err(
+                        "pass --stack-name for a deployed stack, or --endpoint for the local stack".into()
+                    );
+                }
+            };
+            let queues: Vec<status::QueueToCheck> = model
+                .main_queues()
+                .into_iter()
+                .map(|(name, queue)| status::QueueToCheck {
+                    sqs_name: match naming {
+                        Some(stack) => format!("{stack}-{name}"),
+                        None => queue.logical_id.clone(),
+                    },
+                    label: name,
+                })
+                .collect();
+            let prefix = naming.map(|stack| format!("{stack}-"));
+            let report = status::collect(
+                &aws_sdk_sqs::Client::new(&aws),
+                &status::CloudWatch(aws_sdk_cloudwatch::Client::new(&aws)),
+                &queues,
+                prefix.as_deref(),
+                std::time::Duration::from_secs(max_age),
+                std::time::SystemTime::now(),
+                // A deployed stack's report is incomplete without ages and alarms; the local
+                // stack's emulator has no CloudWatch to read.
+                naming.is_some(),
+            )
+            .await;
+            match json {
+                true => println!("{:#}", report.to_json()),
+                false => print!("{}", report.table()),
+            }
+            return Ok(report.attention().is_empty());
+        }
         Command::Pump { local, invoke_url } => {
             let model = local.model()?;
             let sqs = local.sqs().await;
@@ -378,13 +454,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     match run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE

@@ -52,6 +52,23 @@ pub struct TemplateModel {
 }
 
 impl TemplateModel {
+    /// The queues messages are routed to (those with a dead-letter queue), as the status table
+    /// lists them: in the catalogue's order, then any other, each with the name the stack gives
+    /// it after `<stack>-` (its logical id where the template names none).
+    pub fn main_queues(&self) -> Vec<(String, &QueueResource)> {
+        let order = middesk_webhooks::catalogue::default_queues();
+        let mut queues: Vec<(String, &QueueResource)> = self
+            .queues
+            .values()
+            .filter(|q| q.dead_letter.is_some())
+            .map(|q| (q.name.clone().unwrap_or_else(|| q.logical_id.clone()), q))
+            .collect();
+        queues.sort_by_key(|(name, _)| {
+            (order.iter().position(|o| o == name).unwrap_or(usize::MAX), name.clone())
+        });
+        queues
+    }
+
     /// The queue (logical id) `event_type` reaches, routed as the verifier routes it.
     pub fn route(&self, event_type: &str) -> Result<String, String> {
         let table: Vec<String> =
@@ -65,6 +82,12 @@ impl TemplateModel {
         .map_err(|e| e.to_string())?;
         Ok(router.route(event_type).name.clone())
     }
+}
+
+/// A numeric parameter's default, if the template declares one.
+pub fn parameter_default(text: &str, name: &str) -> Option<u64> {
+    let doc: Value = serde_yaml_ng::from_str(text).ok()?;
+    doc["Parameters"][name]["Default"].as_u64()
 }
 
 /// Parses `template.yaml` text.
@@ -343,7 +366,7 @@ pub mod generated {
             .collect()
     }
 
-    /// The generated parts, by name.
+    /// The generated parts made from the catalogue alone, by name.
     pub fn parts() -> Vec<(&'static str, String)> {
         vec![
             ("routes", routes()),
@@ -353,28 +376,200 @@ pub mod generated {
         ]
     }
 
-    /// `template` with every generated part rewritten from the catalogue.
+    /// `template` with every generated part rewritten from the catalogue; the dashboard last,
+    /// since it shows every alarm and function of the template as the other parts leave it.
     pub fn regenerate(template: &str) -> Result<String, String> {
         let mut text = template.to_owned();
         for (name, body) in parts() {
-            let begin = format!("# BEGIN GENERATED: {name}");
-            let end = format!("# END GENERATED: {name}");
-            let begin_at = text.find(&begin).ok_or_else(|| format!("template has no `{begin}` line"))?;
-            let line_start = text[..begin_at].rfind('\n').map_or(0, |i| i + 1);
-            let indent = &text[line_start..begin_at];
-            if !indent.bytes().all(|b| b == b' ') {
-                return Err(format!("`{begin}` must be alone on its line"));
-            }
-            let content_start = begin_at + text[begin_at..].find('\n').ok_or("no newline after BEGIN")? + 1;
-            let end_at =
-                content_start + text[content_start..].find(&end).ok_or_else(|| format!("no `{end}` line"))?;
-            let end_line_start = text[..end_at].rfind('\n').map_or(0, |i| i + 1);
-            let indented: String = body
-                .lines()
-                .map(|line| if line.is_empty() { "\n".to_owned() } else { format!("{indent}{line}\n") })
-                .collect();
-            text.replace_range(content_start..end_line_start, &indented);
+            replace_part(&mut text, name, &body)?;
         }
+        let (alarms, functions) = alarms_and_functions(&text)?;
+        replace_part(&mut text, "dashboard", &super::dashboard::resource(&alarms, &functions))?;
         Ok(text)
+    }
+
+    /// Replaces what stands between `# BEGIN GENERATED: <name>` and its `END` line with `body`,
+    /// indented like the `BEGIN` line.
+    fn replace_part(text: &mut String, name: &str, body: &str) -> Result<(), String> {
+        let begin = format!("# BEGIN GENERATED: {name}");
+        let end = format!("# END GENERATED: {name}");
+        let begin_at = text.find(&begin).ok_or_else(|| format!("template has no `{begin}` line"))?;
+        let line_start = text[..begin_at].rfind('\n').map_or(0, |i| i + 1);
+        let indent = &text[line_start..begin_at];
+        if !indent.bytes().all(|b| b == b' ') {
+            return Err(format!("`{begin}` must be alone on its line"));
+        }
+        let content_start = begin_at + text[begin_at..].find('\n').ok_or("no newline after BEGIN")? + 1;
+        let end_at =
+            content_start + text[content_start..].find(&end).ok_or_else(|| format!("no `{end}` line"))?;
+        let end_line_start = text[..end_at].rfind('\n').map_or(0, |i| i + 1);
+        let indented: String = body
+            .lines()
+            .map(|line| if line.is_empty() { "\n".to_owned() } else { format!("{indent}{line}\n") })
+            .collect();
+        text.replace_range(content_start..end_line_start, &indented);
+        Ok(())
+    }
+
+    /// The logical ids of the template's alarms and of its functions, in template order.
+    fn alarms_and_functions(text: &str) -> Result<(Vec<String>, Vec<String>), String> {
+        let doc: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(text).map_err(|e| format!("template is not YAML: {e}"))?;
+        let resources = doc["Resources"].as_mapping().ok_or("template has no Resources")?;
+        let of_type = |kind: &str| -> Result<Vec<String>, String> {
+            let mut ids = Vec::new();
+            for (id, resource) in resources.iter().filter(|(_, r)| r["Type"].as_str() == Some(kind)) {
+                let id = id.as_str().unwrap_or_default();
+                // A conditional resource may not exist: the dashboard could not name it.
+                if !resource["Condition"].is_null() {
+                    return Err(format!("{id} has a Condition; the dashboard cannot show it"));
+                }
+                ids.push(id.to_owned());
+            }
+            Ok(ids)
+        };
+        Ok((of_type("AWS::CloudWatch::Alarm")?, of_type("AWS::Serverless::Function")?))
+    }
+}
+
+/// The stack's CloudWatch dashboard: one picture of the pipeline, from requests at the edge to
+/// events waiting in their queues, with every alarm's state. Its body is a `!Sub` string, so
+/// that it names the stack's own resources.
+pub mod dashboard {
+    use middesk_webhooks::catalogue::{default_queues, queue_logical_id};
+    use serde_json::{Value, json};
+
+    /// Alarms an alarm-status widget may show (CloudWatch's limit).
+    pub const MAX_ALARMS_PER_WIDGET: usize = 100;
+    /// The period of the graphs: at tens of events a day, hourly sums are what is readable.
+    const PERIOD: u32 = 3600;
+    /// Stands for the `QueueAgeAlarmSeconds` parameter, a number, until the body is text.
+    const QUEUE_AGE_ALARM: &str = "@QueueAgeAlarmSeconds@";
+
+    /// A graph widget at (`x`, `y`) of `width` x `height` grid units.
+    fn graph(
+        (x, y, width, height): (u32, u32, u32, u32),
+        title: &str,
+        stat: &str,
+        metrics: Vec<Value>,
+    ) -> Value {
+        json!({
+            "type": "metric", "x": x, "y": y, "width": width, "height": height,
+            "properties": {
+                "title": title, "region": "${AWS::Region}", "view": "timeSeries", "stacked": false,
+                "stat": stat, "period": PERIOD, "metrics": metrics
+            }
+        })
+    }
+
+    /// One SQS metric of each queue of the catalogue, labelled with the queue's name; the
+    /// dead-letter queue's when `dead_letters`.
+    fn per_queue(metric: &str, dead_letters: bool) -> Vec<Value> {
+        default_queues()
+            .iter()
+            .map(|queue| {
+                let id = queue_logical_id(queue);
+                let resource = match dead_letters {
+                    true => format!("{}DeadLetterQueue", id.trim_end_matches("Queue")),
+                    false => id,
+                };
+                json!(["AWS/SQS", metric, "QueueName", format!("${{{resource}.QueueName}}"), {"label": queue}])
+            })
+            .collect()
+    }
+
+    /// The dashboard's body (JSON with `${...}` references for `!Sub`).
+    pub fn body(alarms: &[String], functions: &[String]) -> Value {
+        let api = |metric: &str, label: &str| json!(["AWS/ApiGateway", metric, "ApiId", "${WebhookApi}", {"label": label}]);
+        let verifier = |metric: &str, stat: &str| json!(["AWS/Lambda", metric, "FunctionName", "${VerifierFunction}", {"stat": stat, "label": stat}]);
+        let errors = functions
+            .iter()
+            .map(|f| json!(["AWS/Lambda", "Errors", "FunctionName", format!("${{{f}}}"), {"label": f.trim_end_matches("Function")}]))
+            .collect();
+        let mut widgets = vec![
+            json!({
+                "type": "text", "x": 0, "y": 0, "width": 24, "height": 2,
+                "properties": {"markdown": "## Middesk webhooks: ${AWS::StackName}\nLeft to right, top to bottom: what arrived and how the verifier answered, how long it took, where events wait and for how long, and every alarm. What each widget means and what to do: the README's Runbook. `middesk-webhooks status` prints the queues' state as a table."}
+            }),
+            graph(
+                (0, 2, 12, 6),
+                "Requests by outcome (verifier, per hour)",
+                "Sum",
+                vec![json!([{
+                    "expression": "SEARCH('{MiddeskWebhooks,Outcome} MetricName=\"Requests\"', 'Sum', 3600)",
+                    "id": "outcomes", "label": ""
+                }])],
+            ),
+            graph(
+                (12, 2, 12, 6),
+                "API Gateway: requests, 4xx (throttled 429s included), 5xx (per hour)",
+                "Sum",
+                vec![api("Count", "requests"), api("4xx", "4xx"), api("5xx", "5xx")],
+            ),
+            graph(
+                (0, 8, 12, 6),
+                "Verifier duration (ms)",
+                "p50",
+                vec![verifier("Duration", "p50"), verifier("Duration", "p99")],
+            ),
+            graph((12, 8, 12, 6), "Function errors, verifier throttles (per hour)", "Sum", {
+                let mut metrics: Vec<Value> = errors;
+                metrics.push(json!(["AWS/Lambda", "Throttles", "FunctionName", "${VerifierFunction}", {"label": "verifier throttles"}]));
+                metrics
+            }),
+            graph(
+                (0, 14, 8, 8),
+                "Messages waiting, by queue",
+                "Maximum",
+                per_queue("ApproximateNumberOfMessagesVisible", false),
+            ),
+            {
+                let mut age = graph(
+                    (8, 14, 8, 8),
+                    "Age of the oldest message (s), by queue",
+                    "Maximum",
+                    per_queue("ApproximateAgeOfOldestMessage", false),
+                );
+                // A line where the age alarms fire (a number once !Sub has put it in).
+                age["properties"]["annotations"] =
+                    json!({"horizontal": [{"label": "age alarm", "value": QUEUE_AGE_ALARM}]});
+                age
+            },
+            graph(
+                (16, 14, 8, 8),
+                "Dead letters, by queue",
+                "Maximum",
+                per_queue("ApproximateNumberOfMessagesVisible", true),
+            ),
+        ];
+        let chunks: Vec<&[String]> = alarms.chunks(MAX_ALARMS_PER_WIDGET).collect();
+        for (i, chunk) in chunks.iter().enumerate() {
+            let title = match chunks.len() {
+                1 => "Alarms".to_owned(),
+                n => format!("Alarms ({} of {n})", i + 1),
+            };
+            let arns: Vec<String> = chunk.iter().map(|a| format!("${{{a}.Arn}}")).collect();
+            widgets.push(json!({
+                "type": "alarm", "x": 0, "y": 22 + 12 * i, "width": 24, "height": 12,
+                "properties": {"title": title, "alarms": arns, "sortBy": "stateUpdatedTimestamp"}
+            }));
+        }
+        json!({"start": "-P7D", "periodOverride": "inherit", "widgets": widgets})
+    }
+
+    /// The dashboard resource as template YAML: the body one widget a line.
+    pub fn resource(alarms: &[String], functions: &[String]) -> String {
+        let body = body(alarms, functions);
+        let widgets: Vec<String> =
+            body["widgets"].as_array().into_iter().flatten().map(|w| format!("        {w}")).collect();
+        let text = format!(
+            "PipelineDashboard:\n  Type: AWS::CloudWatch::Dashboard\n  Properties:\n    \
+             DashboardName: !Sub \"${{AWS::StackName}}-pipeline\"\n    DashboardBody: !Sub |\n      \
+             {{\"start\": {start}, \"periodOverride\": {period}, \"widgets\": [\n{widgets}\n      ]}}\n",
+            start = body["start"],
+            period = body["periodOverride"],
+            widgets = widgets.join(",\n"),
+        );
+        text.replace(&format!("\"{QUEUE_AGE_ALARM}\""), "${QueueAgeAlarmSeconds}")
     }
 }

@@ -546,3 +546,80 @@ async fn the_translated_template_deploys_into_the_emulators_cloudformation() {
         assert!(redrive.contains("DeadLetterQueue"), "{url}: {redrive}");
     }
 }
+
+/// The names a `Fn::Sub` string refers to (`${Name}` or `${Name.Attribute}`; `${!...}` is a
+/// literal).
+fn sub_references(text: &str) -> Vec<&str> {
+    text.match_indices("${")
+        .filter_map(|(at, _)| {
+            let rest = &text[at + 2..];
+            let end = rest.find('}')?;
+            (!rest.starts_with('!')).then(|| &rest[..end])
+        })
+        .collect()
+}
+
+/// A `Fn::Sub` string as CloudFormation would fill it in: parameters by their default, pseudo
+/// parameters and resources by a plain word (any name, ARN or id is JSON-safe text).
+fn filled_in(text: &str) -> String {
+    let mut filled = text.to_owned();
+    for reference in sub_references(text) {
+        let value = match &translated()["Parameters"][reference]["Default"] {
+            Value::Null => "ref".to_owned(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        filled = filled.replace(&format!("${{{reference}}}"), &value);
+    }
+    filled
+}
+
+#[test]
+fn the_dashboard_shows_every_queue_alarm_and_function_within_cloudwatchs_limits() {
+    let dashboards = resources_of_type("AWS::CloudWatch::Dashboard");
+    assert_eq!(dashboards.len(), 1, "one dashboard");
+    let template = dashboards[0].1["Properties"]["DashboardBody"]["Fn::Sub"].as_str().expect("a !Sub string");
+    let references: BTreeSet<&str> = sub_references(template).into_iter().collect();
+    for reference in &references {
+        let name = reference.split('.').next().unwrap();
+        let known = name.starts_with("AWS::")
+            || !translated()["Parameters"][name].is_null()
+            || !translated()["Resources"][name].is_null();
+        assert!(known, "the dashboard refers to {reference}, which the stack does not have");
+    }
+    let body: Value = serde_json::from_str(&filled_in(template)).expect("the body is JSON once filled in");
+
+    // CloudWatch's limits: 500 widgets, 500 metrics a graph, 100 alarms an alarm widget, 24 columns.
+    let widgets = body["widgets"].as_array().expect("widgets");
+    assert!(!widgets.is_empty() && widgets.len() <= 500);
+    for widget in widgets {
+        let (x, width) = (number(&widget["x"]), number(&widget["width"]));
+        assert!(x + width <= 24 && number(&widget["height"]) >= 1, "{widget}");
+        let properties = &widget["properties"];
+        match widget["type"].as_str() {
+            Some("metric") => {
+                let metrics = properties["metrics"].as_array().expect("metrics");
+                assert!(!metrics.is_empty() && metrics.len() <= 500, "{}", properties["title"]);
+                assert!(properties["region"].is_string() && properties["title"].is_string());
+            }
+            Some("alarm") => assert!(properties["alarms"].as_array().is_some_and(|a| a.len() <= 100)),
+            Some("text") => assert!(properties["markdown"].is_string()),
+            other => panic!("unexpected widget type {other:?}"),
+        }
+    }
+
+    // Every alarm's state, every queue's (and dead-letter queue's) depth, every function's errors.
+    let shown = |id: &str, attribute: &str| references.contains(format!("{id}{attribute}").as_str());
+    for (id, _) in resources_of_type("AWS::CloudWatch::Alarm") {
+        assert!(shown(id, ".Arn"), "alarm {id} is not on the dashboard");
+    }
+    for (id, _) in resources_of_type("AWS::SQS::Queue") {
+        assert!(shown(id, ".QueueName"), "queue {id} is not on the dashboard");
+    }
+    for (id, _) in resources_of_type("AWS::Lambda::Function") {
+        assert!(shown(id, ""), "function {id} is not on the dashboard");
+    }
+    assert!(shown("WebhookApi", ""), "the API's requests are not on the dashboard");
+    let url = translated()["Outputs"]["DashboardUrl"]["Value"]["Fn::Sub"].as_str().unwrap_or_default();
+    assert!(url.contains("${PipelineDashboard}"), "the DashboardUrl output names the dashboard");
+}

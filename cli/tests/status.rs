@@ -1,0 +1,179 @@
+//! `middesk-webhooks status` on the emulator, as an operator or a cron job runs it: the local
+//! stack quiet exits 0, a dead letter exits 1; and a deployed stack's queues with the ages and
+//! alarms CloudWatch gives (the emulator does not speak CloudWatch's protocol, so those answers
+//! come from a stand-in behind the `Monitoring` trait).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use middesk_webhooks::testkit::*;
+use middesk_webhooks_cli::status::{self, AlarmStatus};
+use middesk_webhooks_cli::{local, redrive, template};
+use serde_json::{Value, json};
+
+fn template_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")
+}
+
+/// `status --json` for the local stack in the emulator: its exit code and report.
+fn local_status() -> (i32, Value) {
+    let output = Command::new(env!("CARGO_BIN_EXE_middesk-webhooks"))
+        .args(["status", "--json", "--endpoint", &emulator_endpoint()])
+        .arg("--template")
+        .arg(template_path())
+        .env_remove("MIDDESK_STACK_NAME")
+        .output()
+        .expect("the CLI runs");
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    (output.status.code().unwrap_or(-1), report)
+}
+
+fn row<'a>(report: &'a Value, queue: &str) -> &'a Value {
+    report["queues"].as_array().unwrap().iter().find(|q| q["queue"] == queue).unwrap()
+}
+
+fn model() -> template::TemplateModel {
+    template::parse_template(&std::fs::read_to_string(template_path()).unwrap()).unwrap()
+}
+
+/// Receives and deletes every message of `url` (PurgeQueue allows one call a minute).
+async fn empty(sqs: &aws_sdk_sqs::Client, url: &str) {
+    loop {
+        let out = sqs.receive_message().queue_url(url).max_number_of_messages(10).send().await.unwrap();
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return;
+        }
+        for m in messages {
+            let receipt = m.receipt_handle.unwrap_or_default();
+            sqs.delete_message().queue_url(url).receipt_handle(receipt).send().await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_local_stack_quiet_exits_0_and_a_dead_letter_exits_1() {
+    let endpoint = emulator_endpoint();
+    let aws = sdk_config(&endpoint).await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let model = model();
+    let stack = local::create_local_stack(&aws, &endpoint, &model, "sec_status").await.unwrap();
+    let business_updated = &stack.queue_urls["BusinessUpdatedQueue"];
+    let dead_letters = &stack.queue_urls["CatchAllDeadLetterQueue"];
+    // The same emulator may have served an earlier run of this test (the +400-day pass).
+    for url in [business_updated, dead_letters] {
+        empty(&sqs, url).await;
+    }
+
+    let (code, report) = local_status();
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["queues"].as_array().unwrap().len(), model.main_queues().len());
+    assert_eq!(report["attention"], json!([]));
+    // The emulator has no CloudWatch to read; for the local stack that is said, not alarmed.
+    assert!(report["cloudwatch_error"].is_string(), "{report:#}");
+    let catch_all = row(&report, "catch-all");
+    assert_eq!((catch_all["waiting"].as_u64(), catch_all["dead_letters"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(catch_all["dead_letter_queue"], "CatchAllDeadLetterQueue");
+
+    sqs.send_message().queue_url(business_updated).message_body("{}").send().await.unwrap();
+    sqs.send_message().queue_url(dead_letters).message_body("{}").send().await.unwrap();
+    let (code, report) = local_status();
+    for url in [business_updated, dead_letters] {
+        empty(&sqs, url).await;
+    }
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(row(&report, "business-updated")["waiting"], 1);
+    assert_eq!(row(&report, "catch-all")["dead_letters"], 1);
+    assert_eq!(
+        report["attention"],
+        json!([
+            "catch-all: 1 dead letter(s); once the consumer is fixed: middesk-webhooks redrive CatchAllDeadLetterQueue"
+        ])
+    );
+}
+
+/// Monitoring as CloudWatch would answer for a stack: an age per queue, and alarms.
+struct Answers {
+    ages: BTreeMap<String, u64>,
+    alarms: Vec<(AlarmStatus, Vec<String>)>,
+}
+
+impl status::Monitoring for Answers {
+    async fn oldest_ages(&self, queues: &[String], _now: SystemTime) -> Result<Vec<Option<u64>>, String> {
+        Ok(queues.iter().map(|q| self.ages.get(q).copied()).collect())
+    }
+
+    async fn alarms(&self, prefix: Option<&str>) -> Result<Vec<(AlarmStatus, Vec<String>)>, String> {
+        let prefix = prefix.unwrap_or_default();
+        Ok(self.alarms.iter().filter(|(a, _)| a.name.starts_with(prefix)).cloned().collect())
+    }
+}
+
+#[tokio::test]
+async fn a_deployed_stacks_queues_with_their_ages_and_alarms() {
+    let sqs = aws_sdk_sqs::Client::new(&sdk_config(&emulator_endpoint()).await);
+    let stack = unique("st");
+    // Two of the stack's queues, named as the stack names them, each with its dead-letter queue.
+    let mut queues = Vec::new();
+    for name in ["business-updated", "order-created"] {
+        let dlq = create_queue(&sqs, &format!("{stack}-{name}-dlq")).await;
+        let dlq_arn = redrive::queue_arn(&sqs, &dlq).await.unwrap();
+        let queue = create_queue(&sqs, &format!("{stack}-{name}")).await;
+        let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"5"}}"#);
+        let set = sqs
+            .set_queue_attributes()
+            .queue_url(&queue)
+            .attributes(QueueAttributeName::RedrivePolicy, policy);
+        set.send().await.unwrap();
+        queues.push(status::QueueToCheck { label: name.into(), sqs_name: format!("{stack}-{name}") });
+    }
+    queues.push(status::QueueToCheck { label: "lien-found".into(), sqs_name: format!("{stack}-lien-found") });
+    let alarm =
+        |name: &str, state: &str| AlarmStatus { name: format!("{stack}-{name}"), state: state.into() };
+    let answers = Answers {
+        ages: BTreeMap::from([
+            (format!("{stack}-order-created"), 200_000),
+            (format!("{stack}-business-updated"), 30),
+        ]),
+        alarms: vec![
+            (alarm("OrderCreatedAgeAlarm-A", "ALARM"), vec![format!("{stack}-order-created")]),
+            (alarm("BusinessUpdatedDeadLetterAlarm-B", "OK"), vec![format!("{stack}-business-updated-dlq")]),
+            (alarm("VerifierErrorsAlarm-C", "OK"), vec![]),
+            (AlarmStatus { name: "another-stack-alarm".into(), state: "ALARM".into() }, vec![]),
+        ],
+    };
+    let prefix = format!("{stack}-");
+    let max_age = Duration::from_secs(172_800);
+    let report =
+        status::collect(&sqs, &answers, &queues, Some(&prefix), max_age, SystemTime::now(), true).await;
+
+    let rows = &report.queues;
+    assert_eq!((rows[0].waiting, rows[0].in_flight, rows[0].dead_letters), (Some(0), Some(0), Some(0)));
+    assert_eq!(rows[0].oldest_age_seconds, Some(30));
+    assert_eq!(rows[0].alarms, [alarm("BusinessUpdatedDeadLetterAlarm-B", "OK")]);
+    assert_eq!(rows[1].alarms, [alarm("OrderCreatedAgeAlarm-A", "ALARM")]);
+    assert!(rows[2].error.is_some(), "a queue the stack does not have is reported, not skipped");
+    assert_eq!(report.other_alarms, [alarm("VerifierErrorsAlarm-C", "OK")]);
+    let attention = report.attention();
+    assert_eq!(attention.len(), 3, "{attention:#?}");
+    assert!(attention[0].starts_with("order-created: the oldest message has waited 2d 7h"), "{attention:#?}");
+    assert!(attention[1].starts_with("lien-found: could not be read"), "{attention:#?}");
+    assert_eq!(attention[2], format!("alarm {stack}-OrderCreatedAgeAlarm-A is in ALARM"));
+}
+
+#[test]
+fn without_a_stack_or_an_emulator_it_says_what_to_pass() {
+    let output = Command::new(env!("CARGO_BIN_EXE_middesk-webhooks"))
+        .args(["status", "--template"])
+        .arg(template_path())
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("MIDDESK_STACK_NAME")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pass --stack-name"));
+}
