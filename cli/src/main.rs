@@ -293,12 +293,16 @@ async fn run(cli: Cli) -> Result<bool, String> {
                 RedriveMethod::Auto => std::env::var_os("AWS_ENDPOINT_URL").is_some(),
             };
             if copy {
-                let report = redrive::copy_back(&sqs, &dead_letters, &destination).await?;
+                let report = redrive::copy_back(&sqs, &dead_letters, &destination).await;
+                // The report first, even when the run stopped: what moved stays moved.
                 println!(
                     "moved {}; not sent (still in the dead-letter queue) {}; sent but not deleted (will be sent again by a later redrive) {}",
                     report.moved, report.not_sent, report.sent_not_deleted
                 );
-                if report.not_sent + report.sent_not_deleted > 0 {
+                if let Some(error) = &report.stopped {
+                    return Err(format!("stopped: {error}; nothing unsent was deleted, run redrive again"));
+                }
+                if !report.complete() {
                     return Err("some messages were not moved; run redrive again".into());
                 }
             } else {

@@ -7,6 +7,7 @@ use aws_sdk_sqs::types::{
     DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName, QueueAttributeName,
     SendMessageBatchRequestEntry,
 };
+use middesk_webhooks::message::SQS_MAX_MESSAGE_BYTES;
 
 /// How long received messages stay invisible while they are copied; a message whose send
 /// failed comes back to the dead-letter queue after this.
@@ -24,6 +25,16 @@ pub struct CopyReport {
     /// Sent, but the delete failed: still in the dead-letter queue too, so a later redrive
     /// sends them again (the consumers' idempotency absorbs the repeat).
     pub sent_not_deleted: usize,
+    /// What stopped the run before the dead-letter queue was drained, if anything: what was
+    /// counted above still stands (nothing is deleted that was not sent).
+    pub stopped: Option<String>,
+}
+
+impl CopyReport {
+    /// Whether every message was moved and the run was not stopped.
+    pub fn complete(&self) -> bool {
+        self.stopped.is_none() && self.not_sent + self.sent_not_deleted == 0
+    }
 }
 
 /// A queue URL from a URL or a name.
@@ -90,13 +101,23 @@ pub async fn start_move_task(
 /// Copies every message from the dead-letter queue to `destination` (body and message
 /// attributes unchanged; FIFO group and deduplication ids kept), deleting each only after its
 /// send succeeded, until the dead-letter queue is drained.
-pub async fn copy_back(
+///
+/// Always returns what it did: a failure that stops the run is in [`CopyReport::stopped`].
+pub async fn copy_back(sqs: &Client, dead_letter_url: &str, destination_url: &str) -> CopyReport {
+    let mut report = CopyReport::default();
+    if let Err(error) = copy_until_drained(sqs, dead_letter_url, destination_url, &mut report).await {
+        report.stopped = Some(error);
+    }
+    report
+}
+
+async fn copy_until_drained(
     sqs: &Client,
     dead_letter_url: &str,
     destination_url: &str,
-) -> Result<CopyReport, String> {
+    report: &mut CopyReport,
+) -> Result<(), String> {
     let fifo = destination_url.ends_with(".fifo");
-    let mut report = CopyReport::default();
     let mut empty = 0;
     while empty < EMPTY_RECEIVES_TO_STOP {
         let received = sqs
@@ -117,43 +138,82 @@ pub async fn copy_back(
             continue;
         }
         empty = 0;
-        let entries: Vec<SendMessageBatchRequestEntry> =
-            received.iter().enumerate().filter_map(|(i, m)| send_entry(i, m, fifo)).collect();
-        report.not_sent += received.len() - entries.len();
-        let sent = sqs
-            .send_message_batch()
-            .queue_url(destination_url)
-            .set_entries(Some(entries))
-            .send()
-            .await
-            .map_err(|e| format!("send: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
-        report.not_sent += sent.failed.len();
-        // Delete exactly what the destination accepted: never a message that was not sent.
-        let deletes: Vec<DeleteMessageBatchRequestEntry> = sent
-            .successful
+        let entries: Vec<(SendMessageBatchRequestEntry, usize)> = received
             .iter()
-            .filter_map(|ok| {
-                let message = &received[ok.id.parse::<usize>().ok()?];
-                DeleteMessageBatchRequestEntry::builder()
-                    .id(&ok.id)
-                    .receipt_handle(message.receipt_handle.as_deref()?)
-                    .build()
-                    .ok()
-            })
+            .enumerate()
+            .filter_map(|(i, m)| Some((send_entry(i, m, fifo)?, message_size(m))))
             .collect();
-        if deletes.is_empty() {
-            continue;
-        }
-        let count = deletes.len();
-        match sqs.delete_message_batch().queue_url(dead_letter_url).set_entries(Some(deletes)).send().await {
-            Ok(deleted) => {
-                report.moved += deleted.successful.len();
-                report.sent_not_deleted += deleted.failed.len();
+        report.not_sent += received.len() - entries.len();
+        for batch in batches_within(entries, SQS_MAX_MESSAGE_BYTES) {
+            let sent = sqs
+                .send_message_batch()
+                .queue_url(destination_url)
+                .set_entries(Some(batch))
+                .send()
+                .await
+                .map_err(|e| format!("send: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
+            report.not_sent += sent.failed.len();
+            // Delete exactly what the destination accepted: never a message that was not sent.
+            let deletes: Vec<DeleteMessageBatchRequestEntry> = sent
+                .successful
+                .iter()
+                .filter_map(|ok| {
+                    let message = &received[ok.id.parse::<usize>().ok()?];
+                    DeleteMessageBatchRequestEntry::builder()
+                        .id(&ok.id)
+                        .receipt_handle(message.receipt_handle.as_deref()?)
+                        .build()
+                        .ok()
+                })
+                .collect();
+            if deletes.is_empty() {
+                continue;
             }
-            Err(_) => report.sent_not_deleted += count,
+            let count = deletes.len();
+            let deleted =
+                sqs.delete_message_batch().queue_url(dead_letter_url).set_entries(Some(deletes)).send();
+            match deleted.await {
+                Ok(deleted) => {
+                    report.moved += deleted.successful.len();
+                    report.sent_not_deleted += deleted.failed.len();
+                }
+                Err(_) => report.sent_not_deleted += count,
+            }
         }
     }
-    Ok(report)
+    Ok(())
+}
+
+/// What a message counts for against SQS's size limit: its body and its attributes (name,
+/// data type and value).
+fn message_size(message: &Message) -> usize {
+    let attributes = message.message_attributes.iter().flatten().map(|(name, value)| {
+        let data = value.string_value.as_ref().map_or(0, String::len)
+            + value.binary_value.as_ref().map_or(0, |b| b.as_ref().len());
+        name.len() + value.data_type.len() + data
+    });
+    message.body.as_ref().map_or(0, String::len) + attributes.sum::<usize>()
+}
+
+/// `entries` (each with its size) in order, grouped into batches of at most ten whose sizes add
+/// up to at most `limit` (SendMessageBatch's limits); an entry alone is never over `limit`,
+/// since SQS would not have held it.
+fn batches_within<T>(entries: Vec<(T, usize)>, limit: usize) -> Vec<Vec<T>> {
+    let mut batches: Vec<Vec<T>> = Vec::new();
+    let mut size = 0;
+    for (entry, entry_size) in entries {
+        match batches.last_mut() {
+            Some(batch) if batch.len() < 10 && size + entry_size <= limit => {
+                batch.push(entry);
+                size += entry_size;
+            }
+            _ => {
+                batches.push(vec![entry]);
+                size = entry_size;
+            }
+        }
+    }
+    batches
 }
 
 fn send_entry(index: usize, message: &Message, fifo: bool) -> Option<SendMessageBatchRequestEntry> {
@@ -171,4 +231,25 @@ fn send_entry(index: usize, message: &Message, fifo: bool) -> Option<SendMessage
             .message_deduplication_id(format!("redrive-{}", message.message_id.as_deref()?));
     }
     entry.build().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_stay_within_ten_entries_and_the_size_limit() {
+        let sizes =
+            |batches: Vec<Vec<usize>>| batches.iter().map(|b| b.iter().sum::<usize>()).collect::<Vec<_>>();
+        let kb = 1024;
+        // Ten messages of 600 KB: one a batch (two would be 1200 KB).
+        let big: Vec<(usize, usize)> = (0..10).map(|_| (600 * kb, 600 * kb)).collect();
+        assert_eq!(batches_within(big, 1024 * kb).len(), 10);
+        // Small ones: ten a batch.
+        let small: Vec<(usize, usize)> = (0..23).map(|_| (kb, kb)).collect();
+        assert_eq!(batches_within(small, 1024 * kb).iter().map(Vec::len).collect::<Vec<_>>(), [10, 10, 3]);
+        // Mixed, in order, each batch as full as the limit allows.
+        let mixed = [500, 500, 100, 900, 24, 1].map(|s| (s * kb, s * kb)).to_vec();
+        assert_eq!(sizes(batches_within(mixed, 1024 * kb)), [1000 * kb, 1024 * kb, kb]);
+    }
 }

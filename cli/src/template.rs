@@ -383,6 +383,8 @@ pub mod generated {
         for (name, body) in parts() {
             replace_part(&mut text, name, &body)?;
         }
+        // Emptied first: what stands there may be stale, and need not even parse.
+        replace_part(&mut text, "dashboard", "")?;
         let (alarms, functions) = alarms_and_functions(&text)?;
         replace_part(&mut text, "dashboard", &super::dashboard::resource(&alarms, &functions))?;
         Ok(text)
@@ -548,7 +550,12 @@ pub mod dashboard {
                 1 => "Alarms".to_owned(),
                 n => format!("Alarms ({} of {n})", i + 1),
             };
-            let arns: Vec<String> = chunk.iter().map(|a| format!("${{{a}.Arn}}")).collect();
+            // The ARN from the alarm's name (its Ref) rather than GetAtt Arn: the same ARN, and
+            // the emulator's CloudFormation, which skips alarms, still resolves it.
+            let arns: Vec<String> = chunk
+                .iter()
+                .map(|a| format!("arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:${{{a}}}"))
+                .collect();
             widgets.push(json!({
                 "type": "alarm", "x": 0, "y": 22 + 12 * i, "width": 24, "height": 12,
                 "properties": {"title": title, "alarms": arns, "sortBy": "stateUpdatedTimestamp"}

@@ -45,17 +45,23 @@ fn generation_replaces_only_between_the_markers() {
     let text = "A: 1\n  # BEGIN GENERATED: routes\n  stale: true\n  # END GENERATED: routes\nB: 2\n";
     let err = generated::regenerate(text).unwrap_err();
     assert!(err.contains("queue-arns"), "every part must be present: {err}");
-    let all = generated::parts()
-        .iter()
-        .map(|(name, _)| {
-            format!("    # BEGIN GENERATED: {name}\n    stale-line\n    # END GENERATED: {name}\n")
-        })
-        .collect::<String>();
-    let out = generated::regenerate(&format!("A: 1\n{all}B: 2\n")).unwrap();
-    assert!(out.starts_with("A: 1\n    # BEGIN GENERATED: routes\n    # The stack names"));
-    assert!(out.ends_with("    # END GENERATED: queue-outputs\nB: 2\n"));
+    // The committed template with every generated part replaced by a stale line: regeneration
+    // gives back the committed template, so it rewrote those parts and nothing else.
+    let committed = include_str!("../../template.yaml");
+    let mut stale = committed.to_owned();
+    let names = generated::parts().into_iter().map(|(name, _)| name).chain(["dashboard"]);
+    for name in names {
+        let begin = stale.find(&format!("# BEGIN GENERATED: {name}")).unwrap();
+        let content = begin + stale[begin..].find('\n').unwrap() + 1;
+        let end = content + stale[content..].find(&format!("# END GENERATED: {name}")).unwrap();
+        let end_line = stale[..end].rfind('\n').unwrap() + 1;
+        stale.replace_range(content..end_line, "    stale-line\n");
+    }
+    assert_ne!(stale, committed);
+    let out = generated::regenerate(&stale).unwrap();
     assert!(!out.contains("stale-line"));
-    assert!(out.contains("    ROUTES: !Join"), "indented like its BEGIN line");
+    assert!(out == committed, "regeneration changed text outside the markers, or the template is stale");
+    assert!(out.contains("\n          ROUTES: !Join"), "indented like its BEGIN line");
 }
 
 #[test]

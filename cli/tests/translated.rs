@@ -504,7 +504,7 @@ async fn the_translated_template_deploys_into_the_emulators_cloudformation() {
     let template = translated().to_string();
     let deployed = tokio::task::spawn_blocking({
         let stack = stack.clone();
-        move || -> Result<String, ureq::Error> {
+        move || -> Result<(String, String), ureq::Error> {
             // What `sam deploy` uploads first: the functions' code, where the template points.
             emulator_request("PUT", "/sam-artifacts-bucket", "s3").send_empty()?;
             emulator_request("PUT", "/sam-artifacts-bucket/function.zip", "s3").send(&b"code"[..])?;
@@ -518,13 +518,24 @@ async fn the_translated_template_deploys_into_the_emulators_cloudformation() {
             emulator_request("POST", "/", "cloudformation").send_form(form)?;
             let form =
                 [("Action", "DescribeStacks"), ("Version", "2010-05-15"), ("StackName", stack.as_str())];
-            emulator_request("POST", "/", "cloudformation").send_form(form)?.body_mut().read_to_string()
+            let stacks = emulator_request("POST", "/", "cloudformation")
+                .send_form(form)?
+                .body_mut()
+                .read_to_string()?;
+            // The dashboard, through CloudWatch's query protocol (the emulator's CloudWatch does
+            // not speak the SDK's current one).
+            let form = [("Action", "ListDashboards"), ("Version", "2010-08-01")];
+            let dashboards =
+                emulator_request("POST", "/", "monitoring").send_form(form)?.body_mut().read_to_string()?;
+            Ok((stacks, dashboards))
         }
     })
     .await
     .unwrap()
     .expect("the emulator's CloudFormation answers");
+    let (deployed, dashboards) = deployed;
     assert!(deployed.contains("<StackStatus>CREATE_COMPLETE</StackStatus>"), "{deployed}");
+    assert!(dashboards.contains(&format!("<DashboardName>{stack}-pipeline</DashboardName>")), "{dashboards}");
 
     // Every queue exists, and every queue that is not a dead-letter queue redrives to one.
     let aws = middesk_webhooks::testkit::sdk_config(&middesk_webhooks::testkit::emulator_endpoint()).await;
@@ -610,8 +621,20 @@ fn the_dashboard_shows_every_queue_alarm_and_function_within_cloudwatchs_limits(
 
     // Every alarm's state, every queue's (and dead-letter queue's) depth, every function's errors.
     let shown = |id: &str, attribute: &str| references.contains(format!("{id}{attribute}").as_str());
+    let alarm_arns: BTreeSet<&str> = body["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["type"] == "alarm")
+        .flat_map(|w| w["properties"]["alarms"].as_array().unwrap())
+        .filter_map(Value::as_str)
+        .collect();
     for (id, _) in resources_of_type("AWS::CloudWatch::Alarm") {
-        assert!(shown(id, ".Arn"), "alarm {id} is not on the dashboard");
+        // The filled-in ARN of the alarm named by its Ref.
+        let arn = filled_in(&format!(
+            "arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:${{{id}}}"
+        ));
+        assert!(shown(id, "") && alarm_arns.contains(arn.as_str()), "alarm {id} is not on the dashboard");
     }
     for (id, _) in resources_of_type("AWS::SQS::Queue") {
         assert!(shown(id, ".QueueName"), "queue {id} is not on the dashboard");

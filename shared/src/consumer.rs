@@ -7,8 +7,10 @@
 //! Nothing is acknowledged that was not handled: a body that is not an event, an object whose
 //! shape no longer fits the model ([`EventObject::Mismatched`]), a handler error or a panic all
 //! fail the message, which reaches the dead-letter queue (and its alarm) after
-//! `maxReceiveCount`. A consumer that handles changed shapes from the raw JSON opts in with
-//! [`process_batch_with`] and [`Drift::Handle`].
+//! `maxReceiveCount`. So does a body the verifier flagged `malformed` (an unreadable
+//! `created_at`, an odd id: it reached its type's queue all the same). A consumer that handles
+//! changed shapes or malformed bodies from the raw JSON opts in with [`process_batch_with`] and
+//! [`Drift::Handle`] ([`BatchOptions::drift`], [`BatchOptions::malformed`]).
 //!
 //! Bodies too large for SQS arrive as claim-check pointers to S3 (the Amazon SQS Extended
 //! Client format). Give [`process_batch_with`] a [`PayloadReader`] (`aws::S3Payloads`) and the
@@ -46,6 +48,11 @@ pub enum MessageError {
         /// Why it does not fit.
         error: String,
     },
+    /// The verifier flagged the body `malformed` (`malformed_reason` says why: an unreadable
+    /// `created_at`, an odd id, no envelope at all): failed so that someone looks at it, unless
+    /// the consumer opts in with [`BatchOptions::malformed`].
+    #[error("the verifier flagged this body malformed: {0}")]
+    Malformed(String),
     /// A claim-check pointer whose body could not be read from the payload store.
     #[error("claim-checked body could not be read: {0}")]
     Payload(String),
@@ -107,13 +114,14 @@ impl PayloadReader for NoPayloadReader {
 #[derive(Debug, Clone)]
 pub struct BatchOptions<R = NoPayloadReader> {
     drift: Drift,
+    malformed: Drift,
     payloads: R,
 }
 
 impl Default for BatchOptions<NoPayloadReader> {
-    /// Drift fails the message; no payload reader.
+    /// Drift and malformed bodies fail the message; no payload reader.
     fn default() -> Self {
-        Self { drift: Drift::Fail, payloads: NoPayloadReader }
+        Self { drift: Drift::Fail, malformed: Drift::Fail, payloads: NoPayloadReader }
     }
 }
 
@@ -124,9 +132,17 @@ impl<R: PayloadReader> BatchOptions<R> {
         self
     }
 
+    /// What to do with a message the verifier flagged `malformed`: fail it (the default), or
+    /// hand whatever of it parses to the handler, which then reads the raw body and the
+    /// `malformed_reason` attribute.
+    pub fn malformed(mut self, malformed: Drift) -> Self {
+        self.malformed = malformed;
+        self
+    }
+
     /// Reads claim-checked bodies with `reader` (`aws::S3Payloads`).
     pub fn payloads<R2: PayloadReader>(self, reader: R2) -> BatchOptions<R2> {
-        BatchOptions { drift: self.drift, payloads: reader }
+        BatchOptions { drift: self.drift, malformed: self.malformed, payloads: reader }
     }
 }
 
@@ -231,6 +247,17 @@ where
 {
     let message = resolve_payload(message, &options.payloads).await?;
     let message = message.as_ref();
+    let text = |name: &str| message.message_attributes.get(name).and_then(|a| a.string_value.as_deref());
+    if options.malformed == Drift::Fail && text(attribute::MALFORMED) == Some("true") {
+        let reason = text(attribute::MALFORMED_REASON).unwrap_or("not an event envelope");
+        tracing::error!(
+            event_id = text(attribute::EVENT_ID),
+            event_type = text(attribute::EVENT_TYPE),
+            reason,
+            "malformed event"
+        );
+        return Err(MessageError::Malformed(reason.to_owned()));
+    }
     let event = decode_message(message)?;
     if let (Drift::Fail, EventObject::Mismatched { kind, error, .. }) = (options.drift, event.object()) {
         tracing::error!(event_id = event.id, event_type = %event.event_type, kind, error, "schema drift");

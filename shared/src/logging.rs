@@ -1,6 +1,18 @@
 //! Structured JSON logs for every function in this workspace.
 
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+
+/// Targets that log what must never reach the logs at their lower levels: the Lambda runtime
+/// (the raw invocation event: headers, signature, token, body), the AWS SDK and smithy crates
+/// (request and response bodies, headers, credentials in signing), and the HTTP and TLS
+/// layers (bytes on the wire). Whatever `RUST_LOG` says, they log at `info` at most.
+/// Matched as prefixes of the event's target (`aws_` covers `aws_sdk_sqs`, `aws_smithy_runtime`,
+/// `aws_config`, …).
+pub const CAPPED_TARGETS: &[&str] =
+    &["lambda_runtime", "lambda_http", "aws_", "hyper", "h2", "http_body", "rustls", "tower", "tokio_rustls"];
 
 /// JSON logs on stdout (one object per line, as CloudWatch and Lambda's JSON log format
 /// expect), at the level `RUST_LOG` names (`error`, `warn`, `info`, `debug`, `trace`, `off`;
@@ -10,15 +22,20 @@ use tracing_subscriber::filter::LevelFilter;
 /// megabyte of every binary, for per-module filtering nobody needs in a function this size.
 pub fn init_json_logging() {
     let level = level_from(std::env::var("RUST_LOG").ok().as_deref());
-    let _ = tracing_subscriber::fmt()
+    let format = tracing_subscriber::fmt::layer()
         .json()
         .flatten_event(true)
         .with_current_span(false)
         .with_span_list(false)
         .with_target(false)
-        .with_ansi(false)
-        .with_max_level(level)
-        .try_init();
+        .with_ansi(false);
+    let _ = tracing_subscriber::registry().with(format.with_filter(filter(level))).try_init();
+}
+
+/// Everything at `level`, but [`CAPPED_TARGETS`] at `info` at most.
+fn filter(level: LevelFilter) -> Targets {
+    let capped = level.min(LevelFilter::INFO);
+    CAPPED_TARGETS.iter().fold(Targets::new().with_default(level), |t, target| t.with_target(*target, capped))
 }
 
 /// The level `RUST_LOG` names; `info` if unset or not a level.
@@ -37,5 +54,36 @@ mod tests {
         assert_eq!(level_from(Some("off")), LevelFilter::OFF);
         assert_eq!(level_from(Some("middesk=debug")), LevelFilter::INFO);
         assert_eq!(level_from(None), LevelFilter::INFO);
+    }
+
+    #[test]
+    fn no_level_lets_the_runtime_the_sdk_or_the_wire_log_below_info() {
+        use tracing::Level;
+        let trace = filter(LevelFilter::TRACE);
+        for target in [
+            "lambda_runtime::layers::api_response",
+            "lambda_http::request",
+            "aws_smithy_runtime::client::orchestrator",
+            "aws_smithy_runtime_api::http::request",
+            "aws_sdk_sqs::operation::send_message",
+            "aws_config::imds",
+            "hyper::proto::h1::io",
+            "hyper_util::client::legacy::pool",
+            "h2::codec",
+            "rustls::client::hs",
+        ] {
+            assert!(!trace.would_enable(target, &Level::TRACE), "{target} at trace");
+            assert!(!trace.would_enable(target, &Level::DEBUG), "{target} at debug");
+            assert!(trace.would_enable(target, &Level::INFO), "{target} at info");
+        }
+        // This project's crates, and a user's consumer, log at the level asked for.
+        for target in ["verifier", "middesk_webhooks::receiver", "business_decision", "my_consumer"] {
+            assert!(trace.would_enable(target, &Level::TRACE), "{target}");
+        }
+        let warn = filter(LevelFilter::WARN);
+        assert!(
+            !warn.would_enable("aws_smithy_runtime", &Level::INFO)
+                && !warn.would_enable("verifier", &Level::INFO)
+        );
     }
 }

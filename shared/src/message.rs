@@ -25,6 +25,8 @@ pub mod attribute {
     pub const AUTH_METHOD: &str = "auth_method";
     /// Present (`"true"`) when a verified body was not a well-formed event.
     pub const MALFORMED: &str = "malformed";
+    /// With `malformed`: why, e.g. `created_at is missing or not an RFC 3339 date-time`.
+    pub const MALFORMED_REASON: &str = "malformed_reason";
     /// Present (`"base64"`) when the body could not travel as SQS text and was encoded.
     pub const BODY_ENCODING: &str = "body_encoding";
     /// On a claim-check pointer: the size of the body kept in S3 (type `Number`). The name the
@@ -103,8 +105,13 @@ pub struct OutboundMessage<'a> {
 /// What is known about a verified request when its message is built.
 #[derive(Debug, Clone, Copy)]
 pub struct MessageContext<'a> {
-    /// The event id and type, when the body is a well-formed event.
-    pub event: Option<(&'a str, &'a str)>,
+    /// The event id, when it can be read and is attribute-safe.
+    pub event_id: Option<&'a str>,
+    /// The event type, when it can be read.
+    pub event_type: Option<&'a str>,
+    /// Why the body is not a well-formed event, if it is not: sets `malformed` and
+    /// `malformed_reason`.
+    pub malformed: Option<&'a str>,
     /// The envelope's `account_id`, already checked to be attribute-safe.
     pub account_id: Option<&'a str>,
     /// The `X-Correlation-Id` header, already checked by [`correlation_id`].
@@ -119,11 +126,15 @@ impl<'a> OutboundMessage<'a> {
     /// Builds the message for `body` going to `queue`.
     pub fn new(queue: &'a Queue, body_bytes: &'a [u8], context: MessageContext<'_>) -> Self {
         let mut attributes = Vec::with_capacity(8);
-        if let Some((id, event_type)) = context.event {
+        if let Some(event_type) = context.event_type {
             attributes.push((attribute::EVENT_TYPE, event_type.to_owned()));
+        }
+        if let Some(id) = context.event_id {
             attributes.push((attribute::EVENT_ID, id.to_owned()));
-        } else {
+        }
+        if let Some(reason) = context.malformed {
             attributes.push((attribute::MALFORMED, "true".to_owned()));
+            attributes.push((attribute::MALFORMED_REASON, reason.to_owned()));
         }
         if let Some(account_id) = context.account_id {
             attributes.push((attribute::ACCOUNT_ID, account_id.to_owned()));
@@ -145,7 +156,7 @@ impl<'a> OutboundMessage<'a> {
             }
         };
         let fifo = queue.is_fifo().then(|| {
-            let event_id = context.event.map(|(id, _)| id.to_owned());
+            let event_id = context.event_id.map(str::to_owned);
             let deduplication_id =
                 event_id.clone().unwrap_or_else(|| hex::encode(Sha256::digest(body.as_bytes())));
             let group_id = context
@@ -226,7 +237,9 @@ mod tests {
 
     fn context<'a>(event: Option<(&'a str, &'a str)>, correlation: Option<&'a str>) -> MessageContext<'a> {
         MessageContext {
-            event,
+            event_id: event.map(|(id, _)| id),
+            event_type: event.map(|(_, t)| t),
+            malformed: event.is_none().then_some("not an event envelope"),
             account_id: None,
             correlation_id: correlation,
             received_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123),

@@ -197,7 +197,9 @@ mod tests {
 
     fn message<'a>(queue: &'a Queue, body: &'a [u8]) -> OutboundMessage<'a> {
         let context = MessageContext {
-            event: Some(("ev-1", "business.updated")),
+            event_id: Some("ev-1"),
+            event_type: Some("business.updated"),
+            malformed: None,
             account_id: None,
             correlation_id: None,
             received_at: std::time::SystemTime::UNIX_EPOCH,

@@ -10,7 +10,7 @@ use http::{HeaderMap, Method, StatusCode};
 use crate::auth::mtls::{ClientCertificate, ExpectedSubject, verify_client_certificate};
 use crate::auth::oidc::{HttpJwks, JwksSource, OidcVerifier, TokenError};
 use crate::auth::{AuthMethod, AuthPolicy, PolicyMode, SourceIpAllowList};
-use crate::envelope::{EventEnvelope, MalformedEvent};
+use crate::envelope::{EventEnvelope, MalformedEvent, ReadableParts};
 use crate::error::ReceiveError;
 use crate::message::{MessageContext, OutboundMessage, correlation_id};
 use crate::publisher::QueuePublisher;
@@ -263,25 +263,37 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
         if body.is_empty() {
             return Err(ReceiveError::EmptyBody);
         }
+        // A well-formed event goes to its type's queue. So does a malformed one whose type can
+        // be read (flagged `malformed`: its consumer fails it by default, and it alarms); only
+        // a body without a readable type goes to the catch-all.
         let envelope = EventEnvelope::parse(body);
-        let (queue, event) = match &envelope {
-            Ok(e) => (self.router.route(&e.event_type), Some((&*e.id, &*e.event_type))),
+        let readable = match &envelope {
+            Ok(_) => None,
             Err(malformed) => {
                 receipt.malformed = Some(malformed.clone());
-                (self.router.catch_all(), None)
+                ReadableParts::of(body)
             }
         };
-        if let Some((id, event_type)) = event {
-            receipt.event_id = Some(id.to_owned());
-            receipt.event_type = Some(event_type.to_owned());
-        }
+        let (event_id, event_type, account_id) = match (&envelope, &readable) {
+            (Ok(e), _) => (Some(&*e.id), Some(&*e.event_type), e.account_id.as_deref()),
+            (Err(_), Some(parts)) => {
+                (parts.id.as_deref(), Some(parts.event_type.as_str()), parts.account_id.as_deref())
+            }
+            (Err(_), None) => (None, None, None),
+        };
+        let queue = event_type.map_or_else(|| self.router.catch_all(), |t| self.router.route(t));
+        receipt.event_id = event_id.map(str::to_owned);
+        receipt.event_type = event_type.map(str::to_owned);
         if let Ok(envelope) = &envelope {
-            self.check_age(&envelope.created_at, request.received_at)?;
+            self.check_age(envelope.created_at, request.received_at)?;
         }
         receipt.queue = Some(queue.name.clone());
+        let reason = receipt.malformed.as_ref().map(ToString::to_string);
         let context = MessageContext {
-            event,
-            account_id: envelope.as_ref().ok().and_then(|e| e.account_id.as_deref()),
+            event_id,
+            event_type,
+            malformed: reason.as_deref(),
+            account_id,
             correlation_id: correlation,
             received_at: request.received_at,
             auth_method: receipt.auth_method.as_deref().unwrap_or_default(),
@@ -292,19 +304,14 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
     }
 
     /// Refuses an event older than `max_event_age`: a replay, since Middesk's own retries stop
-    /// about 3 days after the first attempt. A `created_at` that does not parse cannot be judged
-    /// and is delivered (the body is authentic; losing it would be worse), with a warning.
-    fn check_age(&self, created_at: &str, now: SystemTime) -> Result<(), ReceiveError> {
+    /// about 3 days after the first attempt. (An event whose `created_at` cannot be read never
+    /// gets here: it is delivered flagged `malformed`, see [`MalformedEvent::UnreadableCreatedAt`].)
+    fn check_age(&self, created: SystemTime, now: SystemTime) -> Result<(), ReceiveError> {
         let limit = self.settings.max_event_age;
-        if limit.is_zero() {
-            return Ok(());
-        }
-        let Ok(created) = humantime::parse_rfc3339_weak(created_at) else {
-            tracing::warn!("created_at does not parse; event age not checked");
-            return Ok(());
-        };
         match now.duration_since(created) {
-            Ok(age) if age > limit => Err(ReceiveError::EventTooOld { age_seconds: age.as_secs() }),
+            Ok(age) if !limit.is_zero() && age > limit => {
+                Err(ReceiveError::EventTooOld { age_seconds: age.as_secs() })
+            }
             // A created_at ahead of our clock is younger than any limit.
             _ => Ok(()),
         }
@@ -393,8 +400,9 @@ fn mtls_reason(error: &crate::auth::mtls::CertificateError) -> &'static str {
     use crate::auth::mtls::CertificateError as E;
     match error {
         E::Missing => "no client certificate",
-        E::BadSubject | E::WrongSubject => "client certificate subject is not Middesk's",
+        E::NoPem => "no client certificate PEM in the request context",
+        E::WrongSubject => "client certificate subject is not Middesk's",
         E::NotValidNow => "client certificate expired or not yet valid",
-        E::BadValidity | E::BadPem => "client certificate does not parse",
+        E::BadPem => "client certificate does not parse",
     }
 }

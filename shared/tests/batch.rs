@@ -197,3 +197,36 @@ async fn every_envelope_shape_middesk_sends_reaches_the_handler_typed() {
     assert!(find("previous-attributes").4, "previous_attributes reach the handler");
     assert_eq!(find("usual").3, Placement::InObject);
 }
+
+#[tokio::test]
+async fn a_message_the_verifier_flagged_malformed_fails_unless_the_consumer_opts_in() {
+    use middesk_webhooks::consumer::{BatchOptions, Drift, process_batch_with};
+    use middesk_webhooks::message::attribute;
+    // A business.updated event whose created_at could not be read: it parses as an Event, but
+    // the verifier flagged it, so acknowledging it silently would hide it.
+    let mut flagged: Value = serde_json::from_str(&body("ev-flagged")).unwrap();
+    flagged.as_object_mut().unwrap().remove("created_at");
+    let mut batch =
+        sqs_event(&[("m1", &flagged.to_string(), None, false), ("m2", &body("ev-fine"), None, false)]);
+    for (name, value) in
+        [(attribute::MALFORMED, "true"), (attribute::MALFORMED_REASON, "created_at is missing")]
+    {
+        let mut a = aws_lambda_events::event::sqs::SqsMessageAttribute::default();
+        (a.string_value, a.data_type) = (Some(value.into()), Some("String".into()));
+        batch.records[0].message_attributes.insert(name.into(), a);
+    }
+    let handled = RefCell::new(Vec::new());
+    let handler = |event: Event, _: &_| {
+        handled.borrow_mut().push(event.id.clone());
+        async { Ok::<(), std::convert::Infallible>(()) }
+    };
+    let response = process_batch(&batch, handler).await.unwrap();
+    assert_eq!(failures(&response), ["m1"]);
+    assert_eq!(*handled.borrow(), ["ev-fine"]);
+
+    handled.borrow_mut().clear();
+    let options = BatchOptions::default().malformed(Drift::Handle);
+    let response = process_batch_with(&batch, &options, handler).await.unwrap();
+    assert!(failures(&response).is_empty());
+    assert_eq!(*handled.borrow(), ["ev-flagged", "ev-fine"]);
+}

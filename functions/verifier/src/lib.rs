@@ -200,7 +200,7 @@ pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource>(
         }
     };
     let latency = started.elapsed();
-    log_receipt(&receipt, latency.as_secs_f64() * 1000.0);
+    log_receipt(&receipt, latency.as_secs_f64() * 1000.0, source_ip);
     if !metrics_namespace.is_empty() {
         println!("{}", emf_record(metrics_namespace, &receipt, latency, received_at));
     }
@@ -228,9 +228,12 @@ fn json_response(status: u16, body: String) -> Response<Body> {
     response
 }
 
-/// One line per request: ids, type, outcome, queue, latency. Never the body or signature.
-fn log_receipt(receipt: &Receipt, latency_ms: f64) {
+/// One line per request: ids, type, outcome, queue, latency; for a refusal, the caller's
+/// address (from the gateway's request context), so that a forger or a misconfigured sender
+/// can be told apart. Never the body, a header, the signature or a token.
+fn log_receipt(receipt: &Receipt, latency_ms: f64, source_ip: Option<IpAddr>) {
     let status = receipt.status().as_u16();
+    let caller = source_ip.filter(|_| (400..500).contains(&status)).map(|ip| ip.to_string());
     let error = receipt.result.as_ref().err().map(|e| e.to_string());
     let malformed = receipt.malformed.as_ref().map(|m| m.to_string());
     let secret_version = receipt.secret_version.map(|v| format!("{v:?}").to_lowercase());
@@ -247,6 +250,7 @@ fn log_receipt(receipt: &Receipt, latency_ms: f64) {
                 secret_version = secret_version.as_deref(),
                 auth_method = receipt.auth_method.as_deref(),
                 malformed = malformed.as_deref(),
+                source_ip = caller.as_deref(),
                 error = error.as_deref(),
                 "webhook"
             )

@@ -170,6 +170,17 @@ async fn unknown_and_malformed_events_land_in_the_catch_all() {
     assert_eq!(attr(new, attribute::EVENT_TYPE), Some("brand_new_thing.happened"));
     let bad = messages.iter().find(|m| attr(m, attribute::MALFORMED) == Some("true")).unwrap();
     assert_eq!(bad.body.as_deref(), Some("{\"not\": \"an event\"}"));
+
+    // A known type whose age cannot be read reaches its own queue, flagged, not the catch-all.
+    let undated = br#"{"object":"event","id":"ev-undated","type":"business.updated","data":{"object":{}}}"#;
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_emulator_2", undated, None)).await, 202);
+    let messages = drain(&s.sqs, &s.queues["business.updated"]).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(attr(&messages[0], attribute::EVENT_ID), Some("ev-undated"));
+    assert_eq!(attr(&messages[0], attribute::MALFORMED), Some("true"));
+    let reason = attr(&messages[0], attribute::MALFORMED_REASON).unwrap_or_default();
+    assert!(reason.contains("created_at"), "{reason}");
+    assert!(drain(&s.sqs, &s.catch_all).await.is_empty());
 }
 
 #[tokio::test]

@@ -304,3 +304,81 @@ async fn a_replayed_old_event_is_refused_and_never_queued() {
     }
     assert_eq!(r.publisher().messages().len(), 3);
 }
+
+#[tokio::test]
+async fn the_replay_window_reads_every_rfc_3339_offset() {
+    let r = receiver();
+    let now = SystemTime::now();
+    let five_days_ago = now - Duration::from_secs(5 * 86_400);
+    let three_days_ago = now - Duration::from_secs(3 * 86_400);
+    // The same instants written with other offsets and fractions.
+    let written = |t: SystemTime, offset_hours: i64, fraction: &str| {
+        let shifted = if offset_hours >= 0 {
+            t + Duration::from_secs(offset_hours as u64 * 3600)
+        } else {
+            t - Duration::from_secs(offset_hours.unsigned_abs() * 3600)
+        };
+        let local = humantime::format_rfc3339_seconds(shifted).to_string();
+        let sign = if offset_hours >= 0 { '+' } else { '-' };
+        format!("{}{fraction}{sign}{:02}:00", local.trim_end_matches('Z'), offset_hours.abs())
+    };
+    for (offset, fraction) in [(-5, ""), (2, ".25"), (0, ".123456")] {
+        let old = body_created_at("ev-old", &written(five_days_ago, offset, fraction));
+        let (status, _) = call(&r, signed_post(Shape::HttpV2, SECRET, &old, None)).await;
+        assert_eq!(status, 400, "5 days old at offset {offset}: a replay");
+        let recent = body_created_at("ev-recent", &written(three_days_ago, offset, fraction));
+        let (status, _) = call(&r, signed_post(Shape::HttpV2, SECRET, &recent, None)).await;
+        assert_eq!(status, 202, "3 days old at offset {offset}");
+    }
+    let messages = r.publisher().messages();
+    assert_eq!(messages.len(), 3);
+    assert!(messages.iter().all(|m| !m.attributes.iter().any(|(n, _)| n == attribute::MALFORMED)));
+}
+
+#[tokio::test]
+async fn a_known_type_reaches_its_own_queue_even_when_the_envelope_is_malformed_and_is_flagged() {
+    let r = receiver();
+    let with = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut event: serde_json::Value =
+            serde_json::from_slice(&event_body("ev-1", "business.updated")).unwrap();
+        edit(&mut event);
+        event.to_string().into_bytes()
+    };
+    let cases: Vec<(&str, Vec<u8>, Option<&str>)> = vec![
+        (
+            "created_at missing",
+            with(&|e| drop(e.as_object_mut().unwrap().remove("created_at"))),
+            Some("ev-1"),
+        ),
+        ("created_at unreadable", with(&|e| e["created_at"] = serde_json::json!("yesterday")), Some("ev-1")),
+        ("created_at a number", with(&|e| e["created_at"] = serde_json::json!(1_795_435_200)), Some("ev-1")),
+        ("an odd id", with(&|e| e["id"] = serde_json::json!("ev 1")), None),
+        (
+            "the type in namespace, no id",
+            with(&|e| {
+                let object = e.as_object_mut().unwrap();
+                object.remove("id");
+                let t = object.remove("type").unwrap();
+                object.insert("namespace".into(), t);
+            }),
+            None,
+        ),
+    ];
+    for (name, body, id) in cases {
+        let (status, _) = call(&r, signed_post(Shape::HttpV2, SECRET, &body, None)).await;
+        assert_eq!(status, 202, "{name}");
+        let m = r.publisher().messages().pop().unwrap();
+        r.publisher().clear();
+        let attribute_of = |n: &str| m.attributes.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+        assert!(m.queue_url.ends_with("/business-updated"), "{name}: went to {}", m.queue_url);
+        assert_eq!(m.body.as_bytes(), body, "{name}");
+        assert_eq!(attribute_of(attribute::EVENT_TYPE), Some("business.updated"), "{name}");
+        assert_eq!(attribute_of(attribute::EVENT_ID), id, "{name}");
+        assert_eq!(attribute_of(attribute::MALFORMED), Some("true"), "{name}");
+        assert!(attribute_of(attribute::MALFORMED_REASON).is_some_and(|r| !r.is_empty()), "{name}");
+    }
+    // Without a readable type: the catch-all, flagged.
+    let (status, _) = call(&r, signed_post(Shape::HttpV2, SECRET, br#"{"type":"Not A Type"}"#, None)).await;
+    assert_eq!(status, 202);
+    assert!(r.publisher().messages()[0].queue_url.ends_with("/catch-all"));
+}

@@ -43,18 +43,17 @@ pub enum CertificateError {
     /// No certificate in the request context.
     #[error("no client certificate")]
     Missing,
-    /// The subject DN does not parse.
-    #[error("subject DN does not parse")]
-    BadSubject,
+    /// The request context carries the certificate's DN but not its PEM. The DN text alone
+    /// cannot be trusted: `CN=webhooks.middesk.com,OU=x, O=Middesk, Inc.` reads as
+    /// O=`Middesk, Inc.` when the comma escape is lost.
+    #[error("no client certificate PEM in the request context")]
+    NoPem,
     /// The subject's O or CN is not the expected one (or appears more than once).
     #[error("subject is not the expected O and CN")]
     WrongSubject,
     /// Outside its validity dates.
     #[error("certificate is expired or not yet valid")]
     NotValidNow,
-    /// The validity dates are missing or do not parse.
-    #[error("certificate validity does not parse")]
-    BadValidity,
     /// The PEM does not parse.
     #[error("certificate PEM does not parse")]
     BadPem,
@@ -197,22 +196,11 @@ pub fn verify_client_certificate(
     if context_validity.is_some_and(|(from, until)| now < from || now > until) {
         return Err(CertificateError::NotValidNow);
     }
-    match &cert.pem {
-        // The certificate decides; the context's DN, where it can be read, must agree.
-        Some(pem) => {
-            verify_pem(pem, expected, now)?;
-            if context_subject.is_some_and(|attributes| !matches(&attributes)) {
-                return Err(CertificateError::WrongSubject);
-            }
-        }
-        None => {
-            let attributes = context_subject.ok_or(CertificateError::BadSubject)?;
-            if !matches(&attributes) {
-                return Err(CertificateError::WrongSubject);
-            }
-            // Without the certificate, the context's dates must decide.
-            context_validity.ok_or(CertificateError::BadValidity)?;
-        }
+    // The certificate decides; the context's DN, where it can be read, must agree.
+    let pem = cert.pem.as_deref().ok_or(CertificateError::NoPem)?;
+    verify_pem(pem, expected, now)?;
+    if context_subject.is_some_and(|attributes| !matches(&attributes)) {
+        return Err(CertificateError::WrongSubject);
     }
     Ok(())
 }
