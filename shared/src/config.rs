@@ -35,12 +35,7 @@ pub const MAX_ROTATION_GRACE: Duration = Duration::from_secs(30 * 86_400);
 pub const DEFAULT_SECRET_MAX_STALE: Duration = Duration::from_secs(3600);
 /// Largest `SECRET_MAX_STALE_SECONDS`: a day.
 pub const MAX_SECRET_MAX_STALE: Duration = Duration::from_secs(86_400);
-/// Default for `MAX_EVENT_AGE_SECONDS`: 4 days, a day more than Middesk's last retry (about
-/// 3 days after the first attempt), so every genuine retry is still accepted.
-pub const DEFAULT_MAX_EVENT_AGE: Duration = Duration::from_secs(4 * 86_400);
-/// Largest `MAX_EVENT_AGE_SECONDS`: 6 days, below the consumers' shortest idempotency record
-/// lifetime (7 days), so a replay old enough to be forgotten by the consumers is refused here.
-pub const MAX_MAX_EVENT_AGE: Duration = Duration::from_secs(6 * 86_400);
+pub use crate::retention::{DEFAULT_MAX_EVENT_AGE, MAX_MAX_EVENT_AGE};
 
 /// Default for `OIDC_ALGORITHMS`.
 pub const DEFAULT_OIDC_ALGORITHMS: &str = "RS256,ES256,PS256";
@@ -61,6 +56,10 @@ pub struct AuthConfig {
     pub oidc: Option<(OidcSettings, String)>,
     /// `SOURCE_IP_ALLOWLIST`, when set.
     pub source_ips: Option<SourceIpAllowList>,
+    /// `MIDDESK_SOURCE_IPS`: the addresses Middesk sends from (default: its documented ones).
+    /// `middesk` in the allow-list stands for them, and a signature mismatch from one of them
+    /// is the `signature_mismatch` outcome.
+    pub middesk_addresses: SourceIpAllowList,
 }
 
 /// `PAYLOAD_BUCKET` and `PAYLOAD_KEY_PREFIX`: where bodies too large for SQS are kept.
@@ -238,8 +237,15 @@ fn auth_config(get: &impl Fn(&str) -> Option<String>) -> Result<AuthConfig, Conf
     } else {
         None
     };
-    let source_ips = get("SOURCE_IP_ALLOWLIST").map(|v| SourceIpAllowList::parse(&v)).transpose()?;
-    Ok(AuthConfig { policy, mtls_subject, oidc, source_ips })
+    let documented = SourceIpAllowList::middesk();
+    let middesk_addresses = match get("MIDDESK_SOURCE_IPS") {
+        Some(list) => SourceIpAllowList::parse("MIDDESK_SOURCE_IPS", &list, &documented)?,
+        None => documented,
+    };
+    let source_ips = get("SOURCE_IP_ALLOWLIST")
+        .map(|v| SourceIpAllowList::parse("SOURCE_IP_ALLOWLIST", &v, &middesk_addresses))
+        .transpose()?;
+    Ok(AuthConfig { policy, mtls_subject, oidc, source_ips, middesk_addresses })
 }
 
 #[cfg(test)]
@@ -256,6 +262,28 @@ mod tests {
         ("MIDDESK_SECRET_ID", "middesk/webhook-secret"),
         ("CATCH_ALL_QUEUE", "https://sqs.us-east-1.amazonaws.com/1/all"),
     ];
+
+    #[test]
+    fn middesks_addresses_are_overridable_in_one_place() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let c = config(&[MINIMAL[0], MINIMAL[1], ("SOURCE_IP_ALLOWLIST", "middesk")]).unwrap();
+        assert!(c.auth.middesk_addresses.allows(ip("35.239.59.102")));
+        assert!(c.auth.source_ips.unwrap().allows(ip("35.239.59.102")));
+        let vars = [
+            MINIMAL[0],
+            MINIMAL[1],
+            ("MIDDESK_SOURCE_IPS", "203.0.113.0/24"),
+            ("SOURCE_IP_ALLOWLIST", "middesk"),
+        ];
+        let c = config(&vars).unwrap();
+        let allow_list = c.auth.source_ips.unwrap();
+        assert!(c.auth.middesk_addresses.allows(ip("203.0.113.7")) && allow_list.allows(ip("203.0.113.7")));
+        assert!(
+            !c.auth.middesk_addresses.allows(ip("35.239.59.102")) && !allow_list.allows(ip("35.239.59.102"))
+        );
+        let bad = config(&[MINIMAL[0], MINIMAL[1], ("MIDDESK_SOURCE_IPS", "nope")]).unwrap_err();
+        assert!(matches!(bad, ConfigError::Invalid { var: "MIDDESK_SOURCE_IPS", .. }), "{bad}");
+    }
 
     #[test]
     fn defaults() {

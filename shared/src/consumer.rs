@@ -14,8 +14,9 @@
 //!
 //! Bodies too large for SQS arrive as claim-check pointers to S3 (the Amazon SQS Extended
 //! Client format). Give [`process_batch_with`] a [`PayloadReader`] (`aws::S3Payloads`) and the
-//! handler gets the original body, byte for byte, as if it had travelled in SQS; without one,
-//! such a message fails (and is dead-lettered) rather than being handled as a pointer.
+//! handler gets the original body, byte for byte, as if it had travelled in SQS (checked
+//! against the SHA-256 its key names); without one, such a message fails (and is
+//! dead-lettered) rather than being handled as a pointer.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -218,6 +219,15 @@ pub async fn resolve_payload<'m, R: PayloadReader>(
             size.string_value
         )));
     }
+    // The key names the body's SHA-256 (the verifier wrote it so): an object that does not
+    // match was changed or put there by someone else, and is not handed to the handler.
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    if pointer.key.rsplit('/').next() != Some(digest.as_str()) {
+        return Err(MessageError::Payload(format!(
+            "the stored body's SHA-256 does not match its key {}",
+            pointer.key
+        )));
+    }
     let mut resolved = message.clone();
     resolved.message_attributes.remove(attribute::EXTENDED_PAYLOAD_SIZE);
     resolved.message_attributes.remove(attribute::LEGACY_PAYLOAD_SIZE);
@@ -271,5 +281,43 @@ where
         }
         Ok(Err(e)) => Err(MessageError::Handler(e.to_string())),
         Err(_) => Err(MessageError::Panicked),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::payload_key;
+    use crate::publisher::{InMemoryPayloads, PayloadStore};
+
+    fn pointer_message(key: &str, size: usize) -> SqsMessage {
+        let pointer = PayloadPointer { bucket: InMemoryPayloads::BUCKET.into(), key: key.into() };
+        let mut message = SqsMessage::default();
+        message.body = Some(pointer.to_body());
+        let mut attribute = SqsMessageAttribute::default();
+        (attribute.string_value, attribute.data_type) = (Some(size.to_string()), Some("Number".into()));
+        message.message_attributes.insert(attribute::EXTENDED_PAYLOAD_SIZE.into(), attribute);
+        message
+    }
+
+    #[tokio::test]
+    async fn a_claim_checked_body_must_match_the_sha256_its_key_names() {
+        let store = InMemoryPayloads::default();
+        let body = br#"{"id":"ev-1","type":"business.updated"}"#;
+        let key = payload_key("payloads/", body);
+        store.put(&key, body).await.unwrap();
+        let message = pointer_message(&key, body.len());
+        let resolved = resolve_payload(&message, &store).await.unwrap();
+        assert_eq!(resolved.body.as_deref().map(str::as_bytes), Some(&body[..]));
+
+        // Someone else's object under the verifier's key (same size), or a key naming no digest.
+        let forged = br#"{"id":"ev-1","type":"business.approved"}"#;
+        store.put(&key, &forged[..body.len()]).await.unwrap();
+        let err = resolve_payload(&pointer_message(&key, body.len()), &store).await.unwrap_err();
+        assert!(err.to_string().contains("SHA-256"), "{err}");
+        store.put("payloads/not-a-digest", body).await.unwrap();
+        assert!(
+            resolve_payload(&pointer_message("payloads/not-a-digest", body.len()), &store).await.is_err()
+        );
     }
 }

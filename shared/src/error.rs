@@ -49,6 +49,11 @@ pub enum ReceiveError {
     /// Authentication failed; the reason is logged, never sent back.
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
+    /// A well-formed `X-Middesk-Signature-256` from one of Middesk's addresses matched no
+    /// secret: Middesk signs with a secret the stack does not have (a rotation done on one side
+    /// only). 401 like any refusal, but its own outcome, because it alarms at once.
+    #[error("unauthorized: signature mismatch on a request from Middesk's address")]
+    SignatureMismatch,
     /// The secret was unavailable: retryable.
     #[error(transparent)]
     Secret(#[from] SecretError),
@@ -71,11 +76,16 @@ impl ReceiveError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::EmptyBody | Self::EventTooOld { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized(_) | Self::SignatureMismatch => StatusCode::UNAUTHORIZED,
             Self::Secret(_) | Self::AuthUnavailable(_) | Self::Publish(_) | Self::TimedOut => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
         }
+    }
+
+    /// Whether this is a refusal of the request (401), rather than a failure to judge it.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Self::Unauthorized(_) | Self::SignatureMismatch)
     }
 
     /// A short, stable label for logs and metrics.
@@ -86,6 +96,7 @@ impl ReceiveError {
             Self::EmptyBody => "empty_body",
             Self::EventTooOld { .. } => "event_too_old",
             Self::Unauthorized(_) => "unauthorized",
+            Self::SignatureMismatch => "signature_mismatch",
             Self::Secret(_) => "secret_unavailable",
             Self::AuthUnavailable(_) => "auth_unavailable",
             Self::Publish(_) => "queue_unavailable",
@@ -100,7 +111,7 @@ impl ReceiveError {
             Self::PayloadTooLarge { .. } => "body too large",
             Self::EmptyBody => "empty body",
             Self::EventTooOld { .. } => "event too old",
-            Self::Unauthorized(_) => "unauthorized",
+            Self::Unauthorized(_) | Self::SignatureMismatch => "unauthorized",
             Self::Secret(_) | Self::AuthUnavailable(_) | Self::Publish(_) | Self::TimedOut => {
                 "temporarily unavailable, retry later"
             }

@@ -4,8 +4,9 @@
 //! A record per key moves through `IN_PROGRESS` (claimed, with a lock that expires when the
 //! Lambda invocation would have timed out, so a retry can take over after a crash) to
 //! `COMPLETED` (with the handler's result, returned to every repeat). Records expire after
-//! the record TTL (7 days by default: longer than Middesk's 3-day retry window plus SQS
-//! retention). A handler error releases the claim so the retry runs it again.
+//! the record TTL, which covers every copy of an event: the replay window plus the queue's
+//! and the dead-letter queue's retention ([`crate::retention`]). A handler error releases the
+//! claim so the retry runs it again.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -15,20 +16,16 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Default lifetime of an idempotency record.
-pub const DEFAULT_RECORD_TTL: Duration = Duration::from_secs(7 * 86_400);
-/// The shortest record lifetime `IDEMPOTENCY_TTL_SECONDS` accepts: 7 days. It must exceed the
-/// verifier's `MAX_EVENT_AGE_SECONDS` (at most 6 days), so that an event old enough for its
-/// record to be gone is refused by the verifier as a replay before it reaches a consumer.
-pub const MIN_RECORD_TTL: Duration = Duration::from_secs(7 * 86_400);
+/// The shortest record lifetime `IDEMPOTENCY_TTL_SECONDS` accepts: long enough for every copy
+/// of an event the verifier can accept at its widest replay window (27 days: 6 + 7 + 14).
+pub const MIN_RECORD_TTL: Duration =
+    crate::retention::record_ttl_covering(crate::retention::MAX_MAX_EVENT_AGE);
+/// Default lifetime of an idempotency record: [`MIN_RECORD_TTL`], which covers the default
+/// replay window with room to widen it.
+pub const DEFAULT_RECORD_TTL: Duration = MIN_RECORD_TTL;
 /// The longest record lifetime: a year (records expire by DynamoDB TTL).
 pub const MAX_RECORD_TTL: Duration = Duration::from_secs(365 * 86_400);
 
-/// How long the claim is kept when the handler succeeded but its completion could not be
-/// recorded: a redelivery within this time finds the event in progress instead of running the
-/// handler again. Bounded, so that a record that can never be completed does not block the
-/// event for ever (the SQS message is acknowledged: the side effect happened).
-pub const UNRECORDED_COMPLETION_LOCK: Duration = Duration::from_secs(3600);
 /// Attempts at each store write after the handler succeeded (completion, then keeping the lock).
 const WRITE_ATTEMPTS: u32 = 3;
 /// The wait before the second attempt; doubled before each later one.
@@ -160,8 +157,23 @@ impl<S: IdempotencyStore> IdempotencyGuard<S> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
+        self.run_at(event_id, SystemTime::now(), deadline, handler).await
+    }
+
+    /// [`run`](Self::run) at `now` (the clock records are written and judged by).
+    pub async fn run_at<T, E, F, Fut>(
+        &self,
+        event_id: &str,
+        now: SystemTime,
+        deadline: SystemTime,
+        handler: F,
+    ) -> Result<Guarded<T>, GuardError<E>>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
         let key = format!("{}#{event_id}", self.namespace);
-        let now = SystemTime::now();
         let expires_at = now.checked_add(self.record_ttl).unwrap_or(now);
         match self.store.claim(&key, now, deadline, expires_at).await? {
             Claim::Completed(stored) => return Ok(Guarded::Repeat(serde_json::from_str(&stored)?)),
@@ -173,7 +185,7 @@ impl<S: IdempotencyStore> IdempotencyGuard<S> {
                 let result = serde_json::to_string(&value)?;
                 let completed = retried(deadline, || self.store.complete(&key, &result, expires_at)).await;
                 if let Err(error) = completed {
-                    self.keep_lock(&key, event_id, deadline, &error).await;
+                    self.keep_lock(&key, event_id, expires_at, deadline, &error).await;
                 }
                 // The handler's side effect happened: acknowledge, so SQS does not redeliver.
                 Ok(Guarded::Ran(value))
@@ -190,17 +202,23 @@ impl<S: IdempotencyStore> IdempotencyGuard<S> {
 }
 
 impl<S: IdempotencyStore> IdempotencyGuard<S> {
-    /// After the handler ran but its completion could not be recorded: keeps the claim for
-    /// [`UNRECORDED_COMPLETION_LOCK`] so that a redelivery does not run the side effect again.
-    async fn keep_lock(&self, key: &str, event_id: &str, deadline: SystemTime, error: &StoreError) {
-        let now = SystemTime::now();
-        let lock_until = now.checked_add(UNRECORDED_COMPLETION_LOCK).unwrap_or(now);
-        match retried(deadline, || self.store.extend_lock(key, lock_until)).await {
+    /// After the handler ran but its completion could not be recorded: keeps the claim for as
+    /// long as the record lives (`expires_at`), so that no redelivery, however late, runs the
+    /// side effect again. A redelivery finds the event in progress and fails, until it is
+    /// dead-lettered and its alarm calls someone: loud, never a second run.
+    async fn keep_lock(
+        &self,
+        key: &str,
+        event_id: &str,
+        expires_at: SystemTime,
+        deadline: SystemTime,
+        error: &StoreError,
+    ) {
+        match retried(deadline, || self.store.extend_lock(key, expires_at)).await {
             Ok(()) => tracing::error!(
                 event_id,
                 %error,
-                lock_seconds = UNRECORDED_COMPLETION_LOCK.as_secs(),
-                "handler ran but its completion was not recorded; the claim is kept so that a redelivery waits"
+                "handler ran but its completion was not recorded; the claim is kept for the record's lifetime, so a redelivery fails instead of running it again"
             ),
             Err(extend) => tracing::error!(
                 event_id,
@@ -354,12 +372,15 @@ mod tests {
     fn record_ttl_bounds() {
         assert_eq!(parse_record_ttl(None), Ok(DEFAULT_RECORD_TTL));
         assert_eq!(parse_record_ttl(Some("")), Ok(DEFAULT_RECORD_TTL));
-        assert_eq!(parse_record_ttl(Some("1209600")), Ok(Duration::from_secs(1_209_600)));
-        for bad in ["86400", "604799", "31536001", "18446744073709551615", "7d", "-1"] {
+        assert_eq!(parse_record_ttl(Some("2592000")), Ok(Duration::from_secs(2_592_000)));
+        // A week was the old minimum: shorter than a copy can live in a dead-letter queue.
+        for bad in ["86400", "604800", "2332799", "31536001", "18446744073709551615", "7d", "-1"] {
             assert!(parse_record_ttl(Some(bad)).is_err(), "{bad}");
         }
-        // The invariant the verifier's replay window relies on.
-        assert!(MIN_RECORD_TTL > crate::config::MAX_MAX_EVENT_AGE);
+        // Every copy of an event the widest replay window accepts finds its record.
+        let widest = crate::retention::MAX_MAX_EVENT_AGE;
+        let last_copy = widest + crate::retention::QUEUE_RETENTION + crate::retention::DEAD_LETTER_RETENTION;
+        assert!(MIN_RECORD_TTL >= last_copy && DEFAULT_RECORD_TTL >= last_copy);
     }
 
     #[tokio::test]

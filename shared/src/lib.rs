@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod publisher;
 #[cfg(feature = "verifier")]
 pub mod receiver;
+pub mod retention;
 pub mod routing;
 pub mod sample;
 #[cfg(feature = "verifier")]

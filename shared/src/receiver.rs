@@ -126,6 +126,7 @@ pub struct WebhookReceiver<S, P, J = HttpJwks> {
     mtls: ExpectedSubject,
     oidc: Option<OidcVerifier<J>>,
     source_ips: Option<SourceIpAllowList>,
+    middesk_addresses: SourceIpAllowList,
     time_budget: Duration,
 }
 
@@ -146,6 +147,7 @@ impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
             mtls: ExpectedSubject::default(),
             oidc: None,
             source_ips: None,
+            middesk_addresses: SourceIpAllowList::middesk(),
             time_budget: DEFAULT_TIME_BUDGET,
         }
     }
@@ -175,6 +177,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
             mtls: self.mtls,
             oidc: Some(oidc),
             source_ips: self.source_ips,
+            middesk_addresses: self.middesk_addresses,
             time_budget: self.time_budget,
         }
     }
@@ -188,6 +191,13 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
     /// Refuses callers outside this allow-list (`None`: no restriction).
     pub fn with_source_ips(mut self, allowed: Option<SourceIpAllowList>) -> Self {
         self.source_ips = allowed;
+        self
+    }
+
+    /// The addresses Middesk sends from (default: its documented ones): a signature mismatch
+    /// on a request from one of them is `signature_mismatch`, which alarms at once.
+    pub fn with_middesk_addresses(mut self, addresses: SourceIpAllowList) -> Self {
+        self.middesk_addresses = addresses;
         self
     }
 
@@ -250,14 +260,17 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
             return Err(ReceiveError::MethodNotAllowed);
         }
         let body = request.body;
+        let auth_method = self.authenticate(&request, receipt).await?;
+        receipt.auth_method = Some(auth_method);
+        // After authentication, so that a 413 always means an authentic event refused (it
+        // alarms at once) and nobody else can trigger it. Verifying first costs little: the
+        // body is at most Lambda's 6 MB request, already in memory.
         if body.len() > self.settings.max_body_bytes {
             return Err(ReceiveError::PayloadTooLarge {
                 size: body.len(),
                 limit: self.settings.max_body_bytes,
             });
         }
-        let auth_method = self.authenticate(&request, receipt).await?;
-        receipt.auth_method = Some(auth_method);
 
         // Only a verified body is parsed.
         if body.is_empty() {
@@ -341,7 +354,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
                 // Under `all`, the first failure decides.
                 Err(error) if self.policy.mode == PolicyMode::All => return Err(error),
                 // Under `any`, a dependency failure wins over a refusal: the retry may pass.
-                Err(error @ ReceiveError::Unauthorized(_)) => refused = refused.or(Some(error)),
+                Err(error) if error.is_refusal() => refused = refused.or(Some(error)),
                 Err(error) => unavailable = unavailable.or(Some(error)),
             }
         }
@@ -390,9 +403,18 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
             .and_then(|v| parse_signature(v.as_bytes()))
             .ok_or(ReceiveError::Unauthorized("missing or malformed signature"))?;
         let secrets = self.secrets.get(request.received_at).await?;
-        secrets
-            .verify(request.body, &tag, request.received_at, self.settings.rotation_grace)
-            .ok_or(ReceiveError::Unauthorized("signature mismatch"))
+        secrets.verify(request.body, &tag, request.received_at, self.settings.rotation_grace).ok_or_else(
+            || {
+                // From Middesk's own addresses, a well-formed signature that matches no secret is
+                // almost surely Middesk signing with another secret than ours: every event is being
+                // refused, and that alarms at once. From anywhere else it is a forgery attempt.
+                let from_middesk = request.source_ip.is_some_and(|ip| self.middesk_addresses.allows(ip));
+                match from_middesk {
+                    true => ReceiveError::SignatureMismatch,
+                    false => ReceiveError::Unauthorized("signature mismatch"),
+                }
+            },
+        )
     }
 }
 

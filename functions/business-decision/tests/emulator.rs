@@ -111,7 +111,7 @@ async fn records_carry_the_ttl_attribute() {
         (SystemTime::now() + DEFAULT_RECORD_TTL).duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
     let expiration: u64 = expiration.parse().unwrap();
     assert!(expiration.abs_diff(expected) < 60, "{expiration} vs {expected}");
-    assert!(DEFAULT_RECORD_TTL >= Duration::from_secs(4 * 86_400));
+    assert!(DEFAULT_RECORD_TTL >= Duration::from_secs(25 * 86_400));
     assert_eq!(item["status"], AttributeValue::S("COMPLETED".into()));
     let ttl = dynamodb.describe_time_to_live().table_name(&table).send().await.unwrap();
     let ttl = ttl.time_to_live_description.unwrap();
@@ -231,11 +231,16 @@ async fn a_completion_that_cannot_be_written_does_not_let_a_redelivery_run_the_h
     };
     // The first delivery: the handler runs, its completion fails every attempt, the message is
     // acknowledged (the side effect happened) and the claim is kept.
-    let short_deadline = SystemTime::now() + Duration::from_secs(2);
-    assert!(matches!(guard.run("ev-cut", short_deadline, work).await, Ok(Guarded::Ran(_))));
+    let now = SystemTime::now();
+    let short_deadline = now + Duration::from_secs(2);
+    assert!(matches!(guard.run_at("ev-cut", now, short_deadline, work).await, Ok(Guarded::Ran(_))));
     assert_eq!(guard.store().completions.load(Ordering::SeqCst), 3, "the completion was retried");
-    // A redelivery after the first invocation's deadline (when its plain claim would lapse).
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert!(matches!(guard.run("ev-cut", in_a_minute(), work).await, Err(GuardError::InProgress)));
+    // Redeliveries after the first invocation's deadline (when its plain claim would lapse),
+    // and well after it: a retry hours later, or a redrive days later, never runs it again.
+    for later in [Duration::from_secs(3), Duration::from_secs(2 * 3600), Duration::from_secs(20 * 86_400)] {
+        let at = now + later;
+        let redelivered = guard.run_at("ev-cut", at, at + Duration::from_secs(60), work).await;
+        assert!(matches!(redelivered, Err(GuardError::InProgress)), "{later:?} later");
+    }
     assert_eq!(runs.load(Ordering::SeqCst), 1, "the handler ran once");
 }

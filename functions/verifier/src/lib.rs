@@ -45,7 +45,8 @@ pub fn build_verifier(
     )
     .with_policy(config.auth.policy.clone())
     .with_mtls_subject(config.auth.mtls_subject.clone())
-    .with_source_ips(config.auth.source_ips.clone());
+    .with_source_ips(config.auth.source_ips.clone())
+    .with_middesk_addresses(config.auth.middesk_addresses.clone());
     match &config.auth.oidc {
         Some((settings, jwks_url)) => {
             receiver.with_oidc(OidcVerifier::new(settings.clone(), HttpJwks::new(jwks_url)))

@@ -484,7 +484,7 @@ async fn policy_any_and_all() {
 
 #[tokio::test]
 async fn source_ip_allow_list_reads_the_request_context_not_headers() {
-    let allowed = SourceIpAllowList::parse("middesk").unwrap();
+    let allowed = SourceIpAllowList::middesk();
     let r = base_receiver(AuthPolicy::default()).with_source_ips(Some(allowed));
     for shape in [GatewayShape::RestV1, GatewayShape::HttpV2] {
         // The sample contexts come from 35.239.59.102, one of Middesk's addresses.

@@ -6,6 +6,7 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use common::{event_body, gateway_event, signed_post};
+use middesk_webhooks::auth::SourceIpAllowList;
 use middesk_webhooks::message::attribute;
 use middesk_webhooks::sample::{GatewayShape as Shape, created_at_of};
 use middesk_webhooks::{
@@ -168,6 +169,13 @@ async fn status_codes() {
     let big_sig = SigningKey::new(SECRET).sign(&big);
     let request = gateway_event(Shape::HttpV2, "POST", &big, &[("X-Middesk-Signature-256", &big_sig)], false);
     assert_eq!(call(&r, request).await.0, 413);
+    // Authentication comes first: only an authentic body can be a 413 (which alarms at once).
+    let forged_sig = SigningKey::new("sec_attacker").sign(&big);
+    let request =
+        gateway_event(Shape::HttpV2, "POST", &big, &[("X-Middesk-Signature-256", &forged_sig)], false);
+    assert_eq!(call(&r, request).await.0, 401);
+    let request = gateway_event::<&str, &str>(Shape::HttpV2, "POST", &big, &[], false);
+    assert_eq!(call(&r, request).await.0, 401);
 
     let empty_sig = SigningKey::new(SECRET).sign(b"");
     let request =
@@ -381,4 +389,56 @@ async fn a_known_type_reaches_its_own_queue_even_when_the_envelope_is_malformed_
     let (status, _) = call(&r, signed_post(Shape::HttpV2, SECRET, br#"{"type":"Not A Type"}"#, None)).await;
     assert_eq!(status, 202);
     assert!(r.publisher().messages()[0].queue_url.ends_with("/catch-all"));
+}
+
+/// Status and outcome of a POST of `body` from `ip`, with `signature` if given.
+async fn outcome_from(
+    r: &WebhookReceiver<SecretVersions, InMemoryQueues>,
+    body: &[u8],
+    ip: &str,
+    signature: Option<String>,
+) -> (u16, &'static str) {
+    let headers: http::HeaderMap = signature
+        .map(|s| ("x-middesk-signature-256".parse::<http::HeaderName>().unwrap(), s.parse().unwrap()))
+        .into_iter()
+        .collect();
+    let receipt = r
+        .receive(middesk_webhooks::WebhookRequest {
+            method: &http::Method::POST,
+            headers: &headers,
+            body,
+            received_at: SystemTime::now(),
+            client_certificate: None,
+            source_ip: ip.parse().ok(),
+        })
+        .await;
+    (receipt.status().as_u16(), receipt.outcome())
+}
+
+#[tokio::test]
+async fn a_signature_from_middesks_address_that_matches_no_secret_is_its_own_outcome() {
+    let body = event_body("ev-mismatch", "business.updated");
+    let other_secret = || Some(SigningKey::new("sec_registered_with_middesk").sign(&body));
+    let r = receiver();
+    // One of Middesk's documented addresses: Middesk signs with a secret we do not have.
+    assert_eq!(outcome_from(&r, &body, "35.239.59.102", other_secret()).await, (401, "signature_mismatch"));
+    assert_eq!(
+        outcome_from(&r, &body, "::ffff:104.198.38.1", other_secret()).await,
+        (401, "signature_mismatch")
+    );
+    // Anyone else, or no well-formed signature at all: an anonymous caller's refusal.
+    assert_eq!(outcome_from(&r, &body, "203.0.113.9", other_secret()).await, (401, "unauthorized"));
+    assert_eq!(outcome_from(&r, &body, "35.239.59.102", None).await, (401, "unauthorized"));
+    assert_eq!(outcome_from(&r, &body, "35.239.59.102", Some("not-hex".into())).await, (401, "unauthorized"));
+    assert_eq!(r.publisher().messages().len(), 0);
+    // The list is overridable (MIDDESK_SOURCE_IPS), e.g. for a proxy in front of the API.
+    let proxied = receiver().with_middesk_addresses(
+        SourceIpAllowList::parse("MIDDESK_SOURCE_IPS", "203.0.113.0/24", &SourceIpAllowList::middesk())
+            .unwrap(),
+    );
+    assert_eq!(
+        outcome_from(&proxied, &body, "203.0.113.9", other_secret()).await,
+        (401, "signature_mismatch")
+    );
+    assert_eq!(outcome_from(&proxied, &body, "35.239.59.102", other_secret()).await, (401, "unauthorized"));
 }

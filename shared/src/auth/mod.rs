@@ -104,20 +104,23 @@ impl AuthPolicy {
 pub struct SourceIpAllowList(Vec<IpNet>);
 
 impl SourceIpAllowList {
-    /// Parses `SOURCE_IP_ALLOWLIST`: addresses and CIDR blocks, and `middesk` for Middesk's
-    /// documented addresses, comma-separated.
-    pub fn parse(list: &str) -> Result<Self, ConfigError> {
+    /// Middesk's documented addresses ([`MIDDESK_WEBHOOK_IPS`]).
+    pub fn middesk() -> Self {
+        Self(MIDDESK_WEBHOOK_IPS.iter().filter_map(|ip| ip.parse::<IpAddr>().ok()).map(IpNet::from).collect())
+    }
+
+    /// Parses `SOURCE_IP_ALLOWLIST` (named `var` in errors): addresses and CIDR blocks, and
+    /// `middesk` for `middesk`'s addresses, comma-separated.
+    pub fn parse(var: &'static str, list: &str, middesk: &SourceIpAllowList) -> Result<Self, ConfigError> {
         let mut nets = Vec::new();
         for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             if entry == "middesk" {
-                nets.extend(
-                    MIDDESK_WEBHOOK_IPS.iter().filter_map(|ip| ip.parse::<IpAddr>().ok()).map(IpNet::from),
-                );
+                nets.extend(middesk.0.iter().copied());
                 continue;
             }
             let net = entry.parse::<IpNet>().or_else(|_| entry.parse::<IpAddr>().map(IpNet::from)).map_err(
                 |_| ConfigError::Invalid {
-                    var: "SOURCE_IP_ALLOWLIST",
+                    var,
                     value: list.to_owned(),
                     reason: format!("{entry:?} is not an address, a CIDR block or 'middesk'"),
                 },
@@ -165,7 +168,12 @@ mod tests {
 
     #[test]
     fn source_ips() {
-        let list = SourceIpAllowList::parse("middesk, 10.0.0.0/8, 2001:db8::/32").unwrap();
+        let list = SourceIpAllowList::parse(
+            "SOURCE_IP_ALLOWLIST",
+            "middesk, 10.0.0.0/8, 2001:db8::/32",
+            &SourceIpAllowList::middesk(),
+        )
+        .unwrap();
         for ok in [
             "35.239.59.102",
             "35.192.63.74",
@@ -179,6 +187,13 @@ mod tests {
         for no in ["35.239.59.103", "11.0.0.1", "2001:db9::1"] {
             assert!(!list.allows(no.parse().unwrap()), "{no}");
         }
-        assert!(SourceIpAllowList::parse("middesk,not-an-ip").is_err());
+        assert!(
+            SourceIpAllowList::parse(
+                "SOURCE_IP_ALLOWLIST",
+                "middesk,not-an-ip",
+                &SourceIpAllowList::middesk()
+            )
+            .is_err()
+        );
     }
 }
