@@ -217,6 +217,61 @@ pub mod generated {
     use middesk_webhooks::catalogue::{
         CATCH_ALL_QUEUE, FAMILY_ROUTES, default_queues, default_routes, queue_logical_id, types_of_queue,
     };
+    use middesk_webhooks::retention::{DEAD_LETTER_RETENTION, QUEUE_RETENTION};
+
+    /// Refusals an anonymous caller can cause at will alarm only on a burst of this many in five
+    /// minutes, so that nobody can page the operator from the internet.
+    pub const BURST: u32 = 10;
+
+    /// The verifier's outcome alarms (its EMF metric `Requests` by `Outcome`): logical id,
+    /// outcome, threshold in five minutes, description. At 1: outcomes that mean an authentic
+    /// event is being refused or cannot be used, which only Middesk can cause. At [`BURST`]:
+    /// what anybody can cause.
+    pub const OUTCOME_ALARMS: &[(&str, &str, u32, &str)] = &[
+        (
+            "SignatureMismatchAlarm",
+            "signature_mismatch",
+            1,
+            "A request from one of Middesk's addresses was signed with a secret the stack does not have (401): every event is refused until the secrets agree, and Middesk gives up after 3 days. Compare the stack's secret with Middesk's webhook.",
+        ),
+        (
+            "PayloadTooLargeAlarm",
+            "payload_too_large",
+            1,
+            "An authentic request was refused as larger than MAX_BODY_BYTES (413); Middesk gives up on it after 3 days.",
+        ),
+        (
+            "EmptyBodyAlarm",
+            "empty_body",
+            1,
+            "An authentic request had an empty body (400); nothing can be delivered.",
+        ),
+        (
+            "AcceptedMalformedAlarm",
+            "accepted_malformed",
+            1,
+            "An authentic body that is not a well-formed event was delivered flagged malformed=true (to its type's queue when its type is readable, else the catch-all); its consumer fails it by default.",
+        ),
+        (
+            "ReplayedEventsAlarm",
+            "event_too_old",
+            1,
+            "An authentic event older than MaxEventAgeSeconds was refused (400): a replay of a captured request, or an old event re-sent (see the README on replays).",
+        ),
+        ("VerifierPanicAlarm", "panic", 1, "The verifier panicked (500, a bug); Middesk retries."),
+        (
+            "UnauthorizedRequestsAlarm",
+            "unauthorized",
+            BURST,
+            "A burst of refused requests (401) from elsewhere than Middesk's addresses, or without a valid signature: forgeries or scanning. Middesk's own mismatches alarm as SignatureMismatchAlarm.",
+        ),
+        (
+            "MalformedRequestEventAlarm",
+            "malformed_event",
+            BURST,
+            "A burst of API Gateway request events that do not decode (400), e.g. odd query strings: anybody can send those.",
+        ),
+    ];
 
     /// The route patterns that reach `queue` in the default routing.
     fn patterns(queue: &str) -> Vec<String> {
@@ -257,9 +312,12 @@ pub mod generated {
         queues.iter().map(|q| format!("- !GetAtt {}.Arn\n", queue_logical_id(q))).collect()
     }
 
-    /// Every queue with its dead-letter queue and their alarms.
+    /// Every queue with its dead-letter queue and their alarms, then the policy that lets only
+    /// the verifier (and the operator) send to them.
     fn queues() -> String {
-        default_queues().iter().map(|q| queue_resources(q)).collect::<Vec<_>>().join("\n")
+        let mut parts: Vec<String> = default_queues().iter().map(|q| queue_resources(q)).collect();
+        parts.push(queue_policy());
+        parts.join("\n")
     }
 
     fn queue_resources(queue: &str) -> String {
@@ -267,24 +325,46 @@ pub mod generated {
         let stem = id.trim_end_matches("Queue");
         let receives = receives(queue);
         let what = if queue == CATCH_ALL_QUEUE {
-            "catch-all message (a type the routing does not name, or a malformed body)".to_owned()
+            "catch-all message (a type the routing does not name, or a body without a readable type)"
+                .to_owned()
         } else {
             format!("{receives} message")
+        };
+        let (retention, dead_letter_retention) = (QUEUE_RETENTION.as_secs(), DEAD_LETTER_RETENTION.as_secs());
+        let sqs = |metric: &str, queue_id: &str| Metric {
+            namespace: "AWS/SQS",
+            name: metric.to_owned(),
+            dimension: ("QueueName", format!("!GetAtt {queue_id}.QueueName")),
+            statistic: "Maximum",
         };
         let dead_letter_alarm = alarm(
             &format!("{stem}DeadLetterAlarm"),
             &format!("A {what} reached its dead-letter queue."),
-            ("ApproximateNumberOfMessagesVisible", &format!("{stem}DeadLetterQueue"), 60),
+            &sqs("ApproximateNumberOfMessagesVisible", &format!("{stem}DeadLetterQueue")),
+            60,
             "1",
         );
         let age_alarm = alarm(
             &format!("{stem}AgeAlarm"),
             &format!(
                 "The oldest {receives} message has waited longer than QueueAgeAlarmSeconds: nobody \
-                 consumes this queue, or its consumer is stuck. Messages expire after 14 days."
+                 consumes this queue, or its consumer is stuck. Messages expire after {} days.",
+                retention / 86_400
             ),
-            ("ApproximateAgeOfOldestMessage", &id, 300),
+            &sqs("ApproximateAgeOfOldestMessage", &id),
+            300,
             "!Ref QueueAgeAlarmSeconds",
+        );
+        let dead_letter_age_alarm = alarm(
+            &format!("{stem}DeadLetterAgeAlarm"),
+            &format!(
+                "A {what} has waited in the dead-letter queue longer than DeadLetterAgeAlarmSeconds: \
+                 redrive it (middesk-webhooks redrive) before it expires ({} days after it was first queued).",
+                dead_letter_retention / 86_400
+            ),
+            &sqs("ApproximateAgeOfOldestMessage", &format!("{stem}DeadLetterQueue")),
+            300,
+            "!Ref DeadLetterAgeAlarmSeconds",
         );
         // Tag values may not hold `*`: the types themselves.
         let tag = if queue == CATCH_ALL_QUEUE { queue.to_owned() } else { types_of_queue(queue).join(" ") };
@@ -298,7 +378,7 @@ pub mod generated {
   Properties:
     QueueName: !Sub "${{AWS::StackName}}-{queue}"
     SqsManagedSseEnabled: true
-    MessageRetentionPeriod: 1209600
+    MessageRetentionPeriod: {retention}
     MaximumMessageSize: 1048576
     VisibilityTimeout: 180
     RedrivePolicy:
@@ -312,43 +392,119 @@ pub mod generated {
   Type: AWS::SQS::Queue
   Properties:
     SqsManagedSseEnabled: true
-    MessageRetentionPeriod: 1209600
+    # Counted from when the message was first queued: a dead letter has at least the
+    # difference with the queue's retention to be redriven.
+    MessageRetentionPeriod: {dead_letter_retention}
     Tags:
       - Key: middesk:event-type
         Value: "{tag}"
 
 {dead_letter_alarm}
-{age_alarm}"#
+{age_alarm}
+{dead_letter_age_alarm}"#
         )
     }
 
-    /// An alarm on the maximum of an SQS `metric` of `queue` (logical id) over `period` seconds,
-    /// at or above `threshold`.
-    fn alarm(
-        id: &str,
-        description: &str,
-        (metric, queue, period): (&str, &str, u32),
-        threshold: &str,
-    ) -> String {
+    /// Only the verifier's role, and the operator's principal when set (redrive and replay send
+    /// as it), may send to the queues: a consumer, or anything else in the account, cannot
+    /// inject an event. Dead-letter queues are left out: SQS itself moves messages there.
+    fn queue_policy() -> String {
+        let queues = default_queues();
+        let urls: String = queues.iter().map(|q| format!("    - !Ref {}\n", queue_logical_id(q))).collect();
+        let arns: String =
+            queues.iter().map(|q| format!("          - !GetAtt {}.Arn\n", queue_logical_id(q))).collect();
+        format!(
+            r#"QueueSendersPolicy:
+  Type: AWS::SQS::QueuePolicy
+  Properties:
+    Queues:
+{urls}    PolicyDocument:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: OnlyTheVerifierAndTheOperatorSend
+          Effect: Deny
+          Principal: "*"
+          Action: sqs:SendMessage
+          Resource:
+{arns}          Condition:
+            ArnNotEquals:
+              aws:PrincipalArn:
+                - !GetAtt VerifierRole.Arn
+                - !If [HasOperatorPrincipal, !Ref OperatorPrincipalArn, !Ref AWS::NoValue]
+"#
+        )
+    }
+
+    /// A CloudWatch metric an alarm watches, with one dimension (its value as YAML).
+    struct Metric {
+        namespace: &'static str,
+        name: String,
+        dimension: (&'static str, String),
+        statistic: &'static str,
+    }
+
+    /// An alarm on `metric` over `period` seconds at or above `threshold` (YAML), notifying the
+    /// alarm topic when it fires and when it is OK again.
+    fn alarm(id: &str, description: &str, metric: &Metric, period: u32, threshold: &str) -> String {
+        let Metric { namespace, name, dimension: (dimension, value), statistic } = metric;
         format!(
             r#"{id}:
   Type: AWS::CloudWatch::Alarm
   Properties:
     AlarmDescription: "{description}"
-    Namespace: AWS/SQS
-    MetricName: {metric}
+    Namespace: {namespace}
+    MetricName: {name}
     Dimensions:
-      - Name: QueueName
-        Value: !GetAtt {queue}.QueueName
-    Statistic: Maximum
+      - Name: {dimension}
+        Value: {value}
+    Statistic: {statistic}
     Period: {period}
     EvaluationPeriods: 1
     Threshold: {threshold}
     ComparisonOperator: GreaterThanOrEqualToThreshold
     TreatMissingData: notBreaching
-    AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]
+    AlarmActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
+    OKActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
 "#
         )
+    }
+
+    /// The verifier's and the API's alarms: every 5xx, the outcome alarms, and 429s.
+    fn verifier_alarms() -> String {
+        let mut parts = vec![alarm(
+            "VerifierErrorsAlarm",
+            "The endpoint answered 5xx (a dependency failing or slow, the verifier throttled or crashed): an authentic event may be refused, and Middesk retries. The verifier's log lines say which (outcome).",
+            &Metric {
+                namespace: "AWS/ApiGateway",
+                name: "5xx".into(),
+                dimension: ("ApiId", "!Ref WebhookApi".into()),
+                statistic: "Sum",
+            },
+            300,
+            "1",
+        )];
+        for (id, outcome, threshold, description) in OUTCOME_ALARMS {
+            let metric = Metric {
+                namespace: "MiddeskWebhooks",
+                name: "Requests".into(),
+                dimension: ("Outcome", (*outcome).to_owned()),
+                statistic: "Sum",
+            };
+            parts.push(alarm(id, description, &metric, 300, &threshold.to_string()));
+        }
+        parts.push(alarm(
+            "ThrottledRequestsAlarm",
+            "API Gateway's throttle answered 429 (from its access log): Middesk retries, but a flood is taking the endpoint's capacity. With SourceIpAllowlist set only allowed callers reach the verifier; see the README on the edge.",
+            &Metric {
+                namespace: "MiddeskWebhooks",
+                name: "ThrottledRequests".into(),
+                dimension: ("ApiId", "!Ref WebhookApi".into()),
+                statistic: "Sum",
+            },
+            300,
+            "1",
+        ));
+        parts.join("\n")
     }
 
     /// Each queue's URL and ARN as outputs.
@@ -371,6 +527,7 @@ pub mod generated {
         vec![
             ("routes", routes()),
             ("queue-arns", queue_arns()),
+            ("verifier-alarms", verifier_alarms()),
             ("queues", queues()),
             ("queue-outputs", queue_outputs()),
         ]
@@ -504,9 +661,14 @@ pub mod dashboard {
             ),
             graph(
                 (12, 2, 12, 6),
-                "API Gateway: requests, 4xx (throttled 429s included), 5xx (per hour)",
+                "API Gateway: requests, 4xx, 5xx, throttled 429s (per hour)",
                 "Sum",
-                vec![api("Count", "requests"), api("4xx", "4xx"), api("5xx", "5xx")],
+                vec![
+                    api("Count", "requests"),
+                    api("4xx", "4xx"),
+                    api("5xx", "5xx"),
+                    json!(["MiddeskWebhooks", "ThrottledRequests", "ApiId", "${WebhookApi}", {"label": "429 throttled"}]),
+                ],
             ),
             graph(
                 (0, 8, 12, 6),

@@ -439,28 +439,186 @@ fn a_flood_is_throttled_at_the_edge_and_capped_in_concurrency() {
     );
 }
 
-#[test]
-fn every_outcome_that_loses_or_refuses_an_event_raises_an_alarm() {
-    let alarmed: BTreeSet<&str> = resources_of_type("AWS::CloudWatch::Alarm")
+/// Every alarm's properties with its logical id.
+fn alarms() -> Vec<(&'static str, &'static Value)> {
+    resources_of_type("AWS::CloudWatch::Alarm").into_iter().map(|(id, a)| (id, &a["Properties"])).collect()
+}
+
+/// The threshold of the alarm on the verifier's `Requests` of `outcome`, within five minutes.
+fn outcome_threshold(outcome: &str) -> Option<u64> {
+    alarms()
         .into_iter()
-        .map(|(_, a)| &a["Properties"])
+        .map(|(_, p)| p)
         .filter(|p| p["Namespace"] == "MiddeskWebhooks" && p["MetricName"] == "Requests")
-        .filter(|p| p["Dimensions"][0]["Name"] == "Outcome" && p["Threshold"].as_u64() >= Some(1))
-        .filter_map(|p| p["Dimensions"][0]["Value"].as_str())
-        .collect();
-    // Refusals Middesk gives up on after 3 days, authentic bodies that no consumer can use,
-    // replays, bugs, and bursts of failed authentication.
+        .filter(|p| p["Dimensions"][0]["Name"] == "Outcome" && p["Dimensions"][0]["Value"] == outcome)
+        .find(|p| {
+            p["Period"] == 300
+                && p["EvaluationPeriods"] == 1
+                && p["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        })
+        .map(|p| number(&p["Threshold"]))
+}
+
+#[test]
+fn an_authentic_event_refused_alarms_at_once_and_what_anybody_can_cause_only_in_bursts() {
+    // Middesk's traffic is tens of events a day: an alarm that waits for a burst never fires.
     for outcome in [
+        "signature_mismatch",
         "payload_too_large",
         "empty_body",
-        "malformed_event",
         "accepted_malformed",
         "event_too_old",
         "panic",
-        "unauthorized",
     ] {
-        assert!(alarmed.contains(outcome), "no alarm on the {outcome} outcome");
+        assert_eq!(
+            outcome_threshold(outcome),
+            Some(1),
+            "the {outcome} outcome must alarm at its first occurrence"
+        );
     }
+    // Anybody on the internet can cause these: a burst, so nobody can page the operator at will.
+    for outcome in ["unauthorized", "malformed_event"] {
+        let threshold = outcome_threshold(outcome).unwrap_or_else(|| panic!("no alarm on {outcome}"));
+        assert!(threshold > 1, "{outcome} alarms at {threshold}: anybody could page the operator");
+    }
+    // Every 5xx the endpoint answers (a dependency, a throttled or crashed verifier): at one.
+    let api = |metric: &str| {
+        alarms()
+            .into_iter()
+            .map(|(_, p)| p)
+            .find(|p| {
+                p["MetricName"] == metric && p["Dimensions"][0]["Value"] == json!({"Ref": "WebhookApi"})
+            })
+            .unwrap_or_else(|| panic!("no alarm on the API's {metric}"))
+    };
+    assert_eq!(
+        (api("5xx")["Namespace"].as_str(), number(&api("5xx")["Threshold"])),
+        (Some("AWS/ApiGateway"), 1)
+    );
+    // The throttle's 429s never reach the verifier: counted from the API's access log.
+    let throttled = api("ThrottledRequests");
+    assert_eq!(
+        (throttled["Namespace"].as_str(), number(&throttled["Threshold"])),
+        (Some("MiddeskWebhooks"), 1)
+    );
+    let filters = resources_of_type("AWS::Logs::MetricFilter");
+    let filter = filters
+        .iter()
+        .map(|(_, f)| &f["Properties"])
+        .find(|f| f["MetricTransformations"][0]["MetricName"] == "ThrottledRequests")
+        .expect("a metric filter counts 429s");
+    assert_eq!(filter["FilterPattern"], r#"{ $.status = "429" }"#);
+    let stage = &resources_of_type("AWS::ApiGatewayV2::Stage")[0].1["Properties"];
+    let destination = get_att(&stage["AccessLogSettings"]["DestinationArn"]).expect("access logs on").0;
+    assert_eq!(filter["LogGroupName"], json!({"Ref": destination}));
+    let format = stage["AccessLogSettings"]["Format"].as_str().unwrap();
+    let line: Value = serde_json::from_str(format).expect("a JSON access log line");
+    assert_eq!((&line["status"], &line["apiId"]), (&json!("$context.status"), &json!("$context.apiId")));
+}
+
+#[test]
+fn every_alarm_notifies_a_topic_the_stack_creates_unless_one_is_given() {
+    let topic = json!([{"Fn::If": ["CreateAlarmTopic", {"Ref": "AlarmTopic"}, {"Ref": "AlarmTopicArn"}]}]);
+    for (id, p) in alarms() {
+        assert_eq!(p["AlarmActions"], topic, "{id} notifies nobody when it fires");
+        assert_eq!(p["OKActions"], topic, "{id} says nothing when it is OK again");
+    }
+    assert_eq!(resource("AlarmTopic")["Type"], "AWS::SNS::Topic");
+    assert_eq!(resource("AlarmTopic")["Condition"], "CreateAlarmTopic");
+    assert_eq!(
+        translated()["Conditions"]["CreateAlarmTopic"],
+        json!({"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]})
+    );
+    let subscription = resource("AlarmEmailSubscription");
+    assert_eq!(subscription["Condition"], "HasAlarmEmail");
+    assert_eq!(subscription["Properties"]["Endpoint"], json!({"Ref": "AlarmEmail"}));
+    assert_eq!(parameter("AlarmEmail")["Default"], "");
+}
+
+#[test]
+fn dead_letters_keep_a_week_and_alarm_again_before_they_expire() {
+    use middesk_webhooks::retention::{DEAD_LETTER_RETENTION, MIN_DEAD_LETTER_TIME, QUEUE_RETENTION};
+    let queues = resources_of_type("AWS::SQS::Queue");
+    let dead_letter_age: BTreeSet<&str> = alarms()
+        .into_iter()
+        .filter(|(_, p)| p["MetricName"] == "ApproximateAgeOfOldestMessage")
+        .filter(|(_, p)| p["Threshold"] == json!({"Ref": "DeadLetterAgeAlarmSeconds"}))
+        .filter_map(|(_, p)| get_att(&p["Dimensions"][0]["Value"]).map(|(id, _)| id))
+        .collect();
+    let mut checked = 0;
+    for (id, queue) in &queues {
+        let Some((dlq, _)) = get_att(&queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]) else {
+            continue;
+        };
+        let source = number(&queue["Properties"]["MessageRetentionPeriod"]);
+        let dead = number(&resource(dlq)["Properties"]["MessageRetentionPeriod"]);
+        assert_eq!((source, dead), (QUEUE_RETENTION.as_secs(), DEAD_LETTER_RETENTION.as_secs()), "{id}");
+        // A dead letter keeps its first enqueue time: what is left of it in the DLQ.
+        assert!(dead - source >= 7 * 86_400, "{id}: a dead letter may have only {} s", dead - source);
+        assert!(dead_letter_age.contains(dlq), "{dlq} has no age alarm");
+        checked += 1;
+    }
+    assert_eq!(checked, verifier_queues().len());
+    let age = parameter("DeadLetterAgeAlarmSeconds");
+    assert!(
+        number(&age["MaxValue"]) < MIN_DEAD_LETTER_TIME.as_secs(),
+        "the alarm must fire before dead letters expire"
+    );
+    assert!(number(&age["Default"]) <= MIN_DEAD_LETTER_TIME.as_secs() / 2);
+}
+
+#[test]
+fn idempotency_records_outlive_every_copy_of_an_event() {
+    // The arithmetic, from the template's own figures: a copy of an event can be accepted at the
+    // end of the replay window, wait out its queue's retention, then its dead-letter queue's.
+    let queues = resources_of_type("AWS::SQS::Queue");
+    let retention = |dead_letter: bool| {
+        queues
+            .iter()
+            .filter(|(_, q)| q["Properties"]["RedrivePolicy"].is_null() == dead_letter)
+            .map(|(_, q)| number(&q["Properties"]["MessageRetentionPeriod"]))
+            .max()
+            .unwrap()
+    };
+    let (source, dead) = (retention(false), retention(true));
+    let (age, ttl) = (parameter("MaxEventAgeSeconds"), parameter("IdempotencyTtlSeconds"));
+    let longest = |max_event_age: u64| max_event_age + source + dead;
+    println!(
+        "a copy lives at most {} days by default, {} days at the widest window",
+        longest(number(&age["Default"])) / 86_400,
+        longest(number(&age["MaxValue"])) / 86_400
+    );
+    assert!(number(&ttl["Default"]) >= longest(number(&age["Default"])), "the default TTL");
+    assert!(number(&ttl["MinValue"]) >= longest(number(&age["MaxValue"])), "any TTL the template accepts");
+}
+
+#[test]
+fn only_the_verifier_and_the_operator_send_to_the_queues_and_write_claim_checks() {
+    let allowed = json!([
+        {"Fn::GetAtt": ["VerifierRole", "Arn"]},
+        {"Fn::If": ["HasOperatorPrincipal", {"Ref": "OperatorPrincipalArn"}, {"Ref": "AWS::NoValue"}]}
+    ]);
+    let mut guarded = BTreeSet::new();
+    for (_, policy) in resources_of_type("AWS::SQS::QueuePolicy") {
+        for statement in as_list(&policy["Properties"]["PolicyDocument"]["Statement"]) {
+            let denies_others = statement["Effect"] == "Deny"
+                && statement["Principal"] == "*"
+                && statement["Action"] == "sqs:SendMessage"
+                && statement["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == allowed;
+            if denies_others {
+                guarded.extend(queue_arns(&as_list(&statement["Resource"])));
+            }
+        }
+    }
+    assert_eq!(guarded, verifier_queues(), "every queue the verifier sends to, and only those");
+    let bucket =
+        &resources_of_type("AWS::S3::BucketPolicy")[0].1["Properties"]["PolicyDocument"]["Statement"];
+    let writers = as_list(bucket)
+        .into_iter()
+        .find(|s| s["Effect"] == "Deny" && s["Action"] == "s3:PutObject")
+        .expect("a statement limits who writes payloads");
+    assert_eq!((&writers["Resource"], &writers["Principal"]), (&payload_objects(), &json!("*")));
+    assert_eq!(writers["Condition"]["ArnNotEquals"]["aws:PrincipalArn"], allowed);
 }
 
 #[test]
