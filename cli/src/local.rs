@@ -80,15 +80,13 @@ pub async fn create_local_stack(
         ("AWS_ACCESS_KEY_ID".to_owned(), "test".to_owned()),
         ("AWS_SECRET_ACCESS_KEY".to_owned(), "test".to_owned()),
     ];
+    let s3 = middesk_webhooks::aws::s3_client(aws);
     if let Some((bucket_id, prefix)) = &model.payload_bucket {
-        // Bucket names are lower case; the emulator's S3 answers path-style on loopback.
-        let bucket = bucket_id.to_lowercase();
-        let s3 = middesk_webhooks::aws::s3_client(aws);
-        if s3.head_bucket().bucket(&bucket).send().await.is_err() {
-            s3.create_bucket().bucket(&bucket).send().await.map_err(|e| format!("bucket {bucket}: {e}"))?;
-        }
-        env.push(("PAYLOAD_BUCKET".to_owned(), bucket));
+        env.push(("PAYLOAD_BUCKET".to_owned(), local_bucket(&s3, bucket_id).await?));
         env.push(("PAYLOAD_KEY_PREFIX".to_owned(), prefix.clone()));
+    }
+    if let Some(bucket_id) = &model.archive_bucket {
+        env.push(("ARCHIVE_BUCKET".to_owned(), local_bucket(&s3, bucket_id).await?));
     }
     for (table, _) in &model.tables {
         let exists = dynamodb.describe_table().table_name(table).send().await.is_ok();
@@ -99,6 +97,16 @@ pub async fn create_local_stack(
     }
     let subscriptions = model.subscriptions.iter().map(|s| (s.binary.clone(), s.queue.clone())).collect();
     Ok(LocalStack { queue_urls, env, subscriptions })
+}
+
+/// The local bucket for the template's bucket `logical_id` (created if missing): its name is
+/// the logical id in lower case (bucket names are), as path-style on loopback needs.
+pub async fn local_bucket(s3: &aws_sdk_s3::Client, logical_id: &str) -> Result<String, String> {
+    let bucket = logical_id.to_lowercase();
+    if s3.head_bucket().bucket(&bucket).send().await.is_err() {
+        s3.create_bucket().bucket(&bucket).send().await.map_err(|e| format!("bucket {bucket}: {e}"))?;
+    }
+    Ok(bucket)
 }
 
 /// A message seen in a queue.

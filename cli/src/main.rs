@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use middesk_webhooks::sample::{self, GatewayShape, TEST_SECRET};
-use middesk_webhooks_cli::{events, local, redrive, status, template};
+use middesk_webhooks_cli::{events, local, redrive, replay, status, template};
 
 #[derive(Parser)]
 #[command(name = "middesk-webhooks", version, about = "Tools for Middesk webhooks on AWS", long_about = None)]
@@ -176,6 +176,45 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send archived events again, as the verifier sent them (same body and attributes, a claim
+    /// check for large bodies, the same FIFO group): to their routed queues, or to --to. Prints
+    /// what it found, sent and could not send; run it again after a failure (consumers absorb
+    /// the repeats).
+    Replay {
+        /// Events created at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
+        #[arg(long)]
+        since: String,
+        /// Events created at or before this time (RFC 3339); default: now.
+        #[arg(long)]
+        until: Option<String>,
+        /// Only this type (`business.updated`) or family (`registration_request.*`); repeatable.
+        #[arg(long = "type")]
+        types: Vec<String>,
+        /// Send every event to this queue (URL or name) instead of its routed queue: e.g. a new
+        /// consumer's queue that needs history.
+        #[arg(long)]
+        to: Option<String>,
+        /// Count what would be sent; read and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The archive bucket (the stack's ArchiveBucketName output; the local stack's by default).
+        #[arg(long, env = "ARCHIVE_BUCKET")]
+        archive_bucket: Option<String>,
+        /// The payload bucket for bodies too large for SQS (the stack's PayloadBucketName output;
+        /// the local stack's by default).
+        #[arg(long, env = "PAYLOAD_BUCKET")]
+        payload_bucket: Option<String>,
+        /// The deployed stack's name (its queues are `<stack>-<queue>`); without it, the local
+        /// stack in the emulator at --endpoint.
+        #[arg(long, env = "MIDDESK_STACK_NAME")]
+        stack_name: Option<String>,
+        /// An AWS emulator's endpoint; AWS itself when absent.
+        #[arg(long, env = "AWS_ENDPOINT_URL")]
+        endpoint: Option<String>,
+        /// The SAM template that defines the stack (its routing).
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+    },
     /// Deliver queued messages to the subscribed consumers under `cargo lambda watch`, as the
     /// SQS event source mapping would, and show what they did.
     Pump {
@@ -219,6 +258,24 @@ impl LocalArgs {
         let out = sqs.get_queue_url().queue_name(logical_id).send().await;
         out.map_err(|e| format!("queue {logical_id} (run local-stack first): {e}"))
             .map(|o| o.queue_url.unwrap_or_default())
+    }
+}
+
+/// The AWS configuration for a deployed stack (the usual configuration: profile, region; an
+/// emulator's endpoint if given), or for the local stack in the emulator at `endpoint`.
+async fn aws_for(stack_name: Option<&str>, endpoint: Option<&str>) -> Result<aws_config::SdkConfig, String> {
+    match (stack_name, endpoint) {
+        (Some(_), endpoint) => {
+            let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+            if let Some(endpoint) = endpoint {
+                loader = loader.endpoint_url(endpoint);
+            }
+            Ok(loader.load().await)
+        }
+        (None, Some(endpoint)) => Ok(middesk_webhooks::testkit::sdk_config(endpoint).await),
+        (None, None) => {
+            Err("pass --stack-name for a deployed stack, or --endpoint for the local stack".into())
+        }
     }
 }
 
@@ -393,22 +450,8 @@ async fn run(cli: Cli) -> Result<bool, String> {
             let max_age = max_age_seconds
                 .or_else(|| template::parameter_default(&text, "QueueAgeAlarmSeconds"))
                 .ok_or("the template has no QueueAgeAlarmSeconds default; pass --max-age-seconds")?;
-            let (aws, naming) = match (&stack_name, &endpoint) {
-                (Some(stack), endpoint) => {
-                    // The usual AWS configuration (profile, region), or an emulator's endpoint.
-                    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-                    if let Some(endpoint) = endpoint {
-                        loader = loader.endpoint_url(endpoint);
-                    }
-                    (loader.load().await, Some(stack.as_str()))
-                }
-                (None, Some(endpoint)) => (middesk_webhooks::testkit::sdk_config(endpoint).await, None),
-                (None, None) => {
-                    return Err(
-                        "pass --stack-name for a deployed stack, or --endpoint for the local stack".into()
-                    );
-                }
-            };
+            let aws = aws_for(stack_name.as_deref(), endpoint.as_deref()).await?;
+            let naming = stack_name.as_deref();
             let queues: Vec<status::QueueToCheck> = model
                 .main_queues()
                 .into_iter()
@@ -438,6 +481,85 @@ async fn run(cli: Cli) -> Result<bool, String> {
                 false => print!("{}", report.table()),
             }
             return Ok(report.attention().is_empty());
+        }
+        Command::Replay {
+            since,
+            until,
+            types,
+            to,
+            dry_run,
+            archive_bucket,
+            payload_bucket,
+            stack_name,
+            endpoint,
+            template,
+        } => {
+            let time = |text: &str| {
+                middesk_webhooks::envelope::parse_rfc3339(text).ok_or_else(|| {
+                    format!("{text:?} is not an RFC 3339 date-time (e.g. 2026-11-01T00:00:00Z)")
+                })
+            };
+            let selection = replay::Selection {
+                since: time(&since)?,
+                until: until.as_deref().map(time).transpose()?.unwrap_or_else(std::time::SystemTime::now),
+                types,
+            };
+            let text =
+                std::fs::read_to_string(&template).map_err(|e| format!("{}: {e}", template.display()))?;
+            let model = template::parse_template(&text)?;
+            let local = stack_name.is_none();
+            let aws = aws_for(stack_name.as_deref(), endpoint.as_deref()).await?;
+            let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), middesk_webhooks::aws::s3_client(&aws));
+            // The local stack's buckets are named after the template's logical ids.
+            let bucket_of = |given: Option<String>, logical_id: Option<&String>| {
+                given.or_else(|| logical_id.filter(|_| local).map(|id| id.to_lowercase()))
+            };
+            let archive = bucket_of(archive_bucket, model.archive_bucket.as_ref())
+                .ok_or("pass --archive-bucket (the stack's ArchiveBucketName output)")?;
+            let payloads = bucket_of(payload_bucket, model.payload_bucket.as_ref().map(|(id, _)| id));
+            let sqs_name = |logical_id: &str| -> String {
+                match (&stack_name, model.queues.get(logical_id).and_then(|q| q.name.as_ref())) {
+                    (Some(stack), Some(name)) => format!("{stack}-{name}"),
+                    _ => logical_id.to_owned(),
+                }
+            };
+            let destination = match &to {
+                Some(queue) => replay::Destination::To(middesk_webhooks::Queue::resolve(
+                    &redrive::queue_url(&sqs, queue).await?,
+                    None,
+                )?),
+                None => {
+                    let mut routes = Vec::new();
+                    for (pattern, logical_id) in &model.routes {
+                        routes.push(format!(
+                            "{pattern}={}",
+                            redrive::queue_url(&sqs, &sqs_name(logical_id)).await?
+                        ));
+                    }
+                    let catch_all = redrive::queue_url(&sqs, &sqs_name(&model.catch_all)).await?;
+                    let router =
+                        middesk_webhooks::QueueRouter::parse("ROUTES", &routes.join(","), &catch_all, None)
+                            .map_err(|e| e.to_string())?;
+                    replay::Destination::Routed(router)
+                }
+            };
+            let found = replay::find(&s3, &archive, &selection).await?;
+            let publisher = middesk_webhooks::publisher::ClaimCheckPublisher::new(
+                middesk_webhooks::aws::SqsPublisher::new(sqs.clone()),
+                payloads.map(|bucket| {
+                    (middesk_webhooks::aws::S3Payloads::new(s3.clone(), bucket), "payloads/".to_owned())
+                }),
+                middesk_webhooks::message::SQS_MAX_MESSAGE_BYTES,
+            );
+            let report = replay::send(&s3, &archive, &found, &destination, &publisher, dry_run).await;
+            let verb = if dry_run { "would send" } else { "sent" };
+            println!("found {}, {verb} {}, failed {}", report.found, report.sent, report.failed.len());
+            for (key, error) in &report.failed {
+                println!("  not sent: {key}: {error}");
+            }
+            if !report.failed.is_empty() {
+                return Err("some events were not sent; run the same replay again".into());
+            }
         }
         Command::Pump { local, invoke_url } => {
             let model = local.model()?;

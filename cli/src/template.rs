@@ -45,6 +45,8 @@ pub struct TemplateModel {
     pub catch_all: String,
     /// The claim check's bucket (logical id, from `PAYLOAD_BUCKET`) and key prefix.
     pub payload_bucket: Option<(String, String)>,
+    /// The archive's bucket (logical id, from `ARCHIVE_BUCKET`).
+    pub archive_bucket: Option<String>,
     /// SQS subscriptions of functions.
     pub subscriptions: Vec<Subscription>,
     /// DynamoDB tables with their TTL attribute.
@@ -99,6 +101,7 @@ pub fn parse_template(text: &str) -> Result<TemplateModel, String> {
         routes: Vec::new(),
         catch_all: String::new(),
         payload_bucket: None,
+        archive_bucket: None,
         subscriptions: Vec::new(),
         tables: Vec::new(),
     };
@@ -181,6 +184,7 @@ fn read_verifier(props: &Value, model: &mut TemplateModel) -> Result<(), String>
     if tagged(&vars["QUEUE_NAME_PREFIX"], "Sub").and_then(Value::as_str) != Some("${AWS::StackName}-") {
         return Err("QUEUE_NAME_PREFIX is not !Sub \"${AWS::StackName}-\"".into());
     }
+    model.archive_bucket = tagged(&vars["ARCHIVE_BUCKET"], "Ref").and_then(Value::as_str).map(str::to_owned);
     if let Some(bucket) = tagged(&vars["PAYLOAD_BUCKET"], "Ref").and_then(Value::as_str) {
         let prefix = vars["PAYLOAD_KEY_PREFIX"].as_str().unwrap_or_default();
         model.payload_bucket = Some((bucket.to_owned(), prefix.to_owned()));

@@ -139,6 +139,16 @@ fn verifier_queues() -> BTreeSet<String> {
     queues
 }
 
+/// The statements of the policy of `bucket` (logical id).
+fn bucket_policy(bucket: &str) -> Vec<&'static Value> {
+    let policies = resources_of_type("AWS::S3::BucketPolicy");
+    let (_, policy) = policies
+        .into_iter()
+        .find(|(_, p)| p["Properties"]["Bucket"] == json!({"Ref": bucket}))
+        .unwrap_or_else(|| panic!("{bucket} has no policy"));
+    as_list(&policy["Properties"]["PolicyDocument"]["Statement"])
+}
+
 /// The payload bucket's objects under the prefix the verifier writes.
 fn payload_objects() -> Value {
     json!({"Fn::Sub": "${PayloadBucket.Arn}/payloads/*"})
@@ -165,9 +175,7 @@ fn the_payload_bucket_is_private_encrypted_tls_only_and_outlives_every_message()
         .max()
         .unwrap();
     assert!(retention_days * 86_400 > 2 * longest_message, "{retention_days} days");
-    let policy = resources_of_type("AWS::S3::BucketPolicy");
-    assert_eq!(policy.len(), 1);
-    let deny = &policy[0].1["Properties"]["PolicyDocument"]["Statement"][0];
+    let deny = &bucket_policy("PayloadBucket")[0];
     assert_eq!(
         (&deny["Effect"], &deny["Condition"]["Bool"]["aws:SecureTransport"]),
         (&json!("Deny"), &json!(false))
@@ -228,13 +236,16 @@ fn the_verifier_may_only_read_its_secret_and_send_to_its_own_queues() {
     assert_eq!(queues.len(), middesk_webhooks::catalogue::default_queues().len());
     assert_eq!(queue_arns(&granted(role, "sqs")), queues, "exactly the routed queues and the catch-all");
 
-    // Large bodies: written only under the payload prefix of the stack's own bucket.
-    assert_eq!(granted(role, "s3"), [&payload_objects()]);
+    // Large bodies and the archive: written only under the payload prefix of the stack's own
+    // bucket, and under the archive's prefix of its archive bucket.
+    let archive_objects = json!({"Fn::Sub": "${ArchiveBucket.Arn}/events/*"});
+    assert_eq!(granted(role, "s3"), [&payload_objects(), &archive_objects]);
     let vars = &verifier()["Properties"]["Environment"]["Variables"];
     assert_eq!(
         (&vars["PAYLOAD_BUCKET"], &vars["PAYLOAD_KEY_PREFIX"]),
         (&json!({"Ref": "PayloadBucket"}), &json!("payloads/"))
     );
+    assert_eq!(vars["ARCHIVE_BUCKET"], json!({"Ref": "ArchiveBucket"}));
 
     // The one secret: the stack's own, or the one passed in.
     let secret = granted(role, "secretsmanager");
@@ -611,9 +622,7 @@ fn only_the_verifier_and_the_operator_send_to_the_queues_and_write_claim_checks(
         }
     }
     assert_eq!(guarded, verifier_queues(), "every queue the verifier sends to, and only those");
-    let bucket =
-        &resources_of_type("AWS::S3::BucketPolicy")[0].1["Properties"]["PolicyDocument"]["Statement"];
-    let writers = as_list(bucket)
+    let writers = bucket_policy("PayloadBucket")
         .into_iter()
         .find(|s| s["Effect"] == "Deny" && s["Action"] == "s3:PutObject")
         .expect("a statement limits who writes payloads");
@@ -803,4 +812,41 @@ fn the_dashboard_shows_every_queue_alarm_and_function_within_cloudwatchs_limits(
     assert!(shown("WebhookApi", ""), "the API's requests are not on the dashboard");
     let url = translated()["Outputs"]["DashboardUrl"]["Value"]["Fn::Sub"].as_str().unwrap_or_default();
     assert!(url.contains("${PipelineDashboard}"), "the DashboardUrl output names the dashboard");
+}
+
+#[test]
+fn the_archive_keeps_every_event_private_versioned_for_its_retention_and_only_the_verifier_writes_it() {
+    let props = &resource("ArchiveBucket")["Properties"];
+    assert_eq!(resource("ArchiveBucket")["DeletionPolicy"], "Retain", "deleting the stack keeps the archive");
+    assert_eq!(
+        props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        "AES256"
+    );
+    for setting in ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"] {
+        assert_eq!(props["PublicAccessBlockConfiguration"][setting], true, "{setting}");
+    }
+    assert_eq!(props["VersioningConfiguration"]["Status"], "Enabled");
+    let rule = &props["LifecycleConfiguration"]["Rules"][0];
+    assert_eq!(rule["ExpirationInDays"], json!({"Ref": "ArchiveRetentionDays"}));
+    assert_eq!(number(&parameter("ArchiveRetentionDays")["Default"]), 400);
+    // Object Lock only when asked for (it cannot be turned off again).
+    assert_eq!(props["ObjectLockEnabled"]["Fn::If"][0], "HasArchiveLock");
+    assert_eq!(number(&parameter("ArchiveObjectLockDays")["Default"]), 0);
+    let statements = bucket_policy("ArchiveBucket");
+    let tls = statements.iter().find(|s| s["Sid"] == "TlsOnly").expect("TLS only");
+    assert_eq!(tls["Condition"]["Bool"]["aws:SecureTransport"], false);
+    let writers = statements.iter().find(|s| s["Effect"] == "Deny" && s["Action"] == "s3:PutObject").unwrap();
+    assert_eq!(
+        writers["Condition"]["ArnNotEquals"]["aws:PrincipalArn"],
+        json!({"Fn::GetAtt": ["VerifierRole", "Arn"]})
+    );
+    // No consumer reads or writes the archive: replay runs as the operator.
+    for (id, function) in resources_of_type("AWS::Lambda::Function") {
+        let role = resource(role_of(function));
+        for resource in granted(role, "s3") {
+            let archive = resource.to_string().contains("ArchiveBucket");
+            assert!(!archive || id == "VerifierFunction", "{id}: {resource}");
+        }
+    }
+    assert_eq!(translated()["Outputs"]["ArchiveBucketName"]["Value"], json!({"Ref": "ArchiveBucket"}));
 }

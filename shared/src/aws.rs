@@ -13,7 +13,7 @@ mod sqs;
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::DynamoDbIdempotencyStore;
 #[cfg(feature = "s3")]
-pub use s3::{S3Payloads, s3_client};
+pub use s3::{S3Archive, S3Payloads, s3_client};
 #[cfg(feature = "secretsmanager")]
 pub use secretsmanager::SecretsManagerSource;
 #[cfg(feature = "sqs")]

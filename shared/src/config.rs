@@ -91,6 +91,8 @@ pub struct VerifierConfig {
     pub payloads: Option<PayloadConfig>,
     /// `SQS_MAX_MESSAGE_BYTES`: a larger message goes to the payload bucket.
     pub max_message_bytes: usize,
+    /// `ARCHIVE_BUCKET`: where every accepted event is archived, when set.
+    pub archive_bucket: Option<String>,
     /// Authentication.
     pub auth: AuthConfig,
 }
@@ -169,6 +171,7 @@ impl VerifierConfig {
             metrics_namespace: lookup("METRICS_NAMESPACE").unwrap_or_else(|| "MiddeskWebhooks".into()),
             payloads,
             max_message_bytes,
+            archive_bucket: get("ARCHIVE_BUCKET"),
             auth,
         })
     }

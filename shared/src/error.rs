@@ -63,6 +63,10 @@ pub enum ReceiveError {
     /// The queue was unavailable: retryable.
     #[error(transparent)]
     Publish(#[from] PublishError),
+    /// The archive did not store the event: retryable (a copy already queued is a duplicate
+    /// that idempotent consumers absorb).
+    #[error("archive did not store the event: {0}")]
+    Archive(String),
     /// The request was not done within the time budget (a slow dependency): retryable.
     #[error("not done within the time budget")]
     TimedOut,
@@ -77,9 +81,11 @@ impl ReceiveError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::EmptyBody | Self::EventTooOld { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) | Self::SignatureMismatch => StatusCode::UNAUTHORIZED,
-            Self::Secret(_) | Self::AuthUnavailable(_) | Self::Publish(_) | Self::TimedOut => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::Secret(_)
+            | Self::AuthUnavailable(_)
+            | Self::Publish(_)
+            | Self::Archive(_)
+            | Self::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -100,6 +106,7 @@ impl ReceiveError {
             Self::Secret(_) => "secret_unavailable",
             Self::AuthUnavailable(_) => "auth_unavailable",
             Self::Publish(_) => "queue_unavailable",
+            Self::Archive(_) => "archive_unavailable",
             Self::TimedOut => "timed_out",
         }
     }
@@ -112,9 +119,11 @@ impl ReceiveError {
             Self::EmptyBody => "empty body",
             Self::EventTooOld { .. } => "event too old",
             Self::Unauthorized(_) | Self::SignatureMismatch => "unauthorized",
-            Self::Secret(_) | Self::AuthUnavailable(_) | Self::Publish(_) | Self::TimedOut => {
-                "temporarily unavailable, retry later"
-            }
+            Self::Secret(_)
+            | Self::AuthUnavailable(_)
+            | Self::Publish(_)
+            | Self::Archive(_)
+            | Self::TimedOut => "temporarily unavailable, retry later",
         }
     }
 }

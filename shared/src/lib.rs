@@ -9,6 +9,7 @@
 //! request path with their AWS adapters; `s3`, `sqs`, `secretsmanager` and `dynamodb` add
 //! one adapter each. The default is everything.
 
+pub mod archive;
 #[cfg(feature = "verifier")]
 pub mod auth;
 pub mod aws;

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
 
+use crate::archive::{EventArchive, NoArchive, archive_key};
 use crate::auth::mtls::{ClientCertificate, ExpectedSubject, verify_client_certificate};
 use crate::auth::oidc::{HttpJwks, JwksSource, OidcVerifier, TokenError};
 use crate::auth::{AuthMethod, AuthPolicy, PolicyMode, SourceIpAllowList};
@@ -116,8 +117,8 @@ impl Receipt {
     }
 }
 
-/// Verifies webhooks and hands them to their queues.
-pub struct WebhookReceiver<S, P, J = HttpJwks> {
+/// Verifies webhooks and hands them to their queues (and to the archive, when there is one).
+pub struct WebhookReceiver<S, P, J = HttpJwks, A = NoArchive> {
     secrets: SecretCache<S>,
     publisher: P,
     router: QueueRouter,
@@ -127,6 +128,7 @@ pub struct WebhookReceiver<S, P, J = HttpJwks> {
     oidc: Option<OidcVerifier<J>>,
     source_ips: Option<SourceIpAllowList>,
     middesk_addresses: SourceIpAllowList,
+    archive: A,
     time_budget: Duration,
 }
 
@@ -148,12 +150,13 @@ impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
             oidc: None,
             source_ips: None,
             middesk_addresses: SourceIpAllowList::middesk(),
+            archive: NoArchive,
             time_budget: DEFAULT_TIME_BUDGET,
         }
     }
 }
 
-impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J> {
+impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> WebhookReceiver<S, P, J, A> {
     /// Uses this authentication policy instead of HMAC only.
     pub fn with_policy(mut self, policy: AuthPolicy) -> Self {
         self.policy = policy;
@@ -167,7 +170,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
     }
 
     /// Verifies bearer tokens with this verifier.
-    pub fn with_oidc<J2: JwksSource>(self, oidc: OidcVerifier<J2>) -> WebhookReceiver<S, P, J2> {
+    pub fn with_oidc<J2: JwksSource>(self, oidc: OidcVerifier<J2>) -> WebhookReceiver<S, P, J2, A> {
         WebhookReceiver {
             secrets: self.secrets,
             publisher: self.publisher,
@@ -178,8 +181,32 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
             oidc: Some(oidc),
             source_ips: self.source_ips,
             middesk_addresses: self.middesk_addresses,
+            archive: self.archive,
             time_budget: self.time_budget,
         }
+    }
+
+    /// Archives every accepted event in `archive`, beside its SQS send: the answer is 2xx only
+    /// once both have it, and 503 if the archive fails.
+    pub fn with_archive<A2: EventArchive>(self, archive: A2) -> WebhookReceiver<S, P, J, A2> {
+        WebhookReceiver {
+            secrets: self.secrets,
+            publisher: self.publisher,
+            router: self.router,
+            settings: self.settings,
+            policy: self.policy,
+            mtls: self.mtls,
+            oidc: self.oidc,
+            source_ips: self.source_ips,
+            middesk_addresses: self.middesk_addresses,
+            archive,
+            time_budget: self.time_budget,
+        }
+    }
+
+    /// The archive.
+    pub fn archive(&self) -> &A {
+        &self.archive
     }
 
     /// Answers 503 to a request not done within `budget` (default [`DEFAULT_TIME_BUDGET`]).
@@ -312,7 +339,19 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource> WebhookReceiver<S, P, J>
             auth_method: receipt.auth_method.as_deref().unwrap_or_default(),
         };
         let message = OutboundMessage::new(queue, body, context);
-        self.publisher.publish(&message).await?;
+        if !self.archive.enabled() {
+            self.publisher.publish(&message).await?;
+            return Ok(());
+        }
+        // Concurrently: a request waits for the slower of the two, not for both in turn.
+        let created_at = envelope.as_ref().ok().map(|e| e.created_at);
+        let key = archive_key(created_at, event_type, body);
+        let secret_version = receipt.secret_version.map(|v| format!("{v:?}").to_lowercase());
+        let metadata = crate::archive::metadata(&message, secret_version.as_deref());
+        let (published, archived) =
+            tokio::join!(self.publisher.publish(&message), self.archive.put(&key, body, &metadata));
+        published?;
+        archived.map_err(ReceiveError::Archive)?;
         Ok(())
     }
 

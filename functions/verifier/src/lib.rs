@@ -10,9 +10,10 @@ use futures_util::FutureExt as _;
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
 use lambda_http::request::{LambdaRequest, RequestContext, RequestOrigin};
 use lambda_http::{Body, LambdaEvent, Request, RequestExt as _, Response};
+use middesk_webhooks::archive::EventArchive;
 use middesk_webhooks::auth::mtls::ClientCertificate;
 use middesk_webhooks::auth::oidc::{HttpJwks, JwksSource, OidcVerifier};
-use middesk_webhooks::aws::{S3Payloads, SecretsManagerSource, SqsPublisher};
+use middesk_webhooks::aws::{S3Archive, S3Payloads, SecretsManagerSource, SqsPublisher};
 use middesk_webhooks::metrics::{emf_outcome_record, emf_record};
 use middesk_webhooks::publisher::ClaimCheckPublisher;
 use middesk_webhooks::{
@@ -20,8 +21,13 @@ use middesk_webhooks::{
 };
 
 /// The receiver as deployed: Secrets Manager for the secret, SQS for the queues, and S3 for
-/// bodies too large for SQS.
-pub type Verifier = WebhookReceiver<SecretsManagerSource, ClaimCheckPublisher<SqsPublisher, S3Payloads>>;
+/// bodies too large for SQS and for the archive (when `ARCHIVE_BUCKET` is set).
+pub type Verifier = WebhookReceiver<
+    SecretsManagerSource,
+    ClaimCheckPublisher<SqsPublisher, S3Payloads>,
+    HttpJwks,
+    Option<S3Archive>,
+>;
 
 /// Builds the deployed receiver from configuration and clients (done once, at cold start).
 pub fn build_verifier(
@@ -37,7 +43,7 @@ pub fn build_verifier(
             .with_max_stale(config.secret_max_stale),
         ClaimCheckPublisher::new(
             SqsPublisher::new(sqs),
-            config.payloads.as_ref().map(|p| (S3Payloads::new(s3, &p.bucket), p.key_prefix.clone())),
+            config.payloads.as_ref().map(|p| (S3Payloads::new(s3.clone(), &p.bucket), p.key_prefix.clone())),
             config.max_message_bytes,
         ),
         config.router.clone(),
@@ -46,7 +52,8 @@ pub fn build_verifier(
     .with_policy(config.auth.policy.clone())
     .with_mtls_subject(config.auth.mtls_subject.clone())
     .with_source_ips(config.auth.source_ips.clone())
-    .with_middesk_addresses(config.auth.middesk_addresses.clone());
+    .with_middesk_addresses(config.auth.middesk_addresses.clone())
+    .with_archive(config.archive_bucket.as_ref().map(|bucket| S3Archive::new(s3, bucket)));
     match &config.auth.oidc {
         Some((settings, jwks_url)) => {
             receiver.with_oidc(OidcVerifier::new(settings.clone(), HttpJwks::new(jwks_url)))
@@ -93,8 +100,8 @@ pub fn request_origin(request: &Request) -> (Option<ClientCertificate>, Option<I
 ///
 /// This replaces `lambda_http::run`'s adapter because that conversion panics on a body flagged
 /// `isBase64Encoded` that is not valid base64 (found by fuzzing); here such an event gets a 400.
-pub async fn handle_event<S: SecretSource, P: QueuePublisher, J: JwksSource>(
-    receiver: &WebhookReceiver<S, P, J>,
+pub async fn handle_event<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive>(
+    receiver: &WebhookReceiver<S, P, J, A>,
     metrics_namespace: &str,
     event: LambdaEvent<LambdaRequest>,
     received_at: SystemTime,
@@ -176,8 +183,8 @@ fn lambda_response(origin: &RequestOrigin, response: Response<Body>) -> GatewayR
 /// Handles one HTTP request received at `received_at` (the time the replay window, the secret
 /// cache and the metrics read). Never fails and never lets a panic reach the runtime: a panic
 /// becomes a 500, which Middesk retries.
-pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource>(
-    receiver: &WebhookReceiver<S, P, J>,
+pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive>(
+    receiver: &WebhookReceiver<S, P, J, A>,
     metrics_namespace: &str,
     request: Request,
     received_at: SystemTime,

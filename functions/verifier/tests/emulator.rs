@@ -486,3 +486,56 @@ async fn s3_unreachable_is_a_503_and_nothing_is_queued() {
     let small = event_body("ev-small", "business.updated");
     assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_s3_down", &small, None)).await, 202);
 }
+
+/// A bucket in the emulator, uniquely named.
+async fn bucket(prefix: &str) -> (aws_sdk_s3::Client, String) {
+    let s3 = s3_client(&sdk_config(&emulator_endpoint()).await);
+    let name = unique(prefix).to_lowercase();
+    s3.create_bucket().bucket(&name).send().await.expect("create bucket");
+    (s3, name)
+}
+
+#[tokio::test]
+async fn accepted_events_land_in_the_archive_byte_for_byte_with_their_metadata() {
+    use middesk_webhooks::archive::{ArchivedKey, field};
+    let s = stack("sec_archive").await;
+    let (s3, archive) = bucket("archive").await;
+    let v = s.verifier(&[("ARCHIVE_BUCKET", &archive)], None, None).await;
+    let mut sent = Vec::new();
+    for (i, entry) in CATALOGUE.iter().take(4).enumerate() {
+        let body = middesk_webhooks::sample::created_now(entry.sample, SystemTime::now());
+        let request = signed_post(Shape::HttpV2, "sec_archive", &body, Some(&format!("corr-{i}")));
+        assert_eq!(status(&v, request).await, 202, "{}", entry.event_type);
+        sent.push((entry.event_type, body));
+    }
+    let listed = s3.list_objects_v2().bucket(&archive).prefix("events/").send().await.unwrap();
+    let keys: Vec<String> = listed.contents().iter().filter_map(|o| o.key().map(str::to_owned)).collect();
+    assert_eq!(keys.len(), sent.len(), "{keys:?}");
+    for (i, (event_type, body)) in sent.iter().enumerate() {
+        let key = keys
+            .iter()
+            .find(|k| ArchivedKey::parse(k).is_some_and(|read| read.event_type == *event_type))
+            .unwrap_or_else(|| panic!("no archive key for {event_type}: {keys:?}"));
+        let object = s3.get_object().bucket(&archive).key(key).send().await.unwrap();
+        let metadata = object.metadata().cloned().unwrap_or_default();
+        assert_eq!(object.body.collect().await.unwrap().into_bytes().as_ref(), &body[..], "{event_type}");
+        let expected_id =
+            serde_json::from_slice::<serde_json::Value>(body).unwrap()["id"].as_str().unwrap().to_owned();
+        assert_eq!(metadata.get(field::EVENT_ID), Some(&expected_id));
+        assert_eq!(metadata.get(field::EVENT_TYPE).map(String::as_str), Some(*event_type));
+        assert_eq!(metadata.get(field::CORRELATION_ID), Some(&format!("corr-{i}")));
+        assert_eq!(metadata.get(field::SECRET_VERSION).map(String::as_str), Some("current"));
+        assert_eq!(metadata.get(field::AUTH_METHOD).map(String::as_str), Some("hmac"));
+    }
+    for (event_type, _) in &sent {
+        assert_eq!(drain(&s.sqs, &s.queues[event_type]).await.len(), 1, "{event_type} queued too");
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_archive_is_a_503() {
+    let s = stack("sec_archive_down").await;
+    let v = s.verifier_at(&[("ARCHIVE_BUCKET", "archive")], None, None, Some(&refused_endpoint())).await;
+    let body = event_body("ev-archive-down", "business.updated");
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_archive_down", &body, None)).await, 503);
+}

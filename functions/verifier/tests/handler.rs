@@ -442,3 +442,70 @@ async fn a_signature_from_middesks_address_that_matches_no_secret_is_its_own_out
     );
     assert_eq!(outcome_from(&proxied, &body, "35.239.59.102", other_secret()).await, (401, "unauthorized"));
 }
+
+#[tokio::test]
+async fn every_accepted_event_is_archived_byte_for_byte_with_what_the_verifier_knew() {
+    use middesk_webhooks::archive::{ArchivedKey, InMemoryArchive, field};
+    let r = receiver().with_archive(InMemoryArchive::default());
+    let bodies: Vec<Vec<u8>> =
+        (0..5).map(|i| event_body(&format!("ev-archive-{i}"), "business.updated")).collect();
+    for body in &bodies {
+        let request = signed_post(Shape::HttpV2, SECRET, body, Some("biz-1"));
+        assert_eq!(call_archive(&r, request).await, 202);
+    }
+    // Middesk retries the first one: the same object, not a second.
+    assert_eq!(call_archive(&r, signed_post(Shape::RestV1, SECRET, &bodies[0], Some("biz-1"))).await, 202);
+    let objects = r.archive().objects();
+    assert_eq!(objects.len(), 5);
+    for body in &bodies {
+        let (key, stored, metadata) = objects.iter().find(|(_, b, _)| b == body).expect("archived");
+        let read = ArchivedKey::parse(key).expect("an archive key");
+        assert_eq!(read.event_type, "business.updated");
+        assert_eq!(
+            read.created_at.map(|t| t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs()),
+            middesk_webhooks::sample::created_at_of(body)
+                .map(|t| t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs())
+        );
+        assert_eq!(stored, body);
+        let meta = |name: &str| metadata.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
+        assert!(meta(field::EVENT_ID).is_some_and(|id| id.starts_with("ev-archive-")));
+        assert_eq!(meta(field::EVENT_TYPE), Some("business.updated"));
+        assert_eq!(meta(field::CORRELATION_ID), Some("biz-1"));
+        assert_eq!(meta(field::AUTH_METHOD), Some("hmac"));
+        assert_eq!(meta(field::SECRET_VERSION), Some("current"));
+        assert!(meta(field::RECEIVED_AT).is_some_and(|t| t.ends_with('Z')));
+        assert_eq!(meta(field::MALFORMED_REASON), None);
+    }
+    // A refused request is not archived.
+    let forged =
+        signed_post(Shape::HttpV2, "sec_attacker", &event_body("ev-forged", "business.updated"), None);
+    assert_eq!(call_archive(&r, forged).await, 401);
+    assert_eq!(r.archive().objects().len(), 5);
+}
+
+#[tokio::test]
+async fn an_archive_that_fails_is_a_503_so_middesk_retries() {
+    use middesk_webhooks::archive::InMemoryArchive;
+    let r = receiver().with_archive(InMemoryArchive::default());
+    r.archive().set_failing(true);
+    let body = event_body("ev-archive-down", "business.updated");
+    assert_eq!(call_archive(&r, signed_post(Shape::HttpV2, SECRET, &body, None)).await, 503);
+    // Middesk's retry once the archive is back: archived, and queued (again: the first send may
+    // have happened beside the failed archive write; idempotent consumers absorb the copy).
+    r.archive().set_failing(false);
+    assert_eq!(call_archive(&r, signed_post(Shape::HttpV2, SECRET, &body, None)).await, 202);
+    assert_eq!(r.archive().objects().len(), 1);
+    assert!(!r.publisher().messages().is_empty());
+}
+
+async fn call_archive(
+    r: &WebhookReceiver<
+        SecretVersions,
+        InMemoryQueues,
+        middesk_webhooks::auth::oidc::HttpJwks,
+        middesk_webhooks::archive::InMemoryArchive,
+    >,
+    request: lambda_http::Request,
+) -> u16 {
+    verifier::handle(r, "", request, SystemTime::now()).await.unwrap().status().as_u16()
+}

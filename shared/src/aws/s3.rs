@@ -1,4 +1,4 @@
-//! Claim-checked bodies in S3.
+//! Claim-checked bodies, and the event archive, in S3.
 
 /// An S3 client for `config`. With a custom endpoint (`AWS_ENDPOINT_URL`: an emulator on
 /// loopback) it addresses buckets by path, since `bucket.127.0.0.1` does not resolve; on AWS
@@ -60,5 +60,36 @@ impl crate::publisher::PayloadReader for S3Payloads {
             .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(&e).to_string())?;
         let bytes = object.body.collect().await.map_err(|e| e.to_string())?;
         Ok(bytes.into_bytes().to_vec())
+    }
+}
+
+/// The event archive in an S3 bucket (`ARCHIVE_BUCKET`): each body at its archive key, with
+/// what the verifier knew as user metadata.
+#[derive(Debug, Clone)]
+pub struct S3Archive {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl S3Archive {
+    /// The archive in `bucket`.
+    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+        Self { client, bucket: bucket.into() }
+    }
+}
+
+impl crate::archive::EventArchive for S3Archive {
+    async fn put(&self, key: &str, body: &[u8], metadata: &[(&'static str, String)]) -> Result<(), String> {
+        let mut request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(aws_sdk_s3::primitives::ByteStream::from(body.to_vec()));
+        for (name, value) in metadata {
+            request = request.metadata(*name, value);
+        }
+        request.send().await.map(drop).map_err(|e| aws_sdk_s3::error::DisplayErrorContext(&e).to_string())
     }
 }

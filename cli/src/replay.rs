@@ -1,0 +1,199 @@
+//! `middesk-webhooks replay`: sends archived events again, as the verifier sent them (same body,
+//! same attributes, a claim check for a large body, the same FIFO group), to their routed
+//! queues or to one queue. For a consumer that acknowledged events it mishandled, or a new
+//! consumer that needs history: Middesk has no resend, and the queues forget after days.
+//!
+//! It lists the archive by key (day, then type: no object is read to choose), reads each
+//! chosen object and sends it. Every run sends everything it finds, so a run that failed part
+//! way is simply run again: nothing is skipped, and what was already sent arrives twice, which
+//! the consumers' idempotency absorbs.
+
+use std::time::SystemTime;
+
+use middesk_webhooks::archive::{ArchivedKey, PREFIX, UNDATED, day_prefixes, field};
+use middesk_webhooks::message::{MessageContext, OutboundMessage};
+use middesk_webhooks::publisher::QueuePublisher;
+use middesk_webhooks::{Queue, QueueRouter};
+
+/// Which archived events to replay.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Created at or after.
+    pub since: SystemTime,
+    /// Created at or before.
+    pub until: SystemTime,
+    /// Types (`business.updated`) or families (`registration_request.*`); empty: every type.
+    pub types: Vec<String>,
+}
+
+impl Selection {
+    /// Whether an event of `event_type`, created at `created_at`, is selected.
+    pub fn matches(&self, event_type: &str, created_at: SystemTime) -> bool {
+        let type_matches = self.types.is_empty()
+            || self.types.iter().any(|t| match t.strip_suffix('*') {
+                Some(prefix) => event_type.starts_with(prefix),
+                None => t == event_type,
+            });
+        type_matches && self.since <= created_at && created_at <= self.until
+    }
+}
+
+/// An archived event chosen for replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Its key.
+    pub key: String,
+    /// Its type, from the key.
+    pub event_type: String,
+}
+
+/// The keys of the archived events `selection` chooses: from the keys alone (dated ones by the
+/// time in their key; undated ones by when they were written).
+pub async fn find(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    selection: &Selection,
+) -> Result<Vec<Found>, String> {
+    let mut prefixes = day_prefixes(selection.since, selection.until);
+    prefixes.push(format!("{PREFIX}{UNDATED}/"));
+    let mut found = Vec::new();
+    for prefix in prefixes {
+        let mut pages = s3.list_objects_v2().bucket(bucket).prefix(&prefix).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                format!("list {bucket}/{prefix}: {}", aws_sdk_s3::error::DisplayErrorContext(&e))
+            })?;
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                let Some(archived) = ArchivedKey::parse(key) else { continue };
+                let written = object.last_modified().and_then(|t| SystemTime::try_from(*t).ok());
+                let Some(at) = archived.created_at.or(written) else { continue };
+                if selection.matches(&archived.event_type, at) {
+                    found.push(Found { key: key.to_owned(), event_type: archived.event_type });
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Where replayed events go.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    /// Each to the queue the routing sends its type to, as the verifier would.
+    Routed(QueueRouter),
+    /// All to this queue.
+    To(Queue),
+}
+
+impl Destination {
+    fn queue(&self, event_type: Option<&str>) -> &Queue {
+        match (self, event_type) {
+            (Self::To(queue), _) => queue,
+            (Self::Routed(router), Some(event_type)) => router.route(event_type),
+            (Self::Routed(router), None) => router.catch_all(),
+        }
+    }
+}
+
+/// What a replay did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReplayReport {
+    /// Archived events chosen.
+    pub found: usize,
+    /// Sent (or, in a dry run, that would be).
+    pub sent: usize,
+    /// Not sent: each key with why. Run the replay again to send them.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Sends each of `found` from the archive `bucket` to `destination` through `publisher` (a
+/// claim-check publisher, so that a large body goes by S3 as the verifier sent it). With
+/// `dry_run`, reads nothing and sends nothing: counts what would be sent.
+pub async fn send<P: QueuePublisher>(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    found: &[Found],
+    destination: &Destination,
+    publisher: &P,
+    dry_run: bool,
+) -> ReplayReport {
+    let mut report = ReplayReport { found: found.len(), ..ReplayReport::default() };
+    for event in found {
+        if dry_run {
+            report.sent += 1;
+            continue;
+        }
+        match send_one(s3, bucket, &event.key, destination, publisher).await {
+            Ok(()) => report.sent += 1,
+            Err(error) => report.failed.push((event.key.clone(), error)),
+        }
+    }
+    report
+}
+
+async fn send_one<P: QueuePublisher>(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    destination: &Destination,
+    publisher: &P,
+) -> Result<(), String> {
+    let object = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| format!("read: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+    let metadata = object.metadata().cloned().unwrap_or_default();
+    let body = object.body.collect().await.map_err(|e| format!("read: {e}"))?.into_bytes();
+    let text = |name: &str| metadata.get(name).map(String::as_str);
+    // The attributes the verifier sent, from what it archived beside the body.
+    let received_at = text(field::RECEIVED_AT)
+        .and_then(middesk_webhooks::envelope::parse_rfc3339)
+        .unwrap_or_else(SystemTime::now);
+    let malformed = text(field::MALFORMED_REASON);
+    let context = MessageContext {
+        event_id: text(field::EVENT_ID),
+        event_type: text(field::EVENT_TYPE),
+        malformed,
+        account_id: text(field::ACCOUNT_ID),
+        correlation_id: text(field::CORRELATION_ID),
+        received_at,
+        auth_method: text(field::AUTH_METHOD).unwrap_or_default(),
+    };
+    let queue = destination.queue(context.event_type);
+    let message = OutboundMessage::new(queue, &body, context);
+    publisher.publish(&message).await.map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(rfc3339: &str) -> SystemTime {
+        middesk_webhooks::envelope::parse_rfc3339(rfc3339).unwrap()
+    }
+
+    #[test]
+    fn a_selection_is_a_time_range_and_types_or_families() {
+        let selection = Selection {
+            since: at("2026-11-01T00:00:00Z"),
+            until: at("2026-11-30T00:00:00Z"),
+            types: vec!["business.updated".into(), "registration_request.*".into()],
+        };
+        let inside = at("2026-11-15T00:00:00Z");
+        assert!(selection.matches("business.updated", inside));
+        assert!(selection.matches("registration_request.submitted", inside));
+        assert!(!selection.matches("business.created", inside));
+        assert!(!selection.matches("business.updated", at("2026-12-01T00:00:00Z")));
+        assert!(!selection.matches("business.updated", at("2026-10-31T23:59:59Z")));
+        assert!(
+            selection.matches("business.updated", selection.since)
+                && selection.matches("business.updated", selection.until)
+        );
+        let every_type = Selection { types: vec![], ..selection };
+        assert!(every_type.matches("lien.found", inside));
+    }
+}

@@ -1,0 +1,272 @@
+//! `replay` on the emulator: events go through the verifier's core into SQS and the archive
+//! (S3), the queues are drained (consumed, or forgotten), then a replay of one type since a time
+//! delivers exactly those events again, once, byte for byte, with their attributes, a 2 MiB
+//! one through the claim check; and a replay of everything goes back to the routed queues.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_sqs::types::Message;
+use middesk_webhooks::archive::EventArchive as _;
+use middesk_webhooks::aws::{S3Archive, S3Payloads, SqsPublisher, s3_client};
+use middesk_webhooks::consumer::resolve_payload;
+use middesk_webhooks::message::attribute;
+use middesk_webhooks::publisher::ClaimCheckPublisher;
+use middesk_webhooks::sample::{created_now, sample_payload, signed_headers};
+use middesk_webhooks::testkit::*;
+use middesk_webhooks::{
+    Queue, QueueRouter, ReceiverSettings, SecretCache, SecretVersions, SigningKey, WebhookReceiver,
+    WebhookRequest,
+};
+use middesk_webhooks_cli::replay::{self, Destination, Selection};
+
+const SECRET: &str = "sec_replay";
+
+struct Setup {
+    sqs: aws_sdk_sqs::Client,
+    s3: aws_sdk_s3::Client,
+    archive: String,
+    payloads: String,
+    business_updated: String,
+    order_created: String,
+    catch_all: String,
+}
+
+async fn setup() -> Setup {
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), s3_client(&aws));
+    let run = unique("replay").to_lowercase();
+    let (archive, payloads) = (format!("{run}-archive"), format!("{run}-payloads"));
+    for bucket in [&archive, &payloads] {
+        s3.create_bucket().bucket(bucket).send().await.unwrap();
+    }
+    Setup {
+        business_updated: create_queue(&sqs, &format!("{run}-business-updated")).await,
+        order_created: create_queue(&sqs, &format!("{run}-order-created")).await,
+        catch_all: create_queue(&sqs, &format!("{run}-catch-all")).await,
+        sqs,
+        s3,
+        archive,
+        payloads,
+    }
+}
+
+impl Setup {
+    fn router(&self) -> QueueRouter {
+        let routes =
+            format!("business.updated={},order.created={}", self.business_updated, self.order_created);
+        QueueRouter::parse("ROUTES", &routes, &self.catch_all, None).unwrap()
+    }
+
+    fn publisher(&self) -> ClaimCheckPublisher<SqsPublisher, S3Payloads> {
+        let store = S3Payloads::new(self.s3.clone(), &self.payloads);
+        ClaimCheckPublisher::new(
+            SqsPublisher::new(self.sqs.clone()),
+            Some((store, "payloads/".into())),
+            1 << 20,
+        )
+    }
+
+    /// Events through the verifier's core, as deployed: SQS, the claim check, the archive.
+    async fn receive(&self, bodies: &[Vec<u8>]) {
+        let secrets = SecretVersions {
+            current: SigningKey::new(SECRET),
+            current_created: SystemTime::now(),
+            previous: None,
+            previous_fetch_failed: false,
+        };
+        let settings = ReceiverSettings {
+            rotation_grace: Duration::ZERO,
+            max_body_bytes: 6 << 20,
+            max_event_age: middesk_webhooks::config::DEFAULT_MAX_EVENT_AGE,
+        };
+        let archive = S3Archive::new(self.s3.clone(), &self.archive);
+        assert!(archive.enabled());
+        let receiver = WebhookReceiver::new(
+            SecretCache::new(secrets, Duration::from_secs(300), false),
+            self.publisher(),
+            self.router(),
+            settings,
+        )
+        .with_archive(archive);
+        for body in bodies {
+            let headers: http::HeaderMap = signed_headers(SECRET, body, Some("biz-replay"))
+                .into_iter()
+                .map(|(n, v)| (n.parse::<http::HeaderName>().unwrap(), v.parse().unwrap()))
+                .collect();
+            let receipt = receiver
+                .receive(WebhookRequest {
+                    method: &http::Method::POST,
+                    headers: &headers,
+                    body,
+                    received_at: SystemTime::now(),
+                    client_certificate: None,
+                    source_ip: None,
+                })
+                .await;
+            assert_eq!(receipt.outcome(), "accepted", "{:?}", receipt.result);
+        }
+    }
+}
+
+fn event(event_type: &str, id: &str, created: SystemTime) -> Vec<u8> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&created_now(sample_payload(event_type).unwrap(), created)).unwrap();
+    value["id"] = serde_json::json!(id);
+    serde_json::to_vec(&value).unwrap()
+}
+
+fn attributes(m: &Message) -> BTreeMap<String, String> {
+    m.message_attributes()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.string_value().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+/// The body a consumer gets: the message's, or the claim-checked one it points to.
+async fn body_of(s3: &aws_sdk_s3::Client, m: &Message) -> String {
+    let lambda: aws_lambda_events::event::sqs::SqsMessage = {
+        let event =
+            middesk_webhooks::aws::lambda_sqs_event(std::slice::from_ref(m), "arn:aws:sqs:us-east-1:1:q");
+        event.records.into_iter().next().unwrap()
+    };
+    let resolved = resolve_payload(&lambda, &S3Payloads::reader(s3.clone())).await.unwrap();
+    resolved.body.clone().unwrap()
+}
+
+#[tokio::test]
+async fn a_replay_of_one_type_since_a_time_into_a_new_queue_delivers_exactly_those_once() {
+    let s = setup().await;
+    let now = SystemTime::now();
+    let hour = Duration::from_secs(3600);
+    // Two days of events: three business.updated (one of 2 MiB, non-ASCII), two order.created,
+    // and a business.updated from before the replay's start.
+    let mut large: serde_json::Value =
+        serde_json::from_slice(&event("business.updated", "ev-large", now - hour)).unwrap();
+    large["data"]["object"]["notes"] =
+        serde_json::json!("Jos\u{e9} N\u{fa}\u{f1}ez \u{2011} ".repeat(2 << 16));
+    let large = serde_json::to_vec(&large).unwrap();
+    assert!(large.len() > 2 << 20);
+    let wanted = vec![
+        event("business.updated", "ev-bu-1", now - 30 * hour),
+        event("business.updated", "ev-bu-2", now - 2 * hour),
+        large,
+    ];
+    let others = vec![
+        event("order.created", "ev-oc-1", now - 20 * hour),
+        event("order.created", "ev-oc-2", now - hour),
+        event("business.updated", "ev-bu-old", now - 60 * hour),
+    ];
+    s.receive(&[wanted.clone(), others.clone()].concat()).await;
+    // The queues forget (or a consumer acknowledged them all): drained.
+    let first = drain(&s.sqs, &s.business_updated).await;
+    let original: BTreeMap<String, BTreeMap<String, String>> =
+        first.iter().map(|m| (attributes(m)[attribute::EVENT_ID].clone(), attributes(m))).collect();
+    drain(&s.sqs, &s.order_created).await;
+
+    let new_queue = create_queue(&s.sqs, &unique("new-consumer")).await;
+    let selection = Selection { since: now - 48 * hour, until: now, types: vec!["business.updated".into()] };
+    let found = replay::find(&s.s3, &s.archive, &selection).await.unwrap();
+    assert_eq!(found.len(), 3, "{found:?}");
+    let destination = Destination::To(Queue::resolve(&new_queue, None).unwrap());
+    let dry = replay::send(&s.s3, &s.archive, &found, &destination, &s.publisher(), true).await;
+    assert_eq!((dry.found, dry.sent, dry.failed.len()), (3, 3, 0));
+    assert!(drain(&s.sqs, &new_queue).await.is_empty(), "a dry run sends nothing");
+
+    let report = replay::send(&s.s3, &s.archive, &found, &destination, &s.publisher(), false).await;
+    assert_eq!((report.found, report.sent, report.failed.len()), (3, 3, 0));
+    let replayed = drain(&s.sqs, &new_queue).await;
+    assert_eq!(replayed.len(), 3, "each once");
+    let mut bodies = Vec::new();
+    for m in &replayed {
+        let attributes = attributes(m);
+        let id = &attributes[attribute::EVENT_ID];
+        // The same attributes the verifier sent the first time (the claim check's size aside).
+        let mut expected = original[id].clone();
+        expected.remove(attribute::EXTENDED_PAYLOAD_SIZE);
+        let mut got = attributes.clone();
+        got.remove(attribute::EXTENDED_PAYLOAD_SIZE);
+        assert_eq!(got, expected, "{id}");
+        bodies.push(body_of(&s.s3, m).await.into_bytes());
+    }
+    bodies.sort();
+    let mut expected = wanted.clone();
+    expected.sort();
+    assert_eq!(bodies, expected, "byte for byte, the 2 MiB one through the claim check");
+    assert!(drain(&s.sqs, &s.business_updated).await.is_empty(), "--to: not to the routed queue");
+
+    // Run again (say the first run failed half way): everything is sent again, nothing skipped.
+    let again = replay::send(&s.s3, &s.archive, &found, &destination, &s.publisher(), false).await;
+    assert_eq!((again.sent, drain(&s.sqs, &new_queue).await.len()), (3, 3));
+}
+
+#[tokio::test]
+async fn a_replay_of_every_type_goes_back_to_the_routed_queues() {
+    let s = setup().await;
+    let now = SystemTime::now();
+    s.receive(&[event("business.updated", "ev-r-1", now), event("order.created", "ev-r-2", now)]).await;
+    drain(&s.sqs, &s.business_updated).await;
+    drain(&s.sqs, &s.order_created).await;
+    let selection = Selection {
+        since: now - Duration::from_secs(60),
+        until: now + Duration::from_secs(60),
+        types: vec![],
+    };
+    let found = replay::find(&s.s3, &s.archive, &selection).await.unwrap();
+    let report =
+        replay::send(&s.s3, &s.archive, &found, &Destination::Routed(s.router()), &s.publisher(), false)
+            .await;
+    assert_eq!((report.found, report.sent), (2, 2));
+    let business = drain(&s.sqs, &s.business_updated).await;
+    let orders = drain(&s.sqs, &s.order_created).await;
+    assert_eq!((business.len(), orders.len()), (1, 1));
+    assert_eq!(attributes(&orders[0])[attribute::EVENT_ID], "ev-r-2");
+    assert!(drain(&s.sqs, &s.catch_all).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_cli_replays_the_local_stacks_archive_into_the_routed_queue() {
+    let endpoint = emulator_endpoint();
+    let aws = sdk_config(&endpoint).await;
+    let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), s3_client(&aws));
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
+    let model = middesk_webhooks_cli::template::parse_template(&text).unwrap();
+    let stack =
+        middesk_webhooks_cli::local::create_local_stack(&aws, &endpoint, &model, SECRET).await.unwrap();
+    let archive = stack.env.iter().find(|(k, _)| k == "ARCHIVE_BUCKET").map(|(_, v)| v.clone()).unwrap();
+    let queue = &stack.queue_urls["LienFoundQueue"];
+    drain(&sqs, queue).await;
+    // Archived as the verifier archives (key and metadata), a minute ago.
+    let created = SystemTime::now() - Duration::from_secs(60);
+    let id = unique("ev-cli");
+    let body = event("lien.found", &id, created);
+    let key = middesk_webhooks::archive::archive_key(Some(created), Some("lien.found"), &body);
+    let metadata = vec![
+        (middesk_webhooks::archive::field::EVENT_ID, id.clone()),
+        (middesk_webhooks::archive::field::EVENT_TYPE, "lien.found".to_owned()),
+    ];
+    S3Archive::new(s3.clone(), &archive).put(&key, &body, &metadata).await.unwrap();
+
+    let since = humantime::format_rfc3339_seconds(created - Duration::from_secs(1)).to_string();
+    let run = |dry_run: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_middesk-webhooks"));
+        command.args(["replay", "--endpoint", &endpoint, "--since", &since, "--type", "lien.*"]);
+        command.arg("--template").arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"));
+        command.env_remove("MIDDESK_STACK_NAME").env_remove("ARCHIVE_BUCKET").env_remove("PAYLOAD_BUCKET");
+        if dry_run {
+            command.arg("--dry-run");
+        }
+        let output = command.output().unwrap();
+        (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    let (ok, out) = run(true);
+    assert!(ok && out.contains("found 1, would send 1, failed 0"), "{out}");
+    assert!(drain(&sqs, queue).await.is_empty());
+    let (ok, out) = run(false);
+    assert!(ok && out.contains("found 1, sent 1, failed 0"), "{out}");
+    let replayed = drain(&sqs, queue).await;
+    assert_eq!(replayed.len(), 1);
+    assert_eq!(replayed[0].body(), Some(std::str::from_utf8(&body).unwrap()));
+    assert_eq!(attributes(&replayed[0])[attribute::EVENT_ID], id);
+}
