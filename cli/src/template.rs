@@ -518,9 +518,12 @@ pub mod generated {
             .map(|q| {
                 let id = queue_logical_id(q);
                 let receives = receives(q);
+                // Exported, so that a consumer in another stack subscribes with !ImportValue.
                 format!(
-                    "{id}Url:\n  Description: \"Queue URL for {receives}\"\n  Value: !Ref {id}\n\
-                     {id}Arn:\n  Description: \"Queue ARN for {receives}\"\n  Value: !GetAtt {id}.Arn\n"
+                    "{id}Url:\n  Description: \"Queue URL for {receives}\"\n  Value: !Ref {id}\n  \
+                     Export:\n    Name: !Sub \"${{AWS::StackName}}-{id}Url\"\n\
+                     {id}Arn:\n  Description: \"Queue ARN for {receives}\"\n  Value: !GetAtt {id}.Arn\n  \
+                     Export:\n    Name: !Sub \"${{AWS::StackName}}-{id}Arn\"\n"
                 )
             })
             .collect()

@@ -850,3 +850,22 @@ fn the_archive_keeps_every_event_private_versioned_for_its_retention_and_only_th
     }
     assert_eq!(translated()["Outputs"]["ArchiveBucketName"]["Value"], json!({"Ref": "ArchiveBucket"}));
 }
+
+#[test]
+fn every_queue_is_exported_for_consumers_in_other_stacks() {
+    let outputs = translated()["Outputs"].as_object().unwrap();
+    for queue in verifier_queues() {
+        for (suffix, value) in
+            [("Url", json!({"Ref": queue})), ("Arn", json!({"Fn::GetAtt": [queue, "Arn"]}))]
+        {
+            let name = format!("{queue}{suffix}");
+            let output = outputs.get(&name).unwrap_or_else(|| panic!("no output {name}"));
+            assert_eq!(output["Value"], value, "{name}");
+            assert_eq!(
+                output["Export"]["Name"],
+                json!({"Fn::Sub": format!("${{AWS::StackName}}-{name}")}),
+                "{name}"
+            );
+        }
+    }
+}

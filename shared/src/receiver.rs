@@ -321,13 +321,16 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
             }
             (Err(_), None) => (None, None, None),
         };
-        let queue = event_type.map_or_else(|| self.router.catch_all(), |t| self.router.route(t));
+        let queues = match event_type {
+            Some(t) => self.router.route_all(t),
+            None => vec![self.router.catch_all()],
+        };
         receipt.event_id = event_id.map(str::to_owned);
         receipt.event_type = event_type.map(str::to_owned);
         if let Ok(envelope) = &envelope {
             self.check_age(envelope.created_at, request.received_at)?;
         }
-        receipt.queue = Some(queue.name.clone());
+        receipt.queue = Some(queues.iter().map(|q| q.name.as_str()).collect::<Vec<_>>().join("+"));
         let reason = receipt.malformed.as_ref().map(ToString::to_string);
         let context = MessageContext {
             event_id,
@@ -338,19 +341,22 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
             received_at: request.received_at,
             auth_method: receipt.auth_method.as_deref().unwrap_or_default(),
         };
-        let message = OutboundMessage::new(queue, body, context);
+        // One message per queue of the route (fan-out), sent at once; the archive beside them.
+        // The answer is 2xx only once every queue and the archive have the event: any failure
+        // is a 503, and Middesk's retry gives the queues that already had it a duplicate, which
+        // idempotent consumers absorb.
+        let messages: Vec<OutboundMessage> =
+            queues.iter().map(|q| OutboundMessage::new(q, body, context)).collect();
+        let published = futures_util::future::join_all(messages.iter().map(|m| self.publisher.publish(m)));
         if !self.archive.enabled() {
-            self.publisher.publish(&message).await?;
-            return Ok(());
+            return published.await.into_iter().collect::<Result<(), _>>().map_err(ReceiveError::from);
         }
-        // Concurrently: a request waits for the slower of the two, not for both in turn.
         let created_at = envelope.as_ref().ok().map(|e| e.created_at);
         let key = archive_key(created_at, event_type, body);
         let secret_version = receipt.secret_version.map(|v| format!("{v:?}").to_lowercase());
-        let metadata = crate::archive::metadata(&message, secret_version.as_deref());
-        let (published, archived) =
-            tokio::join!(self.publisher.publish(&message), self.archive.put(&key, body, &metadata));
-        published?;
+        let metadata = crate::archive::metadata(&messages[0], secret_version.as_deref());
+        let (published, archived) = tokio::join!(published, self.archive.put(&key, body, &metadata));
+        published.into_iter().collect::<Result<(), _>>()?;
         archived.map_err(ReceiveError::Archive)?;
         Ok(())
     }

@@ -6,6 +6,10 @@
 //! URL or, with a base URL configured, a queue name, joined to the base after the name prefix
 //! (`QUEUE_NAME_PREFIX`, the stack's `<stack>-`). Every type the table does not name goes to
 //! the required catch-all queue, so a type Middesk adds tomorrow is delivered.
+//!
+//! A route may name several queues joined by `+` (`business.updated=crm-sync+risk-engine`):
+//! SQS consumers of one queue compete, so each consumer that needs every event of a type gets a
+//! queue of its own, and every one of them receives each event. The first is the type's own.
 
 use std::collections::HashMap;
 
@@ -68,11 +72,11 @@ fn is_valid_queue_name(name: &str) -> bool {
 /// the catch-all.
 #[derive(Debug, Clone)]
 pub struct QueueRouter {
-    exact: HashMap<String, usize>,
-    /// `(prefix including the trailing dot, queue index)`, longest prefix first.
-    prefixes: Vec<(String, usize)>,
+    exact: HashMap<String, Vec<usize>>,
+    /// `(prefix including the trailing dot, queue indices)`, longest prefix first.
+    prefixes: Vec<(String, Vec<usize>)>,
     queues: Vec<Queue>,
-    catch_all: usize,
+    catch_all: Vec<usize>,
 }
 
 impl QueueRouter {
@@ -100,7 +104,7 @@ impl QueueRouter {
             ConfigError::Invalid { var: "CATCH_ALL_QUEUE", value: catch_all.to_owned(), reason }
         })?;
         let mut router =
-            Self { exact: HashMap::new(), prefixes: Vec::new(), queues: vec![catch_all], catch_all: 0 };
+            Self { exact: HashMap::new(), prefixes: Vec::new(), queues: vec![catch_all], catch_all: vec![0] };
         let entries = table.split(',').map(str::trim).filter(|e| !e.is_empty());
         for (i, entry) in entries.enumerate() {
             let bad = |reason: &str| ConfigError::Route {
@@ -109,10 +113,17 @@ impl QueueRouter {
                 entry: entry.to_owned(),
                 reason: reason.to_owned(),
             };
-            let (pattern, queue) = entry.split_once('=').ok_or_else(|| bad("expected type=queue"))?;
+            let (pattern, queues) = entry.split_once('=').ok_or_else(|| bad("expected type=queue"))?;
             let pattern = pattern.trim();
-            let queue = Queue::resolve_prefixed(queue, base, name_prefix).map_err(|r| bad(&r))?;
-            let index = router.queue_index(queue);
+            let mut index = Vec::new();
+            for queue in queues.split('+') {
+                let queue = Queue::resolve_prefixed(queue, base, name_prefix).map_err(|r| bad(&r))?;
+                let i = router.queue_index(queue);
+                if index.contains(&i) {
+                    return Err(bad("a queue is named twice in this route"));
+                }
+                index.push(i);
+            }
             if let Some(prefix) = pattern.strip_suffix(".*") {
                 if !is_valid_event_type(prefix) {
                     return Err(bad("prefix must be like order.* (lowercase, digits, _)"));
@@ -145,17 +156,28 @@ impl QueueRouter {
         }
     }
 
-    /// The queue for `event_type`; the catch-all if nothing else matches.
-    pub fn route(&self, event_type: &str) -> &Queue {
-        let index = self.exact.get(event_type).copied().or_else(|| {
-            self.prefixes.iter().find(|(prefix, _)| event_type.starts_with(prefix.as_str())).map(|&(_, i)| i)
+    /// The indices of the queues of `event_type`'s route; the catch-all if nothing else matches.
+    fn indices(&self, event_type: &str) -> &[usize] {
+        let route = self.exact.get(event_type).or_else(|| {
+            self.prefixes.iter().find(|(prefix, _)| event_type.starts_with(prefix.as_str())).map(|(_, i)| i)
         });
-        &self.queues[index.unwrap_or(self.catch_all)]
+        route.unwrap_or(&self.catch_all)
+    }
+
+    /// The type's own queue for `event_type` (the first its route names); the catch-all if
+    /// nothing else matches.
+    pub fn route(&self, event_type: &str) -> &Queue {
+        &self.queues[self.indices(event_type)[0]]
+    }
+
+    /// Every queue `event_type` goes to: its own, then each further subscriber's.
+    pub fn route_all(&self, event_type: &str) -> Vec<&Queue> {
+        self.indices(event_type).iter().map(|&i| &self.queues[i]).collect()
     }
 
     /// The catch-all queue.
     pub fn catch_all(&self) -> &Queue {
-        &self.queues[self.catch_all]
+        &self.queues[self.catch_all[0]]
     }
 
     /// Every distinct queue, the catch-all first.
@@ -186,6 +208,21 @@ mod tests {
         assert_eq!(r.route("orders.created").name, "catch-all");
         assert_eq!(r.route("order").name, "catch-all");
         assert_eq!(r.catch_all().url, format!("{BASE}/catch-all"));
+    }
+
+    #[test]
+    fn a_route_may_name_several_queues_and_every_one_gets_the_event() {
+        let r = router("business.updated=business-updated+risk-engine+crm-sync,order.*=orders+risk-engine");
+        let names = |t: &str| r.route_all(t).iter().map(|q| q.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names("business.updated"), ["business-updated", "risk-engine", "crm-sync"]);
+        assert_eq!(r.route("business.updated").name, "business-updated", "the type's own queue first");
+        assert_eq!(names("order.created"), ["orders", "risk-engine"]);
+        assert_eq!(names("lien.found"), ["catch-all"]);
+        // Shared queues are one queue: named once in `queues()`.
+        assert_eq!(r.queues().iter().filter(|q| q.name == "risk-engine").count(), 1);
+        let twice = QueueRouter::parse("ROUTES", "a.b=q1+q1", "catch-all", Some(BASE)).unwrap_err();
+        assert!(twice.to_string().contains("named twice"), "{twice}");
+        assert!(QueueRouter::parse("ROUTES", "a.b=q1+", "catch-all", Some(BASE)).is_err());
     }
 
     #[test]

@@ -539,3 +539,29 @@ async fn an_unreachable_archive_is_a_503() {
     let body = event_body("ev-archive-down", "business.updated");
     assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_archive_down", &body, None)).await, 503);
 }
+
+#[tokio::test]
+async fn fan_out_every_queue_of_a_route_gets_the_event_and_a_missing_one_is_a_503() {
+    let s = stack("sec_fan_out").await;
+    let risk_engine = create_queue(&s.sqs, &unique("risk-engine")).await;
+    let own = s.queues["business.updated"].clone();
+    let routes = format!("business.updated={own}+{risk_engine}");
+    let v = s.verifier(&[("ROUTES", &routes)], None, None).await;
+    let body = event_body("ev-fan-out", "business.updated");
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_fan_out", &body, None)).await, 202);
+    for queue in [&own, &risk_engine] {
+        let messages = drain(&s.sqs, queue).await;
+        assert_eq!(messages.len(), 1, "{queue}");
+        assert_eq!(messages[0].body.as_deref().map(str::as_bytes), Some(&body[..]));
+        assert_eq!(attr(&messages[0], attribute::EVENT_ID), Some("ev-fan-out"));
+    }
+
+    // One subscriber's queue is gone: 503, so that Middesk retries until every queue has it.
+    let missing = format!("{}/no-such-queue-{}", own.rsplit_once('/').unwrap().0, unique("x"));
+    let routes = format!("business.updated={own}+{missing}");
+    let v = s.verifier(&[("ROUTES", &routes)], None, None).await;
+    let body = event_body("ev-fan-out-2", "business.updated");
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_fan_out", &body, None)).await, 503);
+    // The queue that took it has a copy; Middesk's retry adds a duplicate, absorbed downstream.
+    assert_eq!(drain(&s.sqs, &own).await.len(), 1);
+}
