@@ -72,7 +72,17 @@ pub async fn create_local_stack(
         ("CATCH_ALL_QUEUE".to_owned(), queue_urls[&model.catch_all].clone()),
         (
             "ROUTES".to_owned(),
-            model.routes.iter().map(|(t, q)| format!("{t}={}", queue_urls[q])).collect::<Vec<_>>().join(","),
+            model
+                .routes
+                .iter()
+                .map(|(t, queues)| {
+                    format!(
+                        "{t}={}",
+                        queues.iter().map(|q| queue_urls[q].as_str()).collect::<Vec<_>>().join("+")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(","),
         ),
         ("METRICS_NAMESPACE".to_owned(), String::new()),
         ("AWS_ENDPOINT_URL".to_owned(), endpoint.to_owned()),

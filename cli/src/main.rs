@@ -530,11 +530,12 @@ async fn run(cli: Cli) -> Result<bool, String> {
                 )?),
                 None => {
                     let mut routes = Vec::new();
-                    for (pattern, logical_id) in &model.routes {
-                        routes.push(format!(
-                            "{pattern}={}",
-                            redrive::queue_url(&sqs, &sqs_name(logical_id)).await?
-                        ));
+                    for (pattern, logical_ids) in &model.routes {
+                        let mut urls = Vec::new();
+                        for logical_id in logical_ids {
+                            urls.push(redrive::queue_url(&sqs, &sqs_name(logical_id)).await?);
+                        }
+                        routes.push(format!("{pattern}={}", urls.join("+")));
                     }
                     let catch_all = redrive::queue_url(&sqs, &sqs_name(&model.catch_all)).await?;
                     let router =

@@ -39,8 +39,9 @@ pub struct Subscription {
 pub struct TemplateModel {
     /// Every queue, by logical id.
     pub queues: BTreeMap<String, QueueResource>,
-    /// The verifier's routes: event type or `prefix.*` → queue logical id (from `ROUTES`).
-    pub routes: Vec<(String, String)>,
+    /// The verifier's routes: event type or `prefix.*` → the logical ids of its queues, the
+    /// type's own first, then its subscribers' (from `ROUTES`).
+    pub routes: Vec<(String, Vec<String>)>,
     /// The catch-all queue's logical id (from `CATCH_ALL_QUEUE`).
     pub catch_all: String,
     /// The claim check's bucket (logical id, from `PAYLOAD_BUCKET`) and key prefix.
@@ -74,7 +75,7 @@ impl TemplateModel {
     /// The queue (logical id) `event_type` reaches, routed as the verifier routes it.
     pub fn route(&self, event_type: &str) -> Result<String, String> {
         let table: Vec<String> =
-            self.routes.iter().map(|(pattern, queue)| format!("{pattern}={queue}")).collect();
+            self.routes.iter().map(|(pattern, queues)| format!("{pattern}={}", queues.join("+"))).collect();
         let router = middesk_webhooks::QueueRouter::parse(
             "ROUTES",
             &table.join(","),
@@ -169,9 +170,14 @@ pub fn parse_template(text: &str) -> Result<TemplateModel, String> {
     };
     let catch_all = by_name(&model.catch_all).ok_or_else(|| format!("no queue named {}", model.catch_all))?;
     let mut routes = Vec::new();
-    for (pattern, name) in &model.routes {
-        let queue = by_name(name).ok_or_else(|| format!("route {pattern}={name}: no queue has that name"))?;
-        routes.push((pattern.clone(), queue));
+    for (pattern, names) in &model.routes {
+        let mut queues = Vec::new();
+        for name in names {
+            queues.push(
+                by_name(name).ok_or_else(|| format!("route {pattern}={name}: no queue has that name"))?,
+            );
+        }
+        routes.push((pattern.clone(), queues));
     }
     (model.catch_all, model.routes) = (catch_all, routes);
     Ok(model)
@@ -194,7 +200,7 @@ fn read_verifier(props: &Value, model: &mut TemplateModel) -> Result<(), String>
     for part in join[1].as_sequence().into_iter().flatten() {
         let entry = part.as_str().ok_or("a ROUTES entry is not a string")?;
         let (pattern, name) = entry.split_once('=').ok_or("a ROUTES entry has no '='")?;
-        model.routes.push((pattern.to_owned(), name.to_owned()));
+        model.routes.push((pattern.to_owned(), name.split('+').map(str::to_owned).collect()));
     }
     Ok(())
 }
@@ -219,8 +225,12 @@ pub fn get_att(value: &Value) -> Option<(String, String)> {
 /// `# END GENERATED: <part>` and is indented like its `BEGIN` line.
 pub mod generated {
     use middesk_webhooks::catalogue::{
-        CATCH_ALL_QUEUE, FAMILY_ROUTES, default_queues, default_routes, queue_logical_id, types_of_queue,
+        CATCH_ALL_QUEUE, FAMILY_ROUTES, SUBSCRIBERS, queue_logical_id, queues_with, routes_with,
+        types_of_queue_with,
     };
+
+    /// Subscriber queues: `(type or family pattern, queue)` (see `catalogue::SUBSCRIBERS`).
+    pub type Subscribers = [(&'static str, &'static str)];
     use middesk_webhooks::retention::{DEAD_LETTER_RETENTION, QUEUE_RETENTION};
 
     /// Refusals an anonymous caller can cause at will alarm only on a burst of this many in five
@@ -277,57 +287,61 @@ pub mod generated {
         ),
     ];
 
-    /// The route patterns that reach `queue` in the default routing.
-    fn patterns(queue: &str) -> Vec<String> {
-        let families: Vec<String> =
-            FAMILY_ROUTES.iter().filter(|(_, q)| *q == queue).map(|(p, _)| (*p).to_owned()).collect();
+    /// The route patterns that reach `queue`.
+    fn patterns(queue: &str, subs: &Subscribers) -> Vec<String> {
+        let families: Vec<String> = FAMILY_ROUTES
+            .iter()
+            .chain(subs)
+            .filter(|(_, q)| *q == queue)
+            .map(|(p, _)| (*p).to_owned())
+            .collect();
         if !families.is_empty() {
             return families;
         }
-        types_of_queue(queue).into_iter().map(str::to_owned).collect()
+        types_of_queue_with(queue, subs).into_iter().map(str::to_owned).collect()
     }
 
     /// What a queue receives, for descriptions: `business.created`, `registration_request.*`.
-    fn receives(queue: &str) -> String {
+    fn receives(queue: &str, subs: &Subscribers) -> String {
         if queue == CATCH_ALL_QUEUE {
             return "catch-all".to_owned();
         }
-        patterns(queue).join(" ")
+        patterns(queue, subs).join(" ")
     }
 
     /// The verifier's routing environment.
-    fn routes() -> String {
+    fn routes(subs: &Subscribers) -> String {
         let mut text = String::from(
             "# The stack names its queues <stack>-<queue>, so that every documented type fits in\n\
              # Lambda's 4 KB of environment.\n\
              QUEUE_NAME_PREFIX: !Sub \"${AWS::StackName}-\"\n",
         );
         text += &format!("CATCH_ALL_QUEUE: {CATCH_ALL_QUEUE}\nROUTES: !Join\n  - \",\"\n  -\n");
-        for route in default_routes() {
+        for route in routes_with(subs) {
             text += &format!("    - \"{route}\"\n");
         }
         text
     }
 
     /// The verifier role's queue ARNs.
-    fn queue_arns() -> String {
-        let mut queues = default_queues();
+    fn queue_arns(subs: &Subscribers) -> String {
+        let mut queues = queues_with(subs);
         queues.rotate_right(1); // the catch-all first
         queues.iter().map(|q| format!("- !GetAtt {}.Arn\n", queue_logical_id(q))).collect()
     }
 
     /// Every queue with its dead-letter queue and their alarms, then the policy that lets only
     /// the verifier (and the operator) send to them.
-    fn queues() -> String {
-        let mut parts: Vec<String> = default_queues().iter().map(|q| queue_resources(q)).collect();
-        parts.push(queue_policy());
+    fn queues(subs: &Subscribers) -> String {
+        let mut parts: Vec<String> = queues_with(subs).iter().map(|q| queue_resources(q, subs)).collect();
+        parts.push(queue_policy(subs));
         parts.join("\n")
     }
 
-    fn queue_resources(queue: &str) -> String {
+    fn queue_resources(queue: &str, subs: &Subscribers) -> String {
         let id = queue_logical_id(queue);
         let stem = id.trim_end_matches("Queue");
-        let receives = receives(queue);
+        let receives = receives(queue, subs);
         let what = if queue == CATCH_ALL_QUEUE {
             "catch-all message (a type the routing does not name, or a body without a readable type)"
                 .to_owned()
@@ -371,7 +385,11 @@ pub mod generated {
             "!Ref DeadLetterAgeAlarmSeconds",
         );
         // Tag values may not hold `*`: the types themselves.
-        let tag = if queue == CATCH_ALL_QUEUE { queue.to_owned() } else { types_of_queue(queue).join(" ") };
+        let tag = if queue == CATCH_ALL_QUEUE {
+            queue.to_owned()
+        } else {
+            types_of_queue_with(queue, subs).join(" ")
+        };
         format!(
             r#"{id}:
   Type: AWS::SQS::Queue
@@ -412,8 +430,8 @@ pub mod generated {
     /// Only the verifier's role, and the operator's principal when set (redrive and replay send
     /// as it), may send to the queues: a consumer, or anything else in the account, cannot
     /// inject an event. Dead-letter queues are left out: SQS itself moves messages there.
-    fn queue_policy() -> String {
-        let queues = default_queues();
+    fn queue_policy(subs: &Subscribers) -> String {
+        let queues = queues_with(subs);
         let urls: String = queues.iter().map(|q| format!("    - !Ref {}\n", queue_logical_id(q))).collect();
         let arns: String =
             queues.iter().map(|q| format!("          - !GetAtt {}.Arn\n", queue_logical_id(q))).collect();
@@ -512,12 +530,12 @@ pub mod generated {
     }
 
     /// Each queue's URL and ARN as outputs.
-    fn queue_outputs() -> String {
-        default_queues()
+    fn queue_outputs(subs: &Subscribers) -> String {
+        queues_with(subs)
             .iter()
             .map(|q| {
                 let id = queue_logical_id(q);
-                let receives = receives(q);
+                let receives = receives(q, subs);
                 // Exported, so that a consumer in another stack subscribes with !ImportValue.
                 format!(
                     "{id}Url:\n  Description: \"Queue URL for {receives}\"\n  Value: !Ref {id}\n  \
@@ -531,26 +549,36 @@ pub mod generated {
 
     /// The generated parts made from the catalogue alone, by name.
     pub fn parts() -> Vec<(&'static str, String)> {
+        parts_with(SUBSCRIBERS)
+    }
+
+    /// The generated parts with these subscriber queues.
+    pub fn parts_with(subs: &Subscribers) -> Vec<(&'static str, String)> {
         vec![
-            ("routes", routes()),
-            ("queue-arns", queue_arns()),
+            ("routes", routes(subs)),
+            ("queue-arns", queue_arns(subs)),
             ("verifier-alarms", verifier_alarms()),
-            ("queues", queues()),
-            ("queue-outputs", queue_outputs()),
+            ("queues", queues(subs)),
+            ("queue-outputs", queue_outputs(subs)),
         ]
     }
 
     /// `template` with every generated part rewritten from the catalogue; the dashboard last,
     /// since it shows every alarm and function of the template as the other parts leave it.
     pub fn regenerate(template: &str) -> Result<String, String> {
+        regenerate_with(template, SUBSCRIBERS)
+    }
+
+    /// [`regenerate`] with these subscriber queues.
+    pub fn regenerate_with(template: &str, subs: &Subscribers) -> Result<String, String> {
         let mut text = template.to_owned();
-        for (name, body) in parts() {
+        for (name, body) in parts_with(subs) {
             replace_part(&mut text, name, &body)?;
         }
         // Emptied first: what stands there may be stale, and need not even parse.
         replace_part(&mut text, "dashboard", "")?;
         let (alarms, functions) = alarms_and_functions(&text)?;
-        replace_part(&mut text, "dashboard", &super::dashboard::resource(&alarms, &functions))?;
+        replace_part(&mut text, "dashboard", &super::dashboard::resource(&alarms, &functions, subs))?;
         Ok(text)
     }
 
@@ -602,7 +630,7 @@ pub mod generated {
 /// events waiting in their queues, with every alarm's state. Its body is a `!Sub` string, so
 /// that it names the stack's own resources.
 pub mod dashboard {
-    use middesk_webhooks::catalogue::{default_queues, queue_logical_id};
+    use middesk_webhooks::catalogue::{queue_logical_id, queues_with};
     use serde_json::{Value, json};
 
     /// Alarms an alarm-status widget may show (CloudWatch's limit).
@@ -630,8 +658,8 @@ pub mod dashboard {
 
     /// One SQS metric of each queue of the catalogue, labelled with the queue's name; the
     /// dead-letter queue's when `dead_letters`.
-    fn per_queue(metric: &str, dead_letters: bool) -> Vec<Value> {
-        default_queues()
+    fn per_queue(metric: &str, dead_letters: bool, subs: &super::generated::Subscribers) -> Vec<Value> {
+        queues_with(subs)
             .iter()
             .map(|queue| {
                 let id = queue_logical_id(queue);
@@ -645,7 +673,7 @@ pub mod dashboard {
     }
 
     /// The dashboard's body (JSON with `${...}` references for `!Sub`).
-    pub fn body(alarms: &[String], functions: &[String]) -> Value {
+    pub fn body(alarms: &[String], functions: &[String], subs: &super::generated::Subscribers) -> Value {
         let api = |metric: &str, label: &str| json!(["AWS/ApiGateway", metric, "ApiId", "${WebhookApi}", {"label": label}]);
         let verifier = |metric: &str, stat: &str| json!(["AWS/Lambda", metric, "FunctionName", "${VerifierFunction}", {"stat": stat, "label": stat}]);
         let errors = functions
@@ -692,14 +720,14 @@ pub mod dashboard {
                 (0, 14, 8, 8),
                 "Messages waiting, by queue",
                 "Maximum",
-                per_queue("ApproximateNumberOfMessagesVisible", false),
+                per_queue("ApproximateNumberOfMessagesVisible", false, subs),
             ),
             {
                 let mut age = graph(
                     (8, 14, 8, 8),
                     "Age of the oldest message (s), by queue",
                     "Maximum",
-                    per_queue("ApproximateAgeOfOldestMessage", false),
+                    per_queue("ApproximateAgeOfOldestMessage", false, subs),
                 );
                 // A line where the age alarms fire (a number once !Sub has put it in).
                 age["properties"]["annotations"] =
@@ -710,7 +738,7 @@ pub mod dashboard {
                 (16, 14, 8, 8),
                 "Dead letters, by queue",
                 "Maximum",
-                per_queue("ApproximateNumberOfMessagesVisible", true),
+                per_queue("ApproximateNumberOfMessagesVisible", true, subs),
             ),
         ];
         let chunks: Vec<&[String]> = alarms.chunks(MAX_ALARMS_PER_WIDGET).collect();
@@ -734,8 +762,8 @@ pub mod dashboard {
     }
 
     /// The dashboard resource as template YAML: the body one widget a line.
-    pub fn resource(alarms: &[String], functions: &[String]) -> String {
-        let body = body(alarms, functions);
+    pub fn resource(alarms: &[String], functions: &[String], subs: &super::generated::Subscribers) -> String {
+        let body = body(alarms, functions, subs);
         let widgets: Vec<String> =
             body["widgets"].as_array().into_iter().flatten().map(|w| format!("        {w}")).collect();
         let text = format!(

@@ -84,3 +84,41 @@ fn the_verifier_claim_checks_into_the_stacks_bucket() {
     let m = model();
     assert_eq!(m.payload_bucket, Some(("PayloadBucket".to_owned(), "payloads/".to_owned())));
 }
+
+#[test]
+fn a_subscriber_declared_in_the_one_list_gets_its_queue_dead_letter_queue_alarms_grants_and_exports() {
+    const SUBSCRIBERS: &[(&str, &str)] = &[
+        ("business.updated", "business-updated-risk-engine"),
+        ("registration_request.*", "registration-requests-crm"),
+    ];
+    let text = generated::regenerate_with(include_str!("../../template.yaml"), SUBSCRIBERS).unwrap();
+    let m = parse_template(&text).unwrap();
+    let route = |pattern: &str| m.routes.iter().find(|(p, _)| p == pattern).map(|(_, q)| q.clone()).unwrap();
+    assert_eq!(route("business.updated"), ["BusinessUpdatedQueue", "BusinessUpdatedRiskEngineQueue"]);
+    assert_eq!(
+        route("registration_request.*"),
+        ["RegistrationRequestsQueue", "RegistrationRequestsCrmQueue"]
+    );
+    assert_eq!(route("business.created"), ["BusinessCreatedQueue"]);
+    // The type still reaches its own queue first; every route still parses as the verifier's.
+    assert_eq!(m.route("business.updated").unwrap(), "BusinessUpdatedQueue");
+    for id in ["BusinessUpdatedRiskEngineQueue", "RegistrationRequestsCrmQueue"] {
+        let queue = &m.queues[id];
+        let (dlq, _) = queue.dead_letter.as_ref().unwrap_or_else(|| panic!("{id} has no dead-letter queue"));
+        assert!(queue.encrypted && m.queues[dlq].encrypted);
+        let stem = id.trim_end_matches("Queue");
+        for alarm in [
+            format!("{stem}DeadLetterAlarm:"),
+            format!("{stem}AgeAlarm:"),
+            format!("{stem}DeadLetterAgeAlarm:"),
+        ] {
+            assert!(text.contains(&alarm), "no {alarm}");
+        }
+        assert!(text.contains(&format!("- !GetAtt {id}.Arn")), "the verifier may send to {id}");
+        assert!(text.contains(&format!("Name: !Sub \"${{AWS::StackName}}-{id}Url\"")), "{id} is exported");
+        assert!(text.contains(&format!("${{{id}.QueueName}}")), "{id} is on the dashboard");
+    }
+    assert!(text.contains("\"business.updated=business-updated+business-updated-risk-engine\""));
+    // The committed template has none: nobody consumes a queue declared for nobody.
+    assert!(!include_str!("../../template.yaml").contains("RiskEngine"));
+}

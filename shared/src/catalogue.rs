@@ -141,6 +141,16 @@ pub const FAMILY_ROUTES: &[(&str, &str)] = &[
     ("run.*", "agent-runs"),
 ];
 
+/// Further consumers that each need every event of a type, each with a queue of its own:
+/// `(type or family pattern, queue)`. SQS consumers of one queue compete, so a second team
+/// that needs `business.updated` subscribes its own queue here, e.g.
+/// `("business.updated", "business-updated-risk-engine")`; the route then names it after the
+/// type's own queue (`business.updated=business-updated+business-updated-risk-engine`) and the
+/// template gets the queue with its dead-letter queue, alarms and exported outputs. The default
+/// stack has none (an unconsumed queue would only raise its age alarm). Add a line, then
+/// `middesk-webhooks generate-template`.
+pub const SUBSCRIBERS: &[(&str, &str)] = &[];
+
 /// The queue that receives every type the routing does not name, and malformed bodies.
 pub const CATCH_ALL_QUEUE: &str = "catch-all";
 
@@ -152,18 +162,35 @@ pub fn entry(event_type: &str) -> Option<&'static CatalogueEntry> {
 /// The default routing table (`ROUTES`): `type=queue` for each type no family covers, then a
 /// prefix entry per family. Queue names are relative to the stack's queue name prefix.
 pub fn default_routes() -> Vec<String> {
+    routes_with(SUBSCRIBERS)
+}
+
+/// The routing table with `subscribers` (see [`SUBSCRIBERS`]): each route names its own queue,
+/// then its subscribers' queues, joined by `+`.
+pub fn routes_with(subscribers: &[(&str, &str)]) -> Vec<String> {
     let family = |t: &str| FAMILY_ROUTES.iter().any(|(p, _)| t.starts_with(p.trim_end_matches('*')));
-    let exact =
-        CATALOGUE.iter().filter(|e| !family(e.event_type)).map(|e| format!("{}={}", e.event_type, e.queue));
-    exact.chain(FAMILY_ROUTES.iter().map(|(p, q)| format!("{p}={q}"))).collect()
+    let exact = CATALOGUE.iter().filter(|e| !family(e.event_type)).map(|e| (e.event_type, e.queue));
+    exact
+        .chain(FAMILY_ROUTES.iter().copied())
+        .map(|(pattern, queue)| {
+            let extra: String =
+                subscribers.iter().filter(|(p, _)| *p == pattern).map(|(_, q)| format!("+{q}")).collect();
+            format!("{pattern}={queue}{extra}")
+        })
+        .collect()
 }
 
 /// Every queue of the default stack, in catalogue order, each once, the catch-all last.
 pub fn default_queues() -> Vec<&'static str> {
+    queues_with(SUBSCRIBERS)
+}
+
+/// Every queue with `subscribers`: the catalogue's, then the subscribers', the catch-all last.
+pub fn queues_with(subscribers: &[(&'static str, &'static str)]) -> Vec<&'static str> {
     let mut queues: Vec<&str> = Vec::new();
-    for e in CATALOGUE {
-        if !queues.contains(&e.queue) {
-            queues.push(e.queue);
+    for queue in CATALOGUE.iter().map(|e| e.queue).chain(subscribers.iter().map(|(_, q)| *q)) {
+        if !queues.contains(&queue) {
+            queues.push(queue);
         }
     }
     queues.push(CATCH_ALL_QUEUE);
@@ -172,7 +199,20 @@ pub fn default_queues() -> Vec<&'static str> {
 
 /// The event types a queue of the default stack receives.
 pub fn types_of_queue(queue: &str) -> Vec<&'static str> {
-    CATALOGUE.iter().filter(|e| e.queue == queue).map(|e| e.event_type).collect()
+    types_of_queue_with(queue, SUBSCRIBERS)
+}
+
+/// The event types a queue receives, a subscriber's queue included.
+pub fn types_of_queue_with(queue: &str, subscribers: &[(&str, &str)]) -> Vec<&'static str> {
+    let patterns: Vec<&str> = subscribers.iter().filter(|(_, q)| *q == queue).map(|(p, _)| *p).collect();
+    let matches = |t: &str| match patterns.is_empty() {
+        true => false,
+        false => patterns.iter().any(|p| match p.strip_suffix('*') {
+            Some(prefix) => t.starts_with(prefix),
+            None => *p == t,
+        }),
+    };
+    CATALOGUE.iter().filter(|e| e.queue == queue || matches(e.event_type)).map(|e| e.event_type).collect()
 }
 
 /// The CloudFormation logical id of a queue: `business-updated` → `BusinessUpdatedQueue`.
