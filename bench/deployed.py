@@ -273,6 +273,12 @@ def whole_invocation(env_file_vars, endpoint, verifier, floor, python, event, ro
         label, path = baseline
         rows.append(measure(f"verifier, baseline `{label}`", [path], tls_env, event, warm_events, rounds, 202))
     rows.append(measure("verifier, this build", [str(verifier)], tls_env, event, warm_events, rounds, 202))
+    # The same build with the archive off: what archiving every event (an S3 PUT beside the SQS
+    # send) costs a cold request and a warm event.
+    if tls_env.get("ARCHIVE_BUCKET"):
+        no_archive = {k: v for k, v in tls_env.items() if k != "ARCHIVE_BUCKET"}
+        rows.append(measure("verifier, this build, archive off", [str(verifier)], no_archive, event, warm_events,
+                            rounds, 202))
     rows.append(measure("floor probe", [str(floor)], dict(tls_env, FLOOR_URL=f"{front.url}/floor"), event,
                         warm_events, rounds, 200))
     rows.append(measure("Python 3.11 + boto3 (awslambdaric)", [python, "-m", "awslambdaric", "lambda_peer.handler"],

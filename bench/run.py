@@ -225,6 +225,12 @@ def whole_invocation_section(rows, plain, sizes, args):
         f"| verifier warm CPU / floor probe warm CPU | **{ours['warm_cpu_ms'] / floor['warm_cpu_ms']:.2f}x** | at most 1.5x |",
         f"| verifier peak RSS | **{fmt_bytes(ours['peak_rss'])}** | under 16 MiB |",
     ]
+    off = by.get("verifier, this build, archive off")
+    if off:
+        lines.append(f"| archive on / off, warm CPU per event | **{ours['warm_cpu_ms'] / off['warm_cpu_ms']:.2f}x** "
+                     f"({ours['warm_cpu_ms']:.3f} / {off['warm_cpu_ms']:.3f} ms) | |")
+        lines.append(f"| archive on / off, init wall | **{ours['init_wall_ms'] / off['init_wall_ms']:.2f}x** "
+                     f"({ours['init_wall_ms']:.1f} / {off['init_wall_ms']:.1f} ms) | |")
     if rows[0]["name"].startswith("verifier, baseline"):
         base = rows[0]
         lines.append(f"| this build / baseline, warm CPU per event | **{ours['warm_cpu_ms'] / base['warm_cpu_ms']:.2f}x** | |")
