@@ -158,16 +158,8 @@ enum Command {
     /// dead letters, and the state of its alarms. Exits 1 when anything needs attention (dead
     /// letters, an old message, an alarm in ALARM, a queue that cannot be read), for cron or CI.
     Status {
-        /// The deployed stack's name (its queues are named `<stack>-<queue>`). Without it: the
-        /// local stack (`local-stack`) in the emulator at --endpoint.
-        #[arg(long, env = "MIDDESK_STACK_NAME")]
-        stack_name: Option<String>,
-        /// An AWS emulator's endpoint; AWS itself when absent.
-        #[arg(long, env = "AWS_ENDPOINT_URL")]
-        endpoint: Option<String>,
-        /// The SAM template that defines the stack.
-        #[arg(long, default_value = "template.yaml")]
-        template: PathBuf,
+        #[command(flatten)]
+        stack: StackArgs,
         /// The age of an oldest message that needs attention, in seconds (default: the
         /// template's QueueAgeAlarmSeconds).
         #[arg(long)]
@@ -204,16 +196,8 @@ enum Command {
         /// the local stack's by default).
         #[arg(long, env = "PAYLOAD_BUCKET")]
         payload_bucket: Option<String>,
-        /// The deployed stack's name (its queues are `<stack>-<queue>`); without it, the local
-        /// stack in the emulator at --endpoint.
-        #[arg(long, env = "MIDDESK_STACK_NAME")]
-        stack_name: Option<String>,
-        /// An AWS emulator's endpoint; AWS itself when absent.
-        #[arg(long, env = "AWS_ENDPOINT_URL")]
-        endpoint: Option<String>,
-        /// The SAM template that defines the stack (its routing).
-        #[arg(long, default_value = "template.yaml")]
-        template: PathBuf,
+        #[command(flatten)]
+        stack: StackArgs,
     },
     /// Deliver queued messages to the subscribed consumers under `cargo lambda watch`, as the
     /// SQS event source mapping would, and show what they did.
@@ -231,6 +215,31 @@ enum RedriveMethod {
     Auto,
     MoveTask,
     Copy,
+}
+
+/// A deployed stack, or the local stack in an emulator, and the template that defines it.
+#[derive(clap::Args)]
+struct StackArgs {
+    /// The deployed stack's name (its queues are named `<stack>-<queue>`). Without it: the
+    /// local stack (`local-stack`) in the emulator at --endpoint.
+    #[arg(long, env = "MIDDESK_STACK_NAME")]
+    stack_name: Option<String>,
+    /// An AWS emulator's endpoint; AWS itself when absent.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    endpoint: Option<String>,
+    /// The SAM template that defines the stack.
+    #[arg(long, default_value = "template.yaml")]
+    template: PathBuf,
+}
+
+impl StackArgs {
+    /// The template's text and model.
+    fn model(&self) -> Result<(String, template::TemplateModel), String> {
+        let text = std::fs::read_to_string(&self.template)
+            .map_err(|e| format!("{}: {e}", self.template.display()))?;
+        let model = template::parse_template(&text)?;
+        Ok((text, model))
+    }
 }
 
 #[derive(clap::Args)]
@@ -443,10 +452,9 @@ async fn run(cli: Cli) -> Result<bool, String> {
                 }
             }
         }
-        Command::Status { stack_name, endpoint, template, max_age_seconds, json } => {
-            let text =
-                std::fs::read_to_string(&template).map_err(|e| format!("{}: {e}", template.display()))?;
-            let model = template::parse_template(&text)?;
+        Command::Status { stack, max_age_seconds, json } => {
+            let (text, model) = stack.model()?;
+            let StackArgs { stack_name, endpoint, .. } = stack;
             let max_age = max_age_seconds
                 .or_else(|| template::parameter_default(&text, "QueueAgeAlarmSeconds"))
                 .ok_or("the template has no QueueAgeAlarmSeconds default; pass --max-age-seconds")?;
@@ -482,18 +490,7 @@ async fn run(cli: Cli) -> Result<bool, String> {
             }
             return Ok(report.attention().is_empty());
         }
-        Command::Replay {
-            since,
-            until,
-            types,
-            to,
-            dry_run,
-            archive_bucket,
-            payload_bucket,
-            stack_name,
-            endpoint,
-            template,
-        } => {
+        Command::Replay { since, until, types, to, dry_run, archive_bucket, payload_bucket, stack } => {
             let time = |text: &str| {
                 middesk_webhooks::envelope::parse_rfc3339(text).ok_or_else(|| {
                     format!("{text:?} is not an RFC 3339 date-time (e.g. 2026-11-01T00:00:00Z)")
@@ -504,9 +501,8 @@ async fn run(cli: Cli) -> Result<bool, String> {
                 until: until.as_deref().map(time).transpose()?.unwrap_or_else(std::time::SystemTime::now),
                 types,
             };
-            let text =
-                std::fs::read_to_string(&template).map_err(|e| format!("{}: {e}", template.display()))?;
-            let model = template::parse_template(&text)?;
+            let (_, model) = stack.model()?;
+            let StackArgs { stack_name, endpoint, .. } = stack;
             let local = stack_name.is_none();
             let aws = aws_for(stack_name.as_deref(), endpoint.as_deref()).await?;
             let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), middesk_webhooks::aws::s3_client(&aws));
