@@ -146,6 +146,7 @@ class StoppingRuntimeApi(http.server.ThreadingHTTPServer):
         self.events = [json.dumps(e).encode() for e in events]
         self.next_index = 0
         self.first_next = None
+        self.first_response = None
         self.statuses = []
         self.exhausted = threading.Event()
         self.closing = threading.Event()
@@ -184,6 +185,8 @@ class StoppingHandler(http.server.BaseHTTPRequestHandler):
         s = self.server
         payload = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if "/response" in self.path:
+            if s.first_response is None:
+                s.first_response = time.perf_counter()
             try:
                 s.statuses.append(json.loads(payload).get("statusCode"))
             except ValueError:
@@ -197,7 +200,8 @@ class StoppingHandler(http.server.BaseHTTPRequestHandler):
 
 def run_once(cmd, env, events, cwd=None):
     """Runs `cmd` under a Runtime API serving `events`; stops it at the next `next` after them.
-    Returns (wall ms to first `next`, CPU ms, peak RSS bytes, statuses)."""
+    Returns (wall ms to first `next`, CPU ms, peak RSS bytes, statuses, wall ms to the first
+    response: the cold request, process start to the first answer)."""
     api = StoppingRuntimeApi(events)
     threading.Thread(target=api.serve_forever, daemon=True).start()
     proc_env = dict(env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.server_address[1]}",
@@ -221,7 +225,8 @@ def run_once(cmd, env, events, cwd=None):
     if not ok or api.first_next is None:
         raise SystemExit(f"{cmd[0]} did not reach the Runtime API: {stderr[-2000:]}")
     cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
-    return (api.first_next - t0) * 1000, cpu_ms, peak, api.statuses
+    first_response = (api.first_response - t0) * 1000 if api.first_response is not None else None
+    return (api.first_next - t0) * 1000, cpu_ms, peak, api.statuses, first_response
 
 
 def peak_rss(pid):
@@ -234,13 +239,14 @@ def peak_rss(pid):
 
 def measure(name, cmd, env, event, warm_events, rounds, expect, cwd=None):
     """Init (wall, CPU), warm CPU per event and peak RSS of one function: medians of `rounds`."""
-    init_wall, init_cpu, warm_cpu, rss = [], [], [], []
+    init_wall, init_cpu, warm_cpu, rss, cold = [], [], [], [], []
     for _ in range(rounds):
-        wall, cpu, _, _ = run_once(cmd, env, [], cwd)
+        wall, cpu, _, _, _ = run_once(cmd, env, [], cwd)
         init_wall.append(wall)
         init_cpu.append(cpu)
-        _, one_cpu, _, statuses = run_once(cmd, env, [event], cwd)
-        _, many_cpu, peak, many_statuses = run_once(cmd, env, [event] * (1 + warm_events), cwd)
+        _, one_cpu, _, statuses, cold_request = run_once(cmd, env, [event], cwd)
+        cold.append(cold_request)
+        _, many_cpu, peak, many_statuses, _ = run_once(cmd, env, [event] * (1 + warm_events), cwd)
         bad = [s for s in statuses + many_statuses if s != expect]
         if bad:
             raise SystemExit(f"{name}: unexpected answers {bad[:3]}")
@@ -251,6 +257,7 @@ def measure(name, cmd, env, event, warm_events, rounds, expect, cwd=None):
         "init_wall_ms": statistics.median(init_wall),
         "init_cpu_ms": statistics.median(init_cpu),
         "warm_cpu_ms": statistics.median(warm_cpu),
+        "cold_request_ms": statistics.median(cold),
         "peak_rss": max(rss),
     }
 
