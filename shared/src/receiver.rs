@@ -353,8 +353,8 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         }
         let created_at = envelope.as_ref().ok().map(|e| e.created_at);
         let key = archive_key(created_at, event_type, body);
-        let secret_version = receipt.secret_version.map(|v| format!("{v:?}").to_lowercase());
-        let metadata = crate::archive::metadata(&messages[0], secret_version.as_deref());
+        let secret_version = receipt.secret_version.map(SecretVersion::as_str);
+        let metadata = crate::archive::metadata(&messages[0], secret_version);
         let (published, archived) = tokio::join!(published, self.archive.put(&key, body, &metadata));
         published.into_iter().collect::<Result<(), _>>()?;
         archived.map_err(ReceiveError::Archive)?;

@@ -34,6 +34,16 @@ pub enum SecretVersion {
     Previous,
 }
 
+impl SecretVersion {
+    /// The version's name in logs and in the archive: `current` or `previous`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Current => "current",
+            Self::Previous => "previous",
+        }
+    }
+}
+
 impl SecretVersions {
     /// Verifies `tag` over `body` with the current secret, then with the previous one if `now`
     /// is within `grace` of the current version's creation. `grace` of zero turns it off.

@@ -244,7 +244,7 @@ fn log_receipt(receipt: &Receipt, latency_ms: f64, source_ip: Option<IpAddr>) {
     let caller = source_ip.filter(|_| (400..500).contains(&status)).map(|ip| ip.to_string());
     let error = receipt.result.as_ref().err().map(|e| e.to_string());
     let malformed = receipt.malformed.as_ref().map(|m| m.to_string());
-    let secret_version = receipt.secret_version.map(|v| format!("{v:?}").to_lowercase());
+    let secret_version = receipt.secret_version.map(|v| v.as_str());
     macro_rules! line {
         ($level:ident) => {
             tracing::$level!(
@@ -255,7 +255,7 @@ fn log_receipt(receipt: &Receipt, latency_ms: f64, source_ip: Option<IpAddr>) {
                 status,
                 queue = receipt.queue.as_deref(),
                 latency_ms,
-                secret_version = secret_version.as_deref(),
+                secret_version,
                 auth_method = receipt.auth_method.as_deref(),
                 malformed = malformed.as_deref(),
                 source_ip = caller.as_deref(),
