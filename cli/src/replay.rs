@@ -13,6 +13,7 @@ use std::time::SystemTime;
 use middesk_webhooks::archive::{ArchivedKey, PREFIX, UNDATED, day_prefixes, field};
 use middesk_webhooks::message::{MessageContext, OutboundMessage};
 use middesk_webhooks::publisher::QueuePublisher;
+use middesk_webhooks::routing::matches_pattern;
 use middesk_webhooks::{Queue, QueueRouter};
 
 /// Which archived events to replay.
@@ -29,11 +30,7 @@ pub struct Selection {
 impl Selection {
     /// Whether an event of `event_type`, created at `created_at`, is selected.
     pub fn matches(&self, event_type: &str, created_at: SystemTime) -> bool {
-        let type_matches = self.types.is_empty()
-            || self.types.iter().any(|t| match t.strip_suffix('*') {
-                Some(prefix) => event_type.starts_with(prefix),
-                None => t == event_type,
-            });
+        let type_matches = self.types.is_empty() || self.types.iter().any(|t| matches_pattern(t, event_type));
         type_matches && self.since <= created_at && created_at <= self.until
     }
 }

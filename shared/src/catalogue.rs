@@ -13,6 +13,8 @@
 //! each family shares one queue, routed by prefix ([`FAMILY_ROUTES`]): a type Middesk adds to
 //! a family reaches that family's queue. Any other new type reaches the catch-all.
 
+use crate::routing::matches_pattern;
+
 /// Where a type is documented.
 mod source {
     /// The "Using Webhooks" guide this project started from (`../shared/reference/`), also
@@ -168,7 +170,7 @@ pub fn default_routes() -> Vec<String> {
 /// The routing table with `subscribers` (see [`SUBSCRIBERS`]): each route names its own queue,
 /// then its subscribers' queues, joined by `+`.
 pub fn routes_with(subscribers: &[(&str, &str)]) -> Vec<String> {
-    let family = |t: &str| FAMILY_ROUTES.iter().any(|(p, _)| t.starts_with(p.trim_end_matches('*')));
+    let family = |t: &str| FAMILY_ROUTES.iter().any(|(p, _)| matches_pattern(p, t));
     let exact = CATALOGUE.iter().filter(|e| !family(e.event_type)).map(|e| (e.event_type, e.queue));
     exact
         .chain(FAMILY_ROUTES.iter().copied())
@@ -204,15 +206,8 @@ pub fn types_of_queue(queue: &str) -> Vec<&'static str> {
 
 /// The event types a queue receives, a subscriber's queue included.
 pub fn types_of_queue_with(queue: &str, subscribers: &[(&str, &str)]) -> Vec<&'static str> {
-    let patterns: Vec<&str> = subscribers.iter().filter(|(_, q)| *q == queue).map(|(p, _)| *p).collect();
-    let matches = |t: &str| match patterns.is_empty() {
-        true => false,
-        false => patterns.iter().any(|p| match p.strip_suffix('*') {
-            Some(prefix) => t.starts_with(prefix),
-            None => *p == t,
-        }),
-    };
-    CATALOGUE.iter().filter(|e| e.queue == queue || matches(e.event_type)).map(|e| e.event_type).collect()
+    let subscribed = |t: &str| subscribers.iter().any(|(p, q)| *q == queue && matches_pattern(p, t));
+    CATALOGUE.iter().filter(|e| e.queue == queue || subscribed(e.event_type)).map(|e| e.event_type).collect()
 }
 
 /// The CloudFormation logical id of a queue: `business-updated` → `BusinessUpdatedQueue`.

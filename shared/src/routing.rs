@@ -18,6 +18,15 @@ use crate::error::ConfigError;
 
 pub use crate::catalogue::DOCUMENTED_EVENT_TYPES;
 
+/// Whether `event_type` matches a route pattern: an exact type (`business.updated`), or a
+/// family (`order.*`: every type that starts with `order.`), as the router reads them.
+pub fn matches_pattern(pattern: &str, event_type: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => event_type.starts_with(prefix),
+        None => pattern == event_type,
+    }
+}
+
 /// An SQS queue the verifier can send to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queue {
@@ -223,6 +232,20 @@ mod tests {
         let twice = QueueRouter::parse("ROUTES", "a.b=q1+q1", "catch-all", Some(BASE)).unwrap_err();
         assert!(twice.to_string().contains("named twice"), "{twice}");
         assert!(QueueRouter::parse("ROUTES", "a.b=q1+", "catch-all", Some(BASE)).is_err());
+    }
+
+    #[test]
+    fn patterns_match_exact_types_and_whole_segment_families() {
+        assert!(matches_pattern("business.updated", "business.updated"));
+        assert!(!matches_pattern("business.updated", "business.updated_v2"));
+        assert!(matches_pattern("order.*", "order.created"));
+        assert!(!matches_pattern("order.*", "orders.created"));
+        assert!(!matches_pattern("order.*", "order"));
+        // The router agrees with it.
+        let r = router("order.*=orders");
+        for t in ["order.created", "orders.created", "order"] {
+            assert_eq!(r.route(t).name == "orders", matches_pattern("order.*", t), "{t}");
+        }
     }
 
     #[test]

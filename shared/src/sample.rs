@@ -97,7 +97,7 @@ pub fn created_now(payload: &str, now: std::time::SystemTime) -> Vec<u8> {
 /// window judges the fixture's age, not the calendar's.
 pub fn created_at_of(payload: &[u8]) -> Option<std::time::SystemTime> {
     let value: Value = serde_json::from_slice(payload).ok()?;
-    humantime::parse_rfc3339_weak(value["created_at"].as_str()?).ok()
+    crate::envelope::parse_rfc3339(value["created_at"].as_str()?)
 }
 
 /// The headers Middesk sends with a signed webhook: the signature, and the correlation id.
