@@ -109,10 +109,15 @@ pub async fn create_local_stack(
     Ok(LocalStack { queue_urls, env, subscriptions })
 }
 
-/// The local bucket for the template's bucket `logical_id` (created if missing): its name is
-/// the logical id in lower case (bucket names are), as path-style on loopback needs.
+/// The local stack's name for the template's bucket `logical_id`: the logical id in lower case
+/// (bucket names are), as path-style on loopback needs.
+pub fn local_bucket_name(logical_id: &str) -> String {
+    logical_id.to_lowercase()
+}
+
+/// The local bucket for the template's bucket `logical_id`, created if missing.
 pub async fn local_bucket(s3: &aws_sdk_s3::Client, logical_id: &str) -> Result<String, String> {
-    let bucket = logical_id.to_lowercase();
+    let bucket = local_bucket_name(logical_id);
     if s3.head_bucket().bucket(&bucket).send().await.is_err() {
         s3.create_bucket().bucket(&bucket).send().await.map_err(|e| format!("bucket {bucket}: {e}"))?;
     }

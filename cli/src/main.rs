@@ -463,13 +463,7 @@ async fn run(cli: Cli) -> Result<bool, String> {
             let queues: Vec<status::QueueToCheck> = model
                 .main_queues()
                 .into_iter()
-                .map(|(name, queue)| status::QueueToCheck {
-                    sqs_name: match naming {
-                        Some(stack) => format!("{stack}-{name}"),
-                        None => queue.logical_id.clone(),
-                    },
-                    label: name,
-                })
+                .map(|(name, queue)| status::QueueToCheck { sqs_name: queue.sqs_name(naming), label: name })
                 .collect();
             let prefix = naming.map(|stack| format!("{stack}-"));
             let report = status::collect(
@@ -506,18 +500,15 @@ async fn run(cli: Cli) -> Result<bool, String> {
             let local = stack_name.is_none();
             let aws = aws_for(stack_name.as_deref(), endpoint.as_deref()).await?;
             let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), middesk_webhooks::aws::s3_client(&aws));
-            // The local stack's buckets are named after the template's logical ids.
             let bucket_of = |given: Option<String>, logical_id: Option<&String>| {
-                given.or_else(|| logical_id.filter(|_| local).map(|id| id.to_lowercase()))
+                given.or_else(|| logical_id.filter(|_| local).map(|id| local::local_bucket_name(id)))
             };
             let archive = bucket_of(archive_bucket, model.archive_bucket.as_ref())
                 .ok_or("pass --archive-bucket (the stack's ArchiveBucketName output)")?;
             let payloads = bucket_of(payload_bucket, model.payload_bucket.as_ref().map(|(id, _)| id));
-            let sqs_name = |logical_id: &str| -> String {
-                match (&stack_name, model.queues.get(logical_id).and_then(|q| q.name.as_ref())) {
-                    (Some(stack), Some(name)) => format!("{stack}-{name}"),
-                    _ => logical_id.to_owned(),
-                }
+            let sqs_name = |logical_id: &str| {
+                let queue = model.queues.get(logical_id);
+                queue.map_or_else(|| logical_id.to_owned(), |q| q.sqs_name(stack_name.as_deref()))
             };
             let destination = match &to {
                 Some(queue) => replay::Destination::To(middesk_webhooks::Queue::resolve(

@@ -21,6 +21,17 @@ pub struct QueueResource {
     pub encrypted: bool,
 }
 
+impl QueueResource {
+    /// Its SQS name: `<stack>-<name>` in a deployed stack (`stack`), its logical id in the local
+    /// stack, which names queues so (or where the template names it not).
+    pub fn sqs_name(&self, stack: Option<&str>) -> String {
+        match (stack, &self.name) {
+            (Some(stack), Some(name)) => format!("{stack}-{name}"),
+            _ => self.logical_id.clone(),
+        }
+    }
+}
+
 /// An SQS subscription of a function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
