@@ -287,8 +287,7 @@ async fn queue_status(sqs: &aws_sdk_sqs::Client, queue: &QueueToCheck) -> QueueS
             .and_then(|p| p["deadLetterTargetArn"].as_str().map(str::to_owned));
         if let Some(name) = dead_letter_arn.as_deref().and_then(|arn| arn.rsplit(':').next()) {
             let url = crate::redrive::queue_url(sqs, name).await?;
-            let dlq = attributes_of(sqs, &url, QueueAttributeName::ApproximateNumberOfMessages).await?;
-            row.dead_letters = count(&dlq, QueueAttributeName::ApproximateNumberOfMessages);
+            row.dead_letters = Some(crate::redrive::waiting(sqs, &url).await?);
             row.dead_letter_queue = Some(name.to_owned());
         }
         Ok::<_, String>(())
@@ -310,14 +309,6 @@ async fn attributes(
         sqs.get_queue_attributes().queue_url(url).set_attribute_names(Some(names.to_vec())).send().await;
     out.map(|o| o.attributes.unwrap_or_default())
         .map_err(|e| format!("{url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
-}
-
-async fn attributes_of(
-    sqs: &aws_sdk_sqs::Client,
-    url: &str,
-    name: QueueAttributeName,
-) -> Result<Attributes, String> {
-    attributes(sqs, url, &[name]).await
 }
 
 fn count(attributes: &Attributes, name: QueueAttributeName) -> Option<u64> {
