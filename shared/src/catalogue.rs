@@ -153,7 +153,8 @@ pub const FAMILY_ROUTES: &[(&str, &str)] = &[
 /// `middesk-webhooks generate-template`.
 pub const SUBSCRIBERS: &[(&str, &str)] = &[];
 
-/// The queue that receives every type the routing does not name, and malformed bodies.
+/// The queue that receives every type the routing does not name, and bodies whose type cannot
+/// be read.
 pub const CATCH_ALL_QUEUE: &str = "catch-all";
 
 /// The catalogue entry of `event_type`, if it is documented.
