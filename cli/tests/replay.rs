@@ -71,6 +71,7 @@ impl Setup {
     async fn receive(&self, bodies: &[Vec<u8>]) {
         let secrets = SecretVersions {
             current: SigningKey::new(SECRET),
+            pending: None,
             current_created: SystemTime::now(),
             previous: None,
             previous_fetch_failed: false,

@@ -64,6 +64,7 @@ fn body(size: usize) -> Vec<u8> {
 fn secrets() -> SecretVersions {
     SecretVersions {
         current: SigningKey::new(SECRET),
+        pending: None,
         current_created: SystemTime::now(),
         previous: None,
         previous_fetch_failed: false,

@@ -16,5 +16,7 @@ pub use dynamodb::DynamoDbIdempotencyStore;
 pub use s3::{S3Archive, S3Payloads, s3_client};
 #[cfg(feature = "secretsmanager")]
 pub use secretsmanager::SecretsManagerSource;
+#[cfg(feature = "rotation")]
+pub use secretsmanager::SecretsManagerVersions;
 #[cfg(feature = "sqs")]
 pub use sqs::{SqsPublisher, lambda_sqs_event};

@@ -25,10 +25,14 @@ pub mod logging;
 pub mod message;
 #[cfg(feature = "verifier")]
 pub mod metrics;
+#[cfg(feature = "middesk-api")]
+pub mod middesk_api;
 pub mod publisher;
 #[cfg(feature = "verifier")]
 pub mod receiver;
 pub mod retention;
+#[cfg(feature = "rotation")]
+pub mod rotation;
 pub mod routing;
 pub mod sample;
 #[cfg(feature = "verifier")]

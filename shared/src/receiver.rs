@@ -447,19 +447,24 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
             .get(SIGNATURE_HEADER)
             .and_then(|v| parse_signature(v.as_bytes()))
             .ok_or(ReceiveError::Unauthorized("missing or malformed signature"))?;
-        let secrets = self.secrets.get(request.received_at).await?;
-        secrets.verify(request.body, &tag, request.received_at, self.settings.rotation_grace).ok_or_else(
-            || {
-                // From Middesk's own addresses, a well-formed signature that matches no secret is
-                // almost surely Middesk signing with another secret than ours: every event is being
-                // refused, and that alarms at once. From anywhere else it is a forgery attempt.
-                let from_middesk = request.source_ip.is_some_and(|ip| self.middesk_addresses.allows(ip));
-                match from_middesk {
-                    true => ReceiveError::SignatureMismatch,
-                    false => ReceiveError::Unauthorized("signature mismatch"),
-                }
-            },
-        )
+        let now = request.received_at;
+        let grace = self.settings.rotation_grace;
+        let secrets = self.secrets.get(now).await?;
+        if let Some(version) = secrets.verify(request.body, &tag, now, grace) {
+            return Ok(version);
+        }
+        // Middesk may be signing with a version that became pending since the cache was filled.
+        let reread = self.secrets.refresh_after_mismatch(now).await?;
+        reread.and_then(|secrets| secrets.verify(request.body, &tag, now, grace)).ok_or_else(|| {
+            // From Middesk's own addresses, a well-formed signature that matches no secret is
+            // almost surely Middesk signing with another secret than ours: every event is being
+            // refused, and that alarms at once. From anywhere else it is a forgery attempt.
+            let from_middesk = request.source_ip.is_some_and(|ip| self.middesk_addresses.allows(ip));
+            match from_middesk {
+                true => ReceiveError::SignatureMismatch,
+                false => ReceiveError::Unauthorized("signature mismatch"),
+            }
+        })
     }
 }
 

@@ -10,11 +10,16 @@ use tokio::sync::Mutex;
 use crate::error::SecretError;
 use crate::signature::{SigningKey, TAG_LEN};
 
-/// The secret versions a source returns: the current one and, during rotation, the previous.
+/// The secret versions a source returns: the current one and, during rotation, the pending and
+/// the previous.
 #[derive(Debug, Clone)]
 pub struct SecretVersions {
     /// The `AWSCURRENT` secret.
     pub current: SigningKey,
+    /// The `AWSPENDING` secret, read only after a signature matched no other (see
+    /// [`SecretCache::refresh_after_mismatch`]): the rotator gives it to Middesk before it
+    /// becomes current, and Middesk signs with it from then on.
+    pub pending: Option<SigningKey>,
     /// When the current version was created (the start of the rotation grace window).
     pub current_created: SystemTime,
     /// The `AWSPREVIOUS` secret, if the source fetched one.
@@ -30,6 +35,8 @@ pub struct SecretVersions {
 pub enum SecretVersion {
     /// The current secret.
     Current,
+    /// The pending secret: Middesk has it, the rotation has not finished.
+    Pending,
     /// The previous secret, accepted inside the rotation grace window.
     Previous,
 }
@@ -39,14 +46,16 @@ impl SecretVersion {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Current => "current",
+            Self::Pending => "pending",
             Self::Previous => "previous",
         }
     }
 }
 
 impl SecretVersions {
-    /// Verifies `tag` over `body` with the current secret, then with the previous one if `now`
-    /// is within `grace` of the current version's creation. `grace` of zero turns it off.
+    /// Verifies `tag` over `body` with the current secret, then the pending one, then the
+    /// previous one if `now` is within `grace` of the current version's creation. `grace` of
+    /// zero turns the previous off.
     pub fn verify(
         &self,
         body: &[u8],
@@ -56,6 +65,9 @@ impl SecretVersions {
     ) -> Option<SecretVersion> {
         if self.current.verify_tag(body, tag) {
             return Some(SecretVersion::Current);
+        }
+        if self.pending.as_ref().is_some_and(|pending| pending.verify_tag(body, tag)) {
+            return Some(SecretVersion::Pending);
         }
         let previous = self.previous.as_ref()?;
         let in_grace =
@@ -68,12 +80,21 @@ impl SecretVersions {
 pub trait SecretSource: Send + Sync {
     /// Fetches the current secret and, if `with_previous`, the previous one.
     fn fetch(&self, with_previous: bool) -> impl Future<Output = Result<SecretVersions, SecretError>> + Send;
+
+    /// Fetches the pending secret (`AWSPENDING`), `None` when no rotation is under way.
+    fn fetch_pending(&self) -> impl Future<Output = Result<Option<SigningKey>, SecretError>> + Send {
+        async { Ok(None) }
+    }
 }
 
 /// Fixed versions are a source too (tests, benchmarks, local tools).
 impl SecretSource for SecretVersions {
     async fn fetch(&self, _with_previous: bool) -> Result<SecretVersions, SecretError> {
-        Ok(self.clone())
+        Ok(SecretVersions { pending: None, ..self.clone() })
+    }
+
+    async fn fetch_pending(&self) -> Result<Option<SigningKey>, SecretError> {
+        Ok(self.pending.clone())
     }
 }
 
@@ -83,6 +104,11 @@ impl SecretSource for SecretVersions {
 /// key/value editor produces). Surrounding whitespace is trimmed: a trailing newline pasted
 /// with the secret would otherwise fail every verification.
 pub fn parse_secret_string(value: &str) -> Result<SigningKey, SecretError> {
+    parse_secret_text(value).map(|secret| SigningKey::new(&secret))
+}
+
+/// The signing secret's text in a `SecretString` (see [`parse_secret_string`]).
+pub fn parse_secret_text(value: &str) -> Result<String, SecretError> {
     let trimmed = value.trim();
     let secret = if trimmed.starts_with('{') {
         #[derive(serde::Deserialize)]
@@ -98,7 +124,7 @@ pub fn parse_secret_string(value: &str) -> Result<SigningKey, SecretError> {
     if secret.trim().is_empty() {
         return Err(SecretError::Invalid("empty secret"));
     }
-    Ok(SigningKey::new(secret.trim()))
+    Ok(secret.trim().to_owned())
 }
 
 struct Cached {
@@ -107,6 +133,24 @@ struct Cached {
     /// The last moment the versions may still be used while refreshes fail.
     usable_until: SystemTime,
 }
+
+/// What the cache holds, and what it learned of the pending version.
+#[derive(Default)]
+struct CacheState {
+    cached: Option<Cached>,
+    /// The last read of `AWSPENDING` (rate-limits reads caused by mismatching signatures).
+    pending_read_at: Option<SystemTime>,
+    /// The last read found a pending version: every refresh reads it until one finds none, so
+    /// a rotation that stays pending (a failing `testSecret`) does not cost a read per request.
+    pending_seen: bool,
+}
+
+/// At most one read of `AWSPENDING` per this long, whatever the signatures: a flood of forged
+/// requests costs at most one Secrets Manager read a second per container. The rotator gives
+/// Middesk a pending version no sooner than twice this after creating it
+/// ([`crate::rotation::PENDING_MIN_AGE_AT_SET`]), so the read that a signature made with it
+/// causes always finds it.
+pub const PENDING_READ_INTERVAL: Duration = Duration::from_secs(1);
 
 /// `t + d`, or `t` itself if that would overflow (refresh now rather than panic or never).
 fn later(t: SystemTime, d: Duration) -> SystemTime {
@@ -124,7 +168,7 @@ pub struct SecretCache<S> {
     max_stale: Duration,
     with_previous: bool,
     // A tokio mutex held across the fetch makes concurrent refreshes single-flight.
-    state: Mutex<Option<Cached>>,
+    state: Mutex<CacheState>,
 }
 
 impl<S: SecretSource> SecretCache<S> {
@@ -136,7 +180,7 @@ impl<S: SecretSource> SecretCache<S> {
             retry_after: ttl.min(Duration::from_secs(10)),
             max_stale: crate::config::DEFAULT_SECRET_MAX_STALE,
             with_previous,
-            state: Mutex::new(None),
+            state: Mutex::new(CacheState::default()),
         }
     }
 
@@ -149,7 +193,7 @@ impl<S: SecretSource> SecretCache<S> {
     /// The secret versions to verify with at `now`, fetching only when the cache is stale.
     pub async fn get(&self, now: SystemTime) -> Result<Arc<SecretVersions>, SecretError> {
         let mut state = self.state.lock().await;
-        if let Some(cached) = state.as_ref().filter(|c| now < c.refresh_after) {
+        if let Some(cached) = state.cached.as_ref().filter(|c| now < c.refresh_after) {
             return match now <= cached.usable_until {
                 true => Ok(cached.versions.clone()),
                 false => {
@@ -157,19 +201,11 @@ impl<S: SecretSource> SecretCache<S> {
                 }
             };
         }
-        match self.source.fetch(self.with_previous).await {
-            Ok(versions) => {
-                let refresh_in = if versions.previous_fetch_failed { self.retry_after } else { self.ttl };
-                let versions = Arc::new(versions);
-                *state = Some(Cached {
-                    versions: versions.clone(),
-                    refresh_after: later(now, refresh_in),
-                    usable_until: later(later(now, self.ttl), self.max_stale),
-                });
-                Ok(versions)
-            }
+        let with_pending = state.pending_seen;
+        match self.fetch(&mut state, now, with_pending).await {
+            Ok(versions) => Ok(versions),
             Err(error) => {
-                let Some(cached) = state.as_mut() else { return Err(error) };
+                let Some(cached) = state.cached.as_mut() else { return Err(error) };
                 // Back off either way: the next attempt is `retry_after` from now.
                 cached.refresh_after = later(now, self.retry_after);
                 if now > cached.usable_until {
@@ -179,6 +215,56 @@ impl<S: SecretSource> SecretCache<S> {
                 Ok(cached.versions.clone())
             }
         }
+    }
+
+    /// After a signature matched none of the cached versions: reads the secret again with its
+    /// pending version, unless that was done less than [`PENDING_READ_INTERVAL`] ago
+    /// (`Ok(None)`: the verdict stands). Between the rotator's `setSecret` and `finishSecret`,
+    /// Middesk signs with a version that is still `AWSPENDING`, which no cache has yet. A
+    /// failed read is an error (503, Middesk retries): the request may be genuine.
+    pub async fn refresh_after_mismatch(
+        &self,
+        now: SystemTime,
+    ) -> Result<Option<Arc<SecretVersions>>, SecretError> {
+        let mut state = self.state.lock().await;
+        let recent = state
+            .pending_read_at
+            .is_some_and(|at| now.duration_since(at).map_or(true, |elapsed| elapsed < PENDING_READ_INTERVAL));
+        if recent {
+            return Ok(None);
+        }
+        self.fetch(&mut state, now, true).await.map(Some)
+    }
+
+    /// Reads the versions (with the pending one if asked) and caches them.
+    async fn fetch(
+        &self,
+        state: &mut CacheState,
+        now: SystemTime,
+        with_pending: bool,
+    ) -> Result<Arc<SecretVersions>, SecretError> {
+        let (versions, pending) = match with_pending {
+            true => {
+                let (versions, pending) =
+                    tokio::join!(self.source.fetch(self.with_previous), self.source.fetch_pending());
+                state.pending_read_at = Some(now);
+                (versions?, Some(pending?))
+            }
+            false => (self.source.fetch(self.with_previous).await?, None),
+        };
+        let mut versions = versions;
+        if let Some(pending) = pending {
+            state.pending_seen = pending.is_some();
+            versions.pending = pending;
+        }
+        let refresh_in = if versions.previous_fetch_failed { self.retry_after } else { self.ttl };
+        let versions = Arc::new(versions);
+        state.cached = Some(Cached {
+            versions: versions.clone(),
+            refresh_after: later(now, refresh_in),
+            usable_until: later(later(now, self.ttl), self.max_stale),
+        });
+        Ok(versions)
     }
 }
 
@@ -192,6 +278,7 @@ mod tests {
     fn versions(created: SystemTime) -> SecretVersions {
         SecretVersions {
             current: SigningKey::new("new-secret"),
+            pending: None,
             current_created: created,
             previous: Some(SigningKey::new("old-secret")),
             previous_fetch_failed: false,
@@ -375,5 +462,62 @@ mod tests {
         // A complete read is kept for the whole TTL.
         assert!(cache.get(t0 + Duration::from_secs(300)).await.unwrap().previous.is_some());
         assert_eq!(cache.source.calls.load(Ordering::SeqCst), 2);
+    }
+
+    /// A source whose pending version can be set, counting pending reads.
+    struct Rotating {
+        pending: std::sync::Mutex<Option<SigningKey>>,
+        pending_reads: AtomicUsize,
+    }
+
+    impl SecretSource for Rotating {
+        async fn fetch(&self, _: bool) -> Result<SecretVersions, SecretError> {
+            Ok(versions(SystemTime::UNIX_EPOCH))
+        }
+
+        async fn fetch_pending(&self) -> Result<Option<SigningKey>, SecretError> {
+            self.pending_reads.fetch_add(1, Ordering::SeqCst);
+            Ok(self.pending.lock().unwrap().clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_mismatch_reads_the_pending_version_at_most_once_per_interval() {
+        let source = Rotating { pending: std::sync::Mutex::new(None), pending_reads: AtomicUsize::new(0) };
+        let cache = SecretCache::new(source, Duration::from_secs(300), true);
+        let t0 = SystemTime::UNIX_EPOCH + DAY;
+        assert!(cache.get(t0).await.unwrap().pending.is_none());
+        assert_eq!(cache.source.pending_reads.load(Ordering::SeqCst), 0, "a normal read skips AWSPENDING");
+        // No rotation under way: the read finds nothing, and the next mismatch inside the
+        // interval reads nothing.
+        assert!(cache.refresh_after_mismatch(t0).await.unwrap().unwrap().pending.is_none());
+        assert!(cache.refresh_after_mismatch(t0 + Duration::from_millis(900)).await.unwrap().is_none());
+        assert_eq!(cache.source.pending_reads.load(Ordering::SeqCst), 1);
+        // setSecret: Middesk signs with the pending version; the next mismatch finds it.
+        *cache.source.pending.lock().unwrap() = Some(SigningKey::new("pending-secret"));
+        let t1 = t0 + PENDING_READ_INTERVAL;
+        let reread = cache.refresh_after_mismatch(t1).await.unwrap().unwrap();
+        let t = tag("pending-secret", b"body");
+        assert_eq!(reread.verify(b"body", &t, t1, 3 * DAY), Some(SecretVersion::Pending));
+        // Cached with it, and later refreshes keep reading it while it exists.
+        assert!(cache.get(t1 + Duration::from_secs(1)).await.unwrap().pending.is_some());
+        assert!(cache.get(t1 + Duration::from_secs(300)).await.unwrap().pending.is_some());
+        assert_eq!(cache.source.pending_reads.load(Ordering::SeqCst), 3);
+        // finishSecret: no pending version; refreshes stop reading it.
+        *cache.source.pending.lock().unwrap() = None;
+        assert!(cache.get(t1 + Duration::from_secs(600)).await.unwrap().pending.is_none());
+        cache.get(t1 + Duration::from_secs(900)).await.unwrap();
+        assert_eq!(cache.source.pending_reads.load(Ordering::SeqCst), 4);
+    }
+
+    #[test]
+    fn the_pending_version_verifies_and_the_current_wins() {
+        let created = SystemTime::UNIX_EPOCH + 1000 * DAY;
+        let mut v = versions(created);
+        v.pending = Some(SigningKey::new("pending-secret"));
+        let t = tag("pending-secret", b"body");
+        assert_eq!(v.verify(b"body", &t, created + 100 * DAY, Duration::ZERO), Some(SecretVersion::Pending));
+        let t = tag("new-secret", b"body");
+        assert_eq!(v.verify(b"body", &t, created, Duration::ZERO), Some(SecretVersion::Current));
     }
 }

@@ -31,6 +31,7 @@ type Receiver = WebhookReceiver<SecretVersions, InMemoryQueues, HttpJwks>;
 fn base_receiver(policy: AuthPolicy) -> WebhookReceiver<SecretVersions, InMemoryQueues> {
     let secrets = SecretVersions {
         current: SigningKey::new(SECRET),
+        pending: None,
         current_created: SystemTime::now(),
         previous: None,
         previous_fetch_failed: false,

@@ -19,6 +19,7 @@ const BASE: &str = "http://127.0.0.1:1/123456789012";
 fn receiver() -> WebhookReceiver<SecretVersions, InMemoryQueues> {
     receiver_with(SecretVersions {
         current: SigningKey::new(SECRET),
+        pending: None,
         current_created: SystemTime::now(),
         previous: None,
         previous_fetch_failed: false,
@@ -214,6 +215,7 @@ async fn previous_secret_verifies_during_rotation_only() {
     let sig = [("X-Middesk-Signature-256", old_signature.as_str())];
     let rotated = |created: SystemTime| SecretVersions {
         current: SigningKey::new(SECRET),
+        pending: None,
         current_created: created,
         previous: Some(SigningKey::new("sec_old")),
         previous_fetch_failed: false,

@@ -107,9 +107,126 @@ impl SecretSource for SecretsManagerSource {
         };
         Ok(SecretVersions {
             current: parse_secret_string(&current.value)?,
+            pending: None,
             current_created: current.created,
             previous,
             previous_fetch_failed,
         })
+    }
+
+    async fn fetch_pending(&self) -> Result<Option<SigningKey>, SecretError> {
+        match self.version("AWSPENDING").await? {
+            None => Ok(None),
+            // An unusable pending value verifies nothing; the rotator's testSecret reports it.
+            Some(version) => Ok(parse_secret_string(&version.value).ok()),
+        }
+    }
+}
+
+/// Secrets Manager as the secret rotator uses it: version labels, values, and moving labels.
+#[cfg(feature = "rotation")]
+#[derive(Debug, Clone)]
+pub struct SecretsManagerVersions {
+    client: aws_sdk_secretsmanager::Client,
+}
+
+#[cfg(feature = "rotation")]
+impl SecretsManagerVersions {
+    /// A store over this client.
+    pub fn new(client: aws_sdk_secretsmanager::Client) -> Self {
+        Self { client }
+    }
+
+    async fn get(
+        &self,
+        secret_id: &str,
+        stage: Option<&str>,
+        id: Option<&str>,
+    ) -> Result<Option<crate::rotation::StoredVersion>, String> {
+        let result = self
+            .client
+            .get_secret_value()
+            .secret_id(secret_id)
+            .set_version_stage(stage.map(str::to_owned))
+            .set_version_id(id.map(str::to_owned))
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(Some(crate::rotation::StoredVersion {
+                id: output.version_id.unwrap_or_default(),
+                value: output.secret_string.ok_or("the version has no SecretString")?,
+                created: output
+                    .created_date
+                    .and_then(|d| SystemTime::try_from(d).ok())
+                    .unwrap_or(SystemTime::UNIX_EPOCH),
+            })),
+            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
+            Err(e) => Err(DisplayErrorContext(&e).to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "rotation")]
+impl crate::rotation::VersionStore for SecretsManagerVersions {
+    async fn describe(&self, secret_id: &str) -> Result<crate::rotation::SecretDescription, String> {
+        let output = self
+            .client
+            .describe_secret()
+            .secret_id(secret_id)
+            .send()
+            .await
+            .map_err(|e| DisplayErrorContext(&e).to_string())?;
+        Ok(crate::rotation::SecretDescription {
+            rotation_enabled: output.rotation_enabled.unwrap_or(false),
+            versions: output.version_ids_to_stages.unwrap_or_default().into_iter().collect(),
+        })
+    }
+
+    async fn by_stage(
+        &self,
+        secret_id: &str,
+        stage: &str,
+    ) -> Result<Option<crate::rotation::StoredVersion>, String> {
+        self.get(secret_id, Some(stage), None).await
+    }
+
+    async fn by_id(
+        &self,
+        secret_id: &str,
+        id: &str,
+    ) -> Result<Option<crate::rotation::StoredVersion>, String> {
+        self.get(secret_id, None, Some(id)).await
+    }
+
+    async fn put_pending(&self, secret_id: &str, id: &str, value: &str) -> Result<(), String> {
+        self.client
+            .put_secret_value()
+            .secret_id(secret_id)
+            .client_request_token(id)
+            .secret_string(value)
+            .version_stages("AWSPENDING")
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| DisplayErrorContext(&e).to_string())
+    }
+
+    async fn move_stage(
+        &self,
+        secret_id: &str,
+        stage: &str,
+        to: Option<&str>,
+        from: Option<&str>,
+    ) -> Result<(), String> {
+        self.client
+            .update_secret_version_stage()
+            .secret_id(secret_id)
+            .version_stage(stage)
+            .set_move_to_version_id(to.map(str::to_owned))
+            .set_remove_from_version_id(from.map(str::to_owned))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| DisplayErrorContext(&e).to_string())
     }
 }
