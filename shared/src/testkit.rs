@@ -295,3 +295,235 @@ impl JsonServer {
         self.accept.abort();
     }
 }
+
+/// A local server implementing Middesk's Webhooks API as [`crate::middesk_api`] reads it: it
+/// checks method, path, the bearer key and the fields (unknown or mistyped fields are a 422),
+/// keeps webhooks with their secrets, pages its list, and can be told to fail.
+pub struct MockMiddesk {
+    /// `http://127.0.0.1:port`.
+    pub url: String,
+    state: Arc<Mutex<MockState>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+/// A webhook as the mock keeps it: what Middesk shows, and the secret it signs with.
+#[derive(Debug, Clone)]
+pub struct MockWebhook {
+    /// The webhook as the API shows it.
+    pub webhook: crate::middesk_api::Webhook,
+    /// The signing secret it holds.
+    pub secret: Option<String>,
+}
+
+#[derive(Default)]
+struct MockState {
+    api_key: String,
+    webhooks: Vec<MockWebhook>,
+    /// Answers to give before serving anything again, in order.
+    failures: std::collections::VecDeque<u16>,
+    /// Every request: method and path.
+    requests: Vec<(String, String)>,
+    next_id: usize,
+}
+
+impl MockMiddesk {
+    /// Starts a server accepting `api_key`.
+    pub async fn start(api_key: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let state = Arc::new(Mutex::new(MockState { api_key: api_key.to_owned(), ..MockState::default() }));
+        let shared = state.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let state = shared.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let state = state.clone();
+                        async move { Ok::<_, std::convert::Infallible>(mock_answer(&state, request).await) }
+                    });
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                });
+            }
+        });
+        Self { url, state, accept }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, MockState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a webhook as if made in Middesk's dashboard; returns its id.
+    pub fn add(&self, url: &str, enabled_events: &[&str], secret: Option<&str>) -> String {
+        let mut state = self.state();
+        state.next_id += 1;
+        let id = format!("wh_{:04}", state.next_id);
+        state.webhooks.push(MockWebhook {
+            webhook: crate::middesk_api::Webhook {
+                id: id.clone(),
+                url: url.to_owned(),
+                enabled_events: enabled_events.iter().map(|e| e.to_string()).collect(),
+                include: None,
+                disabled_at: None,
+            },
+            secret: secret.map(str::to_owned),
+        });
+        id
+    }
+
+    /// Every webhook with its secret.
+    pub fn webhooks(&self) -> Vec<MockWebhook> {
+        self.state().webhooks.clone()
+    }
+
+    /// Disables webhook `id` (as Middesk does after failures, or a user in the dashboard).
+    pub fn disable(&self, id: &str) {
+        for w in self.state().webhooks.iter_mut().filter(|w| w.webhook.id == id) {
+            w.webhook.disabled_at = Some("2026-01-01T00:00:00Z".to_owned());
+        }
+    }
+
+    /// Answers the next requests with these statuses (429 with `Retry-After: 1`), then serves.
+    pub fn fail_next(&self, statuses: &[u16]) {
+        self.state().failures.extend(statuses);
+    }
+
+    /// Every request so far: method and path.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        self.state().requests.clone()
+    }
+}
+
+impl Drop for MockMiddesk {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+type MockResponse = http::Response<http_body_util::Full<bytes::Bytes>>;
+
+fn mock_json(status: u16, body: serde_json::Value) -> MockResponse {
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("retry-after", "1")
+        .body(http_body_util::Full::new(bytes::Bytes::from(body.to_string())))
+        .expect("response")
+}
+
+fn mock_error(status: u16, message: &str) -> MockResponse {
+    mock_json(status, serde_json::json!({ "errors": [{ "message": message }] }))
+}
+
+/// Checks a create or update body: only documented fields, each of its type.
+fn mock_fields(body: &serde_json::Value, create: bool) -> Result<(), String> {
+    let object = body.as_object().ok_or("body must be a JSON object")?;
+    for (name, value) in object {
+        let ok = match name.as_str() {
+            "url" | "secret" | "include" => value.is_string(),
+            "enabled_events" => {
+                value.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|e| e.is_string()))
+            }
+            "disabled_at" if !create => value.is_string() || value.is_null(),
+            n if n.starts_with("oidc_") => true,
+            _ => return Err(format!("unknown field {name}")),
+        };
+        if !ok {
+            return Err(format!("{name} is invalid"));
+        }
+    }
+    if create && !(object.contains_key("url") && object.contains_key("enabled_events")) {
+        return Err("url and enabled_events are required".into());
+    }
+    Ok(())
+}
+
+async fn mock_answer(
+    state: &Arc<Mutex<MockState>>,
+    request: http::Request<hyper::body::Incoming>,
+) -> MockResponse {
+    use http_body_util::BodyExt as _;
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    let path = parts.uri.path().to_owned();
+    state.requests.push((parts.method.to_string(), parts.uri.to_string()));
+    if let Some(status) = state.failures.pop_front() {
+        return mock_error(status, "injected failure");
+    }
+    let authorized = parts.headers.get("authorization").and_then(|v| v.to_str().ok())
+        == Some(format!("Bearer {}", state.api_key).as_str());
+    if !authorized {
+        return mock_error(401, "Unauthorized");
+    }
+    let json =
+        || serde_json::from_slice::<serde_json::Value>(&body).map_err(|_| "body is not JSON".to_owned());
+    let show = |w: &MockWebhook| serde_json::to_value(&w.webhook).expect("webhook");
+    match (parts.method.as_str(), path.as_str()) {
+        ("GET", "/v1/webhooks") => {
+            let query: std::collections::HashMap<String, String> = parts
+                .uri
+                .query()
+                .unwrap_or_default()
+                .split('&')
+                .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+                .collect();
+            let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1);
+            let per_page: usize =
+                query.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(10).clamp(1, 100);
+            let data: Vec<_> =
+                state.webhooks.iter().skip((page - 1) * per_page).take(per_page).map(show).collect();
+            let has_more = state.webhooks.len() > page * per_page;
+            mock_json(200, serde_json::json!({ "object": "list", "data": data, "has_more": has_more }))
+        }
+        ("POST", "/v1/webhooks") => {
+            let body = match json().and_then(|b| mock_fields(&b, true).map(|()| b)) {
+                Ok(body) => body,
+                Err(message) => return mock_error(422, &message),
+            };
+            state.next_id += 1;
+            let webhook = MockWebhook {
+                webhook: crate::middesk_api::Webhook {
+                    id: format!("wh_{:04}", state.next_id),
+                    url: body["url"].as_str().unwrap_or_default().to_owned(),
+                    enabled_events: serde_json::from_value(body["enabled_events"].clone())
+                        .unwrap_or_default(),
+                    include: body["include"].as_str().map(str::to_owned),
+                    disabled_at: None,
+                },
+                secret: body["secret"].as_str().map(str::to_owned),
+            };
+            let shown = show(&webhook);
+            state.webhooks.push(webhook);
+            mock_json(201, shown)
+        }
+        ("PATCH", p) if p.starts_with("/v1/webhooks/") => {
+            let id = &p["/v1/webhooks/".len()..];
+            let body = match json().and_then(|b| mock_fields(&b, false).map(|()| b)) {
+                Ok(body) => body,
+                Err(message) => return mock_error(422, &message),
+            };
+            let Some(w) = state.webhooks.iter_mut().find(|w| w.webhook.id == id) else {
+                return mock_error(404, "Not found");
+            };
+            if let Some(url) = body["url"].as_str() {
+                w.webhook.url = url.to_owned();
+            }
+            if let Ok(events) = serde_json::from_value(body["enabled_events"].clone()) {
+                w.webhook.enabled_events = events;
+            }
+            if let Some(include) = body["include"].as_str() {
+                w.webhook.include = Some(include.to_owned());
+            }
+            if body.get("disabled_at").is_some() {
+                w.webhook.disabled_at = body["disabled_at"].as_str().map(str::to_owned);
+            }
+            if let Some(secret) = body["secret"].as_str() {
+                w.secret = Some(secret.to_owned());
+            }
+            mock_json(200, show(w))
+        }
+        ("GET" | "POST" | "PATCH" | "PUT" | "DELETE", _) => mock_error(404, "Not found"),
+        _ => mock_error(405, "Method not allowed"),
+    }
+}

@@ -1,0 +1,306 @@
+//! A whole rotation, step by step, against moto's Secrets Manager (version labels) and a local
+//! server implementing Middesk's Webhooks API, with the verifier reading the same secret:
+//! requests signed with the old, the pending and the new secret are each accepted whenever
+//! Middesk could send them. Then the failures: a wrong API key, Middesk failing during
+//! `setSecret`, a rotation started too soon.
+//!
+//! The clock is the emulator's: every instant is counted from the `CreatedDate` moto stamps
+//! on a version (the grace and the pending version's age are judged against it), so the test
+//! holds whatever the test process's clock says.
+
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, Method};
+use middesk_webhooks::aws::{SecretsManagerSource, SecretsManagerVersions};
+use middesk_webhooks::middesk_api::{ApiKey, HttpWebhooksApi};
+use middesk_webhooks::rotation::{
+    RotationError, RotationEvent, SecretDescription, SecretRotator, Step, StoredVersion, VersionStore,
+};
+use middesk_webhooks::testkit::{MockMiddesk, emulator_endpoint, sdk_config, unique};
+use middesk_webhooks::{
+    InMemoryQueues, QueueRouter, ReceiverSettings, SecretCache, SigningKey, WebhookReceiver, WebhookRequest,
+};
+
+const API_KEY: &str = "mk_test_rotation";
+const WEBHOOK_URL: &str = "https://abc123.execute-api.us-east-1.amazonaws.com/";
+const DAY: Duration = Duration::from_secs(86_400);
+const GRACE: Duration = Duration::from_secs(4 * 86_400);
+
+/// A new version id, as Secrets Manager makes them (32 to 64 characters).
+fn new_token() -> String {
+    format!("{:-<36}", unique("version"))
+}
+
+/// Secrets Manager's own part of a rotation, which moto does not play: when a rotation starts
+/// it labels the new version id `AWSPENDING` before the function's `createSecret` stores a
+/// value, and reports rotation as enabled. Everything else (values, labels after
+/// `createSecret` and `finishSecret`) is moto's.
+#[derive(Clone)]
+struct StartedRotation {
+    moto: SecretsManagerVersions,
+    token: String,
+}
+
+impl VersionStore for StartedRotation {
+    async fn describe(&self, secret_id: &str) -> Result<SecretDescription, String> {
+        let mut d = self.moto.describe(secret_id).await?;
+        d.rotation_enabled = true;
+        if !d.versions.iter().any(|(id, _)| *id == self.token) {
+            d.versions.push((self.token.clone(), vec!["AWSPENDING".to_owned()]));
+        }
+        Ok(d)
+    }
+    async fn by_stage(&self, secret_id: &str, stage: &str) -> Result<Option<StoredVersion>, String> {
+        self.moto.by_stage(secret_id, stage).await
+    }
+    async fn by_id(&self, secret_id: &str, id: &str) -> Result<Option<StoredVersion>, String> {
+        self.moto.by_id(secret_id, id).await
+    }
+    async fn put_pending(&self, secret_id: &str, id: &str, value: &str) -> Result<(), String> {
+        self.moto.put_pending(secret_id, id, value).await
+    }
+    async fn move_stage(
+        &self,
+        secret_id: &str,
+        stage: &str,
+        to: Option<&str>,
+        from: Option<&str>,
+    ) -> Result<(), String> {
+        self.moto.move_stage(secret_id, stage, to, from).await
+    }
+}
+
+struct World {
+    secrets: aws_sdk_secretsmanager::Client,
+    arn: String,
+    middesk: MockMiddesk,
+    webhook_id: String,
+    /// When moto created the first version: the emulator's clock.
+    t0: SystemTime,
+}
+
+async fn world(old_secret: &str) -> World {
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+    let created = secrets
+        .create_secret()
+        .name(unique("rotation/signing"))
+        .secret_string(old_secret)
+        .send()
+        .await
+        .expect("create secret");
+    let arn = created.arn.expect("arn");
+    let first = secrets.get_secret_value().secret_id(&arn).send().await.expect("read");
+    let t0 = SystemTime::try_from(first.created_date.expect("created")).expect("time");
+    let middesk = MockMiddesk::start(API_KEY).await;
+    let webhook_id = middesk.add(WEBHOOK_URL, &["*"], Some(old_secret));
+    World { secrets, arn, middesk, webhook_id, t0 }
+}
+
+impl World {
+    fn rotator(&self, token: &str, api_key: &str) -> SecretRotator<StartedRotation, HttpWebhooksApi> {
+        let store = StartedRotation {
+            moto: SecretsManagerVersions::new(self.secrets.clone()),
+            token: token.to_owned(),
+        };
+        let api = HttpWebhooksApi::new(&self.middesk.url, ApiKey::new(api_key).unwrap()).unwrap();
+        SecretRotator::new(store, api, self.arn.clone(), WEBHOOK_URL.to_owned(), GRACE).unwrap()
+    }
+
+    async fn step(&self, token: &str, step: Step, now: SystemTime) -> Result<(), RotationError> {
+        let event =
+            RotationEvent { secret_id: self.arn.clone(), client_request_token: token.to_owned(), step };
+        self.rotator(token, API_KEY).run(&event, now, || Ok(format!("sec_new_{}", unique("v")))).await
+    }
+
+    /// A verifier reading this secret, as the deployed one does (TTL 300 s, with AWSPREVIOUS).
+    fn verifier(&self) -> WebhookReceiver<SecretsManagerSource, InMemoryQueues> {
+        let router =
+            QueueRouter::parse("ROUTES", "", "catch-all", Some("http://127.0.0.1:1/123456789012")).unwrap();
+        let settings = ReceiverSettings {
+            rotation_grace: GRACE,
+            max_body_bytes: 256 * 1024,
+            max_event_age: middesk_webhooks::config::DEFAULT_MAX_EVENT_AGE,
+        };
+        let source = SecretsManagerSource::new(self.secrets.clone(), &self.arn);
+        WebhookReceiver::new(
+            SecretCache::new(source, Duration::from_secs(300), true),
+            InMemoryQueues::default(),
+            router,
+            settings,
+        )
+    }
+
+    /// The secret Middesk signs with now.
+    fn middesk_secret(&self) -> String {
+        let hooks = self.middesk.webhooks();
+        hooks
+            .iter()
+            .find(|w| w.webhook.id == self.webhook_id)
+            .and_then(|w| w.secret.clone())
+            .expect("a secret")
+    }
+
+    async fn version(&self, stage: &str) -> StoredVersion {
+        SecretsManagerVersions::new(self.secrets.clone())
+            .by_stage(&self.arn, stage)
+            .await
+            .unwrap()
+            .expect(stage)
+    }
+}
+
+/// The verifier's status for an event created at `at`, signed with `secret`, received at `at`.
+async fn post(
+    v: &WebhookReceiver<SecretsManagerSource, InMemoryQueues>,
+    secret: &str,
+    at: SystemTime,
+) -> u16 {
+    let payload = middesk_webhooks::sample::sample_payload("business.updated").unwrap();
+    let body = middesk_webhooks::sample::created_now(payload, at);
+    let mut headers = HeaderMap::new();
+    headers.insert("x-middesk-signature-256", SigningKey::new(secret).sign(&body).parse().unwrap());
+    let request = WebhookRequest {
+        method: &Method::POST,
+        headers: &headers,
+        body: &body,
+        received_at: at,
+        client_certificate: None,
+        source_ip: None,
+    };
+    v.receive(request).await.status().as_u16()
+}
+
+#[tokio::test]
+async fn every_secret_middesk_signs_with_is_accepted_throughout_a_rotation() {
+    let old = format!("sec_old_{}", unique("s"));
+    let w = world(&old).await;
+    let token = new_token();
+    let s = |d: Duration| w.t0 + d;
+    let warm = w.verifier();
+    assert_eq!(post(&warm, &old, s(Duration::from_secs(1))).await, 202);
+
+    // createSecret: a pending version exists; Middesk still signs with the old secret.
+    w.step(&token, Step::CreateSecret, s(Duration::from_secs(2))).await.unwrap();
+    let pending = w.version("AWSPENDING").await;
+    assert_eq!(pending.id, token);
+    assert_ne!(pending.value, old);
+    assert_eq!(w.middesk_secret(), old, "createSecret does not touch Middesk");
+    // Repeated (Secrets Manager retries): nothing changes.
+    w.step(&token, Step::CreateSecret, s(Duration::from_secs(3))).await.unwrap();
+    assert_eq!(w.version("AWSPENDING").await.value, pending.value);
+    assert_eq!(post(&warm, &old, pending.created + Duration::from_secs(1)).await, 202);
+
+    // setSecret: Middesk signs new deliveries with the pending secret; retries keep the old.
+    let at_set = pending.created + Duration::from_secs(2);
+    w.step(&token, Step::SetSecret, at_set).await.unwrap();
+    assert_eq!(w.middesk_secret(), pending.value);
+    let after_set = at_set + Duration::from_secs(1);
+    assert_eq!(
+        post(&warm, &pending.value, after_set).await,
+        202,
+        "a warm verifier whose cache predates AWSPENDING"
+    );
+    assert_eq!(post(&w.verifier(), &pending.value, after_set).await, 202, "a cold verifier");
+    assert_eq!(post(&warm, &old, after_set).await, 202, "a retry signed before setSecret");
+    assert_eq!(post(&warm, "sec_forged", after_set + Duration::from_secs(2)).await, 401);
+
+    // testSecret, finishSecret: the new secret is current, the old one previous.
+    w.step(&token, Step::TestSecret, after_set).await.unwrap();
+    w.step(&token, Step::FinishSecret, after_set).await.unwrap();
+    assert_eq!(w.version("AWSCURRENT").await.id, token);
+    assert_eq!(w.version("AWSPREVIOUS").await.value, old);
+    let labels = SecretsManagerVersions::new(w.secrets.clone()).describe(&w.arn).await.unwrap();
+    assert_eq!(labels.version_with("AWSPENDING"), None, "finishSecret clears AWSPENDING");
+    // Repeated finishSecret: already current, nothing to do.
+    w.step(&token, Step::FinishSecret, after_set).await.unwrap();
+
+    let after_finish = after_set + Duration::from_secs(400);
+    for v in [&warm, &w.verifier()] {
+        assert_eq!(post(v, &pending.value, after_finish).await, 202);
+        assert_eq!(post(v, &old, after_finish).await, 202);
+    }
+    // Middesk's last retry of a delivery first signed just before setSecret comes about 3 days
+    // later: still inside the grace, counted from the new version's creation.
+    let last_retry = at_set + 3 * DAY + Duration::from_secs(3600);
+    assert_eq!(post(&w.verifier(), &old, last_retry).await, 202);
+    // Past the grace the old secret is refused; the new one is not.
+    let past = pending.created + GRACE + Duration::from_secs(1);
+    assert_eq!(post(&w.verifier(), &old, past).await, 401);
+    assert_eq!(post(&w.verifier(), &pending.value, past).await, 202);
+
+    // Another rotation while the old secret may still be in use would drop it: refused.
+    let next = new_token();
+    let too_soon = w.step(&next, Step::CreateSecret, last_retry).await.unwrap_err();
+    assert!(too_soon.to_string().contains("rotate again after"), "{too_soon}");
+    // After the grace it may start.
+    w.step(&next, Step::CreateSecret, past).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_api_key_is_a_clear_error_and_changes_nothing() {
+    let old = format!("sec_old_{}", unique("s"));
+    let w = world(&old).await;
+    let token = new_token();
+    w.step(&token, Step::CreateSecret, w.t0).await.unwrap();
+    let pending = w.version("AWSPENDING").await;
+    let event = RotationEvent {
+        secret_id: w.arn.clone(),
+        client_request_token: token.clone(),
+        step: Step::SetSecret,
+    };
+    let at = pending.created + Duration::from_secs(2);
+    let error = w.rotator(&token, "mk_test_wrong").run(&event, at, || unreachable!()).await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("refused the API key") && message.contains("401"), "{message}");
+    assert!(!message.contains("mk_test_wrong") && !message.contains(&pending.value), "{message}");
+    assert_eq!(w.middesk_secret(), old);
+    assert_eq!(post(&w.verifier(), &old, at).await, 202);
+}
+
+#[tokio::test]
+async fn middesk_failing_during_set_secret_fails_the_step_and_the_retry_succeeds() {
+    let old = format!("sec_old_{}", unique("s"));
+    let w = world(&old).await;
+    let token = new_token();
+    w.step(&token, Step::CreateSecret, w.t0).await.unwrap();
+    let pending = w.version("AWSPENDING").await;
+    let at = pending.created + Duration::from_secs(2);
+    let v = w.verifier();
+    for status in [500, 503, 429] {
+        w.middesk.fail_next(&[status]);
+        let error = w.step(&token, Step::SetSecret, at).await.unwrap_err();
+        assert!(matches!(&error, RotationError::Middesk(e) if e.is_transient()), "{status}: {error}");
+        assert_eq!(w.middesk_secret(), old, "{status}");
+        assert_eq!(post(&v, &old, at).await, 202, "the current secret still verifies");
+    }
+    // A 422 (Middesk refuses the fields) and a 404 (the webhook vanished between list and
+    // update) fail too, and are not transient.
+    w.middesk.fail_next(&[422]);
+    assert!(
+        matches!(w.step(&token, Step::SetSecret, at).await, Err(RotationError::Middesk(e)) if !e.is_transient())
+    );
+    // Secrets Manager retries the step: it goes through.
+    w.step(&token, Step::SetSecret, at).await.unwrap();
+    assert_eq!(w.middesk_secret(), pending.value);
+    assert_eq!(post(&v, &pending.value, at + Duration::from_secs(1)).await, 202);
+}
+
+#[tokio::test]
+async fn set_secret_refuses_a_pending_version_too_old_for_the_grace_and_a_missing_webhook() {
+    let old = format!("sec_old_{}", unique("s"));
+    let w = world(&old).await;
+    let token = new_token();
+    w.step(&token, Step::CreateSecret, w.t0).await.unwrap();
+    let pending = w.version("AWSPENDING").await;
+    let stale = pending.created + (GRACE - 3 * DAY) + Duration::from_secs(1);
+    let error = w.step(&token, Step::SetSecret, stale).await.unwrap_err();
+    assert!(error.to_string().contains("cancel-rotate-secret"), "{error}");
+    assert_eq!(w.middesk_secret(), old);
+
+    w.middesk.disable(&w.webhook_id);
+    let at = pending.created + Duration::from_secs(2);
+    w.step(&token, Step::SetSecret, at).await.unwrap();
+    let error = w.step(&token, Step::TestSecret, at).await.unwrap_err();
+    assert!(error.to_string().contains("disabled"), "{error}");
+}
