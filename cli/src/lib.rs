@@ -1,8 +1,9 @@
 //! The `middesk-webhooks` command-line tool's pieces: the template model, the `events/`
-//! generator, the local stack, redrive, replay and status. `main.rs` is the argument parsing around them.
+//! generator, the local stack, redrive, replay, status and the Middesk side (`middesk`). `main.rs` is the argument parsing around them.
 
 pub mod events;
 pub mod local;
+pub mod middesk;
 pub mod redrive;
 pub mod replay;
 pub mod status;

@@ -321,6 +321,8 @@ struct MockState {
     webhooks: Vec<MockWebhook>,
     /// Answers to give before serving anything again, in order.
     failures: std::collections::VecDeque<u16>,
+    /// Answers to give to the next creates and updates (reads are served).
+    write_failures: std::collections::VecDeque<u16>,
     /// Every request: method and path.
     requests: Vec<(String, String)>,
     next_id: usize,
@@ -388,6 +390,11 @@ impl MockMiddesk {
         self.state().failures.extend(statuses);
     }
 
+    /// Answers the next creates and updates with these statuses; reads are still served.
+    pub fn fail_next_write(&self, statuses: &[u16]) {
+        self.state().write_failures.extend(statuses);
+    }
+
     /// Every request so far: method and path.
     pub fn requests(&self) -> Vec<(String, String)> {
         self.state().requests.clone()
@@ -450,6 +457,11 @@ async fn mock_answer(
     state.requests.push((parts.method.to_string(), parts.uri.to_string()));
     if let Some(status) = state.failures.pop_front() {
         return mock_error(status, "injected failure");
+    }
+    if parts.method != http::Method::GET {
+        if let Some(status) = state.write_failures.pop_front() {
+            return mock_error(status, "injected failure");
+        }
     }
     let authorized = parts.headers.get("authorization").and_then(|v| v.to_str().ok())
         == Some(format!("Bearer {}", state.api_key).as_str());

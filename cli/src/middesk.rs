@@ -1,0 +1,142 @@
+//! `middesk-webhooks middesk show|register|sync`: the Middesk side of a stack as code. The
+//! webhook is found by the stack's `WebhookUrl`; `register` creates or updates it with the
+//! signing secret, `sync` brings its event types, URL and state in line without touching the
+//! secret, `--dry-run` prints what would change. Secrets and API keys are never printed.
+
+use middesk_webhooks::catalogue::CATALOGUE;
+use middesk_webhooks::middesk_api::{Plan, WebhookSpec, WebhooksApi, find_by_url, plan};
+use middesk_webhooks::routing::matches_pattern;
+
+/// What the command does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Print the webhook.
+    Show,
+    /// Create or update it, secret included.
+    Register,
+    /// Update an existing one, secret excluded.
+    Sync,
+}
+
+/// The types a stack asks Middesk for: `*` (every type, those Middesk adds later reaching the
+/// catch-all), or the documented types its routes name (exact types, and the types of each
+/// routed family).
+pub fn enabled_events(all: bool, route_patterns: &[String]) -> Vec<String> {
+    if all {
+        return vec!["*".to_owned()];
+    }
+    CATALOGUE
+        .iter()
+        .map(|e| e.event_type)
+        .filter(|t| route_patterns.iter().any(|p| matches_pattern(p, t)))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The outcome: the lines to print, and whether all is well (`show` of a missing or disabled
+/// webhook is not).
+#[derive(Debug)]
+pub struct Report {
+    /// What to print.
+    pub lines: Vec<String>,
+    /// False when the webhook needs attention.
+    pub ok: bool,
+}
+
+/// Runs `action` against Middesk: `secret` is the stack's signing secret (needed by
+/// `register` only).
+pub async fn run<A: WebhooksApi>(
+    api: &A,
+    action: Action,
+    spec: &WebhookSpec,
+    secret: Option<&str>,
+    dry_run: bool,
+) -> Result<Report, String> {
+    let webhooks = api.list().await.map_err(|e| e.to_string())?;
+    let current = find_by_url(&webhooks, &spec.url).map_err(|e| e.to_string())?;
+    let mut lines = Vec::new();
+    if action == Action::Show {
+        let Some(w) = current else {
+            let others = webhooks.iter().map(|w| format!("  {} {}", w.id, w.url));
+            lines.push(format!(
+                "no Middesk webhook delivers to {}; the account has {}:",
+                spec.url,
+                webhooks.len()
+            ));
+            lines.extend(others);
+            lines.push("register it: middesk-webhooks middesk register".to_owned());
+            return Ok(Report { lines, ok: false });
+        };
+        lines.push(format!("webhook {}", w.id));
+        lines.push(format!("  url             {}", w.url));
+        lines.push(format!("  enabled_events  {}", w.enabled_events.join(",")));
+        lines.push(format!("  include         {}", w.include.as_deref().unwrap_or("(all)")));
+        let state = match &w.disabled_at {
+            Some(at) => format!(
+                "DISABLED since {at}: Middesk delivers nothing (middesk-webhooks middesk sync enables it)"
+            ),
+            None => "enabled".to_owned(),
+        };
+        lines.push(format!("  state           {state}"));
+        let differs = !matches!(plan(Some(w), spec, None), Plan::InSync(_));
+        if differs {
+            lines.push("  differs from the stack: see middesk-webhooks middesk sync --dry-run".to_owned());
+        }
+        return Ok(Report { lines, ok: w.disabled_at.is_none() && !differs });
+    }
+    let secret = match action {
+        Action::Register => Some(secret.ok_or("register needs the stack's signing secret (--secret-id)")?),
+        _ => None,
+    };
+    let verb = if dry_run { "would" } else { "will" };
+    match (plan(current, spec, secret), action) {
+        (Plan::Create, Action::Sync) => {
+            return Err(format!(
+                "no Middesk webhook delivers to {}: register it first (middesk-webhooks middesk register)",
+                spec.url
+            ));
+        }
+        (Plan::Create, _) => {
+            lines.push(format!("no webhook delivers to {}; {verb} create one:", spec.url));
+            lines.push(format!("  enabled_events: {}", spec.enabled_events.join(",")));
+            if let Some(include) = &spec.include {
+                lines.push(format!("  include: {include}"));
+            }
+            lines.push("  secret: (the stack's signing secret)".to_owned());
+            if !dry_run {
+                let created =
+                    api.create(spec, secret.unwrap_or_default()).await.map_err(|e| e.to_string())?;
+                lines.push(format!("created webhook {}", created.id));
+            }
+        }
+        (Plan::Update { current, update }, _) => {
+            lines.push(format!("webhook {}: {verb} change", current.id));
+            lines.extend(update.describe(&current).into_iter().map(|l| format!("  {l}")));
+            if !dry_run {
+                api.update(&current.id, &update).await.map_err(|e| e.to_string())?;
+                lines.push(format!("updated webhook {}", current.id));
+            }
+        }
+        (Plan::InSync(current), _) => {
+            lines.push(format!("webhook {} is in sync; nothing to change", current.id))
+        }
+    }
+    if dry_run {
+        lines.push("dry run: nothing changed".to_owned());
+    }
+    Ok(Report { lines, ok: true })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_is_the_wildcard_and_routes_name_documented_types() {
+        assert_eq!(enabled_events(true, &[]), vec!["*"]);
+        let routed = enabled_events(false, &["business.updated".into(), "order.*".into()]);
+        assert!(routed.contains(&"business.updated".to_owned()));
+        assert!(routed.iter().any(|t| t.starts_with("order.")));
+        assert!(routed.iter().all(|t| t == "business.updated" || t.starts_with("order.")), "{routed:?}");
+    }
+}
