@@ -192,7 +192,7 @@ fn the_payload_bucket_is_private_encrypted_tls_only_and_outlives_every_message()
 #[test]
 fn no_role_has_a_managed_policy_or_a_wildcard_on_data() {
     let roles = resources_of_type("AWS::IAM::Role");
-    assert_eq!(roles.len(), 3, "one role per function");
+    assert_eq!(roles.len(), 4, "one role per function");
     for (id, role) in roles {
         let managed = as_list(&role["Properties"]["ManagedPolicyArns"]);
         assert!(managed.is_empty(), "{id} has managed policies (their resources are wildcards): {managed:?}");
@@ -396,6 +396,72 @@ fn number(value: &Value) -> u64 {
         .as_u64()
         .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
         .unwrap_or_else(|| panic!("{value}"))
+}
+
+#[test]
+fn the_rotator_may_only_stage_the_signing_secret_and_read_the_api_key() {
+    let rotator = resource("SecretRotatorFunction");
+    assert_eq!(rotator["Condition"], "RotateSecret", "off unless SecretRotationDays is set");
+    let role = resource(role_of(rotator));
+    assert_eq!(role["Condition"], "RotateSecret");
+    let all_actions: BTreeSet<&str> = statements(role).into_iter().flat_map(actions).collect();
+    assert_eq!(
+        all_actions,
+        BTreeSet::from([
+            "kms:Decrypt",
+            "kms:GenerateDataKey",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:UpdateSecretVersionStage",
+        ])
+    );
+    let signing_secret =
+        json!({"Fn::If": ["CreateSecret", {"Ref": "WebhookSecret"}, {"Ref": "ExistingSecretArn"}]});
+    let api_key = json!({"Ref": "MiddeskApiKeySecretArn"});
+    for statement in
+        statements(role).into_iter().filter(|s| actions(s).iter().any(|a| a.starts_with("secretsmanager:")))
+    {
+        match &statement["Resource"] {
+            r if *r == signing_secret => {}
+            r if *r == api_key => {
+                assert_eq!(actions(statement), ["secretsmanager:GetSecretValue"], "the key is only read")
+            }
+            other => panic!("the rotator may touch only two secrets, not {other}"),
+        }
+    }
+    // Configured as the verifier: the same secret, the same grace, the stack's own URL.
+    let vars = &rotator["Properties"]["Environment"]["Variables"];
+    assert_eq!(vars["SIGNING_SECRET_ARN"], signing_secret);
+    assert_eq!(
+        vars["SECRET_ROTATION_GRACE_SECONDS"],
+        verifier()["Properties"]["Environment"]["Variables"]["SECRET_ROTATION_GRACE_SECONDS"]
+    );
+    assert_eq!(vars["WEBHOOK_URL"], translated()["Outputs"]["WebhookUrl"]["Value"]);
+    // The default grace outlasts Middesk's retries, as the rotator requires.
+    let grace = number(&parameter("SecretRotationGraceSeconds")["Default"]);
+    assert_eq!(grace, middesk_webhooks::config::DEFAULT_ROTATION_GRACE.as_secs());
+    assert!(grace > middesk_webhooks::rotation::MIDDESK_RETRY_SPAN.as_secs());
+    // Secrets Manager, and only it, invokes the rotator, on SecretRotationDays' schedule.
+    let permission = resource("SecretRotatorPermission");
+    assert_eq!(permission["Properties"]["Principal"], "secretsmanager.amazonaws.com");
+    let schedule = resource("SigningSecretRotation");
+    assert_eq!(schedule["Properties"]["SecretId"], signing_secret);
+    assert_eq!(get_att(&schedule["Properties"]["RotationLambdaARN"]), Some(("SecretRotatorFunction", "Arn")));
+    assert_eq!(
+        schedule["Properties"]["RotationRules"]["AutomaticallyAfterDays"],
+        json!({"Ref": "SecretRotationDays"})
+    );
+    // The verifier reads AWSPENDING (the design needs it: Middesk signs with it before it is
+    // current); GetSecretValue on its one secret covers every label, and it may write nothing.
+    let verifier_secrets: Vec<&str> = statements(resource(role_of(verifier())))
+        .into_iter()
+        .flat_map(actions)
+        .filter(|a| a.starts_with("secretsmanager:"))
+        .collect();
+    assert_eq!(verifier_secrets, ["secretsmanager:GetSecretValue"]);
 }
 
 #[test]
@@ -796,7 +862,10 @@ fn the_dashboard_shows_every_queue_alarm_and_function_within_cloudwatchs_limits(
         .flat_map(|w| w["properties"]["alarms"].as_array().unwrap())
         .filter_map(Value::as_str)
         .collect();
-    for (id, _) in resources_of_type("AWS::CloudWatch::Alarm") {
+    // Except the rotation's function and alarm, which exist only when rotation is on (a
+    // dashboard cannot name a resource that may not exist); its alarm still notifies.
+    let always = |r: &Value| r["Condition"].is_null();
+    for (id, _) in resources_of_type("AWS::CloudWatch::Alarm").into_iter().filter(|(_, r)| always(r)) {
         // The filled-in ARN of the alarm named by its Ref.
         let arn = filled_in(&format!(
             "arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:${{{id}}}"
@@ -806,8 +875,8 @@ fn the_dashboard_shows_every_queue_alarm_and_function_within_cloudwatchs_limits(
     for (id, _) in resources_of_type("AWS::SQS::Queue") {
         assert!(shown(id, ".QueueName"), "queue {id} is not on the dashboard");
     }
-    for (id, _) in resources_of_type("AWS::Lambda::Function") {
-        assert!(shown(id, ""), "function {id} is not on the dashboard");
+    for (id, r) in resources_of_type("AWS::Lambda::Function") {
+        assert!(shown(id, "") || r["Condition"] == "RotateSecret", "function {id} is not on the dashboard");
     }
     assert!(shown("WebhookApi", ""), "the API's requests are not on the dashboard");
     let url = translated()["Outputs"]["DashboardUrl"]["Value"]["Fn::Sub"].as_str().unwrap_or_default();

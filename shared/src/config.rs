@@ -26,8 +26,10 @@ pub const DEFAULT_PAYLOAD_KEY_PREFIX: &str = "payloads/";
 pub const DEFAULT_SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
 /// Largest `SECRET_CACHE_TTL_SECONDS`: a day.
 pub const MAX_SECRET_CACHE_TTL: Duration = Duration::from_secs(86_400);
-/// Default for `SECRET_ROTATION_GRACE_SECONDS`: Middesk retries for about 3 days.
-pub const DEFAULT_ROTATION_GRACE: Duration = Duration::from_secs(3 * 86_400);
+/// Default for `SECRET_ROTATION_GRACE_SECONDS`: Middesk retries for about 3 days, and the grace
+/// counts from the new version's creation, before Middesk has it: a day more covers a rotation
+/// whose `setSecret` comes up to a day late (see `rotation`'s proof).
+pub const DEFAULT_ROTATION_GRACE: Duration = Duration::from_secs(4 * 86_400);
 /// Largest `SECRET_ROTATION_GRACE_SECONDS`: 30 days.
 pub const MAX_ROTATION_GRACE: Duration = Duration::from_secs(30 * 86_400);
 /// Default for `SECRET_MAX_STALE_SECONDS`: how long past its TTL a cached secret still
@@ -293,7 +295,7 @@ mod tests {
         let c = config(&MINIMAL).unwrap();
         assert_eq!(c.secret_id, "middesk/webhook-secret");
         assert_eq!(c.secret_cache_ttl, Duration::from_secs(300));
-        assert_eq!(c.settings.rotation_grace, Duration::from_secs(259_200));
+        assert_eq!(c.settings.rotation_grace, Duration::from_secs(345_600));
         assert_eq!(c.settings.max_body_bytes, 262_144);
         assert_eq!(c.settings.max_event_age, Duration::from_secs(345_600));
         assert_eq!(c.secret_max_stale, Duration::from_secs(3600));
