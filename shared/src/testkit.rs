@@ -458,10 +458,10 @@ async fn mock_answer(
     if let Some(status) = state.failures.pop_front() {
         return mock_error(status, "injected failure");
     }
-    if parts.method != http::Method::GET {
-        if let Some(status) = state.write_failures.pop_front() {
-            return mock_error(status, "injected failure");
-        }
+    if parts.method != http::Method::GET
+        && let Some(status) = state.write_failures.pop_front()
+    {
+        return mock_error(status, "injected failure");
     }
     let authorized = parts.headers.get("authorization").and_then(|v| v.to_str().ok())
         == Some(format!("Bearer {}", state.api_key).as_str());
