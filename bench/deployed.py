@@ -18,11 +18,17 @@ first `next` call.
   the response.
 - floor probe (bench/floor-probe): the runtime loop plus one keep-alive HTTPS POST of the
   event's size, on the verifier's TLS stack; the unavoidable part of a warm invocation.
+- at 128 MB's CPU: each function again, its process in a cgroup (v1 cpu controller) with a
+  quota of 7 ms per 100 ms, about what Lambda gives a 128 MB function; the cgroup's
+  `nr_throttled` shows the quota took effect. The harness (Runtime API, TLS front) stays
+  outside it, and both servers set TCP_NODELAY: they write headers and body apart, and
+  without it every keep-alive answer waits ~40 ms for a delayed ACK, hiding every difference.
 """
 import http.client
 import http.server
 import json
 import os
+import socket
 import ssl
 import statistics
 import subprocess
@@ -79,6 +85,46 @@ def make_ca(directory):
     return [str(p) for p in paths]
 
 
+# ---------------------------------------------------------------- 128 MB's CPU
+
+# Lambda allocates CPU in proportion to memory: 1,769 MB is one vCPU, so 128 MB is about 7%.
+QUOTA_US, PERIOD_US = 7000, 100000
+
+
+class CpuQuota:
+    """A cgroup v1 cpu group with a CFS quota; `preexec` moves the child into it before exec,
+    so every thread it ever starts is throttled. Needs root and the cgroup v1 cpu controller."""
+
+    def __init__(self, quota_us=QUOTA_US, period_us=PERIOD_US):
+        self.path = Path(f"/sys/fs/cgroup/cpu/middesk-bench-{os.getpid()}")
+        self.path.mkdir(exist_ok=True)
+        (self.path / "cpu.cfs_period_us").write_text(str(period_us))
+        (self.path / "cpu.cfs_quota_us").write_text(str(quota_us))
+        self.share = quota_us / period_us
+
+    def preexec(self):
+        (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def throttled(self):
+        """(`nr_throttled`, `nr_periods`) so far."""
+        stat = dict(line.split() for line in (self.path / "cpu.stat").read_text().splitlines())
+        return int(stat["nr_throttled"]), int(stat["nr_periods"])
+
+    def remove(self):
+        try:
+            self.path.rmdir()
+        except OSError:
+            pass
+
+
+def quota_available():
+    return Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").exists() and os.geteuid() == 0
+
+
+def nodelay(sock):
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 # ---------------------------------------------------------------- the TLS front
 
 class TlsFront(http.server.ThreadingHTTPServer):
@@ -93,6 +139,7 @@ class TlsFront(http.server.ThreadingHTTPServer):
 
     def finish_request(self, request, client_address):
         # The TLS handshake happens in the connection's own thread.
+        nodelay(request)
         try:
             request = self.context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError):
@@ -140,6 +187,10 @@ class FrontHandler(http.server.BaseHTTPRequestHandler):
 class StoppingRuntimeApi(http.server.ThreadingHTTPServer):
     """Serves `events`, then holds the next `next` call open and signals `exhausted`."""
     daemon_threads = True
+
+    def finish_request(self, request, client_address):
+        nodelay(request)
+        super().finish_request(request, client_address)
 
     def __init__(self, events):
         super().__init__(("127.0.0.1", 0), StoppingHandler)
@@ -198,7 +249,7 @@ class StoppingHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
 
-def run_once(cmd, env, events, cwd=None):
+def run_once(cmd, env, events, cwd=None, quota=None):
     """Runs `cmd` under a Runtime API serving `events`; stops it at the next `next` after them.
     Returns (wall ms to first `next`, CPU ms, peak RSS bytes, statuses, wall ms to the first
     response: the cold request, process start to the first answer)."""
@@ -209,8 +260,9 @@ def run_once(cmd, env, events, cwd=None):
                     AWS_LAMBDA_FUNCTION_VERSION="$LATEST", AWS_LAMBDA_LOG_GROUP_NAME="bench",
                     AWS_LAMBDA_LOG_STREAM_NAME="bench", LAMBDA_TASK_ROOT=str(cwd or ROOT))
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=proc_env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    ok = api.exhausted.wait(120)
+    proc = subprocess.Popen(cmd, env=proc_env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=quota.preexec if quota else None)
+    ok = api.exhausted.wait(300)
     # The high-water mark of the program itself (reset at exec; wait4's ru_maxrss would include
     # the forking Python's memory), read while it waits in `next`: nothing more will run.
     peak = peak_rss(proc.pid)
@@ -237,16 +289,22 @@ def peak_rss(pid):
     return 0
 
 
-def measure(name, cmd, env, event, warm_events, rounds, expect, cwd=None):
-    """Init (wall, CPU), warm CPU per event and peak RSS of one function: medians of `rounds`."""
+def measure(name, cmd, env, event, warm_events, rounds, expect, cwd=None, quota=None, reset=lambda: None):
+    """Init (wall, CPU), cold request, warm CPU per event and peak RSS of one function: medians
+    of `rounds`; under `quota` (a CpuQuota) if given, with the periods it throttled. `reset`
+    runs before each run (it empties the event's queue)."""
     init_wall, init_cpu, warm_cpu, rss, cold = [], [], [], [], []
+    throttled_before = quota.throttled()[0] if quota else 0
     for _ in range(rounds):
-        wall, cpu, _, _, _ = run_once(cmd, env, [], cwd)
+        reset()
+        wall, cpu, _, _, _ = run_once(cmd, env, [], cwd, quota)
         init_wall.append(wall)
         init_cpu.append(cpu)
-        _, one_cpu, _, statuses, cold_request = run_once(cmd, env, [event], cwd)
+        reset()
+        _, one_cpu, _, statuses, cold_request = run_once(cmd, env, [event], cwd, quota)
         cold.append(cold_request)
-        _, many_cpu, peak, many_statuses, _ = run_once(cmd, env, [event] * (1 + warm_events), cwd)
+        reset()
+        _, many_cpu, peak, many_statuses, _ = run_once(cmd, env, [event] * (1 + warm_events), cwd, quota)
         bad = [s for s in statuses + many_statuses if s != expect]
         if bad:
             raise SystemExit(f"{name}: unexpected answers {bad[:3]}")
@@ -258,12 +316,36 @@ def measure(name, cmd, env, event, warm_events, rounds, expect, cwd=None):
         "init_cpu_ms": statistics.median(init_cpu),
         "warm_cpu_ms": statistics.median(warm_cpu),
         "cold_request_ms": statistics.median(cold),
+        "cold_requests_ms": sorted(cold),
         "peak_rss": max(rss),
+        "quota": quota.share if quota else None,
+        "nr_throttled": quota.throttled()[0] - throttled_before if quota else None,
     }
 
 
-def whole_invocation(env_file_vars, endpoint, verifier, floor, python, event, rounds=3, warm_events=200,
-                     baseline=None):
+def queue_emptier(endpoint, routes, event_type):
+    """Empties the queues `event_type` is routed to, by deleting and creating them again: moto's
+    SendMessage takes time in proportion to the messages already in the queue (5 ms into an
+    empty queue, 113 ms into one holding 5,570, measured here), so without this every row
+    would be slower than the one before it, and SQS is not."""
+    import boto3
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    urls = []
+    for route in routes.split(","):
+        pattern, _, queues = route.partition("=")
+        if pattern == event_type:
+            urls = queues.split("+")
+
+    def empty():
+        for url in urls:
+            sqs.delete_queue(QueueUrl=url)
+            sqs.create_queue(QueueName=url.rsplit("/", 1)[1])
+    return empty
+
+
+def whole_invocation(env_file_vars, endpoint, verifier, floor, python, event, rounds=5, warm_events=200,
+                     baseline=None, variants=()):
     """Measures the verifier (and a baseline build), the floor probe and the Python peer side
     by side; returns the rows and the plain-HTTP init of the verifier for reference."""
     tmp = tempfile.mkdtemp(prefix="bench-tls-")
@@ -275,22 +357,40 @@ def whole_invocation(env_file_vars, endpoint, verifier, floor, python, event, ro
     base_env.update({"RUST_LOG": "warn", "METRICS_NAMESPACE": "", "AWS_REGION": "us-east-1",
                      "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"})
     tls_env = dict(base_env, AWS_ENDPOINT_URL=front.url, SSL_CERT_FILE=ca, AWS_CA_BUNDLE=ca)
+    event_type = json.loads(event["body"])["type"]
+    reset = queue_emptier(endpoint, env_file_vars["ROUTES"], event_type)
     rows = []
     if baseline:
         label, path = baseline
-        rows.append(measure(f"verifier, baseline `{label}`", [path], tls_env, event, warm_events, rounds, 202))
-    rows.append(measure("verifier, this build", [str(verifier)], tls_env, event, warm_events, rounds, 202))
+        rows.append(measure(f"verifier, baseline `{label}`", [path], tls_env, event, warm_events, rounds, 202, reset=reset))
+    rows.append(measure("verifier, this build", [str(verifier)], tls_env, event, warm_events, rounds, 202, reset=reset))
+    # At 128 MB's CPU: the verifier (and each lever built as a variant), the floor, Python.
+    quota = CpuQuota() if quota_available() else None
+    if quota:
+        at = f" at {quota.share:.0%} CPU"
+        rows.append(measure("verifier, this build" + at, [str(verifier)], tls_env, event, warm_events, rounds, 202,
+                            quota=quota))
+        for label, path in variants:
+            rows.append(measure(f"verifier, {label}{at}", [str(path)], tls_env, event, warm_events, rounds, 202,
+                                quota=quota, reset=reset))
+        rows.append(measure("floor probe" + at, [str(floor)], dict(tls_env, FLOOR_URL=f"{front.url}/floor"), event,
+                            warm_events, rounds, 200, quota=quota, reset=reset))
+        rows.append(measure("Python 3.11 + boto3 (awslambdaric)" + at,
+                            [python, "-m", "awslambdaric", "lambda_peer.handler"], tls_env, event, warm_events // 4,
+                            rounds, 202, cwd=str(ROOT / "bench/peers"), quota=quota, reset=reset))
     # The same build with the archive off: what archiving every event (an S3 PUT beside the SQS
     # send) costs a cold request and a warm event.
     if tls_env.get("ARCHIVE_BUCKET"):
         no_archive = {k: v for k, v in tls_env.items() if k != "ARCHIVE_BUCKET"}
         rows.append(measure("verifier, this build, archive off", [str(verifier)], no_archive, event, warm_events,
-                            rounds, 202))
+                            rounds, 202, reset=reset))
     rows.append(measure("floor probe", [str(floor)], dict(tls_env, FLOOR_URL=f"{front.url}/floor"), event,
-                        warm_events, rounds, 200))
+                        warm_events, rounds, 200, reset=reset))
     rows.append(measure("Python 3.11 + boto3 (awslambdaric)", [python, "-m", "awslambdaric", "lambda_peer.handler"],
-                        tls_env, event, warm_events // 4, rounds, 202, cwd=str(ROOT / "bench/peers")))
+                        tls_env, event, warm_events // 4, rounds, 202, cwd=str(ROOT / "bench/peers"), reset=reset))
     plain = measure("verifier, plain HTTP", [str(verifier)], dict(base_env, AWS_ENDPOINT_URL=endpoint), event,
-                    warm_events, rounds, 202)
+                    warm_events, rounds, 202, reset=reset)
     front.shutdown()
+    if quota:
+        quota.remove()
     return rows, plain

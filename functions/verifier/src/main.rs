@@ -2,8 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use aws_config::BehaviorVersion;
-use aws_config::timeout::TimeoutConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
 use lambda_http::service_fn;
 use middesk_webhooks::VerifierConfig;
 
@@ -23,7 +22,10 @@ async fn main() -> Result<(), lambda_http::Error> {
         .operation_attempt_timeout(Duration::from_secs(2))
         .operation_timeout(Duration::from_secs(4))
         .build();
-    let aws = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).load().await;
+    // Region and credentials straight from the environment Lambda sets: no provider chain.
+    let aws = middesk_webhooks::aws::lambda_sdk_config(timeouts).inspect_err(|error| {
+        tracing::error!(%error, "invalid configuration");
+    })?;
     let receiver = verifier::build_verifier(
         &config,
         aws_sdk_secretsmanager::Client::new(&aws),
