@@ -221,7 +221,8 @@ impl<S: SecretSource> SecretCache<S> {
     /// pending version, unless that was done less than [`PENDING_READ_INTERVAL`] ago
     /// (`Ok(None)`: the verdict stands). Between the rotator's `setSecret` and `finishSecret`,
     /// Middesk signs with a version that is still `AWSPENDING`, which no cache has yet. A
-    /// failed read is an error (503, Middesk retries): the request may be genuine.
+    /// failed read is an error; the receiver then keeps its verdict (401), which Middesk
+    /// retries like any refusal, so a forged request is never anything but a 401.
     pub async fn refresh_after_mismatch(
         &self,
         now: SystemTime,
