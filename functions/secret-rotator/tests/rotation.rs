@@ -150,6 +150,17 @@ impl World {
     }
 }
 
+/// A world whose rotation has passed `createSecret`: the world, the old secret, the new
+/// version's id, and the pending version.
+async fn created() -> (World, String, String, StoredVersion) {
+    let old = format!("sec_old_{}", unique("s"));
+    let w = world(&old).await;
+    let token = new_token();
+    w.step(&token, Step::CreateSecret, w.t0).await.unwrap();
+    let pending = w.version("AWSPENDING").await;
+    (w, old, token, pending)
+}
+
 /// The verifier's status for an event created at `at`, signed with `secret`, received at `at`.
 async fn post(
     v: &WebhookReceiver<SecretsManagerSource, InMemoryQueues>,
@@ -239,11 +250,7 @@ async fn every_secret_middesk_signs_with_is_accepted_throughout_a_rotation() {
 
 #[tokio::test]
 async fn a_wrong_api_key_is_a_clear_error_and_changes_nothing() {
-    let old = format!("sec_old_{}", unique("s"));
-    let w = world(&old).await;
-    let token = new_token();
-    w.step(&token, Step::CreateSecret, w.t0).await.unwrap();
-    let pending = w.version("AWSPENDING").await;
+    let (w, old, token, pending) = created().await;
     let event = RotationEvent {
         secret_id: w.arn.clone(),
         client_request_token: token.clone(),
@@ -260,11 +267,7 @@ async fn a_wrong_api_key_is_a_clear_error_and_changes_nothing() {
 
 #[tokio::test]
 async fn middesk_failing_during_set_secret_fails_the_step_and_the_retry_succeeds() {
-    let old = format!("sec_old_{}", unique("s"));
-    let w = world(&old).await;
-    let token = new_token();
-    w.step(&token, Step::CreateSecret, w.t0).await.unwrap();
-    let pending = w.version("AWSPENDING").await;
+    let (w, old, token, pending) = created().await;
     let at = pending.created + Duration::from_secs(2);
     let v = w.verifier();
     for status in [500, 503, 429] {
@@ -288,11 +291,7 @@ async fn middesk_failing_during_set_secret_fails_the_step_and_the_retry_succeeds
 
 #[tokio::test]
 async fn set_secret_refuses_a_pending_version_too_old_for_the_grace_and_a_missing_webhook() {
-    let old = format!("sec_old_{}", unique("s"));
-    let w = world(&old).await;
-    let token = new_token();
-    w.step(&token, Step::CreateSecret, w.t0).await.unwrap();
-    let pending = w.version("AWSPENDING").await;
+    let (w, old, token, pending) = created().await;
     let stale = pending.created + (GRACE - 3 * DAY) + Duration::from_secs(1);
     let error = w.step(&token, Step::SetSecret, stale).await.unwrap_err();
     assert!(error.to_string().contains("cancel-rotate-secret"), "{error}");
