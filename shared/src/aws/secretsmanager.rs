@@ -28,6 +28,42 @@ struct Version {
     id: String,
 }
 
+type GetSecretValueError = aws_sdk_secretsmanager::error::SdkError<
+    aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError,
+>;
+
+/// One version of `secret_id`, by label or by id: `Ok(None)` when Secrets Manager has no such
+/// version, `Ok(Some(None))` when it has one without a `SecretString`. The one reader of
+/// `GetSecretValue`, for the verifier's source and the rotator's store.
+async fn read_version(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+    stage: Option<&str>,
+    id: Option<&str>,
+) -> Result<Option<Option<Version>>, GetSecretValueError> {
+    let result = client
+        .get_secret_value()
+        .secret_id(secret_id)
+        .set_version_stage(stage.map(str::to_owned))
+        .set_version_id(id.map(str::to_owned))
+        .send()
+        .await;
+    match result {
+        Ok(output) => Ok(Some(output.secret_string.map(|value| {
+            Version {
+                value,
+                created: output
+                    .created_date
+                    .and_then(|d| SystemTime::try_from(d).ok())
+                    .unwrap_or(SystemTime::UNIX_EPOCH),
+                id: output.version_id.unwrap_or_default(),
+            }
+        }))),
+        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 impl SecretsManagerSource {
     /// A source for the secret with this name or ARN.
     pub fn new(client: aws_sdk_secretsmanager::Client, secret_id: impl Into<String>) -> Self {
@@ -35,20 +71,13 @@ impl SecretsManagerSource {
     }
 
     async fn version(&self, stage: &str) -> Result<Option<Version>, SecretError> {
-        let result =
-            self.client.get_secret_value().secret_id(&self.secret_id).version_stage(stage).send().await;
-        let output = match result {
-            Ok(output) => output,
+        match read_version(&self.client, &self.secret_id, Some(stage), None).await {
+            Ok(Some(version)) => version.map(Some).ok_or(SecretError::Invalid("secret has no SecretString")),
             // No AWSPREVIOUS before the first rotation.
-            Err(e) if stage != "AWSCURRENT" && e.code() == Some("ResourceNotFoundException") => {
-                return Ok(None);
-            }
-            Err(e) => return Err(SecretError::Unavailable(format!("{stage}: {}", DisplayErrorContext(&e)))),
-        };
-        let value = output.secret_string.ok_or(SecretError::Invalid("secret has no SecretString"))?;
-        let created =
-            output.created_date.and_then(|d| SystemTime::try_from(d).ok()).unwrap_or(SystemTime::UNIX_EPOCH);
-        Ok(Some(Version { value, created, id: output.version_id.unwrap_or_default() }))
+            Ok(None) if stage != "AWSCURRENT" => Ok(None),
+            Ok(None) => Err(SecretError::Unavailable(format!("{stage}: no such version"))),
+            Err(e) => Err(SecretError::Unavailable(format!("{stage}: {}", DisplayErrorContext(&e)))),
+        }
     }
 
     /// The previous secret, or `Err` if it could not be read (a transient failure).
@@ -144,24 +173,12 @@ impl SecretsManagerVersions {
         stage: Option<&str>,
         id: Option<&str>,
     ) -> Result<Option<crate::rotation::StoredVersion>, String> {
-        let result = self
-            .client
-            .get_secret_value()
-            .secret_id(secret_id)
-            .set_version_stage(stage.map(str::to_owned))
-            .set_version_id(id.map(str::to_owned))
-            .send()
-            .await;
-        match result {
-            Ok(output) => Ok(Some(crate::rotation::StoredVersion {
-                id: output.version_id.unwrap_or_default(),
-                value: output.secret_string.ok_or("the version has no SecretString")?,
-                created: output
-                    .created_date
-                    .and_then(|d| SystemTime::try_from(d).ok())
-                    .unwrap_or(SystemTime::UNIX_EPOCH),
-            })),
-            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
+        match read_version(&self.client, secret_id, stage, id).await {
+            Ok(Some(Some(Version { value, created, id }))) => {
+                Ok(Some(crate::rotation::StoredVersion { id, value, created }))
+            }
+            Ok(Some(None)) => Err("the version has no SecretString".to_owned()),
+            Ok(None) => Ok(None),
             Err(e) => Err(DisplayErrorContext(&e).to_string()),
         }
     }
