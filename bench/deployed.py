@@ -2,8 +2,10 @@
 
 Every function under test runs as its own process under one local Lambda Runtime API and
 reaches the AWS emulator the way a function reaches AWS: over HTTPS with keep-alive, through a
-TLS front with a throwaway CA (the Rust SDK trusts it through SSL_CERT_FILE, boto3 through
-AWS_CA_BUNDLE). The front forwards to moto, which closes its connection after each response;
+TLS front with a throwaway CA whose chain is shaped like an AWS endpoint's (RSA-2048, with an
+intermediate), added to a copy of the system's trust store (the Rust SDK reads it through
+SSL_CERT_FILE, boto3 through AWS_CA_BUNDLE). Each function gets a Lambda sandbox's environment,
+not this machine's. The front forwards to moto, which closes its connection after each response;
 the front's own work happens in this process, so it is never counted against a function.
 
 Figures come from the operating system's accounting of each function's process, never from
@@ -44,12 +46,17 @@ ROOT = Path(__file__).resolve().parent.parent
 # ---------------------------------------------------------------- a throwaway CA
 
 def make_ca(directory):
-    """A CA and a server certificate for localhost and 127.0.0.1; returns (ca, cert, key) paths."""
+    """A certificate chain like an AWS endpoint's: an RSA-2048 root, an RSA-2048 intermediate and
+    an RSA-2048 server certificate for localhost and 127.0.0.1 (AWS endpoints present Amazon RSA
+    2048 intermediates under Amazon Root CA 1). The signature algorithm matters: verifying ECDSA
+    P-256 costs a client several times what RSA-2048 does, and a cold request verifies three
+    signatures per connection. Returns (ca, chain, key) paths; the chain file holds the server
+    certificate and the intermediate, as a server sends them."""
     import ipaddress
 
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import NameOID
 
     now = datetime.now(timezone.utc)
@@ -57,32 +64,61 @@ def make_ca(directory):
     def name(cn):
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(name("middesk-webhooks bench CA")).issuer_name(name("middesk-webhooks bench CA"))
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                                       key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                       encipher_only=False, decipher_only=False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder().subject_name(name("localhost")).issuer_name(ca.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    paths = [Path(directory) / n for n in ("ca.pem", "server.pem", "server.key")]
-    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    def certificate(subject, key, issuer, issuer_key, ca, extensions=(), path_length=0):
+        builder = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer))
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), critical=True)
+                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                                  critical=False))
+        if ca:
+            builder = builder.add_extension(x509.KeyUsage(
+                digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+                key_encipherment=False, data_encipherment=False, key_agreement=False, encipher_only=False,
+                decipher_only=False), critical=True)
+        for extension in extensions:
+            builder = builder.add_extension(extension, critical=False)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    def rsa_key():
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    root_key, intermediate_key, key = rsa_key(), rsa_key(), rsa_key()
+    root_name, intermediate_name = "middesk-webhooks bench root CA", "middesk-webhooks bench RSA 2048"
+    root = certificate(root_name, root_key, root_name, root_key, ca=True, path_length=1)
+    intermediate = certificate(intermediate_name, intermediate_key, root_name, root_key, ca=True)
+    server = certificate("localhost", key, intermediate_name, intermediate_key, ca=False, extensions=[
+        x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+        x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
+    ])
+    pem = serialization.Encoding.PEM
+    paths = [Path(directory) / n for n in ("ca.pem", "chain.pem", "server.key")]
+    paths[0].write_bytes(root.public_bytes(pem))
+    paths[1].write_bytes(server.public_bytes(pem) + intermediate.public_bytes(pem))
+    paths[2].write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     return [str(p) for p in paths]
+
+
+# The system's trust store, as Lambda's provided.al2023 has one (about 140 roots in one bundle):
+# the functions load it at every cold start, so the benchmark's CA is added to a copy of it
+# rather than trusted alone, which would hide that cost.
+SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
+
+
+def lambda_trust_store(ca, directory):
+    """A copy of the system's CA bundle with `ca` appended; returns its path."""
+    system = next((Path(p) for p in SYSTEM_BUNDLES if Path(p).exists()), None)
+    bundle = Path(directory) / "bundle.pem"
+    bundle.write_bytes((system.read_bytes() if system else b"") + Path(ca).read_bytes())
+    return str(bundle)
+
+
+def lambda_environment():
+    """What a Lambda sandbox gives a function besides its own variables: not this machine's
+    environment. (Inheriting it cost each cold start about 5 ms of CPU here: SSL_CERT_DIR made
+    the Rust functions parse every file in /etc/ssl/certs.)"""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC"}
 
 
 # ---------------------------------------------------------------- 128 MB's CPU
@@ -348,19 +384,29 @@ def queue_emptier(endpoint, routes, event_type):
     return empty
 
 
+def start_front(endpoint, env_file_vars):
+    """Starts the TLS front before `endpoint`; returns (front, the functions' environment over
+    plain HTTP, the same over HTTPS through the front): a Lambda sandbox's variables, the
+    stack's (`env_file_vars`), and the trust store with the front's CA."""
+    tmp = tempfile.mkdtemp(prefix="bench-tls-")
+    ca, chain, key = make_ca(tmp)
+    front = TlsFront(endpoint, chain, key)
+    threading.Thread(target=front.serve_forever, daemon=True).start()
+    bundle = lambda_trust_store(ca, tmp)
+    base_env = lambda_environment()
+    base_env.update(env_file_vars)
+    base_env.update({"RUST_LOG": "warn", "METRICS_NAMESPACE": "", "AWS_REGION": "us-east-1",
+                     "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"})
+    tls_env = dict(base_env, AWS_ENDPOINT_URL=front.url, SSL_CERT_FILE=bundle, AWS_CA_BUNDLE=bundle,
+                   FLOOR_URL=f"{front.url}/floor")
+    return front, base_env, tls_env
+
+
 def whole_invocation(env_file_vars, endpoint, verifier, floor, python, event, rounds=5, warm_events=200,
                      baseline=None, variants=()):
     """Measures the verifier (and a baseline build), the floor probe and the Python peer side
     by side; returns the rows and the plain-HTTP init of the verifier for reference."""
-    tmp = tempfile.mkdtemp(prefix="bench-tls-")
-    ca, cert, key = make_ca(tmp)
-    front = TlsFront(endpoint, cert, key)
-    threading.Thread(target=front.serve_forever, daemon=True).start()
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    base_env.update(env_file_vars)
-    base_env.update({"RUST_LOG": "warn", "METRICS_NAMESPACE": "", "AWS_REGION": "us-east-1",
-                     "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"})
-    tls_env = dict(base_env, AWS_ENDPOINT_URL=front.url, SSL_CERT_FILE=ca, AWS_CA_BUNDLE=ca)
+    front, base_env, tls_env = start_front(endpoint, env_file_vars)
     event_type = json.loads(event["body"])["type"]
     reset = queue_emptier(endpoint, env_file_vars["ROUTES"], event_type)
     rows = []
@@ -377,7 +423,7 @@ def whole_invocation(env_file_vars, endpoint, verifier, floor, python, event, ro
         for label, path in variants:
             rows.append(measure(f"verifier, {label}{at}", [str(path)], tls_env, event, warm_events, rounds, 202,
                                 quota=quota, reset=reset))
-        rows.append(measure("floor probe" + at, [str(floor)], dict(tls_env, FLOOR_URL=f"{front.url}/floor"), event,
+        rows.append(measure("floor probe" + at, [str(floor)], tls_env, event,
                             warm_events, rounds, 200, quota=quota, reset=reset))
         rows.append(measure("Python 3.11 + boto3 (awslambdaric)" + at,
                             [python, "-m", "awslambdaric", "lambda_peer.handler"], tls_env, event, warm_events // 4,
@@ -388,7 +434,7 @@ def whole_invocation(env_file_vars, endpoint, verifier, floor, python, event, ro
         no_archive = {k: v for k, v in tls_env.items() if k != "ARCHIVE_BUCKET"}
         rows.append(measure("verifier, this build, archive off", [str(verifier)], no_archive, event, warm_events,
                             rounds, 202, reset=reset))
-    rows.append(measure("floor probe", [str(floor)], dict(tls_env, FLOOR_URL=f"{front.url}/floor"), event,
+    rows.append(measure("floor probe", [str(floor)], tls_env, event,
                         warm_events, rounds, 200, reset=reset))
     rows.append(measure("Python 3.11 + boto3 (awslambdaric)", [python, "-m", "awslambdaric", "lambda_peer.handler"],
                         tls_env, event, warm_events // 4, rounds, 202, cwd=str(ROOT / "bench/peers"), reset=reset))

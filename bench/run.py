@@ -199,8 +199,10 @@ def whole_invocation_section(rows, plain, sizes, args):
         "",
         "Each function is its own process under one local Lambda Runtime API, fed realistic API Gateway v2 events "
         "(`business.updated`, 9 KiB, signed and created at the start of the run by `middesk-webhooks event`), reaching the AWS emulator over HTTPS with keep-alive "
-        "through a TLS front with a throwaway CA (`SSL_CERT_FILE` for Rust, `AWS_CA_BUNDLE` for boto3), as they reach "
-        "AWS. Figures are the operating system's accounting of each process (CPU time from `wait4`, all threads; peak RSS "
+        "through a TLS front, as they reach AWS: the front presents an RSA-2048 chain with an intermediate, like an AWS "
+        "endpoint, and its CA is added to a copy of the system's trust store (about 140 roots, as in Lambda's "
+        "provided.al2023; `SSL_CERT_FILE` for Rust, `AWS_CA_BUNDLE` for boto3). Each function gets a Lambda sandbox's "
+        "environment, not this machine's. Figures are the operating system's accounting of each process (CPU time from `wait4`, all threads; peak RSS "
         "from the kernel's `VmHWM`), never the program's own: **init** is spawn to the first `next` call (configuration, clients, the "
         "secret fetched from Secrets Manager, the SQS connection opened); **warm CPU per event** is the CPU of 1 + "
         f"{args.warm_events} events minus that of 1 event, over {args.warm_events} (the runtime loop, deserialising "
@@ -298,6 +300,26 @@ def quota_section(rows, sizes, args):
         if r is not ours and r["name"].startswith("verifier, "):
             lines.append(f"| {r['name']} / this build, cold request | **{r['cold_request_ms'] / ours['cold_request_ms']:.2f}x** | |")
             lines.append(f"| {r['name']} / this build, warm CPU | **{r['warm_cpu_ms'] / ours['warm_cpu_ms']:.2f}x** | |")
+    return lines
+
+
+# Sections of BENCHMARKS.md written by hand from ./scripts/profile and --variant runs: a new run
+# of this script keeps them (each says when it was measured).
+KEPT_SECTIONS = ("## Where the time goes",)
+
+
+def kept_sections(path):
+    """The hand-written sections of the existing file at `path`, as lines."""
+    try:
+        text = Path(path).read_text()
+    except OSError:
+        return []
+    lines = []
+    for heading in KEPT_SECTIONS:
+        start = text.find("\n" + heading)
+        if start >= 0:
+            end = text.find("\n## ", start + 1)
+            lines += ["", *text[start + 1:end if end >= 0 else len(text)].rstrip("\n").splitlines()]
     return lines
 
 
@@ -476,13 +498,14 @@ def main():
         "",
         "```sh",
         "./scripts/bench      # builds release, starts the emulator, runs criterion, cold starts and peers, writes this file",
+        "./scripts/profile    # where the CPU goes: perf profiles of the verifier and the floor probe, as markdown tables",
         "```",
         "",
         "Criterion's full reports are in `target/criterion/`.",
         "",
     ]
     reproduce = lines.index("## Reproduce")
-    lines[reproduce - 1:reproduce - 1] = whole_invocation_section(invocations, plain, sizes, args)
+    lines[reproduce - 1:reproduce - 1] = whole_invocation_section(invocations, plain, sizes, args) + kept_sections(args.out)
     Path(args.out).write_text("\n".join(lines))
     print("\n".join(lines))
 
