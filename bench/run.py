@@ -268,7 +268,9 @@ def quota_section(rows, sizes, args):
         "",
         "Lambda gives a function CPU in proportion to its memory: at 128 MB about 7% of a vCPU, and at Middesk's "
         "volume (tens of events a day) nearly every request lands on a fresh sandbox. So the same functions again, "
-        f"each process in a cgroup (v1 cpu controller) with a quota of {share * 100000:.0f} µs per 100 ms; "
+        f"each process in a cgroup (v1 cpu controller) with a quota of {share * 100000:.0f} µs per 100 ms, which it joins "
+        "through a shell that then execs it (a `preexec_fn` would make Python fork rather than vfork, and charge the "
+        "copy of the benchmark's own process to the function); "
         "`nr_throttled` (periods in which the quota stopped it, over all its runs) shows the quota took effect. "
         "The Runtime API and the TLS front run outside the group, with TCP_NODELAY. **Cold request** is process "
         "start to the first answer: init, the first TLS connections, the first event. Warm CPU is CPU time, which a "

@@ -7,7 +7,7 @@ frames matches. A category's time is its share of the samples times the CPU the 
 needs without perf (median of `--rounds` runs, from wait4): perf's own unwinding slows the
 function, the shares stay. Needs binaries with symbols (scripts/profile builds them).
 
-  python bench/profile.py --endpoint URL --env-file F [--runs 30] LABEL=PATH ...
+  python bench/cpu_profile.py --endpoint URL --env-file F [--runs 30] LABEL=PATH ...
 """
 import argparse
 import collections
@@ -129,7 +129,7 @@ def table(results, key, cpu_key, decimals):
             cells.append(f"{share * r[cpu_key]:.{decimals}f} ({share:.0%})" if r[key][name] else "")
         if any(cells):
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines.append("| **total, measured without perf** | " + " | ".join(f"**{r[cpu_key]:.3f}**" for r in results) + " |")
+    lines.append("| **total, measured without perf** | " + " | ".join(f"**{r[cpu_key]:.{decimals}f}**" for r in results) + " |")
     return "\n".join(lines)
 
 
