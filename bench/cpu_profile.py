@@ -12,10 +12,7 @@ function, the shares stay. Needs binaries with symbols (scripts/profile builds t
 import argparse
 import collections
 import json
-import os
 import re
-import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,19 +79,14 @@ def record(cmd, env, events, out, frequency):
     and the function's answers."""
     api = deployed.StoppingRuntimeApi(events)
     threading.Thread(target=api.serve_forever, daemon=True).start()
-    proc_env = dict(env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.server_address[1]}", AWS_LAMBDA_FUNCTION_NAME="bench",
-                    AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128", AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
-                    AWS_LAMBDA_LOG_GROUP_NAME="bench", AWS_LAMBDA_LOG_STREAM_NAME="bench")
     perf = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(frequency),
                              "--call-graph", "dwarf,32768", "-o", out, "--", *cmd],
-                            env=proc_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=api.environment(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ok = api.exhausted.wait(300)
     # Stop the function (perf's child) as the benchmark does; perf then writes its data.
     subprocess.run(["pkill", "-KILL", "-P", str(perf.pid)], check=False)
     perf.wait(120)
-    api.closing.set()
-    api.shutdown()
-    api.server_close()
+    api.stop()
     if not ok or any(s not in (200, 202) for s in api.statuses):
         raise SystemExit(f"{cmd[0]}: no answer or unexpected answers {api.statuses[:3]}")
     return stacks(out), api.statuses
@@ -167,6 +159,4 @@ def main():
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     main()

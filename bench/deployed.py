@@ -245,6 +245,19 @@ class StoppingRuntimeApi(http.server.ThreadingHTTPServer):
         self.lock = threading.Lock()
 
 
+    def environment(self, env, cwd=None):
+        """`env` with what Lambda adds for a function served by this Runtime API."""
+        return dict(env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{self.server_address[1]}",
+                    AWS_LAMBDA_FUNCTION_NAME="bench", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
+                    AWS_LAMBDA_FUNCTION_VERSION="$LATEST", AWS_LAMBDA_LOG_GROUP_NAME="bench",
+                    AWS_LAMBDA_LOG_STREAM_NAME="bench", LAMBDA_TASK_ROOT=str(cwd or ROOT))
+
+    def stop(self):
+        """Releases the held `next` call and closes the server."""
+        self.closing.set()
+        self.shutdown()
+        self.server_close()
+
 class StoppingHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -296,10 +309,7 @@ def run_once(cmd, env, events, cwd=None, quota=None):
     response: the cold request, process start to the first answer)."""
     api = StoppingRuntimeApi(events)
     threading.Thread(target=api.serve_forever, daemon=True).start()
-    proc_env = dict(env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.server_address[1]}",
-                    AWS_LAMBDA_FUNCTION_NAME="bench", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
-                    AWS_LAMBDA_FUNCTION_VERSION="$LATEST", AWS_LAMBDA_LOG_GROUP_NAME="bench",
-                    AWS_LAMBDA_LOG_STREAM_NAME="bench", LAMBDA_TASK_ROOT=str(cwd or ROOT))
+    proc_env = api.environment(env, cwd)
     t0 = time.perf_counter()
     proc = subprocess.Popen(quota.wrap(cmd) if quota else cmd, env=proc_env, cwd=cwd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
@@ -312,9 +322,7 @@ def run_once(cmd, env, events, cwd=None, quota=None):
     stderr = proc.stderr.read().decode(errors="replace")
     proc.stderr.close()
     proc.returncode = 0
-    api.closing.set()
-    api.shutdown()
-    api.server_close()
+    api.stop()
     if not ok or api.first_next is None:
         raise SystemExit(f"{cmd[0]} did not reach the Runtime API: {stderr[-2000:]}")
     cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
