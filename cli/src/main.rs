@@ -678,7 +678,16 @@ async fn run(cli: Cli) -> Result<bool, String> {
                 }),
                 middesk_webhooks::message::SQS_MAX_MESSAGE_BYTES,
             );
-            let report = replay::send(&s3, &archive, &found, &destination, &publisher, dry_run).await;
+            let report = replay::send(
+                &s3,
+                &archive,
+                &found,
+                &destination,
+                &publisher,
+                dry_run,
+                std::time::SystemTime::now(),
+            )
+            .await;
             let verb = if dry_run { "would send" } else { "sent" };
             println!("found {}, {verb} {}, failed {}", report.found, report.sent, report.failed.len());
             for (key, error) in &report.failed {

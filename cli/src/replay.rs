@@ -4,9 +4,12 @@
 //! consumer that needs history: Middesk has no resend, and the queues forget after days.
 //!
 //! It lists the archive by key (day, then type: no object is read to choose), reads each
-//! chosen object and sends it. Every run sends everything it finds, so a run that failed part
-//! way is simply run again: nothing is skipped, and what was already sent arrives twice, which
-//! the consumers' idempotency absorbs.
+//! chosen object, checks that it is the body its key names (the key holds its SHA-256), and
+//! sends it to every queue the verifier would (a type's own queue and its subscribers'). Every
+//! run sends everything it finds, so a run that failed part way is simply run again: nothing is
+//! skipped, and what was already sent arrives twice, which the consumers' idempotency absorbs.
+//! A FIFO queue gets a fresh deduplication id per run, or SQS would drop a replay sent within
+//! 5 minutes of the event's first delivery (or of an earlier replay).
 
 use std::time::SystemTime;
 
@@ -84,11 +87,12 @@ pub enum Destination {
 }
 
 impl Destination {
-    fn queue(&self, event_type: Option<&str>) -> &Queue {
+    /// The queues an event of `event_type` goes to: all of its route's, as the verifier sends.
+    fn queues(&self, event_type: Option<&str>) -> Vec<&Queue> {
         match (self, event_type) {
-            (Self::To(queue), _) => queue,
-            (Self::Routed(router), Some(event_type)) => router.route(event_type),
-            (Self::Routed(router), None) => router.catch_all(),
+            (Self::To(queue), _) => vec![queue],
+            (Self::Routed(router), Some(event_type)) => router.route_all(event_type),
+            (Self::Routed(router), None) => vec![router.catch_all()],
         }
     }
 }
@@ -98,15 +102,16 @@ impl Destination {
 pub struct ReplayReport {
     /// Archived events chosen.
     pub found: usize,
-    /// Sent (or, in a dry run, that would be).
+    /// Sent to every queue of their route (or, in a dry run, that would be).
     pub sent: usize,
     /// Not sent: each key with why. Run the replay again to send them.
     pub failed: Vec<(String, String)>,
 }
 
 /// Sends each of `found` from the archive `bucket` to `destination` through `publisher` (a
-/// claim-check publisher, so that a large body goes by S3 as the verifier sent it). With
-/// `dry_run`, reads nothing and sends nothing: counts what would be sent.
+/// claim-check publisher, so that a large body goes by S3 as the verifier sent it), in a run
+/// started at `run_at` (it makes the FIFO deduplication ids fresh). With `dry_run`, reads
+/// nothing and sends nothing: counts what would be sent.
 pub async fn send<P: QueuePublisher>(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
@@ -114,14 +119,16 @@ pub async fn send<P: QueuePublisher>(
     destination: &Destination,
     publisher: &P,
     dry_run: bool,
+    run_at: SystemTime,
 ) -> ReplayReport {
     let mut report = ReplayReport { found: found.len(), ..ReplayReport::default() };
+    let run = run_at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis());
     for event in found {
         if dry_run {
             report.sent += 1;
             continue;
         }
-        match send_one(s3, bucket, &event.key, destination, publisher).await {
+        match send_one(s3, bucket, &event.key, destination, publisher, run).await {
             Ok(()) => report.sent += 1,
             Err(error) => report.failed.push((event.key.clone(), error)),
         }
@@ -135,6 +142,7 @@ async fn send_one<P: QueuePublisher>(
     key: &str,
     destination: &Destination,
     publisher: &P,
+    run: u128,
 ) -> Result<(), String> {
     let object = s3
         .get_object()
@@ -145,6 +153,11 @@ async fn send_one<P: QueuePublisher>(
         .map_err(|e| format!("read: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
     let metadata = object.metadata().cloned().unwrap_or_default();
     let body = object.body.collect().await.map_err(|e| format!("read: {e}"))?.into_bytes();
+    // Only the verifier may write the archive, but an object that is not the body its key
+    // names was not written by it: never send that to a consumer.
+    if !ArchivedKey::parse(key).is_some_and(|archived| archived.names(&body)) {
+        return Err("refused: the object is not the body its key names (its SHA-256 differs)".into());
+    }
     let text = |name: &str| metadata.get(name).map(String::as_str);
     // The attributes the verifier sent, from what it archived beside the body.
     let received_at = text(field::RECEIVED_AT)
@@ -160,9 +173,21 @@ async fn send_one<P: QueuePublisher>(
         received_at,
         auth_method: text(field::AUTH_METHOD).unwrap_or_default(),
     };
-    let queue = destination.queue(context.event_type);
-    let message = OutboundMessage::new(queue, &body, context);
-    publisher.publish(&message).await.map_err(|e| e.to_string())
+    for queue in destination.queues(context.event_type) {
+        let mut message = OutboundMessage::new(queue, &body, context);
+        if let Some(fifo) = message.fifo.as_mut() {
+            fifo.deduplication_id = replay_deduplication_id(run, &fifo.deduplication_id);
+        }
+        publisher.publish(&message).await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// A deduplication id of this replay run for a message whose own id is `original`: the same
+/// within a run, new in every run, and within SQS's 128 characters whatever `original` is.
+fn replay_deduplication_id(run: u128, original: &str) -> String {
+    use sha2::Digest as _;
+    format!("replay-{run}-{}", hex::encode(sha2::Sha256::digest(original.as_bytes())))
 }
 
 #[cfg(test)]
@@ -171,6 +196,16 @@ mod tests {
 
     fn at(rfc3339: &str) -> SystemTime {
         middesk_webhooks::envelope::parse_rfc3339(rfc3339).unwrap()
+    }
+
+    #[test]
+    fn replay_deduplication_ids_are_new_each_run_and_fit_sqs() {
+        let long = "e".repeat(128);
+        let (a, b) = (replay_deduplication_id(1, &long), replay_deduplication_id(2, &long));
+        assert_ne!(a, b);
+        assert_eq!(a, replay_deduplication_id(1, &long));
+        assert_ne!(a, replay_deduplication_id(1, "other"));
+        assert!(a.len() <= 128 && replay_deduplication_id(u128::MAX, &long).len() <= 128);
     }
 
     #[test]

@@ -257,7 +257,7 @@ pub mod generated {
             "SignatureMismatchAlarm",
             "signature_mismatch",
             1,
-            "A request from one of Middesk's addresses was signed with a secret the stack does not have (401): every event is refused until the secrets agree, and Middesk gives up after 3 days. Compare the stack's secret with Middesk's webhook.",
+            "A request from one of Middesk's addresses, for one of MiddeskAccountIds when set, was signed with a secret the stack does not have (401): every event is refused until the secrets agree, and Middesk gives up after 3 days. Compare the stack's secret with Middesk's webhook.",
         ),
         (
             "PayloadTooLargeAlarm",
@@ -289,6 +289,12 @@ pub mod generated {
             "unauthorized",
             BURST,
             "A burst of refused requests (401) from elsewhere than Middesk's addresses, or without a valid signature: forgeries or scanning. Middesk's own mismatches alarm as SignatureMismatchAlarm.",
+        ),
+        (
+            "ForeignAccountAlarm",
+            "account_not_allowed",
+            BURST,
+            "A burst of authentic Middesk events for accounts not in MiddeskAccountIds (403, nothing queued): another Middesk customer's webhook points at this URL. The verifier's log lines name the account (error). If it is yours, add it to MiddeskAccountIds; Middesk retries for 3 days.",
         ),
         (
             "MalformedRequestEventAlarm",
@@ -370,7 +376,7 @@ pub mod generated {
             &format!("{stem}DeadLetterAlarm"),
             &format!("A {what} reached its dead-letter queue."),
             &sqs("ApproximateNumberOfMessagesVisible", &format!("{stem}DeadLetterQueue")),
-            60,
+            Breach { period: 60, periods: 1 },
             "1",
         );
         let age_alarm = alarm(
@@ -381,7 +387,7 @@ pub mod generated {
                 retention / 86_400
             ),
             &sqs("ApproximateAgeOfOldestMessage", &id),
-            300,
+            AT_ONCE,
             "!Ref QueueAgeAlarmSeconds",
         );
         let dead_letter_age_alarm = alarm(
@@ -392,7 +398,7 @@ pub mod generated {
                 dead_letter_retention / 86_400
             ),
             &sqs("ApproximateAgeOfOldestMessage", &format!("{stem}DeadLetterQueue")),
-            300,
+            AT_ONCE,
             "!Ref DeadLetterAgeAlarmSeconds",
         );
         // Tag values may not hold `*`: the types themselves.
@@ -425,6 +431,11 @@ pub mod generated {
   Type: AWS::SQS::Queue
   Properties:
     SqsManagedSseEnabled: true
+    # Only its own queue may move failed messages here.
+    RedriveAllowPolicy:
+      redrivePermission: byQueue
+      sourceQueueArns:
+        - !Sub "arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:${{AWS::StackName}}-{queue}"
     # Counted from when the message was first queued: a dead letter has at least the
     # difference with the queue's retention to be redriven.
     MessageRetentionPeriod: {dead_letter_retention}
@@ -440,12 +451,21 @@ pub mod generated {
 
     /// Only the verifier's role, and the operator's principal when set (redrive and replay send
     /// as it), may send to the queues: a consumer, or anything else in the account, cannot
-    /// inject an event. Dead-letter queues are left out: SQS itself moves messages there.
+    /// inject an event. Nobody but the operator may send to a dead-letter queue (SQS's own
+    /// move of a failed message is not a send): a forged dead letter would otherwise reach a
+    /// consumer through the next `redrive`.
     fn queue_policy(subs: &Subscribers) -> String {
         let queues = queues_with(subs);
-        let urls: String = queues.iter().map(|q| format!("    - !Ref {}\n", queue_logical_id(q))).collect();
-        let arns: String =
-            queues.iter().map(|q| format!("          - !GetAtt {}.Arn\n", queue_logical_id(q))).collect();
+        let ids: Vec<String> = queues.iter().map(|q| queue_logical_id(q)).collect();
+        let dead_letter = |id: &String| format!("{}DeadLetterQueue", id.trim_end_matches("Queue"));
+        let urls: String = ids
+            .iter()
+            .flat_map(|id| [id.clone(), dead_letter(id)])
+            .map(|id| format!("    - !Ref {id}\n"))
+            .collect();
+        let arns: String = ids.iter().map(|id| format!("          - !GetAtt {id}.Arn\n")).collect();
+        let dead_letter_arns: String =
+            ids.iter().map(|id| format!("          - !GetAtt {}.Arn\n", dead_letter(id))).collect();
         format!(
             r#"QueueSendersPolicy:
   Type: AWS::SQS::QueuePolicy
@@ -464,6 +484,16 @@ pub mod generated {
               aws:PrincipalArn:
                 - !GetAtt VerifierRole.Arn
                 - !If [HasOperatorPrincipal, !Ref OperatorPrincipalArn, !Ref AWS::NoValue]
+        - Sid: OnlyTheOperatorSendsToDeadLetters
+          Effect: Deny
+          Principal: "*"
+          Action: sqs:SendMessage
+          Resource:
+{dead_letter_arns}          Condition: !If
+            - HasOperatorPrincipal
+            - ArnNotEquals:
+                aws:PrincipalArn: !Ref OperatorPrincipalArn
+            - !Ref AWS::NoValue
 "#
         )
     }
@@ -476,10 +506,50 @@ pub mod generated {
         statistic: &'static str,
     }
 
-    /// An alarm on `metric` over `period` seconds at or above `threshold` (YAML), notifying the
-    /// alarm topic when it fires and when it is OK again.
-    fn alarm(id: &str, description: &str, metric: &Metric, period: u32, threshold: &str) -> String {
+    /// How long a metric must breach before its alarm fires: `periods` periods of `period`
+    /// seconds in a row.
+    #[derive(Clone, Copy)]
+    struct Breach {
+        period: u32,
+        periods: u32,
+    }
+
+    /// At the first occurrence within five minutes.
+    const AT_ONCE: Breach = Breach { period: 300, periods: 1 };
+
+    /// An hour in a row: what anybody on the internet can cause for a while (a flood throttled
+    /// at the edge or in Lambda) but only an outage sustains. Middesk retries for 3 days, so an
+    /// hour of refusals loses nothing yet, and a flood cannot page the operator.
+    pub const SUSTAINED_PERIOD: u32 = 900;
+    /// See [`SUSTAINED_PERIOD`].
+    pub const SUSTAINED_PERIODS: u32 = 4;
+    const SUSTAINED: Breach = Breach { period: SUSTAINED_PERIOD, periods: SUSTAINED_PERIODS };
+
+    /// The verifier's 5xx outcomes: a dependency failing or slow. Only our side causes them (a
+    /// forged request is refused before Secrets Manager is read again, see `verify_hmac`).
+    pub const FAULT_OUTCOMES: [&str; 5] =
+        ["secret_unavailable", "auth_unavailable", "queue_unavailable", "archive_unavailable", "timed_out"];
+
+    /// The alarm's notification and state settings, the same for every alarm.
+    fn alarm_tail(breach: Breach, threshold: &str) -> String {
+        let Breach { period: _, periods } = breach;
+        format!(
+            r#"    EvaluationPeriods: {periods}
+    DatapointsToAlarm: {periods}
+    Threshold: {threshold}
+    ComparisonOperator: GreaterThanOrEqualToThreshold
+    TreatMissingData: notBreaching
+    AlarmActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
+    OKActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
+"#
+        )
+    }
+
+    /// An alarm on `metric` breaching `threshold` (YAML) as `breach` says, notifying the alarm
+    /// topic when it fires and when it is OK again.
+    fn alarm(id: &str, description: &str, metric: &Metric, breach: Breach, threshold: &str) -> String {
         let Metric { namespace, name, dimension: (dimension, value), statistic } = metric;
+        let period = breach.period;
         format!(
             r#"{id}:
   Type: AWS::CloudWatch::Alarm
@@ -492,49 +562,91 @@ pub mod generated {
         Value: {value}
     Statistic: {statistic}
     Period: {period}
-    EvaluationPeriods: 1
-    Threshold: {threshold}
-    ComparisonOperator: GreaterThanOrEqualToThreshold
-    TreatMissingData: notBreaching
-    AlarmActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
-    OKActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
-"#
+{tail}"#,
+            tail = alarm_tail(breach, threshold)
         )
     }
 
-    /// The verifier's and the API's alarms: every 5xx, the outcome alarms, and 429s.
+    /// An alarm on the sum of several metrics (metric math), at once.
+    fn sum_alarm(id: &str, description: &str, metrics: &[Metric]) -> String {
+        let period = AT_ONCE.period;
+        let mut queries = String::new();
+        for (i, Metric { namespace, name, dimension: (dimension, value), statistic }) in
+            metrics.iter().enumerate()
+        {
+            queries += &format!(
+                r#"      - Id: m{i}
+        ReturnData: false
+        MetricStat:
+          Stat: {statistic}
+          Period: {period}
+          Metric:
+            Namespace: {namespace}
+            MetricName: {name}
+            Dimensions:
+              - Name: {dimension}
+                Value: {value}
+"#
+            );
+        }
+        let sum = (0..metrics.len()).map(|i| format!("m{i}")).collect::<Vec<_>>().join(", ");
+        format!(
+            r#"{id}:
+  Type: AWS::CloudWatch::Alarm
+  Properties:
+    AlarmDescription: "{description}"
+    Metrics:
+      - Id: faults
+        Label: the verifier's own failures
+        ReturnData: true
+        Expression: "SUM([{sum}])"
+{queries}{tail}"#,
+            tail = alarm_tail(AT_ONCE, "1")
+        )
+    }
+
+    /// The verifier's and the API's alarms: our own faults at once, the outcome alarms, and the
+    /// platform's 5xx and 429s when they last.
     fn verifier_alarms() -> String {
-        let mut parts = vec![alarm(
+        let requests = |outcome: &str| Metric {
+            namespace: "MiddeskWebhooks",
+            name: "Requests".into(),
+            dimension: ("Outcome", outcome.to_owned()),
+            statistic: "Sum",
+        };
+        let mut faults = vec![Metric {
+            namespace: "AWS/Lambda",
+            name: "Errors".into(),
+            dimension: ("FunctionName", "!Ref VerifierFunction".into()),
+            statistic: "Sum",
+        }];
+        faults.extend(FAULT_OUTCOMES.iter().map(|o| requests(o)));
+        let mut parts = vec![sum_alarm(
             "VerifierErrorsAlarm",
-            "The endpoint answered 5xx (a dependency failing or slow, the verifier throttled or crashed): an authentic event may be refused, and Middesk retries. The verifier's log lines say which (outcome).",
-            &Metric {
-                namespace: "AWS/ApiGateway",
-                name: "5xx".into(),
-                dimension: ("ApiId", "!Ref WebhookApi".into()),
-                statistic: "Sum",
-            },
-            300,
-            "1",
+            "The verifier failed a request by its own fault: a dependency (Secrets Manager, SQS, S3, the JWKS) failing or slow (503), or the function crashing or timing out. An authentic event may be refused; Middesk retries. The verifier's log lines say which (outcome, error).",
+            &faults,
         )];
         for (id, outcome, threshold, description) in OUTCOME_ALARMS {
-            let metric = Metric {
-                namespace: "MiddeskWebhooks",
-                name: "Requests".into(),
-                dimension: ("Outcome", (*outcome).to_owned()),
-                statistic: "Sum",
-            };
-            parts.push(alarm(id, description, &metric, 300, &threshold.to_string()));
+            parts.push(alarm(id, description, &requests(outcome), AT_ONCE, &threshold.to_string()));
         }
+        let api = |name: &str, namespace: &'static str| Metric {
+            namespace,
+            name: name.into(),
+            dimension: ("ApiId", "!Ref WebhookApi".into()),
+            statistic: "Sum",
+        };
+        parts.push(alarm(
+            "EndpointErrorsAlarm",
+            "The endpoint answered 5xx in every quarter of an hour for an hour: the verifier throttled (a flood above its reserved concurrency) or failing. Middesk retries for 3 days; VerifierErrorsAlarm says whether the verifier itself failed, the dashboard whether it was throttled.",
+            &api("5xx", "AWS/ApiGateway"),
+            SUSTAINED,
+            "1",
+        ));
         parts.push(alarm(
             "ThrottledRequestsAlarm",
-            "API Gateway's throttle answered 429 (from its access log): Middesk retries, but a flood is taking the endpoint's capacity. With SourceIpAllowlist set only allowed callers reach the verifier; see the README on the edge.",
-            &Metric {
-                namespace: "MiddeskWebhooks",
-                name: "ThrottledRequests".into(),
-                dimension: ("ApiId", "!Ref WebhookApi".into()),
-                statistic: "Sum",
-            },
-            300,
+            "API Gateway's throttle answered 429 (from its access log) in every quarter of an hour for an hour: a flood is taking the endpoint's capacity. Middesk retries for 3 days. With SourceIpAllowlist set only allowed callers reach the verifier; see the README on the edge.",
+            &api("ThrottledRequests", "MiddeskWebhooks"),
+            SUSTAINED,
             "1",
         ));
         parts.join("\n")

@@ -71,7 +71,7 @@ impl Setup {
     async fn receive(&self, bodies: &[Vec<u8>]) {
         let secrets = SecretVersions {
             current: SigningKey::new(SECRET),
-            pending: None,
+            pending: Vec::new(),
             current_created: SystemTime::now(),
             previous: None,
             previous_fetch_failed: false,
@@ -126,13 +126,14 @@ fn attributes(m: &Message) -> BTreeMap<String, String> {
 }
 
 /// The body a consumer gets: the message's, or the claim-checked one it points to.
-async fn body_of(s3: &aws_sdk_s3::Client, m: &Message) -> String {
+async fn body_of(s: &Setup, m: &Message) -> String {
     let lambda: aws_lambda_events::event::sqs::SqsMessage = {
         let event =
             middesk_webhooks::aws::lambda_sqs_event(std::slice::from_ref(m), "arn:aws:sqs:us-east-1:1:q");
         event.records.into_iter().next().unwrap()
     };
-    let resolved = resolve_payload(&lambda, &S3Payloads::reader(s3.clone())).await.unwrap();
+    let reader = S3Payloads::reader(s.s3.clone(), &s.payloads, "payloads/");
+    let resolved = resolve_payload(&lambda, &reader).await.unwrap();
     resolved.body.clone().unwrap()
 }
 
@@ -171,11 +172,11 @@ async fn a_replay_of_one_type_since_a_time_into_a_new_queue_delivers_exactly_tho
     let found = replay::find(&s.s3, &s.archive, &selection).await.unwrap();
     assert_eq!(found.len(), 3, "{found:?}");
     let destination = Destination::To(Queue::resolve(&new_queue, None).unwrap());
-    let dry = replay::send(&s.s3, &s.archive, &found, &destination, &s.publisher(), true).await;
+    let dry = replay::send(&s.s3, &s.archive, &found, &destination, &s.publisher(), true, now).await;
     assert_eq!((dry.found, dry.sent, dry.failed.len()), (3, 3, 0));
     assert!(drain(&s.sqs, &new_queue).await.is_empty(), "a dry run sends nothing");
 
-    let report = replay::send(&s.s3, &s.archive, &found, &destination, &s.publisher(), false).await;
+    let report = replay::send(&s.s3, &s.archive, &found, &destination, &s.publisher(), false, now).await;
     assert_eq!((report.found, report.sent, report.failed.len()), (3, 3, 0));
     let replayed = drain(&s.sqs, &new_queue).await;
     assert_eq!(replayed.len(), 3, "each once");
@@ -189,7 +190,7 @@ async fn a_replay_of_one_type_since_a_time_into_a_new_queue_delivers_exactly_tho
         let mut got = attributes.clone();
         got.remove(attribute::EXTENDED_PAYLOAD_SIZE);
         assert_eq!(got, expected, "{id}");
-        bodies.push(body_of(&s.s3, m).await.into_bytes());
+        bodies.push(body_of(&s, m).await.into_bytes());
     }
     bodies.sort();
     let mut expected = wanted.clone();
@@ -198,7 +199,7 @@ async fn a_replay_of_one_type_since_a_time_into_a_new_queue_delivers_exactly_tho
     assert!(drain(&s.sqs, &s.business_updated).await.is_empty(), "--to: not to the routed queue");
 
     // Run again (say the first run failed half way): everything is sent again, nothing skipped.
-    let again = replay::send(&s.s3, &s.archive, &found, &destination, &s.publisher(), false).await;
+    let again = replay::send(&s.s3, &s.archive, &found, &destination, &s.publisher(), false, now).await;
     assert_eq!((again.sent, drain(&s.sqs, &new_queue).await.len()), (3, 3));
 }
 
@@ -216,7 +217,7 @@ async fn a_replay_of_every_type_goes_back_to_the_routed_queues() {
     };
     let found = replay::find(&s.s3, &s.archive, &selection).await.unwrap();
     let report =
-        replay::send(&s.s3, &s.archive, &found, &Destination::Routed(s.router()), &s.publisher(), false)
+        replay::send(&s.s3, &s.archive, &found, &Destination::Routed(s.router()), &s.publisher(), false, now)
             .await;
     assert_eq!((report.found, report.sent), (2, 2));
     let business = drain(&s.sqs, &s.business_updated).await;
@@ -224,6 +225,74 @@ async fn a_replay_of_every_type_goes_back_to_the_routed_queues() {
     assert_eq!((business.len(), orders.len()), (1, 1));
     assert_eq!(attributes(&orders[0])[attribute::EVENT_ID], "ev-r-2");
     assert!(drain(&s.sqs, &s.catch_all).await.is_empty());
+}
+
+/// Receives and deletes every message now in the queue: a FIFO queue hands out no more of a
+/// group while one of its messages is in flight.
+async fn take(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> usize {
+    let messages = drain(sqs, queue_url).await;
+    for m in &messages {
+        let delete = sqs.delete_message().queue_url(queue_url).receipt_handle(m.receipt_handle().unwrap());
+        delete.send().await.unwrap();
+    }
+    messages.len()
+}
+
+#[tokio::test]
+async fn a_routed_replay_reaches_every_subscriber_with_a_fresh_fifo_id_and_refuses_an_altered_object() {
+    use middesk_webhooks::archive::{archive_key, field};
+    use middesk_webhooks::message::{MessageContext, OutboundMessage};
+    let s = setup().await;
+    let now = SystemTime::now();
+    let subscriber = create_queue(&s.sqs, &format!("{}.fifo", unique("subscriber"))).await;
+    let routes = format!("business.updated={}+{subscriber}", s.business_updated);
+    let routed = Destination::Routed(QueueRouter::parse("ROUTES", &routes, &s.catch_all, None).unwrap());
+    // Archived as the verifier archives it (key and metadata).
+    let id = unique("ev-fan");
+    let body = event("business.updated", &id, now);
+    let created: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let created = middesk_webhooks::envelope::parse_rfc3339(created["created_at"].as_str().unwrap());
+    let key = archive_key(created, Some("business.updated"), &body);
+    let metadata = vec![(field::EVENT_ID, id.clone()), (field::EVENT_TYPE, "business.updated".to_owned())];
+    let archive = S3Archive::new(s.s3.clone(), &s.archive);
+    archive.put(&key, &body, &metadata).await.unwrap();
+    // The verifier's first delivery to the FIFO subscriber, moments ago: its deduplication id
+    // is the event's id.
+    let subscriber_queue = Queue::resolve(&subscriber, None).unwrap();
+    let context = MessageContext {
+        event_id: Some(&id),
+        event_type: Some("business.updated"),
+        malformed: None,
+        account_id: None,
+        correlation_id: None,
+        received_at: now,
+        auth_method: "hmac",
+    };
+    let original = OutboundMessage::new(&subscriber_queue, &body, context);
+    middesk_webhooks::QueuePublisher::publish(&SqsPublisher::new(s.sqs.clone()), &original).await.unwrap();
+    assert_eq!(take(&s.sqs, &subscriber).await, 1);
+
+    let found = vec![replay::Found { key: key.clone(), event_type: "business.updated".into() }];
+    let report = replay::send(&s.s3, &s.archive, &found, &routed, &s.publisher(), false, now).await;
+    assert_eq!((report.sent, report.failed.len()), (1, 0), "{:?}", report.failed);
+    // Every queue of the route has it, the FIFO one too though its first copy was sent within
+    // SQS's 5-minute deduplication window.
+    assert_eq!(drain(&s.sqs, &s.business_updated).await.len(), 1, "the type's own queue");
+    assert_eq!(take(&s.sqs, &subscriber).await, 1, "the FIFO subscriber");
+    // A second run within the window is a new replay: sent again.
+    let later = now + Duration::from_secs(1);
+    let again = replay::send(&s.s3, &s.archive, &found, &routed, &s.publisher(), false, later).await;
+    assert_eq!((again.sent, take(&s.sqs, &subscriber).await), (1, 1));
+    drain(&s.sqs, &s.business_updated).await;
+
+    // An object that is not the body its key names was not written by the verifier: refused.
+    let tampered = format!("{}{}", &key[..key.len() - 64], "0".repeat(64));
+    archive.put(&tampered, &event("business.updated", "ev-forged", now), &metadata).await.unwrap();
+    let found = vec![replay::Found { key: tampered, event_type: "business.updated".into() }];
+    let refused = replay::send(&s.s3, &s.archive, &found, &routed, &s.publisher(), false, later).await;
+    assert_eq!(refused.sent, 0);
+    assert!(refused.failed[0].1.contains("SHA-256"), "{:?}", refused.failed);
+    assert!(drain(&s.sqs, &s.business_updated).await.is_empty(), "nothing sent");
 }
 
 #[tokio::test]

@@ -477,7 +477,6 @@ fn numeric_parameters_are_bounded_like_the_configuration() {
     for (name, max) in [
         ("SecretCacheTtlSeconds", config::MAX_SECRET_CACHE_TTL),
         ("SecretMaxStaleSeconds", config::MAX_SECRET_MAX_STALE),
-        ("SecretRotationGraceSeconds", config::MAX_ROTATION_GRACE),
         ("MaxEventAgeSeconds", config::MAX_MAX_EVENT_AGE),
     ] {
         assert_eq!(number(&parameter(name)["MaxValue"]), max.as_secs(), "{name}");
@@ -507,7 +506,12 @@ fn a_flood_is_throttled_at_the_edge_and_capped_in_concurrency() {
     assert_eq!(stages.len(), 1);
     let settings = &stages[0].1["Properties"]["DefaultRouteSettings"];
     assert_eq!(settings["ThrottlingRateLimit"], json!({"Ref": "ApiThrottlingRateLimit"}));
-    assert_eq!(settings["ThrottlingBurstLimit"], json!({"Ref": "ApiThrottlingBurstLimit"}));
+    // No more parallel requests past the edge than the verifier has sandboxes: the rest would
+    // be throttled by Lambda and answered 5xx, which anybody could then cause.
+    assert_eq!(
+        settings["ThrottlingBurstLimit"],
+        json!({"Fn::If": ["HasReservedConcurrency", {"Ref": "VerifierReservedConcurrency"}, {"Ref": "ApiThrottlingBurstLimit"}]})
+    );
     assert!(number(&parameter("ApiThrottlingRateLimit")["Default"]) > 0);
     assert!(number(&parameter("VerifierReservedConcurrency")["Default"]) > 0, "reserved by default");
     assert_eq!(
@@ -553,31 +557,71 @@ fn an_authentic_event_refused_alarms_at_once_and_what_anybody_can_cause_only_in_
             "the {outcome} outcome must alarm at its first occurrence"
         );
     }
-    // Anybody on the internet can cause these: a burst, so nobody can page the operator at will.
-    for outcome in ["unauthorized", "malformed_event"] {
+    // Anybody on the internet (or with a Middesk account) can cause these: a burst, so nobody
+    // can page the operator at will.
+    for outcome in ["unauthorized", "malformed_event", "account_not_allowed"] {
         let threshold = outcome_threshold(outcome).unwrap_or_else(|| panic!("no alarm on {outcome}"));
         assert!(threshold > 1, "{outcome} alarms at {threshold}: anybody could page the operator");
     }
-    // Every 5xx the endpoint answers (a dependency, a throttled or crashed verifier): at one.
+    // What only our side causes alarms at once: the verifier's own 5xx outcomes (a dependency
+    // failing or slow) and the function's errors (a crash, a timeout), in one alarm.
+    let (_, faults) = alarms()
+        .into_iter()
+        .find(|(id, _)| *id == "VerifierErrorsAlarm")
+        .expect("an alarm on the verifier's own faults");
+    assert_eq!((number(&faults["Threshold"]), number(&faults["EvaluationPeriods"])), (1, 1));
+    let stats: Vec<&Value> =
+        as_list(&faults["Metrics"]).into_iter().filter_map(|m| m.get("MetricStat")).collect();
+    assert!(stats.iter().all(|s| s["Period"] == 300 && s["Stat"] == "Sum"));
+    let watched: BTreeSet<String> = stats
+        .iter()
+        .map(|s| {
+            format!(
+                "{}/{}/{}",
+                s["Metric"]["Namespace"], s["Metric"]["MetricName"], s["Metric"]["Dimensions"][0]["Value"]
+            )
+        })
+        .collect();
+    use middesk_webhooks::{PublishError, ReceiveError, SecretError};
+    let five_hundreds = [
+        ReceiveError::Secret(SecretError::Unavailable(String::new())),
+        ReceiveError::AuthUnavailable(String::new()),
+        ReceiveError::Publish(PublishError { queue: String::new(), reason: String::new() }),
+        ReceiveError::Archive(String::new()),
+        ReceiveError::TimedOut,
+    ];
+    let mut expected: BTreeSet<String> = five_hundreds
+        .iter()
+        .inspect(|e| assert!(e.status().is_server_error()))
+        .map(|e| format!("\"MiddeskWebhooks\"/\"Requests\"/\"{}\"", e.outcome()))
+        .collect();
+    expected.insert(r#""AWS/Lambda"/"Errors"/{"Ref":"VerifierFunction"}"#.to_owned());
+    assert_eq!(watched, expected);
+    let sum = as_list(&faults["Metrics"]).into_iter().find(|m| m["ReturnData"] == true).unwrap();
+    assert_eq!(
+        sum["Expression"],
+        format!("SUM([{}])", (0..stats.len()).map(|i| format!("m{i}")).collect::<Vec<_>>().join(", "))
+    );
+    // What a flood causes (the API's own 5xx when Lambda throttles, its 429s) alarms only when it
+    // lasts an hour: every period breaching, none of them a single five minutes.
     let api = |metric: &str| {
-        alarms()
+        let found: Vec<&Value> = alarms()
             .into_iter()
             .map(|(_, p)| p)
-            .find(|p| {
+            .filter(|p| {
                 p["MetricName"] == metric && p["Dimensions"][0]["Value"] == json!({"Ref": "WebhookApi"})
             })
-            .unwrap_or_else(|| panic!("no alarm on the API's {metric}"))
+            .collect();
+        assert_eq!(found.len(), 1, "one alarm on the API's {metric}");
+        let p = found[0];
+        let periods = number(&p["EvaluationPeriods"]);
+        assert_eq!(number(&p["DatapointsToAlarm"]), periods, "{metric}: every period breaching");
+        assert!(number(&p["Period"]) * periods >= 3600, "{metric} alarms on less than an hour");
+        p
     };
-    assert_eq!(
-        (api("5xx")["Namespace"].as_str(), number(&api("5xx")["Threshold"])),
-        (Some("AWS/ApiGateway"), 1)
-    );
+    assert_eq!(api("5xx")["Namespace"], "AWS/ApiGateway");
     // The throttle's 429s never reach the verifier: counted from the API's access log.
-    let throttled = api("ThrottledRequests");
-    assert_eq!(
-        (throttled["Namespace"].as_str(), number(&throttled["Threshold"])),
-        (Some("MiddeskWebhooks"), 1)
-    );
+    assert_eq!(api("ThrottledRequests")["Namespace"], "MiddeskWebhooks");
     let filters = resources_of_type("AWS::Logs::MetricFilter");
     let filter = filters
         .iter()
@@ -688,6 +732,51 @@ fn only_the_verifier_and_the_operator_send_to_the_queues_and_write_claim_checks(
         }
     }
     assert_eq!(guarded, verifier_queues(), "every queue the verifier sends to, and only those");
+    // Dead letters: only the operator sends (SQS's own move of a failed message is not a
+    // send), or a forged dead letter would reach a consumer through the next redrive. And each
+    // takes failed messages from its own queue only.
+    let operator_only = json!({"Fn::If": [
+        "HasOperatorPrincipal",
+        {"ArnNotEquals": {"aws:PrincipalArn": {"Ref": "OperatorPrincipalArn"}}},
+        {"Ref": "AWS::NoValue"}
+    ]});
+    let mut dead_letters_guarded = BTreeSet::new();
+    let mut policy_queues = BTreeSet::new();
+    for (_, policy) in resources_of_type("AWS::SQS::QueuePolicy") {
+        for queue in as_list(&policy["Properties"]["Queues"]) {
+            policy_queues.insert(queue["Ref"].as_str().unwrap().to_owned());
+        }
+        for statement in as_list(&policy["Properties"]["PolicyDocument"]["Statement"]) {
+            if statement["Effect"] == "Deny"
+                && statement["Principal"] == "*"
+                && statement["Action"] == "sqs:SendMessage"
+                && statement["Condition"] == operator_only
+            {
+                dead_letters_guarded.extend(queue_arns(&as_list(&statement["Resource"])));
+            }
+        }
+    }
+    let mut dead_letters = BTreeSet::new();
+    for (id, queue) in resources_of_type("AWS::SQS::Queue") {
+        let Some((dead_letter, _)) = get_att(&queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+        else {
+            continue;
+        };
+        dead_letters.insert(dead_letter.to_owned());
+        let allow = &resource(dead_letter)["Properties"]["RedriveAllowPolicy"];
+        let name = queue["Properties"]["QueueName"]["Fn::Sub"].as_str().unwrap();
+        let own = format!("arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{name}");
+        assert_eq!(
+            allow,
+            &json!({"redrivePermission": "byQueue", "sourceQueueArns": [{"Fn::Sub": own}]}),
+            "{id}"
+        );
+    }
+    assert_eq!(dead_letters_guarded, dead_letters, "every dead-letter queue");
+    assert!(
+        dead_letters.iter().chain(&guarded).all(|q| policy_queues.contains(q)),
+        "the policy is attached to each"
+    );
     let writers = bucket_policy("PayloadBucket")
         .into_iter()
         .find(|s| s["Effect"] == "Deny" && s["Action"] == "s3:PutObject")
@@ -937,4 +1026,207 @@ fn every_queue_is_exported_for_consumers_in_other_stacks() {
             );
         }
     }
+}
+
+/// The value of a Rules expression with these parameter values (the others at their defaults):
+/// `Ref`, `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Fn::Contains`, `Fn::EachMemberEquals`,
+/// as CloudFormation evaluates them (a `CommaDelimitedList` is a list of trimmed strings).
+fn rule_value(value: &Value, given: &BTreeMap<&str, &str>) -> Value {
+    let args = |name: &str| -> Vec<Value> {
+        value[name].as_array().unwrap().iter().map(|v| rule_value(v, given)).collect()
+    };
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if let Some(name) = value["Ref"].as_str() {
+        let p = parameter(name);
+        let raw = given.get(name).map(|v| v.to_string()).unwrap_or_else(|| text(&p["Default"]));
+        return match p["Type"].as_str() {
+            Some("CommaDelimitedList") => json!(raw.split(',').map(str::trim).collect::<Vec<_>>()),
+            _ => json!(raw),
+        };
+    }
+    let object = value.as_object();
+    match object.and_then(|o| o.keys().next()).map(String::as_str) {
+        Some("Fn::Equals") => {
+            let a = args("Fn::Equals");
+            json!(text(&a[0]) == text(&a[1]))
+        }
+        Some("Fn::Not") => json!(!args("Fn::Not")[0].as_bool().unwrap()),
+        Some("Fn::And") => json!(args("Fn::And").iter().all(|v| v.as_bool().unwrap())),
+        Some("Fn::Or") => json!(args("Fn::Or").iter().any(|v| v.as_bool().unwrap())),
+        Some("Fn::Contains") => {
+            let a = args("Fn::Contains");
+            json!(a[0].as_array().unwrap().iter().any(|v| text(v) == text(&a[1])))
+        }
+        Some("Fn::EachMemberEquals") => {
+            let a = args("Fn::EachMemberEquals");
+            json!(a[0].as_array().unwrap().iter().all(|v| text(v) == text(&a[1])))
+        }
+        _ => value.clone(),
+    }
+}
+
+/// The template's Rules that refuse a deploy with these parameter values.
+fn refused_by_rules(given: &[(&str, &str)]) -> Vec<String> {
+    let given: BTreeMap<&str, &str> = given.iter().copied().collect();
+    let mut refused = Vec::new();
+    for (name, rule) in translated()["Rules"].as_object().expect("Rules") {
+        let applies = rule.get("RuleCondition").is_none_or(|c| rule_value(c, &given) == json!(true));
+        let holds =
+            as_list(&rule["Assertions"]).iter().all(|a| rule_value(&a["Assert"], &given) == json!(true));
+        if applies && !holds {
+            refused.push(name.clone());
+        }
+    }
+    refused
+}
+
+/// Whether `value` matches parameter `name`'s `AllowedPattern`.
+fn allowed_by_pattern(name: &str, value: &str) -> bool {
+    let pattern = parameter(name)["AllowedPattern"].as_str().expect("a pattern");
+    regex_lite::Regex::new(pattern).unwrap().is_match(value)
+}
+
+#[test]
+fn the_account_list_is_required_wherever_mtls_alone_can_authenticate() {
+    use middesk_webhooks::auth::AuthPolicy;
+    let vars = &verifier()["Properties"]["Environment"]["Variables"];
+    assert_eq!(vars["MIDDESK_ACCOUNT_IDS"], json!({"Ref": "MiddeskAccountIds"}));
+    assert_eq!(vars["AUTH_METHODS"], json!({"Fn::Join": [",", {"Ref": "AuthMethods"}]}));
+    assert_eq!(parameter("MiddeskAccountIds")["Default"], "");
+    assert!(refused_by_rules(&[]).is_empty(), "the defaults deploy");
+    // The deploy is refused exactly where the verifier's cold start would be.
+    let methods = ["hmac", "mtls", "oidc"];
+    let mut lists = Vec::new();
+    for mask in 1..8usize {
+        let chosen: Vec<&str> = (0..3).filter(|i| mask & (1 << i) != 0).map(|i| methods[i]).collect();
+        lists.push(chosen.join(","));
+        lists.push(chosen.iter().rev().copied().collect::<Vec<_>>().join(", "));
+    }
+    for list in &lists {
+        for mode in ["any", "all"] {
+            let needs = AuthPolicy::parse(list, mode).unwrap().can_pass_without_proof_of_account();
+            let without = refused_by_rules(&[("AuthMethods", list), ("AuthMode", mode)]);
+            assert_eq!(without.contains(&"MtlsNeedsTheAccountList".to_owned()), needs, "{list} {mode}");
+            let with = refused_by_rules(&[
+                ("AuthMethods", list),
+                ("AuthMode", mode),
+                ("MiddeskAccountIds", "acc-1"),
+            ]);
+            assert!(with.is_empty(), "{list} {mode}: {with:?}");
+        }
+    }
+    for ok in ["", "acc-1", "0dd06e4d-57bc-4977-b596-f8a277f42b75,acc-2", "a, b"] {
+        assert!(allowed_by_pattern("MiddeskAccountIds", ok), "{ok:?}");
+    }
+    for bad in [",", "a,,b", "a b", "a,"] {
+        assert!(!allowed_by_pattern("MiddeskAccountIds", bad), "{bad:?}");
+    }
+}
+
+#[test]
+fn the_archive_is_never_overwritten_and_only_the_operator_deletes_from_it() {
+    let statements = bucket_policy("ArchiveBucket");
+    let objects = json!({"Fn::Sub": "${ArchiveBucket.Arn}/*"});
+    let unconditional = statements
+        .iter()
+        .find(|s| {
+            s["Effect"] == "Deny" && s["Action"] == "s3:PutObject" && s["Condition"]["Null"].is_object()
+        })
+        .expect("a write without If-None-Match is denied");
+    assert_eq!(
+        (&unconditional["Principal"], &unconditional["Resource"], &unconditional["Condition"]["Null"]),
+        (&json!("*"), &objects, &json!({"s3:if-none-match": "true"}))
+    );
+    let deletes = statements
+        .iter()
+        .find(|s| s["Effect"] == "Deny" && as_list(&s["Action"]).contains(&&json!("s3:DeleteObject")))
+        .expect("deletes are denied");
+    assert!(as_list(&deletes["Action"]).contains(&&json!("s3:DeleteObjectVersion")));
+    assert_eq!((&deletes["Principal"], &deletes["Resource"]), (&json!("*"), &objects));
+    assert_eq!(
+        deletes["Condition"],
+        json!({"Fn::If": [
+            "HasOperatorPrincipal",
+            {"ArnNotEquals": {"aws:PrincipalArn": {"Ref": "OperatorPrincipalArn"}}},
+            {"Ref": "AWS::NoValue"}
+        ]})
+    );
+}
+
+#[test]
+fn consumers_follow_claim_checks_only_into_the_stacks_payload_bucket() {
+    let verifier_vars = &verifier()["Properties"]["Environment"]["Variables"];
+    let consumers: Vec<&Value> = resources_of_type("AWS::Lambda::EventSourceMapping")
+        .into_iter()
+        .map(|(_, m)| m["Properties"]["FunctionName"]["Ref"].as_str().expect("a function"))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(resource)
+        .collect();
+    assert!(consumers.len() >= 2);
+    for consumer in consumers {
+        let vars = &consumer["Properties"]["Environment"]["Variables"];
+        assert_eq!(vars["PAYLOAD_BUCKET"], verifier_vars["PAYLOAD_BUCKET"]);
+        assert_eq!(vars["PAYLOAD_KEY_PREFIX"], verifier_vars["PAYLOAD_KEY_PREFIX"]);
+    }
+}
+
+#[test]
+fn rotation_keeps_the_grace_longer_than_middesks_retries_and_only_its_secret_invokes_the_rotator() {
+    use middesk_webhooks::rotation::{MIDDESK_RETRY_SPAN, ROTATION_GRACE_MARGIN};
+    let least = (MIDDESK_RETRY_SPAN + ROTATION_GRACE_MARGIN).as_secs();
+    let most = middesk_webhooks::config::MAX_ROTATION_GRACE.as_secs();
+    // The pattern admits exactly 0 and the graces that outlast Middesk's retries.
+    let pattern =
+        regex_lite::Regex::new(parameter("SecretRotationGraceSeconds")["AllowedPattern"].as_str().unwrap())
+            .unwrap();
+    for grace in
+        (0..=most + 100_000).step_by(100).chain(least - 150..least + 150).chain(most - 150..most + 150)
+    {
+        let allowed = grace == 0 || (least..=most).contains(&grace);
+        assert_eq!(pattern.is_match(&grace.to_string()), allowed, "{grace}");
+    }
+    for bad in ["00", "0262800", "-1", "262800.5", " 262800"] {
+        assert!(!pattern.is_match(bad), "{bad}");
+    }
+    // And a rotation refuses the one short grace left, 0.
+    assert!(refused_by_rules(&[]).is_empty());
+    let rotating = [
+        ("SecretRotationDays", "30"),
+        ("MiddeskApiKeySecretArn", "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"),
+    ];
+    assert!(refused_by_rules(&rotating).is_empty());
+    let mut without_grace = rotating.to_vec();
+    without_grace.push(("SecretRotationGraceSeconds", "0"));
+    assert_eq!(refused_by_rules(&without_grace), ["RotationNeedsAGrace"]);
+    // The schedule reaches the rotator, which refuses one shorter than the grace at its start.
+    let vars = &resource("SecretRotatorFunction")["Properties"]["Environment"]["Variables"];
+    assert_eq!(vars["SECRET_ROTATION_DAYS"], json!({"Ref": "SecretRotationDays"}));
+    let signing_secret =
+        json!({"Fn::If": ["CreateSecret", {"Ref": "WebhookSecret"}, {"Ref": "ExistingSecretArn"}]});
+    let permission = &resource("SecretRotatorPermission")["Properties"];
+    assert_eq!(
+        (&permission["SourceArn"], &permission["SourceAccount"]),
+        (&signing_secret, &json!({"Ref": "AWS::AccountId"}))
+    );
+}
+
+#[test]
+fn the_operator_is_a_role_or_user_arn_never_a_session() {
+    for ok in [
+        "",
+        "arn:aws:iam::123456789012:role/ops",
+        "arn:aws:iam::123456789012:role/team/ops",
+        "arn:aws-us-gov:iam::123456789012:user/alice",
+    ] {
+        assert!(allowed_by_pattern("OperatorPrincipalArn", ok), "{ok}");
+    }
+    for bad in ["arn:aws:sts::123456789012:assumed-role/ops/alice", "arn:aws:iam::123456789012:root", "ops"] {
+        assert!(!allowed_by_pattern("OperatorPrincipalArn", bad), "{bad}");
+    }
+    let hint = parameter("OperatorPrincipalArn")["ConstraintDescription"].as_str().unwrap();
+    assert!(hint.contains("assumed-role") && hint.contains(":role/<name>"), "{hint}");
 }

@@ -11,7 +11,7 @@ pub const SECRET: &str = "sec_fuzz";
 pub fn receiver() -> WebhookReceiver<SecretVersions, InMemoryQueues> {
     let secrets = SecretVersions {
         current: SigningKey::new(SECRET),
-        pending: None,
+        pending: Vec::new(),
         current_created: SystemTime::now(),
         previous: Some(SigningKey::new("sec_fuzz_previous")),
         previous_fetch_failed: false,

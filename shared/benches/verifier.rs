@@ -64,7 +64,7 @@ fn body(size: usize) -> Vec<u8> {
 fn secrets() -> SecretVersions {
     SecretVersions {
         current: SigningKey::new(SECRET),
-        pending: None,
+        pending: Vec::new(),
         current_created: SystemTime::now(),
         previous: None,
         previous_fetch_failed: false,

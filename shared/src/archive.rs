@@ -130,6 +130,8 @@ pub struct ArchivedKey {
     pub created_at: Option<SystemTime>,
     /// Its type ([`UNTYPED`] if it could not be read).
     pub event_type: String,
+    /// The SHA-256 of the body, hex, as the key names it.
+    pub sha256: String,
 }
 
 impl ArchivedKey {
@@ -140,18 +142,29 @@ impl ArchivedKey {
         if parts.next().is_some() {
             return None;
         }
-        let created_at = match date {
-            UNDATED => None,
+        let (created_at, sha256) = match date {
+            UNDATED => (None, name),
             date => {
-                let (time, _) = name.split_once("Z-")?;
+                let (time, sha256) = name.split_once("Z-")?;
                 if time.len() != 6 {
                     return None;
                 }
                 let rfc3339 = format!("{date}T{}:{}:{}Z", &time[..2], &time[2..4], &time[4..]);
-                Some(crate::envelope::parse_rfc3339(&rfc3339)?)
+                (Some(crate::envelope::parse_rfc3339(&rfc3339)?), sha256)
             }
         };
-        Some(Self { created_at, event_type: event_type.to_owned() })
+        let is_digest = sha256.len() == 64 && sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !is_digest {
+            return None;
+        }
+        Some(Self { created_at, event_type: event_type.to_owned(), sha256: sha256.to_owned() })
+    }
+
+    /// Whether `body` is the body this key names (its SHA-256): what replay checks before it
+    /// sends an archived object anywhere, so that an object altered or put there by anyone but
+    /// the verifier is refused.
+    pub fn names(&self, body: &[u8]) -> bool {
+        hex::encode(Sha256::digest(body)) == self.sha256
     }
 }
 
@@ -207,7 +220,8 @@ impl EventArchive for InMemoryArchive {
             return Err("injected failure".into());
         }
         let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-        objects.insert(key.to_owned(), (body.to_vec(), metadata.to_vec()));
+        // Never overwritten, as in S3 with `If-None-Match: *`.
+        objects.entry(key.to_owned()).or_insert_with(|| (body.to_vec(), metadata.to_vec()));
         Ok(())
     }
 }
@@ -238,13 +252,25 @@ mod tests {
         let read = ArchivedKey::parse(&key).unwrap();
         assert_eq!(
             read,
-            ArchivedKey { created_at: Some(at("2026-11-23T17:34:56Z")), event_type: "lien.found".into() }
+            ArchivedKey {
+                created_at: Some(at("2026-11-23T17:34:56Z")),
+                event_type: "lien.found".into(),
+                sha256: hex::encode(Sha256::digest(b"x")),
+            }
         );
+        assert!(read.names(b"x") && !read.names(b"y"));
         let undated = ArchivedKey::parse(&archive_key(None, Some("run.created"), b"x")).unwrap();
         assert_eq!((undated.created_at, undated.event_type.as_str()), (None, "run.created"));
-        for other in
-            ["payloads/abc", "events/2026-11-23/x", "events/2026-11-23/t/1234Z-abc", "events/a/b/c/d"]
-        {
+        let digest = hex::encode(Sha256::digest(b"x"));
+        let not_a_digest = format!("events/2026-11-23/t/123456Z-{}", &digest[1..]);
+        for other in [
+            "payloads/abc",
+            "events/2026-11-23/x",
+            "events/2026-11-23/t/1234Z-abc",
+            "events/a/b/c/d",
+            "events/undated/t/abc",
+            &not_a_digest,
+        ] {
             assert_eq!(ArchivedKey::parse(other), None, "{other}");
         }
     }

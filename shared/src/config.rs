@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::auth::mtls::ExpectedSubject;
 use crate::auth::oidc::{OidcSettings, check_jwks_url, parse_algorithms};
-use crate::auth::{AuthMethod, AuthPolicy, SourceIpAllowList};
+use crate::auth::{AccountAllowList, AuthMethod, AuthPolicy, SourceIpAllowList};
 use crate::error::ConfigError;
 use crate::message::SQS_MAX_MESSAGE_BYTES;
 use crate::receiver::ReceiverSettings;
@@ -62,6 +62,10 @@ pub struct AuthConfig {
     /// `middesk` in the allow-list stands for them, and a signature mismatch from one of them
     /// is the `signature_mismatch` outcome.
     pub middesk_addresses: SourceIpAllowList,
+    /// `MIDDESK_ACCOUNT_IDS`: our Middesk accounts. Required when the policy can pass on a
+    /// method that proves only that Middesk sent the request (mutual TLS), not that it was
+    /// sent for us.
+    pub accounts: Option<AccountAllowList>,
 }
 
 /// `PAYLOAD_BUCKET` and `PAYLOAD_KEY_PREFIX`: where bodies too large for SQS are kept.
@@ -250,7 +254,15 @@ fn auth_config(get: &impl Fn(&str) -> Option<String>) -> Result<AuthConfig, Conf
     let source_ips = get("SOURCE_IP_ALLOWLIST")
         .map(|v| SourceIpAllowList::parse("SOURCE_IP_ALLOWLIST", &v, &middesk_addresses))
         .transpose()?;
-    Ok(AuthConfig { policy, mtls_subject, oidc, source_ips, middesk_addresses })
+    let accounts =
+        AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", &get("MIDDESK_ACCOUNT_IDS").unwrap_or_default())?;
+    if accounts.is_none() && policy.can_pass_without_proof_of_account() {
+        return Err(ConfigError::RequiredBy {
+            var: "MIDDESK_ACCOUNT_IDS",
+            reason: "mutual TLS alone can authenticate a request under this AUTH_METHODS and AUTH_MODE, and every Middesk customer's deliveries carry Middesk's certificate: list your Middesk account ids so that only your events are accepted",
+        });
+    }
+    Ok(AuthConfig { policy, mtls_subject, oidc, source_ips, middesk_addresses, accounts })
 }
 
 #[cfg(test)]
@@ -423,6 +435,16 @@ mod tests {
             let err = config(&vars).unwrap_err();
             assert!(err.to_string().starts_with(&format!("{var}=")), "{err}");
         }
+        // Mutual TLS proves Middesk sent a request, not that it was sent for us.
+        let mut mtls_any = oidc.to_vec();
+        mtls_any.push(("AUTH_MODE", "any"));
+        let err = config(&mtls_any).unwrap_err();
+        assert!(matches!(err, ConfigError::RequiredBy { var: "MIDDESK_ACCOUNT_IDS", .. }), "{err}");
+        mtls_any.push(("MIDDESK_ACCOUNT_IDS", "acc-1"));
+        assert!(config(&mtls_any).unwrap().auth.accounts.unwrap().allows("acc-1"));
+        let mut bad_ids = oidc.to_vec();
+        bad_ids.push(("MIDDESK_ACCOUNT_IDS", "a b"));
+        assert!(config(&bad_ids).unwrap_err().to_string().starts_with("MIDDESK_ACCOUNT_IDS="));
         let mut hmac_too = oidc.to_vec();
         hmac_too.push(("AUTH_METHODS", "hmac,oidc"));
         assert_eq!(config(&hmac_too).unwrap_err(), ConfigError::Missing("MIDDESK_SECRET_ID"));

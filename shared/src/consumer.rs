@@ -104,10 +104,12 @@ pub enum Drift {
 pub struct NoPayloadReader;
 
 impl PayloadReader for NoPayloadReader {
-    async fn get(&self, _bucket: &str, _key: &str) -> Result<Vec<u8>, String> {
-        Err("a claim-check pointer, but this consumer has no payload reader \
-             (BatchOptions::default().payloads(S3Payloads::new(...)))"
-            .into())
+    fn location(&self) -> Option<(&str, &str)> {
+        None
+    }
+
+    async fn get(&self, _bucket: &str, _key: &str, _len: usize) -> Result<Vec<u8>, String> {
+        Err("a claim-check pointer, but this consumer has no payload reader".into())
     }
 }
 
@@ -211,13 +213,27 @@ pub async fn resolve_payload<'m, R: PayloadReader>(
     let pointer = PayloadPointer::from_body(body).ok_or_else(|| {
         MessageError::Payload("ExtendedPayloadSize is set but the body is not a pointer".into())
     })?;
-    let bytes = reader.get(&pointer.bucket, &pointer.key).await.map_err(MessageError::Payload)?;
-    if size.string_value.as_deref().and_then(|s| s.trim().parse::<usize>().ok()) != Some(bytes.len()) {
-        return Err(MessageError::Payload(format!(
-            "stored body is {} bytes, not {:?}",
-            bytes.len(),
-            size.string_value
-        )));
+    let len = size.string_value.as_deref().and_then(|s| s.trim().parse::<usize>().ok()).ok_or_else(|| {
+        MessageError::Payload(format!("ExtendedPayloadSize {:?} is not a number of bytes", size.string_value))
+    })?;
+    // Only the stack's payload bucket, under its prefix: the pointer is not trusted to name it.
+    match reader.location() {
+        Some((bucket, prefix)) if pointer.bucket == bucket && pointer.key.starts_with(prefix) => {}
+        Some((bucket, prefix)) => {
+            return Err(MessageError::Payload(format!(
+                "the pointer names {}/{}, outside the payload bucket {bucket}/{prefix}",
+                pointer.bucket, pointer.key
+            )));
+        }
+        None => {
+            return Err(MessageError::Payload(
+                "a claim-check pointer, but no payload bucket is configured (PAYLOAD_BUCKET)".into(),
+            ));
+        }
+    }
+    let bytes = reader.get(&pointer.bucket, &pointer.key, len).await.map_err(MessageError::Payload)?;
+    if bytes.len() != len {
+        return Err(MessageError::Payload(format!("stored body is {} bytes, not {len}", bytes.len())));
     }
     // The key names the body's SHA-256 (the verifier wrote it so): an object that does not
     // match was changed or put there by someone else, and is not handed to the handler.

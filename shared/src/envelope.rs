@@ -133,6 +133,18 @@ impl ReadableParts {
     }
 }
 
+/// The top-level `account_id` of a body, if it is a JSON object with an attribute-safe one.
+/// Reads nothing else (every other field is skipped), so it costs one scan of the body.
+pub fn account_id_of(body: &[u8]) -> Option<Cow<'_, str>> {
+    #[derive(Deserialize)]
+    struct AccountOnly<'a> {
+        #[serde(borrow, default)]
+        account_id: Option<Cow<'a, str>>,
+    }
+    let parsed: AccountOnly = serde_json::from_slice(body).ok()?;
+    parsed.account_id.filter(|a| is_valid_event_id(a))
+}
+
 /// An RFC 3339 date-time with any offset (`Z`, `+02:00`, `-05:00`) and any fraction of a second,
 /// as a point in time; `None` if it is not one (or is before 1970).
 pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {

@@ -50,10 +50,19 @@ pub enum ReceiveError {
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
     /// A well-formed `X-Middesk-Signature-256` from one of Middesk's addresses matched no
-    /// secret: Middesk signs with a secret the stack does not have (a rotation done on one side
-    /// only). 401 like any refusal, but its own outcome, because it alarms at once.
+    /// secret, on a body that names one of our accounts when `MIDDESK_ACCOUNT_IDS` is set:
+    /// Middesk signs with a secret the stack does not have (a rotation done on one side only).
+    /// 401 like any refusal, but its own outcome, because it alarms at once.
     #[error("unauthorized: signature mismatch on a request from Middesk's address")]
     SignatureMismatch,
+    /// An authentic event for a Middesk account that is not ours (`MIDDESK_ACCOUNT_IDS`):
+    /// another Middesk customer's webhook pointed at our URL. 403, nothing queued or archived.
+    #[error("event for Middesk account {} is not for one of ours", account.as_deref().unwrap_or("(none)"))]
+    AccountNotAllowed {
+        /// The event's `account_id`, when it names one (logged: it is not a secret, and it is
+        /// how the operator recognises a misrouted webhook).
+        account: Option<String>,
+    },
     /// The secret was unavailable: retryable.
     #[error(transparent)]
     Secret(#[from] SecretError),
@@ -81,6 +90,7 @@ impl ReceiveError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::EmptyBody | Self::EventTooOld { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) | Self::SignatureMismatch => StatusCode::UNAUTHORIZED,
+            Self::AccountNotAllowed { .. } => StatusCode::FORBIDDEN,
             Self::Secret(_)
             | Self::AuthUnavailable(_)
             | Self::Publish(_)
@@ -103,6 +113,7 @@ impl ReceiveError {
             Self::EventTooOld { .. } => "event_too_old",
             Self::Unauthorized(_) => "unauthorized",
             Self::SignatureMismatch => "signature_mismatch",
+            Self::AccountNotAllowed { .. } => "account_not_allowed",
             Self::Secret(_) => "secret_unavailable",
             Self::AuthUnavailable(_) => "auth_unavailable",
             Self::Publish(_) => "queue_unavailable",
@@ -119,6 +130,7 @@ impl ReceiveError {
             Self::EmptyBody => "empty body",
             Self::EventTooOld { .. } => "event too old",
             Self::Unauthorized(_) | Self::SignatureMismatch => "unauthorized",
+            Self::AccountNotAllowed { .. } => "forbidden",
             Self::Secret(_)
             | Self::AuthUnavailable(_)
             | Self::Publish(_)
@@ -134,6 +146,14 @@ pub enum ConfigError {
     /// A required variable is not set.
     #[error("{0} is required but not set")]
     Missing(&'static str),
+    /// A variable that this configuration needs is not set (`reason` says why).
+    #[error("{var} is required: {reason}")]
+    RequiredBy {
+        /// The variable.
+        var: &'static str,
+        /// What in the configuration needs it.
+        reason: &'static str,
+    },
     /// A variable has a value that cannot be used.
     #[error("{var}={value:?} is invalid: {reason}")]
     Invalid {

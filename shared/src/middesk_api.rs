@@ -105,7 +105,7 @@ pub struct Webhook {
 #[derive(Deserialize)]
 #[serde(untagged)]
 pub enum WebhookPage {
-    /// A bare array: everything, one page.
+    /// A bare array: one page, the last unless it is a full one.
     List(Vec<Webhook>),
     /// `{"data": [...], "has_more": …}`.
     Object {
@@ -465,6 +465,27 @@ impl HttpWebhooksApi {
     }
 }
 
+impl WebhookPage {
+    /// Its webhooks, and whether another page may follow: as `has_more` says, else when the
+    /// page is full (a bare array is a page like any other).
+    pub fn into_parts(self) -> (Vec<Webhook>, bool) {
+        let (webhooks, has_more) = match self {
+            Self::List(webhooks) => (webhooks, None),
+            Self::Object { data, has_more } => (data, has_more),
+        };
+        let full = webhooks.len() >= PAGE_SIZE;
+        (webhooks, has_more.unwrap_or(full))
+    }
+}
+
+/// `text` as one path segment: everything but letters, digits, `-`, `_` and `~`
+/// percent-encoded, so that an id with `/`, `?`, `#` or a `..` cannot reach another path.
+fn path_segment(text: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'~');
+    utf8_percent_encode(text, SEGMENT).to_string()
+}
+
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, MiddeskApiError> {
     serde_json::from_slice(body).map_err(|e| MiddeskApiError::Unexpected(format!("{what}: {e}")))
 }
@@ -475,13 +496,16 @@ impl WebhooksApi for HttpWebhooksApi {
         for page in 1..=MAX_PAGES {
             let path = format!("/v1/webhooks?page={page}&per_page={PAGE_SIZE}");
             let body = self.call(http::Method::GET, &path, None, None).await?;
-            let (webhooks, has_more) = match parse::<WebhookPage>(&body, "webhook list")? {
-                WebhookPage::List(webhooks) => (webhooks, Some(false)),
-                WebhookPage::Object { data, has_more } => (data, has_more),
-            };
-            let full = webhooks.len() >= PAGE_SIZE;
-            all.extend(webhooks);
-            if !has_more.unwrap_or(full) {
+            let (webhooks, more) = parse::<WebhookPage>(&body, "webhook list")?.into_parts();
+            // An API that ignores `page` would answer the same webhooks again: stop at a page
+            // with nothing new rather than list them twice.
+            let before = all.len();
+            for webhook in webhooks {
+                if !all.iter().any(|known: &Webhook| known.id == webhook.id) {
+                    all.push(webhook);
+                }
+            }
+            if !more || all.len() == before {
                 return Ok(all);
             }
         }
@@ -510,7 +534,7 @@ impl WebhooksApi for HttpWebhooksApi {
 
     async fn update(&self, id: &str, update: &WebhookUpdate) -> Result<Webhook, MiddeskApiError> {
         let body = serde_json::to_vec(update).map_err(|e| MiddeskApiError::Config(e.to_string()))?;
-        let path = format!("/v1/webhooks/{id}");
+        let path = format!("/v1/webhooks/{}", path_segment(id));
         let secret = update.secret.as_ref().map(|s| s.0.as_str());
         let answer = self.call(UPDATE_METHOD, &path, Some(body), secret).await?;
         parse(&answer, "updated webhook")
@@ -537,6 +561,33 @@ mod tests {
             enabled_events: events.iter().map(|e| e.to_string()).collect(),
             include: None,
         }
+    }
+
+    #[test]
+    fn a_full_bare_array_is_not_the_last_page() {
+        let page = |n: usize| {
+            let webhooks: Vec<serde_json::Value> = (0..n)
+                .map(|i| serde_json::json!({"id": format!("wh_{i}"), "url": "https://x.example/"}))
+                .collect();
+            serde_json::from_value::<WebhookPage>(serde_json::json!(webhooks)).unwrap().into_parts()
+        };
+        assert!(page(PAGE_SIZE).1, "a full page: ask for the next");
+        assert!(!page(PAGE_SIZE - 1).1);
+        assert!(!page(0).1);
+        let object = |has_more: serde_json::Value| {
+            serde_json::from_value::<WebhookPage>(serde_json::json!({"data": [], "has_more": has_more}))
+                .unwrap()
+                .into_parts()
+                .1
+        };
+        assert!(object(serde_json::json!(true)) && !object(serde_json::json!(false)));
+    }
+
+    #[test]
+    fn a_webhook_id_is_one_path_segment() {
+        assert_eq!(path_segment("2c64e4d5-eb25_4e17~x"), "2c64e4d5-eb25_4e17~x");
+        assert_eq!(path_segment("../v1/businesses?x=1#y"), "%2E%2E%2Fv1%2Fbusinesses%3Fx%3D1%23y");
+        assert_eq!(path_segment("a b"), "a%20b");
     }
 
     #[test]

@@ -90,8 +90,20 @@ pub trait PayloadStore: Send + Sync {
 
 /// Where consumers read claim-checked bodies from (S3 in production).
 pub trait PayloadReader: Send + Sync {
-    /// The bytes at `bucket`/`key`.
-    fn get(&self, bucket: &str, key: &str) -> impl Future<Output = Result<Vec<u8>, String>> + Send;
+    /// The one bucket, and the key prefix within it, that pointers may name (the stack's
+    /// payload bucket); `None` when there is none, and every pointer is refused. A pointer is a
+    /// message body, so anyone who could send to the queue could otherwise make a consumer
+    /// read any object its role reaches.
+    fn location(&self) -> Option<(&str, &str)>;
+
+    /// The bytes at `bucket`/`key`, which the pointer says are `len` bytes: an object of
+    /// another size is refused before it is read whole.
+    fn get(
+        &self,
+        bucket: &str,
+        key: &str,
+        len: usize,
+    ) -> impl Future<Output = Result<Vec<u8>, String>> + Send;
 }
 
 /// A [`QueuePublisher`] that sends a message too large for SQS (or whose body is not SQS
@@ -181,12 +193,19 @@ impl PayloadStore for InMemoryPayloads {
 }
 
 impl PayloadReader for InMemoryPayloads {
-    async fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+    fn location(&self) -> Option<(&str, &str)> {
+        Some((Self::BUCKET, ""))
+    }
+
+    async fn get(&self, bucket: &str, key: &str, len: usize) -> Result<Vec<u8>, String> {
         let objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-        objects
+        let object = objects
             .get(&(bucket.to_owned(), key.to_owned()))
-            .cloned()
-            .ok_or_else(|| format!("no object {bucket}/{key}"))
+            .ok_or_else(|| format!("no object {bucket}/{key}"))?;
+        match object.len() == len {
+            true => Ok(object.clone()),
+            false => Err(format!("stored body is {} bytes, not {len}", object.len())),
+        }
     }
 }
 
@@ -223,7 +242,8 @@ mod tests {
         let sent = publisher.inner().messages();
         let pointer = PayloadPointer::from_body(&sent[0].body).expect("a pointer");
         let (store, _) = publisher.store.as_ref().unwrap();
-        assert_eq!(store.get(&pointer.bucket, &pointer.key).await.unwrap(), body);
+        assert_eq!(store.get(&pointer.bucket, &pointer.key, body.len()).await.unwrap(), body);
+        assert!(store.get(&pointer.bucket, &pointer.key, body.len() + 1).await.is_err(), "another size");
         let size = sent[0].attributes.iter().find(|(n, _)| n == attribute::EXTENDED_PAYLOAD_SIZE);
         assert_eq!(size.map(|(_, v)| v.as_str()), Some("2097152"));
         assert_eq!(sent[1].body, "{}", "a small body travels in SQS");

@@ -10,8 +10,8 @@ use http::{HeaderMap, Method, StatusCode};
 use crate::archive::{EventArchive, NoArchive, archive_key};
 use crate::auth::mtls::{ClientCertificate, ExpectedSubject, verify_client_certificate};
 use crate::auth::oidc::{HttpJwks, JwksSource, OidcVerifier, TokenError};
-use crate::auth::{AuthMethod, AuthPolicy, PolicyMode, SourceIpAllowList};
-use crate::envelope::{EventEnvelope, MalformedEvent, ReadableParts};
+use crate::auth::{AccountAllowList, AuthMethod, AuthPolicy, PolicyMode, SourceIpAllowList};
+use crate::envelope::{EventEnvelope, MalformedEvent, ReadableParts, account_id_of};
 use crate::error::ReceiveError;
 use crate::message::{MessageContext, OutboundMessage, correlation_id};
 use crate::publisher::QueuePublisher;
@@ -128,8 +128,18 @@ pub struct WebhookReceiver<S, P, J = HttpJwks, A = NoArchive> {
     oidc: Option<OidcVerifier<J>>,
     source_ips: Option<SourceIpAllowList>,
     middesk_addresses: SourceIpAllowList,
+    accounts: Option<AccountAllowList>,
     archive: A,
     time_budget: Duration,
+}
+
+/// The methods that authenticated a request.
+struct Authenticated {
+    /// Their names, e.g. `hmac` or `hmac+mtls`.
+    label: String,
+    /// Whether one of them proves the request was sent for our account
+    /// ([`AuthMethod::proves_our_account`]).
+    proves_account: bool,
 }
 
 impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
@@ -150,6 +160,7 @@ impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
             oidc: None,
             source_ips: None,
             middesk_addresses: SourceIpAllowList::middesk(),
+            accounts: None,
             archive: NoArchive,
             time_budget: DEFAULT_TIME_BUDGET,
         }
@@ -181,6 +192,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
             oidc: Some(oidc),
             source_ips: self.source_ips,
             middesk_addresses: self.middesk_addresses,
+            accounts: self.accounts,
             archive: self.archive,
             time_budget: self.time_budget,
         }
@@ -199,6 +211,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
             oidc: self.oidc,
             source_ips: self.source_ips,
             middesk_addresses: self.middesk_addresses,
+            accounts: self.accounts,
             archive,
             time_budget: self.time_budget,
         }
@@ -225,6 +238,15 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
     /// on a request from one of them is `signature_mismatch`, which alarms at once.
     pub fn with_middesk_addresses(mut self, addresses: SourceIpAllowList) -> Self {
         self.middesk_addresses = addresses;
+        self
+    }
+
+    /// Accepts only events whose `account_id` is in `accounts` (`None`: any account). An event
+    /// without a readable `account_id` passes only if a method that proves our account
+    /// authenticated it. With a list, a signature mismatch from Middesk's addresses is
+    /// `signature_mismatch` (which alarms at once) only on a body naming one of our accounts.
+    pub fn with_accounts(mut self, accounts: Option<AccountAllowList>) -> Self {
+        self.accounts = accounts;
         self
     }
 
@@ -287,8 +309,12 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
             return Err(ReceiveError::MethodNotAllowed);
         }
         let body = request.body;
-        let auth_method = self.authenticate(&request, receipt).await?;
-        receipt.auth_method = Some(auth_method);
+        let authenticated = self.authenticate(&request, receipt).await?;
+        receipt.auth_method = Some(authenticated.label);
+        // Before anything else is judged, so that only our own events can reach the outcomes
+        // that alarm at once (413, an empty body, a malformed or replayed event): another
+        // Middesk customer's webhook pointed at our URL gets a 403 and nothing more.
+        self.check_account(body, authenticated.proves_account)?;
         // After authentication, so that a 413 always means an authentic event refused (it
         // alarms at once) and nobody else can trigger it. Verifying first costs little: the
         // body is at most Lambda's 6 MB request, already in memory.
@@ -375,12 +401,29 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         }
     }
 
-    /// Applies the source-IP allow-list and the policy; returns the method label.
+    /// Refuses an authentic event for a Middesk account that is not ours (when the list is set).
+    fn check_account(&self, body: &[u8], proves_account: bool) -> Result<(), ReceiveError> {
+        let Some(accounts) = &self.accounts else { return Ok(()) };
+        match account_id_of(body) {
+            Some(account) if accounts.allows(&account) => Ok(()),
+            // Our own secret or token vouches for a body that names no account.
+            None if proves_account => Ok(()),
+            account => Err(ReceiveError::AccountNotAllowed { account: account.map(String::from) }),
+        }
+    }
+
+    /// Whether an unauthenticated body names one of our accounts (always, without a list).
+    /// Read only to classify a refusal, never trusted for anything else.
+    fn names_our_account(&self, body: &[u8]) -> bool {
+        self.accounts.as_ref().is_none_or(|accounts| account_id_of(body).is_some_and(|a| accounts.allows(&a)))
+    }
+
+    /// Applies the source-IP allow-list and the policy.
     async fn authenticate(
         &self,
         request: &WebhookRequest<'_>,
         receipt: &mut Receipt,
-    ) -> Result<String, ReceiveError> {
+    ) -> Result<Authenticated, ReceiveError> {
         let allowed = |list: &SourceIpAllowList| request.source_ip.is_some_and(|ip| list.allows(ip));
         if self.source_ips.as_ref().is_some_and(|list| !allowed(list)) {
             return Err(ReceiveError::Unauthorized("source address not allowed"));
@@ -391,7 +434,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         for &method in &self.policy.methods {
             match self.check(method, request, receipt).await {
                 Ok(()) => {
-                    passed.push(method.as_str());
+                    passed.push(method);
                     if self.policy.mode == PolicyMode::Any {
                         break;
                     }
@@ -406,7 +449,10 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         if passed.is_empty() {
             return Err(unavailable.or(refused).unwrap_or(ReceiveError::Unauthorized("no method passed")));
         }
-        Ok(passed.join("+"))
+        Ok(Authenticated {
+            label: passed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join("+"),
+            proves_account: passed.iter().any(|m| m.proves_our_account()),
+        })
     }
 
     async fn check(
@@ -453,23 +499,29 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         if let Some(version) = secrets.verify(request.body, &tag, now, grace) {
             return Ok(version);
         }
+        // A mismatch from anywhere but Middesk's addresses is a forgery attempt, and one on
+        // another Middesk customer's event (their webhook pointed at our URL, signed with their
+        // secret) is nothing we could verify: both are refused at once, without touching
+        // Secrets Manager, so that they cost no API calls, a slow Secrets Manager cannot turn
+        // their 401 into a 503, and, anyone being able to cause them, they alarm only in bursts.
+        // (The body is read for that classification only.)
+        if !request.source_ip.is_some_and(|ip| self.middesk_addresses.allows(ip)) {
+            return Err(ReceiveError::Unauthorized("signature mismatch"));
+        }
+        if !self.names_our_account(request.body) {
+            return Err(ReceiveError::Unauthorized("signature mismatch on another account's event"));
+        }
         // Middesk may be signing with a version that became pending since the cache was filled.
-        // If that read fails the verdict stands: a forged request stays a 401 whatever Secrets
-        // Manager does, and a genuine one is retried by Middesk like any refusal.
+        // If that read fails the verdict stands: a 401, which Middesk retries like any refusal.
         let reread = self.secrets.refresh_after_mismatch(now).await.unwrap_or_else(|error| {
             tracing::warn!(%error, "could not read the pending secret after a signature mismatch");
             None
         });
-        reread.and_then(|secrets| secrets.verify(request.body, &tag, now, grace)).ok_or_else(|| {
-            // From Middesk's own addresses, a well-formed signature that matches no secret is
-            // almost surely Middesk signing with another secret than ours: every event is being
-            // refused, and that alarms at once. From anywhere else it is a forgery attempt.
-            let from_middesk = request.source_ip.is_some_and(|ip| self.middesk_addresses.allows(ip));
-            match from_middesk {
-                true => ReceiveError::SignatureMismatch,
-                false => ReceiveError::Unauthorized("signature mismatch"),
-            }
-        })
+        // Still no match: Middesk signs our events with a secret we do not have, and every
+        // event is being refused. That alarms at once.
+        reread
+            .and_then(|secrets| secrets.verify(request.body, &tag, now, grace))
+            .ok_or(ReceiveError::SignatureMismatch)
     }
 }
 

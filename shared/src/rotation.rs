@@ -28,12 +28,17 @@ use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use crate::middesk_api::{MiddeskApiError, Secret, WebhookUpdate, WebhooksApi, find_by_url};
-use crate::secret::{SecretVersion, SecretVersions, parse_secret_string, parse_secret_text};
+use crate::secret::{
+    GIVEN_TO_MIDDESK_STAGE, SecretVersion, SecretVersions, parse_secret_string, parse_secret_text,
+};
 use crate::signature::SigningKey;
 
 /// How long Middesk retries a delivery: "the final request will be made approximately 3 days
 /// from when the first request was made" (Middesk's "Using Webhooks" guide).
 pub const MIDDESK_RETRY_SPAN: Duration = Duration::from_secs(3 * 86_400);
+/// How much longer than [`MIDDESK_RETRY_SPAN`] the grace must be at least: the time `setSecret`
+/// may come after `createSecret` (seconds, normally), with room for Middesk's "approximately".
+pub const ROTATION_GRACE_MARGIN: Duration = Duration::from_secs(3600);
 /// `setSecret` gives Middesk a pending version no younger than this (see the module's proof).
 pub const PENDING_MIN_AGE_AT_SET: Duration =
     Duration::from_secs(2 * crate::secret::PENDING_READ_INTERVAL.as_secs());
@@ -69,8 +74,8 @@ pub struct RotationEvent {
     pub step: Step,
 }
 
-/// A version of the secret as the rotation sees it.
-#[derive(Debug, Clone)]
+/// A version of the secret as the rotation sees it. Its `Debug` shows no value.
+#[derive(Clone)]
 pub struct StoredVersion {
     /// The version id.
     pub id: String,
@@ -78,6 +83,16 @@ pub struct StoredVersion {
     pub value: String,
     /// When it was created.
     pub created: SystemTime,
+}
+
+impl std::fmt::Debug for StoredVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredVersion")
+            .field("id", &self.id)
+            .field("value", &"<redacted>")
+            .field("created", &self.created)
+            .finish()
+    }
 }
 
 /// The secret's versions: id and staging labels.
@@ -162,7 +177,8 @@ pub struct SecretRotator<S, A> {
 }
 
 impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
-    /// A rotator; the grace must exceed Middesk's retry span (see the module's proof).
+    /// A rotator; the grace must exceed Middesk's retry span by [`ROTATION_GRACE_MARGIN`] (see
+    /// the module's proof and [`check_schedule`]).
     pub fn new(
         store: S,
         api: A,
@@ -170,13 +186,7 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
         webhook_url: String,
         grace: Duration,
     ) -> Result<Self, RotationError> {
-        if grace <= MIDDESK_RETRY_SPAN {
-            return Err(RotationError::Refused(format!(
-                "the rotation grace ({} s) must exceed Middesk's retry span ({} s), or retries signed with the old secret would be refused",
-                grace.as_secs(),
-                MIDDESK_RETRY_SPAN.as_secs()
-            )));
-        }
+        check_schedule(grace, None)?;
         Ok(Self { store, api, secret_id, webhook_url, grace })
     }
 
@@ -212,8 +222,8 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
             return Err(RotationError::Refused(format!("version {token} is not pending")));
         }
         match event.step {
-            Step::CreateSecret => self.create(token, now, new_secret).await,
-            Step::SetSecret => self.set(token, now).await,
+            Step::CreateSecret => self.create(token, now, new_secret, &description).await,
+            Step::SetSecret => self.set(token, now, &description).await,
             Step::TestSecret => self.test(token, now).await,
             Step::FinishSecret => self.finish(token, &description).await,
         }
@@ -234,6 +244,7 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
         token: &str,
         now: SystemTime,
         new_secret: impl FnOnce() -> Result<String, String>,
+        description: &SecretDescription,
     ) -> Result<(), RotationError> {
         if self.store.by_id(&self.secret_id, token).await.map_err(RotationError::Store)?.is_some() {
             return Ok(()); // Created by an earlier attempt.
@@ -251,6 +262,22 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
                 self.grace.as_secs()
             )));
         }
+        // An earlier rotation that gave Middesk its secret and never finished (a failed
+        // testSecret, then a cancel): Middesk signs with that secret, and a new one would leave
+        // it neither current nor previous once this rotation finishes. This rotation carries it
+        // instead, so that it becomes current.
+        if let Some(given) = self.abandoned_given_version(token, description).await? {
+            self.store
+                .put_pending(&self.secret_id, token, &given.value)
+                .await
+                .map_err(RotationError::Store)?;
+            tracing::info!(
+                version = token,
+                from = %given.id,
+                "the pending version takes the secret an unfinished rotation gave Middesk"
+            );
+            return Ok(());
+        }
         let secret = new_secret().map_err(RotationError::Store)?;
         // The same shape as the current value: a JSON secret stays JSON.
         let value = match current.value.trim_start().starts_with('{') {
@@ -262,7 +289,30 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
         Ok(())
     }
 
-    async fn set(&self, token: &str, now: SystemTime) -> Result<(), RotationError> {
+    /// The version an earlier `setSecret` gave Middesk, if it never became current (nor
+    /// previous) and its value is usable.
+    async fn abandoned_given_version(
+        &self,
+        token: &str,
+        description: &SecretDescription,
+    ) -> Result<Option<StoredVersion>, RotationError> {
+        let Some(given) = description.version_with(GIVEN_TO_MIDDESK_STAGE).filter(|id| *id != token) else {
+            return Ok(None);
+        };
+        let stages = description.stages_of(given);
+        if stages.iter().any(|s| s == "AWSCURRENT" || s == "AWSPREVIOUS") {
+            return Ok(None);
+        }
+        let version = self.store.by_id(&self.secret_id, given).await.map_err(RotationError::Store)?;
+        Ok(version.filter(|v| parse_secret_text(&v.value).is_ok()))
+    }
+
+    async fn set(
+        &self,
+        token: &str,
+        now: SystemTime,
+        description: &SecretDescription,
+    ) -> Result<(), RotationError> {
         let pending = self.pending(token).await?;
         let age = now.duration_since(pending.created).unwrap_or_default();
         let max_age = self.grace - MIDDESK_RETRY_SPAN;
@@ -285,6 +335,15 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
                 self.webhook_url
             ))
         })?;
+        // Labelled before Middesk has it, so that the verifier accepts it whatever becomes of
+        // this rotation: an update whose answer is lost may still have reached Middesk.
+        let holder = description.version_with(GIVEN_TO_MIDDESK_STAGE);
+        if holder != Some(token) {
+            self.store
+                .move_stage(&self.secret_id, GIVEN_TO_MIDDESK_STAGE, Some(token), holder)
+                .await
+                .map_err(RotationError::Store)?;
+        }
         let update = WebhookUpdate { secret: Some(Secret(secret)), ..WebhookUpdate::default() };
         self.api.update(&webhook.id, &update).await?;
         tracing::info!(version = token, webhook = %webhook.id, "gave Middesk the pending signing secret");
@@ -305,7 +364,7 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
         };
         let versions = SecretVersions {
             current: key(&current)?,
-            pending: Some(key(&pending)?),
+            pending: vec![key(&pending)?],
             current_created: current.created,
             previous: None,
             previous_fetch_failed: false,
@@ -349,6 +408,29 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
     }
 }
 
+/// Refuses a schedule that would drop deliveries Middesk signed with an earlier secret: a grace
+/// no longer than Middesk's retries and the margin (its last retries of deliveries signed before
+/// `setSecret` would be refused), or rotations (`interval`, when scheduled) no further apart than
+/// the grace (each would find the previous secret still in use, and `createSecret` refuses it).
+pub fn check_schedule(grace: Duration, interval: Option<Duration>) -> Result<(), RotationError> {
+    let least = MIDDESK_RETRY_SPAN + ROTATION_GRACE_MARGIN;
+    if grace < least {
+        return Err(RotationError::Refused(format!(
+            "the rotation grace ({} s) must be at least Middesk's retry span and an hour ({} s), or retries signed with the old secret would be refused",
+            grace.as_secs(),
+            least.as_secs()
+        )));
+    }
+    match interval {
+        Some(interval) if interval <= grace => Err(RotationError::Refused(format!(
+            "rotations every {} s must be further apart than the grace ({} s): each would start while the previous secret may still be in use, and be refused",
+            interval.as_secs(),
+            grace.as_secs()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// A new random secret: 32 random bytes, hex-encoded.
 pub fn random_secret() -> Result<String, String> {
     let mut bytes = [0u8; SECRET_BYTES];
@@ -371,6 +453,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!((event.step, event.client_request_token.as_str()), (Step::SetSecret, "t-1"));
+    }
+
+    #[test]
+    fn a_stored_version_never_shows_its_value() {
+        let version = StoredVersion {
+            id: "v-1".into(),
+            value: "whsec_do_not_log".into(),
+            created: SystemTime::UNIX_EPOCH,
+        };
+        let shown = format!("{version:?} {version:#?}");
+        assert!(shown.contains("v-1") && !shown.contains("whsec_do_not_log"), "{shown}");
+    }
+
+    #[test]
+    fn a_schedule_keeps_every_retry_accepted() {
+        let hour = Duration::from_secs(3600);
+        let least = MIDDESK_RETRY_SPAN + ROTATION_GRACE_MARGIN;
+        assert!(check_schedule(least, None).is_ok());
+        assert!(check_schedule(least - Duration::from_secs(1), None).is_err());
+        assert!(check_schedule(MIDDESK_RETRY_SPAN, Some(30 * 24 * hour)).is_err());
+        let grace = crate::config::DEFAULT_ROTATION_GRACE;
+        assert!(check_schedule(grace, Some(grace + hour)).is_ok());
+        let err = check_schedule(grace, Some(grace)).unwrap_err().to_string();
+        assert!(err.contains("further apart than the grace"), "{err}");
     }
 
     #[test]

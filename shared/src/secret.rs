@@ -10,16 +10,24 @@ use tokio::sync::Mutex;
 use crate::error::SecretError;
 use crate::signature::{SigningKey, TAG_LEN};
 
+/// The staging label the rotator puts on a version just before it gives that version to
+/// Middesk (`setSecret`): Middesk may be signing with it from then on, until a later
+/// `setSecret` moves the label. The verifier accepts it like `AWSPENDING`, so that a rotation
+/// abandoned after `setSecret` (its `AWSPENDING` label removed or moved to a new rotation's
+/// version) drops no delivery Middesk signed with it.
+pub const GIVEN_TO_MIDDESK_STAGE: &str = "MIDDESK_SIGNING";
+
 /// The secret versions a source returns: the current one and, during rotation, the pending and
 /// the previous.
 #[derive(Debug, Clone)]
 pub struct SecretVersions {
     /// The `AWSCURRENT` secret.
     pub current: SigningKey,
-    /// The `AWSPENDING` secret, read only after a signature matched no other (see
-    /// [`SecretCache::refresh_after_mismatch`]): the rotator gives it to Middesk before it
-    /// becomes current, and Middesk signs with it from then on.
-    pub pending: Option<SigningKey>,
+    /// The secrets Middesk may sign with that are not current: `AWSPENDING` and the version
+    /// labelled [`GIVEN_TO_MIDDESK_STAGE`], read only after a signature matched no other (see
+    /// [`SecretCache::refresh_after_mismatch`]). The rotator gives the pending version to
+    /// Middesk before it becomes current, and Middesk signs with it from then on.
+    pub pending: Vec<SigningKey>,
     /// When the current version was created (the start of the rotation grace window).
     pub current_created: SystemTime,
     /// The `AWSPREVIOUS` secret, if the source fetched one.
@@ -66,7 +74,7 @@ impl SecretVersions {
         if self.current.verify_tag(body, tag) {
             return Some(SecretVersion::Current);
         }
-        if self.pending.as_ref().is_some_and(|pending| pending.verify_tag(body, tag)) {
+        if self.pending.iter().any(|pending| pending.verify_tag(body, tag)) {
             return Some(SecretVersion::Pending);
         }
         let previous = self.previous.as_ref()?;
@@ -81,19 +89,22 @@ pub trait SecretSource: Send + Sync {
     /// Fetches the current secret and, if `with_previous`, the previous one.
     fn fetch(&self, with_previous: bool) -> impl Future<Output = Result<SecretVersions, SecretError>> + Send;
 
-    /// Fetches the pending secret (`AWSPENDING`), `None` when no rotation is under way.
-    fn fetch_pending(&self) -> impl Future<Output = Result<Option<SigningKey>, SecretError>> + Send {
-        async { Ok(None) }
+    /// Fetches the secrets Middesk may sign with besides the current one (`AWSPENDING`, and
+    /// the version last given to Middesk if it is not current); empty when no rotation is under
+    /// way. A version whose value cannot be used is left out, never an error: it verifies
+    /// nothing, and must not stop the current secret from verifying.
+    fn fetch_pending(&self) -> impl Future<Output = Result<Vec<SigningKey>, SecretError>> + Send {
+        async { Ok(Vec::new()) }
     }
 }
 
 /// Fixed versions are a source too (tests, benchmarks, local tools).
 impl SecretSource for SecretVersions {
     async fn fetch(&self, _with_previous: bool) -> Result<SecretVersions, SecretError> {
-        Ok(SecretVersions { pending: None, ..self.clone() })
+        Ok(SecretVersions { pending: Vec::new(), ..self.clone() })
     }
 
-    async fn fetch_pending(&self) -> Result<Option<SigningKey>, SecretError> {
+    async fn fetch_pending(&self) -> Result<Vec<SigningKey>, SecretError> {
         Ok(self.pending.clone())
     }
 }
@@ -249,14 +260,24 @@ impl<S: SecretSource> SecretCache<S> {
                 let (versions, pending) =
                     tokio::join!(self.source.fetch(self.with_previous), self.source.fetch_pending());
                 state.pending_read_at = Some(now);
-                (versions?, Some(pending?))
+                (versions?, Some(pending))
             }
             false => (self.source.fetch(self.with_previous).await?, None),
         };
         let mut versions = versions;
-        if let Some(pending) = pending {
-            state.pending_seen = pending.is_some();
-            versions.pending = pending;
+        match pending {
+            Some(Ok(pending)) => {
+                state.pending_seen = !pending.is_empty();
+                versions.pending = pending;
+            }
+            // The current secret was read: a failed pending read must not fail the refresh (a
+            // warm sandbox would turn into 503s). What was known of the pending keeps verifying.
+            Some(Err(error)) => {
+                tracing::warn!(%error, "could not read the pending secret; keeping what was known of it");
+                versions.pending =
+                    state.cached.as_ref().map(|c| c.versions.pending.clone()).unwrap_or_default();
+            }
+            None => {}
         }
         let refresh_in = if versions.previous_fetch_failed { self.retry_after } else { self.ttl };
         let versions = Arc::new(versions);
@@ -279,7 +300,7 @@ mod tests {
     fn versions(created: SystemTime) -> SecretVersions {
         SecretVersions {
             current: SigningKey::new("new-secret"),
-            pending: None,
+            pending: Vec::new(),
             current_created: created,
             previous: Some(SigningKey::new("old-secret")),
             previous_fetch_failed: false,
@@ -469,6 +490,7 @@ mod tests {
     struct Rotating {
         pending: std::sync::Mutex<Option<SigningKey>>,
         pending_reads: AtomicUsize,
+        pending_failing: AtomicBool,
     }
 
     impl SecretSource for Rotating {
@@ -476,22 +498,29 @@ mod tests {
             Ok(versions(SystemTime::UNIX_EPOCH))
         }
 
-        async fn fetch_pending(&self) -> Result<Option<SigningKey>, SecretError> {
+        async fn fetch_pending(&self) -> Result<Vec<SigningKey>, SecretError> {
             self.pending_reads.fetch_add(1, Ordering::SeqCst);
-            Ok(self.pending.lock().unwrap().clone())
+            if self.pending_failing.load(Ordering::SeqCst) {
+                return Err(SecretError::Unavailable("AWSPENDING: timed out".into()));
+            }
+            Ok(self.pending.lock().unwrap().clone().into_iter().collect())
         }
     }
 
     #[tokio::test]
     async fn a_mismatch_reads_the_pending_version_at_most_once_per_interval() {
-        let source = Rotating { pending: std::sync::Mutex::new(None), pending_reads: AtomicUsize::new(0) };
+        let source = Rotating {
+            pending: std::sync::Mutex::new(None),
+            pending_reads: AtomicUsize::new(0),
+            pending_failing: AtomicBool::new(false),
+        };
         let cache = SecretCache::new(source, Duration::from_secs(300), true);
         let t0 = SystemTime::UNIX_EPOCH + DAY;
-        assert!(cache.get(t0).await.unwrap().pending.is_none());
+        assert!(cache.get(t0).await.unwrap().pending.is_empty());
         assert_eq!(cache.source.pending_reads.load(Ordering::SeqCst), 0, "a normal read skips AWSPENDING");
         // No rotation under way: the read finds nothing, and the next mismatch inside the
         // interval reads nothing.
-        assert!(cache.refresh_after_mismatch(t0).await.unwrap().unwrap().pending.is_none());
+        assert!(cache.refresh_after_mismatch(t0).await.unwrap().unwrap().pending.is_empty());
         assert!(cache.refresh_after_mismatch(t0 + Duration::from_millis(900)).await.unwrap().is_none());
         assert_eq!(cache.source.pending_reads.load(Ordering::SeqCst), 1);
         // setSecret: Middesk signs with the pending version; the next mismatch finds it.
@@ -501,13 +530,35 @@ mod tests {
         let t = tag("pending-secret", b"body");
         assert_eq!(reread.verify(b"body", &t, t1, 3 * DAY), Some(SecretVersion::Pending));
         // Cached with it, and later refreshes keep reading it while it exists.
-        assert!(cache.get(t1 + Duration::from_secs(1)).await.unwrap().pending.is_some());
-        assert!(cache.get(t1 + Duration::from_secs(300)).await.unwrap().pending.is_some());
+        assert!(cache.get(t1 + Duration::from_secs(1)).await.unwrap().pending.len() == 1);
+        assert!(cache.get(t1 + Duration::from_secs(300)).await.unwrap().pending.len() == 1);
         assert_eq!(cache.source.pending_reads.load(Ordering::SeqCst), 3);
         // finishSecret: no pending version; refreshes stop reading it.
         *cache.source.pending.lock().unwrap() = None;
-        assert!(cache.get(t1 + Duration::from_secs(600)).await.unwrap().pending.is_none());
+        assert!(cache.get(t1 + Duration::from_secs(600)).await.unwrap().pending.is_empty());
         cache.get(t1 + Duration::from_secs(900)).await.unwrap();
+        assert_eq!(cache.source.pending_reads.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn a_failed_pending_read_never_fails_the_current_secrets_refresh() {
+        let source = Rotating {
+            pending: std::sync::Mutex::new(Some(SigningKey::new("pending-secret"))),
+            pending_reads: AtomicUsize::new(0),
+            pending_failing: AtomicBool::new(false),
+        };
+        let cache = SecretCache::new(source, Duration::from_secs(300), true).with_max_stale(Duration::ZERO);
+        let t0 = SystemTime::UNIX_EPOCH + DAY;
+        cache.get(t0).await.unwrap();
+        assert_eq!(cache.refresh_after_mismatch(t0).await.unwrap().unwrap().pending.len(), 1);
+        // A rotation is under way, so every refresh reads the pending version too; it fails.
+        cache.source.pending_failing.store(true, Ordering::SeqCst);
+        for minutes in [5, 10, 15] {
+            let at = t0 + Duration::from_secs(60 * minutes);
+            let versions = cache.get(at).await.expect("the current secret still refreshes");
+            let t = tag("pending-secret", b"body");
+            assert_eq!(versions.verify(b"body", &t, at, Duration::ZERO), Some(SecretVersion::Pending));
+        }
         assert_eq!(cache.source.pending_reads.load(Ordering::SeqCst), 4);
     }
 
@@ -515,7 +566,7 @@ mod tests {
     fn the_pending_version_verifies_and_the_current_wins() {
         let created = SystemTime::UNIX_EPOCH + 1000 * DAY;
         let mut v = versions(created);
-        v.pending = Some(SigningKey::new("pending-secret"));
+        v.pending = vec![SigningKey::new("other-pending"), SigningKey::new("pending-secret")];
         let t = tag("pending-secret", b"body");
         assert_eq!(v.verify(b"body", &t, created + 100 * DAY, Duration::ZERO), Some(SecretVersion::Pending));
         let t = tag("new-secret", b"body");

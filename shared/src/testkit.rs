@@ -385,6 +385,13 @@ impl MockMiddesk {
         }
     }
 
+    /// Enables webhook `id` again (as Middesk's dashboard does).
+    pub fn enable(&self, id: &str) {
+        for w in self.state().webhooks.iter_mut().filter(|w| w.webhook.id == id) {
+            w.webhook.disabled_at = None;
+        }
+    }
+
     /// Answers the next requests with these statuses (429 with `Retry-After: 1`), then serves.
     pub fn fail_next(&self, statuses: &[u16]) {
         self.state().failures.extend(statuses);

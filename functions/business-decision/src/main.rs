@@ -28,7 +28,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let store = DynamoDbIdempotencyStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
     let guard = IdempotencyGuard::new(store, "business-decision", ttl);
     // Bodies too large for SQS arrive as pointers into the payload bucket.
-    let options = BatchOptions::default().payloads(S3Payloads::reader(s3_client(&aws)));
+    let options = BatchOptions::default().payloads(S3Payloads::reader_from_env(s3_client(&aws)));
     let (guard, options) = (&guard, &options);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {

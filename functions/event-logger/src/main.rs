@@ -13,7 +13,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     middesk_webhooks::logging::init_json_logging();
     // Bodies too large for SQS arrive as pointers into the payload bucket.
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let options = &BatchOptions::default().payloads(S3Payloads::reader(s3_client(&aws)));
+    let options = &BatchOptions::default().payloads(S3Payloads::reader_from_env(s3_client(&aws)));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let response = process_batch_with(&event.payload, options, |event, message| {
             let correlation_id = message

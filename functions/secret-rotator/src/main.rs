@@ -8,14 +8,17 @@
 //! - `MIDDESK_API_KEY_SECRET_ID`: the Secrets Manager secret holding the Middesk API key (read
 //!   at every invocation, so a new key is used at once);
 //! - `MIDDESK_API_URL`: Middesk's API (production by default; `https://api-sandbox.middesk.com`);
-//! - `SECRET_ROTATION_GRACE_SECONDS`: the verifier's grace, which must exceed Middesk's retries.
+//! - `SECRET_ROTATION_GRACE_SECONDS`: the verifier's grace, which must exceed Middesk's retries;
+//! - `SECRET_ROTATION_DAYS`: the schedule, which must leave more than the grace between rotations.
 
 use std::time::{Duration, SystemTime};
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use middesk_webhooks::aws::SecretsManagerVersions;
 use middesk_webhooks::middesk_api::{self, ApiKey, HttpWebhooksApi};
-use middesk_webhooks::rotation::{RotationError, RotationEvent, SecretRotator, VersionStore, random_secret};
+use middesk_webhooks::rotation::{
+    RotationError, RotationEvent, SecretRotator, VersionStore, check_schedule, random_secret,
+};
 
 struct Config {
     secret_arn: String,
@@ -37,6 +40,16 @@ impl Config {
             ),
             Err(_) => middesk_webhooks::config::DEFAULT_ROTATION_GRACE,
         };
+        let interval = match std::env::var("SECRET_ROTATION_DAYS") {
+            Ok(v) if !v.trim().is_empty() => {
+                let days: u64 = v.trim().parse().map_err(|_| "SECRET_ROTATION_DAYS: not a number")?;
+                Some(Duration::from_secs(days.saturating_mul(86_400)))
+            }
+            _ => None,
+        };
+        // At the cold start, so that a schedule that would drop deliveries fails every
+        // invocation with its reason (and SecretRotationFailedAlarm), before any step runs.
+        check_schedule(grace, interval).map_err(|e| e.to_string())?;
         Ok(Self {
             secret_arn: required("SIGNING_SECRET_ARN")?,
             webhook_url: required("WEBHOOK_URL")?,

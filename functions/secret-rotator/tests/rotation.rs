@@ -161,7 +161,11 @@ async fn created() -> (World, String, String, StoredVersion) {
     (w, old, token, pending)
 }
 
-/// The verifier's status for an event created at `at`, signed with `secret`, received at `at`.
+/// One of Middesk's documented addresses: where its deliveries come from.
+const MIDDESK_ADDRESS: &str = "35.239.59.102";
+
+/// The verifier's status for an event created at `at`, signed with `secret`, received at `at`
+/// from Middesk's address.
 async fn post(
     v: &WebhookReceiver<SecretsManagerSource, InMemoryQueues>,
     secret: &str,
@@ -177,7 +181,7 @@ async fn post(
         body: &body,
         received_at: at,
         client_certificate: None,
-        source_ip: None,
+        source_ip: Some(MIDDESK_ADDRESS.parse().unwrap()),
     };
     v.receive(request).await.status().as_u16()
 }
@@ -302,4 +306,85 @@ async fn set_secret_refuses_a_pending_version_too_old_for_the_grace_and_a_missin
     w.step(&token, Step::SetSecret, at).await.unwrap();
     let error = w.step(&token, Step::TestSecret, at).await.unwrap_err();
     assert!(error.to_string().contains("disabled"), "{error}");
+}
+
+#[tokio::test]
+async fn a_rotation_abandoned_after_set_secret_loses_no_delivery_middesk_signed_with_its_secret() {
+    use middesk_webhooks::secret::GIVEN_TO_MIDDESK_STAGE;
+    let (w, old, token, pending) = created().await;
+    let store = SecretsManagerVersions::new(w.secrets.clone());
+    let warm = w.verifier();
+    let at_set = pending.created + Duration::from_secs(2);
+    assert_eq!(post(&warm, &old, at_set).await, 202);
+    // setSecret reaches Middesk, and testSecret fails: the rotation is stuck with Middesk
+    // signing every new delivery with the pending secret.
+    w.step(&token, Step::SetSecret, at_set).await.unwrap();
+    assert_eq!(w.middesk_secret(), pending.value);
+    let labels = store.describe(&w.arn).await.unwrap();
+    assert_eq!(labels.version_with(GIVEN_TO_MIDDESK_STAGE), Some(token.as_str()));
+    w.middesk.disable(&w.webhook_id);
+    assert!(w.step(&token, Step::TestSecret, at_set).await.is_err());
+
+    // The recovery: cancel, take AWSPENDING off the stuck version (Secrets Manager would
+    // otherwise retry that rotation), fix the cause, rotate again.
+    store.move_stage(&w.arn, "AWSPENDING", None, Some(&token)).await.unwrap();
+    let between = at_set + Duration::from_secs(60);
+    assert_eq!(post(&warm, &pending.value, between).await, 202, "a warm verifier, AWSPENDING gone");
+    assert_eq!(post(&w.verifier(), &pending.value, between).await, 202, "a cold one");
+    assert_eq!(post(&warm, &old, between).await, 202, "a retry signed before setSecret");
+    w.middesk.enable(&w.webhook_id);
+    let next = new_token();
+    let restart = at_set + DAY;
+    w.step(&next, Step::CreateSecret, restart).await.unwrap();
+    let carried = w.version("AWSPENDING").await;
+    assert_eq!((carried.id.as_str(), carried.value.as_str()), (next.as_str(), pending.value.as_str()));
+    let at = carried.created + Duration::from_secs(2);
+    for step in [Step::SetSecret, Step::TestSecret, Step::FinishSecret] {
+        w.step(&next, step, at).await.unwrap();
+    }
+    assert_eq!(w.middesk_secret(), pending.value, "Middesk keeps the secret it had");
+    assert_eq!(w.version("AWSCURRENT").await.value, pending.value);
+    // Middesk's deliveries signed with the abandoned version's secret verify as current, and
+    // its retries of those signed with the old secret as previous, to the end of its retries.
+    let last_retry = at_set + 3 * DAY + Duration::from_secs(3600);
+    for v in [&warm, &w.verifier()] {
+        assert_eq!(post(v, &pending.value, last_retry).await, 202);
+        assert_eq!(post(v, &old, last_retry).await, 202);
+        assert_eq!(post(v, "sec_forged", last_retry + Duration::from_secs(2)).await, 401);
+    }
+    // The next rotation, with nothing abandoned, makes a new secret.
+    let third = new_token();
+    w.step(&third, Step::CreateSecret, carried.created + GRACE + Duration::from_secs(1)).await.unwrap();
+    assert_ne!(w.version("AWSPENDING").await.value, pending.value);
+}
+
+#[tokio::test]
+async fn an_unreadable_pending_version_never_stops_the_current_secret() {
+    let old = format!("sec_old_{}", unique("s"));
+    let w = world(&old).await;
+    let warm = w.verifier();
+    let at = w.t0 + Duration::from_secs(1);
+    assert_eq!(post(&warm, &old, at).await, 202);
+    // A rotation under way: the warm verifier has seen its pending version, so each of its
+    // refreshes reads AWSPENDING too.
+    let put = |value: Result<&str, Vec<u8>>| {
+        let request = w.secrets.put_secret_value().secret_id(&w.arn).version_stages("AWSPENDING");
+        match value {
+            Ok(text) => request.secret_string(text),
+            Err(bytes) => request.secret_binary(aws_sdk_secretsmanager::primitives::Blob::new(bytes)),
+        }
+        .send()
+    };
+    put(Ok("sec_pending_text")).await.unwrap();
+    assert_eq!(post(&warm, "sec_pending_text", at + Duration::from_secs(2)).await, 202);
+    // Then AWSPENDING becomes a binary version (put by hand, or by another tool): it verifies
+    // nothing, and must not fail the refresh of the current secret.
+    put(Err(vec![0u8, 159, 146, 150])).await.unwrap();
+    assert_eq!(post(&warm, "sec_other", at + Duration::from_secs(4)).await, 401, "never a 503");
+    // Past the TTL and then past the cache's hour of staleness: the current secret verifies.
+    for minutes in [6, 12, 70, 130] {
+        let later = at + Duration::from_secs(60 * minutes);
+        assert_eq!(post(&warm, &old, later).await, 202, "{minutes} minutes on");
+        assert_eq!(post(&w.verifier(), &old, later).await, 202, "a cold verifier");
+    }
 }

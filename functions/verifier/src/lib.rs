@@ -53,6 +53,7 @@ pub fn build_verifier(
     .with_mtls_subject(config.auth.mtls_subject.clone())
     .with_source_ips(config.auth.source_ips.clone())
     .with_middesk_addresses(config.auth.middesk_addresses.clone())
+    .with_accounts(config.auth.accounts.clone())
     .with_archive(config.archive_bucket.as_ref().map(|bucket| S3Archive::new(s3, bucket)));
     match &config.auth.oidc {
         Some((settings, jwks_url)) => {

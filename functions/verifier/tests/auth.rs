@@ -31,7 +31,7 @@ type Receiver = WebhookReceiver<SecretVersions, InMemoryQueues, HttpJwks>;
 fn base_receiver(policy: AuthPolicy) -> WebhookReceiver<SecretVersions, InMemoryQueues> {
     let secrets = SecretVersions {
         current: SigningKey::new(SECRET),
-        pending: None,
+        pending: Vec::new(),
         current_created: SystemTime::now(),
         previous: None,
         previous_fetch_failed: false,
@@ -504,4 +504,59 @@ async fn source_ip_allow_list_reads_the_request_context_not_headers() {
             "{shape:?}"
         );
     }
+}
+
+/// A Middesk event of `account` (none: no `account_id`), `padding` bytes of notes long or more.
+fn account_event(account: Option<&str>, padding: usize) -> Vec<u8> {
+    let mut event: Value = serde_json::from_slice(&event_body("ev-account", "business.updated")).unwrap();
+    if let Some(account) = account {
+        event["account_id"] = json!(account);
+    }
+    event["data"]["object"]["notes"] = json!("x".repeat(padding));
+    serde_json::to_vec(&event).unwrap()
+}
+
+/// `body` as a request with Middesk's client certificate, HMAC-signed if `hmac`.
+fn mtls_request(body: &[u8], hmac: bool) -> Value {
+    let shape = GatewayShape::HttpV2;
+    let headers: Vec<(String, String)> = match hmac {
+        true => signed_headers(SECRET, body, None),
+        false => vec![("Content-Type".into(), "application/json".into())],
+    };
+    let event = gateway_event(shape, "POST", body, &headers, false);
+    with_client_certificate(event, shape, client_cert(&cert(&middesk(), VALID.0, VALID.1), true))
+}
+
+fn with_accounts(r: Receiver) -> Receiver {
+    r.with_accounts(
+        middesk_webhooks::auth::AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", "acc-ours").unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn mtls_accepts_only_our_accounts_events() {
+    // Every Middesk customer's deliveries carry Middesk's certificate: the certificate proves
+    // Middesk sent the event, the account list that it is ours.
+    let r = with_accounts(receiver("mtls", "any", "http://127.0.0.1:1/unused"));
+    assert_eq!(
+        send(&r, mtls_request(&account_event(Some("acc-ours"), 0), false)).await,
+        (202, 1, Some("mtls".into()))
+    );
+    for (name, body) in [
+        ("another customer's event", account_event(Some("acc-theirs"), 0)),
+        ("no account_id", account_event(None, 0)),
+        // Refused as not ours before its size is judged: nobody else can cause the 413, which
+        // alarms at once.
+        ("another customer's oversized event", account_event(Some("acc-theirs"), 70_000)),
+        ("an empty body", Vec::new()),
+    ] {
+        assert_eq!(send(&r, mtls_request(&body, false)).await, (403, 0, None), "{name}");
+    }
+    assert_eq!(send(&r, mtls_request(&account_event(Some("acc-ours"), 70_000), false)).await.0, 413);
+    // Under hmac,mtls any, our secret proves our webhook, so a body without an account passes on
+    // HMAC; one naming another account does not.
+    let either = with_accounts(receiver("hmac,mtls", "any", "http://127.0.0.1:1/unused"));
+    assert_eq!(send(&either, mtls_request(&account_event(None, 0), true)).await.0, 202);
+    assert_eq!(send(&either, mtls_request(&account_event(None, 0), false)).await.0, 403);
+    assert_eq!(send(&either, mtls_request(&account_event(Some("acc-theirs"), 0), true)).await.0, 403);
 }

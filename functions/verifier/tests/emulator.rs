@@ -383,7 +383,15 @@ fn python_reads(mode: &str, queue: &str) -> (usize, String) {
     let output = std::process::Command::new(repo.join(".venv/bin/python"))
         .arg(repo.join("shared/tests/python/read_pointer.py"))
         .args([mode, queue])
+        // Everything boto3 needs, here rather than from the caller's environment: `cargo test`
+        // with only MOTO_ENDPOINT set must pass too (the emulator takes any credentials).
         .env("AWS_ENDPOINT_URL", emulator_endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
         .output()
         .expect("run ./scripts/test, which installs the Python tools into .venv");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -429,7 +437,7 @@ async fn bodies_too_large_for_sqs_arrive_byte_for_byte_through_s3() {
 
     // Our consumer gets the original event, parsed, and the exact bytes.
     let batch = lambda_sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:business-updated");
-    let options = BatchOptions::default().payloads(S3Payloads::reader(s3.clone()));
+    let options = BatchOptions::default().payloads(S3Payloads::reader(s3.clone(), &bucket, "payloads/"));
     let seen = std::sync::Mutex::new(Vec::new());
     let response = process_batch_with(&batch, &options, |event, message| {
         seen.lock().unwrap().push((event.id.clone(), message.body.clone().unwrap_or_default()));
@@ -445,6 +453,35 @@ async fn bodies_too_large_for_sqs_arrive_byte_for_byte_through_s3() {
     let without =
         process_batch_with(&batch, &BatchOptions::default(), |_, _| async { Ok::<(), String>(()) }).await;
     assert_eq!(without.unwrap().batch_item_failures.len(), 1);
+    // The reader follows pointers only into the stack's bucket and prefix, and reads an object
+    // only if it is the size the pointer says: the same bytes elsewhere, or a size that lies,
+    // are refused.
+    let elsewhere = unique("elsewhere").to_lowercase();
+    s3.create_bucket().bucket(&elsewhere).send().await.unwrap();
+    let digest = sha256(&large);
+    for (bucket, key) in [(&elsewhere, format!("payloads/{digest}")), (&bucket, format!("other/{digest}"))] {
+        let put = s3.put_object().bucket(bucket).key(&key).body(large.clone().into());
+        put.send().await.unwrap();
+    }
+    let pinned = S3Payloads::reader(s3.clone(), &bucket, "payloads/");
+    let with = |bucket: &str, key: &str, size: usize| {
+        let mut record = batch.records[0].clone();
+        record.body = Some(PayloadPointer { bucket: bucket.to_owned(), key: key.to_owned() }.to_body());
+        let mut attribute = record.message_attributes[attribute::EXTENDED_PAYLOAD_SIZE].clone();
+        attribute.string_value = Some(size.to_string());
+        record.message_attributes.insert(attribute::EXTENDED_PAYLOAD_SIZE.into(), attribute);
+        record
+    };
+    assert!(resolve_payload(&with(&bucket, &pointer.key, large.len()), &pinned).await.is_ok());
+    for (record, why) in [
+        (with(&elsewhere, &format!("payloads/{digest}"), large.len()), "outside the payload bucket"),
+        (with(&bucket, &format!("other/{digest}"), large.len()), "outside the payload bucket"),
+        (with(&bucket, &pointer.key, large.len() - 1), "bytes, not"),
+        (with(&bucket, &pointer.key, 1 << 40), "bytes, not"),
+    ] {
+        let error = resolve_payload(&record, &pinned).await.unwrap_err().to_string();
+        assert!(error.contains(why), "{error}");
+    }
 
     // 900 KiB that is not UTF-8: to S3 as the exact bytes (base64 would not fit SQS).
     let binary: Vec<u8> = (0..900 * 1024).map(|i| (i * 7 % 256) as u8).collect();
@@ -465,7 +502,8 @@ async fn bodies_too_large_for_sqs_arrive_byte_for_byte_through_s3() {
     let messages = drain(&s.sqs, &s.catch_all).await;
     assert_eq!(attr(&messages[0], attribute::MALFORMED), Some("true"));
     let batch = lambda_sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:catch-all");
-    let resolved = resolve_payload(&batch.records[0], &S3Payloads::reader(s3)).await.unwrap();
+    let resolved =
+        resolve_payload(&batch.records[0], &S3Payloads::reader(s3, &bucket, "payloads/")).await.unwrap();
     let encoded =
         resolved.message_attributes.get(attribute::BODY_ENCODING).and_then(|a| a.string_value.as_deref());
     assert_eq!(encoded, Some("base64"));
@@ -564,4 +602,26 @@ async fn fan_out_every_queue_of_a_route_gets_the_event_and_a_missing_one_is_a_50
     assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_fan_out", &body, None)).await, 503);
     // The queue that took it has a copy; Middesk's retry adds a duplicate, absorbed downstream.
     assert_eq!(drain(&s.sqs, &own).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_retried_event_finds_its_archived_copy_and_never_overwrites_it() {
+    use middesk_webhooks::archive::field;
+    let s = stack("sec_archive_retry").await;
+    let (s3, archive) = bucket("archive-retry").await;
+    let v = s.verifier(&[("ARCHIVE_BUCKET", &archive)], None, None).await;
+    let body = event_body("ev-archive-retry", "business.updated");
+    // Middesk's first delivery, then its retry of the same event (the same bytes) with
+    // another correlation id: both are answered 2xx, and the archive keeps the first copy.
+    for correlation in ["corr-first", "corr-retry"] {
+        let request = signed_post(Shape::HttpV2, "sec_archive_retry", &body, Some(correlation));
+        assert_eq!(status(&v, request).await, 202, "{correlation}");
+    }
+    let listed = s3.list_objects_v2().bucket(&archive).prefix("events/").send().await.unwrap();
+    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let object = s3.head_object().bucket(&archive).key(keys[0]).send().await.unwrap();
+    let metadata = object.metadata().cloned().unwrap_or_default();
+    assert_eq!(metadata.get(field::CORRELATION_ID).map(String::as_str), Some("corr-first"));
+    assert_eq!(drain(&s.sqs, &s.queues["business.updated"]).await.len(), 2, "both queued: consumers dedupe");
 }

@@ -19,7 +19,7 @@ const BASE: &str = "http://127.0.0.1:1/123456789012";
 fn receiver() -> WebhookReceiver<SecretVersions, InMemoryQueues> {
     receiver_with(SecretVersions {
         current: SigningKey::new(SECRET),
-        pending: None,
+        pending: Vec::new(),
         current_created: SystemTime::now(),
         previous: None,
         previous_fetch_failed: false,
@@ -215,7 +215,7 @@ async fn previous_secret_verifies_during_rotation_only() {
     let sig = [("X-Middesk-Signature-256", old_signature.as_str())];
     let rotated = |created: SystemTime| SecretVersions {
         current: SigningKey::new(SECRET),
-        pending: None,
+        pending: Vec::new(),
         current_created: created,
         previous: Some(SigningKey::new("sec_old")),
         previous_fetch_failed: false,
@@ -510,4 +510,122 @@ async fn call_archive(
     request: lambda_http::Request,
 ) -> u16 {
     verifier::handle(r, "", request, SystemTime::now()).await.unwrap().status().as_u16()
+}
+
+/// A body naming Middesk account `account`.
+fn body_for_account(id: &str, account: &str) -> Vec<u8> {
+    let mut event: serde_json::Value = serde_json::from_slice(&event_body(id, "business.updated")).unwrap();
+    event["account_id"] = serde_json::json!(account);
+    serde_json::to_vec(&event).unwrap()
+}
+
+fn our_accounts() -> Option<middesk_webhooks::auth::AccountAllowList> {
+    middesk_webhooks::auth::AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", "acc-ours").unwrap()
+}
+
+#[tokio::test]
+async fn with_the_account_list_only_our_accounts_mismatches_alarm() {
+    let r = receiver().with_accounts(our_accounts());
+    let middesk = "35.239.59.102";
+    let other_secret = |body: &[u8]| Some(SigningKey::new("sec_another_customers").sign(body));
+    // Middesk signing our account's event with another secret: every event is refused, alarm.
+    let ours = body_for_account("ev-ours", "acc-ours");
+    assert_eq!(outcome_from(&r, &ours, middesk, other_secret(&ours)).await, (401, "signature_mismatch"));
+    // Another Middesk customer's webhook pointed at our URL, from the same addresses with their
+    // own secret: anyone can cause it, so it is an ordinary refusal (alarmed in bursts).
+    let theirs = body_for_account("ev-theirs", "acc-theirs");
+    assert_eq!(outcome_from(&r, &theirs, middesk, other_secret(&theirs)).await, (401, "unauthorized"));
+    let unnamed = event_body("ev-unnamed", "business.updated");
+    assert_eq!(outcome_from(&r, &unnamed, middesk, other_secret(&unnamed)).await, (401, "unauthorized"));
+    // Our own secret proves our webhook: a foreign account in the body is still refused (403).
+    let signed = Some(SigningKey::new(SECRET).sign(&theirs));
+    assert_eq!(outcome_from(&r, &theirs, middesk, signed).await, (403, "account_not_allowed"));
+    let signed = Some(SigningKey::new(SECRET).sign(&unnamed));
+    assert_eq!(outcome_from(&r, &unnamed, middesk, signed).await, (202, "accepted"), "HMAC vouches for it");
+    assert_eq!(r.publisher().messages().len(), 1, "only the event our secret signed");
+}
+
+/// A secret source that counts its reads; its pending read takes `pending_delay`.
+struct CountingSource {
+    fetches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    pending_reads: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    pending_delay: Duration,
+}
+
+impl middesk_webhooks::SecretSource for CountingSource {
+    async fn fetch(&self, _: bool) -> Result<SecretVersions, middesk_webhooks::SecretError> {
+        self.fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(SecretVersions {
+            current: SigningKey::new(SECRET),
+            pending: Vec::new(),
+            current_created: SystemTime::now(),
+            previous: None,
+            previous_fetch_failed: false,
+        })
+    }
+
+    async fn fetch_pending(&self) -> Result<Vec<SigningKey>, middesk_webhooks::SecretError> {
+        self.pending_reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(self.pending_delay).await;
+        Ok(Vec::new())
+    }
+}
+
+#[tokio::test]
+async fn a_forged_request_never_reads_secrets_manager_nor_waits_for_it() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let (fetches, pending_reads) = (std::sync::Arc::default(), std::sync::Arc::default());
+    let source = CountingSource {
+        fetches: std::sync::Arc::clone(&fetches),
+        pending_reads: std::sync::Arc::clone(&pending_reads),
+        // Secrets Manager hanging, longer than the request's budget.
+        pending_delay: Duration::from_secs(5),
+    };
+    let router = QueueRouter::parse("ROUTES", "", "catch-all", Some(BASE)).unwrap();
+    let settings = ReceiverSettings {
+        rotation_grace: Duration::ZERO,
+        max_body_bytes: 4096,
+        max_event_age: Duration::ZERO,
+    };
+    let r = WebhookReceiver::new(
+        SecretCache::new(source, Duration::from_secs(300), false),
+        InMemoryQueues::default(),
+        router,
+        settings,
+    )
+    .with_accounts(our_accounts())
+    .with_time_budget(Duration::from_millis(300));
+    let status = |body: Vec<u8>, ip: &'static str| {
+        let signature = SigningKey::new("sec_guess").sign(&body);
+        let headers: http::HeaderMap =
+            [("x-middesk-signature-256".parse::<http::HeaderName>().unwrap(), signature.parse().unwrap())]
+                .into_iter()
+                .collect();
+        let r = &r;
+        async move {
+            let request = middesk_webhooks::WebhookRequest {
+                method: &http::Method::POST,
+                headers: &headers,
+                body: &body,
+                received_at: SystemTime::now(),
+                client_certificate: None,
+                source_ip: ip.parse().ok(),
+            };
+            r.receive(request).await.status().as_u16()
+        }
+    };
+    let ours = || body_for_account("ev-forged", "acc-ours");
+    // From anywhere but Middesk's addresses: 401 at once, whatever Secrets Manager does, and
+    // no call beyond the one read of the current secret.
+    for _ in 0..5 {
+        assert_eq!(status(ours(), "203.0.113.9").await, 401);
+    }
+    assert_eq!(status(ours(), "").await, 401, "no source address at all");
+    // From Middesk's addresses, another account's event (their webhook, their secret): the same.
+    assert_eq!(status(body_for_account("ev-theirs", "acc-theirs"), "35.239.59.102").await, 401);
+    assert_eq!((fetches.load(SeqCst), pending_reads.load(SeqCst)), (1, 0));
+    // Only a mismatch on our account's event from Middesk's address reads AWSPENDING (a
+    // rotation may be under way); a hanging read is then a 503, which Middesk retries.
+    assert_eq!(status(ours(), "35.239.59.102").await, 503);
+    assert_eq!(pending_reads.load(SeqCst), 1);
 }

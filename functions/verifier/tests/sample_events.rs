@@ -26,7 +26,7 @@ fn files(folder: &str) -> Vec<PathBuf> {
 fn receiver(methods: &str) -> WebhookReceiver<SecretVersions, InMemoryQueues> {
     let secrets = SecretVersions {
         current: SigningKey::new(TEST_SECRET),
-        pending: None,
+        pending: Vec::new(),
         current_created: SystemTime::now(),
         previous: None,
         previous_fetch_failed: false,

@@ -1,6 +1,7 @@
 //! How a request proves it came from Middesk: HMAC signature, mutual TLS or an OAuth bearer
 //! token, combined by a policy (any one of a list, or all of a list), optionally behind a
-//! source-IP allow-list.
+//! source-IP allow-list; and how an authentic event proves it was sent for *our* Middesk
+//! account ([`AccountAllowList`]).
 
 pub mod mtls;
 pub mod oidc;
@@ -37,6 +38,18 @@ impl AuthMethod {
 
     fn parse(name: &str) -> Option<Self> {
         [Self::Hmac, Self::Mtls, Self::Oidc].into_iter().find(|m| m.as_str() == name)
+    }
+
+    /// Whether passing this method proves the request was sent for our Middesk account, not
+    /// only by Middesk. HMAC's secret belongs to our webhook alone, and a bearer token is issued
+    /// by our own identity provider to the clients we allow. Middesk's client certificate (like
+    /// its addresses) is the same for every Middesk customer: anyone can open a Middesk account
+    /// and point a webhook at our URL.
+    pub fn proves_our_account(self) -> bool {
+        match self {
+            Self::Hmac | Self::Oidc => true,
+            Self::Mtls => false,
+        }
     }
 }
 
@@ -96,6 +109,45 @@ impl AuthPolicy {
     /// Whether `method` is part of the policy.
     pub fn uses(&self, method: AuthMethod) -> bool {
         self.methods.contains(&method)
+    }
+
+    /// Whether a request can pass this policy without any method that proves it was sent for
+    /// our account ([`AuthMethod::proves_our_account`]): then only the account allow-list
+    /// keeps out the events of other Middesk customers, and it is required.
+    pub fn can_pass_without_proof_of_account(&self) -> bool {
+        match self.mode {
+            PolicyMode::Any => self.methods.iter().any(|m| !m.proves_our_account()),
+            PolicyMode::All => self.methods.iter().all(|m| !m.proves_our_account()),
+        }
+    }
+}
+
+/// `MIDDESK_ACCOUNT_IDS`: the Middesk accounts whose events we accept (an event's top-level
+/// `account_id`). Checked after authentication, so the body it reads is authentic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountAllowList(Vec<String>);
+
+impl AccountAllowList {
+    /// Parses a comma-separated list of account ids (named `var` in errors); `None` if it
+    /// holds none.
+    pub fn parse(var: &'static str, list: &str) -> Result<Option<Self>, ConfigError> {
+        let mut ids = Vec::new();
+        for id in list.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+            if !crate::envelope::is_valid_event_id(id) {
+                return Err(ConfigError::Invalid {
+                    var,
+                    value: list.to_owned(),
+                    reason: format!("{id:?} is not a Middesk account id (1 to 128 printable characters)"),
+                });
+            }
+            ids.push(id.to_owned());
+        }
+        Ok((!ids.is_empty()).then_some(Self(ids)))
+    }
+
+    /// Whether events of `account_id` are ours.
+    pub fn allows(&self, account_id: &str) -> bool {
+        self.0.iter().any(|id| id == account_id)
     }
 }
 
@@ -164,6 +216,36 @@ mod tests {
                 "{methods} {mode}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn only_policies_that_mtls_alone_can_pass_need_the_account_list() {
+        let needs = |methods: &str, mode: &str| {
+            AuthPolicy::parse(methods, mode).unwrap().can_pass_without_proof_of_account()
+        };
+        for (methods, mode) in [("mtls", "any"), ("hmac,mtls", "any"), ("oidc,mtls", "any"), ("mtls", "all")]
+        {
+            assert!(needs(methods, mode), "{methods} {mode}");
+        }
+        for (methods, mode) in [
+            ("hmac", "any"),
+            ("oidc", "any"),
+            ("hmac,oidc", "any"),
+            ("hmac,mtls", "all"),
+            ("mtls,oidc", "all"),
+        ] {
+            assert!(!needs(methods, mode), "{methods} {mode}");
+        }
+    }
+
+    #[test]
+    fn account_lists() {
+        let list = AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", " acc-1 , acc-2,").unwrap().unwrap();
+        assert!(list.allows("acc-1") && list.allows("acc-2"));
+        assert!(!list.allows("acc-3") && !list.allows("acc") && !list.allows(""));
+        assert_eq!(AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", " , ").unwrap(), None);
+        let err = AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", "acc-1,a b").unwrap_err();
+        assert!(err.to_string().starts_with("MIDDESK_ACCOUNT_IDS="), "{err}");
     }
 
     #[test]

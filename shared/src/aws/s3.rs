@@ -14,31 +14,51 @@ pub fn s3_client(config: &aws_types::SdkConfig) -> aws_sdk_s3::Client {
 #[derive(Debug, Clone)]
 pub struct S3Payloads {
     client: aws_sdk_s3::Client,
-    bucket: String,
+    /// The bucket (`None`: a reader without one, which refuses every pointer).
+    bucket: Option<String>,
+    /// The prefix a reader's keys must have.
+    key_prefix: String,
 }
 
 impl S3Payloads {
-    /// Payloads written to `bucket` (the verifier).
+    /// Payloads written to (and read from) `bucket`: the verifier, and tests.
     pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
-        Self { client, bucket: bucket.into() }
+        Self { client, bucket: Some(bucket.into()), key_prefix: String::new() }
     }
 
-    /// A reader of the bucket and key each pointer names (consumers; their role decides which
-    /// buckets they may read).
-    pub fn reader(client: aws_sdk_s3::Client) -> Self {
-        Self::new(client, String::new())
+    /// A consumer's reader, pinned to `bucket` and `key_prefix`: a pointer that names any
+    /// other object is refused without reading it.
+    pub fn reader(
+        client: aws_sdk_s3::Client,
+        bucket: impl Into<String>,
+        key_prefix: impl Into<String>,
+    ) -> Self {
+        Self { client, bucket: Some(bucket.into()), key_prefix: key_prefix.into() }
+    }
+
+    /// A consumer's reader pinned to `PAYLOAD_BUCKET` and `PAYLOAD_KEY_PREFIX` (default
+    /// `payloads/`), as the template sets them; without `PAYLOAD_BUCKET`, one that refuses every
+    /// pointer.
+    pub fn reader_from_env(client: aws_sdk_s3::Client) -> Self {
+        let var =
+            |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        Self {
+            client,
+            bucket: var("PAYLOAD_BUCKET"),
+            key_prefix: var("PAYLOAD_KEY_PREFIX").unwrap_or_else(|| "payloads/".to_owned()),
+        }
     }
 }
 
 impl crate::publisher::PayloadStore for S3Payloads {
     fn bucket(&self) -> &str {
-        &self.bucket
+        self.bucket.as_deref().unwrap_or_default()
     }
 
     async fn put(&self, key: &str, body: &[u8]) -> Result<(), String> {
         self.client
             .put_object()
-            .bucket(&self.bucket)
+            .bucket(self.bucket.as_deref().unwrap_or_default())
             .key(key)
             .body(aws_sdk_s3::primitives::ByteStream::from(body.to_vec()))
             .send()
@@ -49,7 +69,11 @@ impl crate::publisher::PayloadStore for S3Payloads {
 }
 
 impl crate::publisher::PayloadReader for S3Payloads {
-    async fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+    fn location(&self) -> Option<(&str, &str)> {
+        Some((self.bucket.as_deref()?, self.key_prefix.as_str()))
+    }
+
+    async fn get(&self, bucket: &str, key: &str, len: usize) -> Result<Vec<u8>, String> {
         let object = self
             .client
             .get_object()
@@ -58,6 +82,11 @@ impl crate::publisher::PayloadReader for S3Payloads {
             .send()
             .await
             .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(&e).to_string())?;
+        // Judged by its headers, before its body is read into memory.
+        let stored = object.content_length().unwrap_or(-1);
+        if usize::try_from(stored).ok() != Some(len) {
+            return Err(format!("stored body is {stored} bytes, not {len}"));
+        }
         let bytes = object.body.collect().await.map_err(|e| e.to_string())?;
         Ok(bytes.into_bytes().to_vec())
     }
@@ -79,17 +108,26 @@ impl S3Archive {
 }
 
 impl crate::archive::EventArchive for S3Archive {
+    /// Writes only where no object is (`If-None-Match: *`, which the bucket's policy requires
+    /// of every write): an archived event is never overwritten. The key holds the body's
+    /// SHA-256, so an object already there is this very body (a retry of the event): stored.
     async fn put(&self, key: &str, body: &[u8], metadata: &[(&'static str, String)]) -> Result<(), String> {
+        use aws_sdk_s3::error::ProvideErrorMetadata as _;
         let mut request = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
+            .if_none_match("*")
             .content_type("application/json")
             .body(aws_sdk_s3::primitives::ByteStream::from(body.to_vec()));
         for (name, value) in metadata {
             request = request.metadata(*name, value);
         }
-        request.send().await.map(drop).map_err(|e| aws_sdk_s3::error::DisplayErrorContext(&e).to_string())
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("PreconditionFailed") => Ok(()),
+            Err(e) => Err(aws_sdk_s3::error::DisplayErrorContext(&e).to_string()),
+        }
     }
 }

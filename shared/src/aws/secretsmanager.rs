@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata};
 
 use crate::error::SecretError;
-use crate::secret::{SecretSource, SecretVersions, parse_secret_string};
+use crate::secret::{GIVEN_TO_MIDDESK_STAGE, SecretSource, SecretVersions, parse_secret_string};
 use crate::signature::SigningKey;
 
 /// Reads the signing secret from Secrets Manager: `AWSCURRENT`, and `AWSPREVIOUS` on request.
@@ -19,6 +19,8 @@ pub struct SecretsManagerSource {
     secret_id: String,
     /// The current version id last seen, with the previous secret read alongside it.
     previous: std::sync::Mutex<Option<(String, Option<SigningKey>)>>,
+    /// The current version id last seen (the version given to Middesk is usually it).
+    current_id: std::sync::Mutex<Option<String>>,
 }
 
 /// One version of the secret: its value, creation time and version id.
@@ -67,7 +69,12 @@ async fn read_version(
 impl SecretsManagerSource {
     /// A source for the secret with this name or ARN.
     pub fn new(client: aws_sdk_secretsmanager::Client, secret_id: impl Into<String>) -> Self {
-        Self { client, secret_id: secret_id.into(), previous: std::sync::Mutex::new(None) }
+        Self {
+            client,
+            secret_id: secret_id.into(),
+            previous: std::sync::Mutex::new(None),
+            current_id: std::sync::Mutex::new(None),
+        }
     }
 
     async fn version(&self, stage: &str) -> Result<Option<Version>, SecretError> {
@@ -120,6 +127,7 @@ impl SecretSource for SecretsManagerSource {
             }
         };
         let current = current.ok_or(SecretError::Invalid("no AWSCURRENT version"))?;
+        *self.current_id.lock().unwrap_or_else(|e| e.into_inner()) = Some(current.id.clone());
         // A broken previous version must not stop the current one from verifying.
         let (previous, previous_fetch_failed) = match previous_read {
             Ok(previous) => {
@@ -137,19 +145,43 @@ impl SecretSource for SecretsManagerSource {
         };
         Ok(SecretVersions {
             current: parse_secret_string(&current.value)?,
-            pending: None,
+            pending: Vec::new(),
             current_created: current.created,
             previous,
             previous_fetch_failed,
         })
     }
 
-    async fn fetch_pending(&self) -> Result<Option<SigningKey>, SecretError> {
-        match self.version("AWSPENDING").await? {
-            None => Ok(None),
-            // An unusable pending value verifies nothing; the rotator's testSecret reports it.
-            Some(version) => Ok(parse_secret_string(&version.value).ok()),
+    async fn fetch_pending(&self) -> Result<Vec<SigningKey>, SecretError> {
+        let mut seen = vec![self.current_id.lock().unwrap_or_else(|e| e.into_inner()).clone()];
+        let mut keys = Vec::new();
+        for stage in ["AWSPENDING", GIVEN_TO_MIDDESK_STAGE] {
+            let version = match self.version(stage).await {
+                Ok(Some(version)) => version,
+                Ok(None) => continue,
+                // A binary version verifies nothing (the rotator's testSecret reports it).
+                Err(SecretError::Invalid(reason)) => {
+                    tracing::warn!(
+                        stage,
+                        reason,
+                        "a secret version Middesk may sign with is unusable; ignored"
+                    );
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            if seen.contains(&Some(version.id.clone())) {
+                continue;
+            }
+            seen.push(Some(version.id));
+            match parse_secret_string(&version.value) {
+                Ok(key) => keys.push(key),
+                Err(error) => {
+                    tracing::warn!(stage, %error, "a secret version Middesk may sign with is unusable; ignored")
+                }
+            }
         }
+        Ok(keys)
     }
 }
 
