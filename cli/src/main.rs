@@ -317,7 +317,7 @@ impl MiddeskArgs {
     }
 }
 
-/// The `AWSCURRENT` value of a Secrets Manager secret.
+/// The `AWSCURRENT` value of a Secrets Manager secret (the Middesk API key's).
 async fn secret_string(aws: &aws_config::SdkConfig, secret_id: &str) -> Result<String, String> {
     let client = aws_sdk_secretsmanager::Client::new(aws);
     let output = client.get_secret_value().secret_id(secret_id).send().await;
@@ -325,6 +325,36 @@ async fn secret_string(aws: &aws_config::SdkConfig, secret_id: &str) -> Result<S
         format!("secret {secret_id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(&e))
     })?;
     output.secret_string.ok_or_else(|| format!("secret {secret_id} has no SecretString"))
+}
+
+/// The signing secret `register` gives Middesk ([`middesk::version_for_middesk`]): labelled
+/// `MIDDESK_SIGNING` first (unless `dry_run`), as the rotator's setSecret labels it, so that the
+/// verifier accepts it whatever becomes of a rotation under way.
+async fn secret_for_middesk(
+    aws: &aws_config::SdkConfig,
+    secret_id: &str,
+    dry_run: bool,
+) -> Result<String, String> {
+    use middesk_webhooks::rotation::VersionStore as _;
+    use middesk_webhooks::secret::GIVEN_TO_MIDDESK_STAGE;
+    let store = middesk_webhooks::aws::SecretsManagerVersions::new(aws_sdk_secretsmanager::Client::new(aws));
+    let failed = |e: String| format!("secret {secret_id}: {e}");
+    let description = store.describe(secret_id).await.map_err(failed)?;
+    let (id, why) = middesk::version_for_middesk(&description)
+        .ok_or_else(|| format!("secret {secret_id} has no AWSCURRENT version"))?;
+    let version = store.by_id(secret_id, id).await.map_err(failed)?.ok_or_else(|| {
+        format!("secret {secret_id}: version {id} ({why}) has no value yet; run register again when it has")
+    })?;
+    let secret =
+        middesk_webhooks::secret::parse_secret_text(&version.value).map_err(|e| failed(e.to_string()))?;
+    eprintln!("secret: {why} ({id})");
+    let holder = description.version_with(GIVEN_TO_MIDDESK_STAGE);
+    if !dry_run && holder != Some(id) {
+        store.move_stage(secret_id, GIVEN_TO_MIDDESK_STAGE, Some(id), holder).await.map_err(|e| {
+            format!("secret {secret_id}: could not label version {id} {GIVEN_TO_MIDDESK_STAGE} before giving it to Middesk: {e}")
+        })?;
+    }
+    Ok(secret)
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -579,10 +609,7 @@ async fn run(cli: Cli) -> Result<bool, String> {
             };
             let (api, spec, aws) = args.open().await?;
             let secret = match &secret_id {
-                Some(id) => Some(
-                    middesk_webhooks::secret::parse_secret_text(&secret_string(&aws, id).await?)
-                        .map_err(|e| format!("secret {id}: {e}"))?,
-                ),
+                Some(id) => Some(secret_for_middesk(&aws, id, dry_run).await?),
                 None => None,
             };
             let report = middesk::run(&api, action, &spec, secret.as_deref(), dry_run).await?;

@@ -5,7 +5,26 @@
 
 use middesk_webhooks::catalogue::CATALOGUE;
 use middesk_webhooks::middesk_api::{Plan, WebhookSpec, WebhooksApi, find_by_url, plan};
+use middesk_webhooks::rotation::SecretDescription;
 use middesk_webhooks::routing::matches_pattern;
+use middesk_webhooks::secret::GIVEN_TO_MIDDESK_STAGE;
+
+/// The version of the signing secret `register` gives Middesk, and why: the one Middesk should
+/// have, never one a rotation has moved past. During a rotation that is the pending version
+/// (the verifier accepts it; giving Middesk the current one would roll it back, and the
+/// rotation's finishSecret would then leave Middesk signing with the previous secret). After a
+/// rotation abandoned past its `setSecret`, the version it gave Middesk. Otherwise the current.
+pub fn version_for_middesk(description: &SecretDescription) -> Option<(&str, &'static str)> {
+    let has = |id: &str, stage: &str| description.stages_of(id).iter().any(|s| s == stage);
+    if let Some(pending) = description.version_with("AWSPENDING") {
+        return Some((pending, "the pending version: a rotation is under way"));
+    }
+    let given = description.version_with(GIVEN_TO_MIDDESK_STAGE);
+    if let Some(given) = given.filter(|id| !has(id, "AWSCURRENT") && !has(id, "AWSPREVIOUS")) {
+        return Some((given, "the version an unfinished rotation gave Middesk"));
+    }
+    description.version_with("AWSCURRENT").map(|current| (current, "the current version"))
+}
 
 /// What the command does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +149,28 @@ pub async fn run<A: WebhooksApi>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn register_gives_middesk_the_version_it_should_have() {
+        let described = |versions: &[(&str, &[&str])]| SecretDescription {
+            rotation_enabled: true,
+            versions: versions
+                .iter()
+                .map(|(id, stages)| (id.to_string(), stages.iter().map(|s| s.to_string()).collect()))
+                .collect(),
+        };
+        let chosen = |d: &SecretDescription| version_for_middesk(d).map(|(id, _)| id.to_owned());
+        let settled = described(&[("c", &["AWSCURRENT", GIVEN_TO_MIDDESK_STAGE]), ("p", &["AWSPREVIOUS"])]);
+        assert_eq!(chosen(&settled).as_deref(), Some("c"));
+        let rotating = described(&[("c", &["AWSCURRENT"]), ("n", &["AWSPENDING"])]);
+        assert_eq!(chosen(&rotating).as_deref(), Some("n"));
+        let abandoned = described(&[("c", &["AWSCURRENT"]), ("n", &[GIVEN_TO_MIDDESK_STAGE])]);
+        assert_eq!(chosen(&abandoned).as_deref(), Some("n"));
+        // A label left on the previous version (a rotation finished by hand) is not a reason.
+        let stale = described(&[("c", &["AWSCURRENT"]), ("p", &["AWSPREVIOUS", GIVEN_TO_MIDDESK_STAGE])]);
+        assert_eq!(chosen(&stale).as_deref(), Some("c"));
+        assert_eq!(chosen(&described(&[])), None);
+    }
 
     #[test]
     fn all_is_the_wildcard_and_routes_name_documented_types() {

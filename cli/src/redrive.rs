@@ -68,6 +68,28 @@ pub async fn waiting(sqs: &Client, url: &str) -> Result<u64, String> {
     count.parse().map_err(|_| format!("{url}: message count {count:?}"))
 }
 
+/// Approximately how many messages the queue holds: waiting, and in flight (received by
+/// someone, a redrive or a peek, and back unless deleted). A dead letter someone is looking at
+/// is still a dead letter.
+pub async fn held(sqs: &Client, url: &str) -> Result<u64, String> {
+    let names = [
+        QueueAttributeName::ApproximateNumberOfMessages,
+        QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+    ];
+    let out =
+        sqs.get_queue_attributes().queue_url(url).set_attribute_names(Some(names.to_vec())).send().await;
+    let attributes = out
+        .map_err(|e| format!("{url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
+        .attributes
+        .unwrap_or_default();
+    let mut total = 0;
+    for name in names {
+        let count = attributes.get(&name).ok_or_else(|| format!("{url} has no {name}"))?;
+        total += count.parse::<u64>().map_err(|_| format!("{url}: {name} {count:?}"))?;
+    }
+    Ok(total)
+}
+
 /// The queue whose redrive policy names `dead_letter_url`: where its messages came from.
 pub async fn source_queue(sqs: &Client, dead_letter_url: &str) -> Result<String, String> {
     let out = sqs.list_dead_letter_source_queues().queue_url(dead_letter_url).send().await;

@@ -287,7 +287,7 @@ async fn queue_status(sqs: &aws_sdk_sqs::Client, queue: &QueueToCheck) -> QueueS
             .and_then(|p| p["deadLetterTargetArn"].as_str().map(str::to_owned));
         if let Some(name) = dead_letter_arn.as_deref().and_then(|arn| arn.rsplit(':').next()) {
             let url = crate::redrive::queue_url(sqs, name).await?;
-            row.dead_letters = Some(crate::redrive::waiting(sqs, &url).await?);
+            row.dead_letters = Some(crate::redrive::held(sqs, &url).await?);
             row.dead_letter_queue = Some(name.to_owned());
         }
         Ok::<_, String>(())

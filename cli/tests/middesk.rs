@@ -124,3 +124,27 @@ async fn a_wrong_key_and_middesk_failures_are_clear_errors_that_change_nothing()
     let (ok, _, err) = middesk(&empty, API_KEY, &["sync"]);
     assert!(!ok && err.contains("register it first"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_during_a_rotation_gives_middesk_the_pending_secret_never_rolls_it_back() {
+    use middesk_webhooks::rotation::VersionStore as _;
+    let (secret_id, current) = signing_secret().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk_config(&emulator_endpoint()).await);
+    // createSecret has run: AWSPENDING holds the new secret, which setSecret gives Middesk.
+    let pending = format!("sec_{}", unique("pending"));
+    let put = secrets.put_secret_value().secret_id(&secret_id).secret_string(&pending);
+    put.version_stages("AWSPENDING").send().await.unwrap();
+    let mock = MockMiddesk::start(API_KEY).await;
+    let id = mock.add(URL, &["*"], Some(&current));
+
+    let (ok, out, err) = middesk(&mock, API_KEY, &["register", "--secret-id", &secret_id]);
+    assert!(ok && err.contains("the pending version"), "{out}{err}");
+    let ours = mock.webhooks().into_iter().find(|w| w.webhook.id == id).unwrap();
+    assert_eq!(ours.secret.as_deref(), Some(pending.as_str()), "not the current secret");
+    assert!(!out.contains(&pending) && !err.contains(&pending), "the secret is never printed");
+    // Labelled as given to Middesk, so the verifier accepts it whatever becomes of the rotation.
+    let store = middesk_webhooks::aws::SecretsManagerVersions::new(secrets.clone());
+    let labels = store.describe(&secret_id).await.unwrap();
+    let given = labels.version_with(middesk_webhooks::secret::GIVEN_TO_MIDDESK_STAGE);
+    assert_eq!(given, labels.version_with("AWSPENDING"));
+}

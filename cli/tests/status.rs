@@ -94,6 +94,14 @@ async fn the_local_stack_quiet_exits_0_and_a_dead_letter_exits_1() {
             "catch-all: 1 dead letter(s); once the consumer is fixed: middesk-webhooks redrive CatchAllDeadLetterQueue"
         ])
     );
+    // A dead letter someone has received (a peek, a redrive under way) is still one.
+    sqs.send_message().queue_url(dead_letters).message_body("{}").send().await.unwrap();
+    let peeked = sqs.receive_message().queue_url(dead_letters).visibility_timeout(600).send().await.unwrap();
+    assert_eq!(peeked.messages.unwrap_or_default().len(), 1);
+    let (code, report) = local_status();
+    assert_eq!((code, &row(&report, "catch-all")["dead_letters"]), (1, &json!(1)), "{report:#}");
+    let purge = sqs.purge_queue().queue_url(dead_letters).send().await;
+    purge.unwrap();
 }
 
 /// Monitoring as CloudWatch would answer for a stack: an age per queue, and alarms.

@@ -22,24 +22,39 @@ pub use secretsmanager::SecretsManagerVersions;
 pub use sqs::{SqsPublisher, lambda_sqs_event};
 
 /// The SDK configuration of a Lambda function, read from the environment Lambda sets: the
-/// region (`AWS_REGION`), the execution role's credentials (`AWS_ACCESS_KEY_ID`,
-/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), and `AWS_ENDPOINT_URL` when set (an emulator).
+/// region (`AWS_REGION`) and the execution role's credentials (`AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) straight from their variables, and every other
+/// setting as the SDK itself reads it: `AWS_ENDPOINT_URL` and the service-specific
+/// `AWS_ENDPOINT_URL_SQS`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_S3`,
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`, `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`,
+/// `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`, `AWS_SDK_UA_APP_ID` and the rest of the SDK's settings.
 ///
-/// `aws_config::load_defaults` would look for the same values through a chain of providers
-/// (profiles, SSO, STS web identity, the container and instance metadata endpoints) that a
-/// Lambda function never needs: Lambda puts the role's credentials in the environment. Without
-/// that chain the function links no STS client and does less at init (BENCHMARKS.md measures
-/// both). Retries are the SDK's standard ones, as `load_defaults` sets them.
+/// Only the region and the credentials skip the SDK's provider chains (profiles, SSO, STS web
+/// identity, the container and instance metadata endpoints), which a Lambda function never
+/// needs: Lambda puts the role's credentials in the environment. No STS client is built, and
+/// nothing is fetched at init (BENCHMARKS.md measures both).
 ///
 /// Every client made from it shares one HTTPS client: one rustls configuration (its root
 /// store built once, not once per service) and one connection pool. Left to themselves, the
 /// SQS, Secrets Manager and S3 clients would each build their own at the cold start.
 #[cfg(feature = "sqs")]
-pub fn lambda_sdk_config(
+pub async fn lambda_sdk_config(
     timeouts: aws_smithy_types::timeout::TimeoutConfig,
 ) -> Result<aws_types::SdkConfig, String> {
-    use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    lambda_sdk_config_from(loader, |name| std::env::var(name).ok(), timeouts).await
+}
+
+/// [`lambda_sdk_config`] with the region and credentials read through `var`, and everything
+/// else by `loader` (tests give both the same environment of their own).
+#[cfg(feature = "sqs")]
+pub async fn lambda_sdk_config_from(
+    loader: aws_config::ConfigLoader,
+    var: impl Fn(&str) -> Option<String>,
+    timeouts: aws_smithy_types::timeout::TimeoutConfig,
+) -> Result<aws_types::SdkConfig, String> {
+    use aws_sdk_sqs::config::{Credentials, Region};
+    let var = |name: &str| var(name).filter(|v| !v.is_empty());
     let required = |name: &str| {
         var(name).ok_or_else(|| {
             format!("{name} is not set: the function reads its region and credentials from the environment Lambda sets")
@@ -52,21 +67,16 @@ pub fn lambda_sdk_config(
         None,
         "lambda-environment",
     );
-    let mut config = aws_types::SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .build_https();
+    Ok(loader
         .region(Region::new(required("AWS_REGION")?))
-        .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .retry_config(aws_smithy_types::retry::RetryConfig::standard())
-        .http_client(
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
-                ))
-                .build_https(),
-        )
-        .timeout_config(timeouts);
-    if let Some(endpoint) = var("AWS_ENDPOINT_URL") {
-        config = config.endpoint_url(endpoint);
-    }
-    Ok(config.build())
+        .credentials_provider(credentials)
+        .http_client(https)
+        .timeout_config(timeouts)
+        .load()
+        .await)
 }

@@ -29,9 +29,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::middesk_api::{MiddeskApiError, Secret, WebhookUpdate, WebhooksApi, find_by_url};
 use crate::secret::{
-    GIVEN_TO_MIDDESK_STAGE, SecretVersion, SecretVersions, parse_secret_string, parse_secret_text,
+    GIVEN_TO_MIDDESK_STAGE, SecretCache, SecretSource, SecretVersion, parse_secret_string, parse_secret_text,
 };
-use crate::signature::SigningKey;
 
 /// How long Middesk retries a delivery: "the final request will be made approximately 3 days
 /// from when the first request was made" (Middesk's "Using Webhooks" guide).
@@ -118,6 +117,13 @@ impl SecretDescription {
 
 /// Secrets Manager as the rotation uses it (the AWS SDK in production).
 pub trait VersionStore: Send + Sync {
+    /// How the verifier reads the secret.
+    type VerifierSource: SecretSource;
+
+    /// The verifier's own reader of `secret_id` over this store's client: `testSecret` verifies
+    /// through it, so that it proves what the deployed verifier's code reads, not a copy of it.
+    fn verifier_source(&self, secret_id: &str) -> Self::VerifierSource;
+
     /// The secret's versions and labels.
     fn describe(&self, secret_id: &str) -> impl Future<Output = Result<SecretDescription, String>> + Send;
     /// The version with this label (`AWSCURRENT`, `AWSPENDING`, `AWSPREVIOUS`), if any.
@@ -350,8 +356,11 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
         Ok(())
     }
 
-    /// The verifier's view: with the versions as it reads them now, a body signed with the
-    /// pending secret verifies, and one signed with the current secret too.
+    /// The verifier's view, read by the verifier's own reader ([`VersionStore::verifier_source`])
+    /// into a cold cache as a new sandbox's: a body signed with the current secret verifies at
+    /// once, and one signed with the pending secret after the mismatch's re-read, as they will
+    /// when Middesk sends them. (The verifier's role may read every label of the secret: the
+    /// template tests check its grant.)
     async fn test(&self, token: &str, now: SystemTime) -> Result<(), RotationError> {
         let pending = self.pending(token).await?;
         let current = self
@@ -362,22 +371,25 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
             parse_secret_string(&v.value)
                 .map_err(|e| RotationError::Refused(format!("version {}: {e}", v.id)))
         };
-        let versions = SecretVersions {
-            current: key(&current)?,
-            pending: vec![key(&pending)?],
-            current_created: current.created,
-            previous: None,
-            previous_fetch_failed: false,
-        };
+        let (current_key, pending_key) = (key(&current)?, key(&pending)?);
+        let cache =
+            SecretCache::new(self.store.verifier_source(&self.secret_id), Duration::from_secs(300), true);
         let probe = b"{\"object\":\"event\",\"type\":\"rotation.test\"}";
-        let accepts = |signer: &SigningKey, expected: SecretVersion| {
-            versions.verify(probe, &signer.tag(probe), now, self.grace) == Some(expected)
+        let refused = |what: &str, e: &dyn std::fmt::Display| {
+            RotationError::Refused(format!("the verifier's reader {what}: {e}"))
         };
-        if !accepts(&key(&pending)?, SecretVersion::Pending)
-            || !accepts(&key(&current)?, SecretVersion::Current)
-        {
+        let versions = cache.get(now).await.map_err(|e| refused("could not read the secret", &e))?;
+        if versions.verify(probe, &current_key.tag(probe), now, self.grace) != Some(SecretVersion::Current) {
+            return Err(RotationError::Refused("the verifier would not accept the current secret".into()));
+        }
+        let reread = cache
+            .refresh_after_mismatch(now)
+            .await
+            .map_err(|e| refused("could not read the pending version", &e))?
+            .ok_or_else(|| RotationError::Refused("the verifier did not read the pending version".into()))?;
+        if reread.verify(probe, &pending_key.tag(probe), now, self.grace) != Some(SecretVersion::Pending) {
             return Err(RotationError::Refused(
-                "the verifier would not accept the pending and current secrets".into(),
+                "the verifier would not accept the pending secret after a mismatch".into(),
             ));
         }
         // Middesk still delivers to us (enabled).

@@ -39,9 +39,21 @@ fn new_token() -> String {
 struct StartedRotation {
     moto: SecretsManagerVersions,
     token: String,
+    /// The verifier's Secrets Manager, when it is not moto as the rotator sees it (a verifier
+    /// that cannot read the secret).
+    verifier: Option<aws_sdk_secretsmanager::Client>,
 }
 
 impl VersionStore for StartedRotation {
+    type VerifierSource = SecretsManagerSource;
+
+    fn verifier_source(&self, secret_id: &str) -> SecretsManagerSource {
+        match &self.verifier {
+            Some(client) => SecretsManagerSource::new(client.clone(), secret_id),
+            None => self.moto.verifier_source(secret_id),
+        }
+    }
+
     async fn describe(&self, secret_id: &str) -> Result<SecretDescription, String> {
         let mut d = self.moto.describe(secret_id).await?;
         d.rotation_enabled = true;
@@ -102,6 +114,7 @@ impl World {
         let store = StartedRotation {
             moto: SecretsManagerVersions::new(self.secrets.clone()),
             token: token.to_owned(),
+            verifier: None,
         };
         let api = HttpWebhooksApi::new(&self.middesk.url, ApiKey::new(api_key).unwrap()).unwrap();
         SecretRotator::new(store, api, self.arn.clone(), WEBHOOK_URL.to_owned(), GRACE).unwrap()
@@ -387,4 +400,32 @@ async fn an_unreadable_pending_version_never_stops_the_current_secret() {
         assert_eq!(post(&warm, &old, later).await, 202, "{minutes} minutes on");
         assert_eq!(post(&w.verifier(), &old, later).await, 202, "a cold verifier");
     }
+}
+
+#[tokio::test]
+async fn test_secret_reads_as_the_verifier_does_and_fails_when_the_verifier_cannot() {
+    let (w, _old, token, pending) = created().await;
+    let at = pending.created + Duration::from_secs(2);
+    w.step(&token, Step::SetSecret, at).await.unwrap();
+    // A verifier that cannot read the secret (no grant, another region, Secrets Manager down):
+    // testSecret must not pass on the rotator's own reads.
+    let unreachable = aws_sdk_secretsmanager::Client::new(
+        &sdk_config(&middesk_webhooks::testkit::refused_endpoint()).await,
+    );
+    let store = StartedRotation {
+        moto: SecretsManagerVersions::new(w.secrets.clone()),
+        token: token.clone(),
+        verifier: Some(unreachable),
+    };
+    let api = HttpWebhooksApi::new(&w.middesk.url, ApiKey::new(API_KEY).unwrap()).unwrap();
+    let rotator = SecretRotator::new(store, api, w.arn.clone(), WEBHOOK_URL.to_owned(), GRACE).unwrap();
+    let event = RotationEvent {
+        secret_id: w.arn.clone(),
+        client_request_token: token.clone(),
+        step: Step::TestSecret,
+    };
+    let error = rotator.run(&event, at, || unreachable!()).await.unwrap_err();
+    assert!(error.to_string().contains("the verifier's reader could not read the secret"), "{error}");
+    // The verifier's own reader, able to read: it passes.
+    w.step(&token, Step::TestSecret, at).await.unwrap();
 }

@@ -22,8 +22,9 @@ async fn main() -> Result<(), lambda_http::Error> {
         .operation_attempt_timeout(Duration::from_secs(2))
         .operation_timeout(Duration::from_secs(4))
         .build();
-    // Region and credentials straight from the environment Lambda sets: no provider chain.
-    let aws = middesk_webhooks::aws::lambda_sdk_config(timeouts).inspect_err(|error| {
+    // Region and credentials straight from the environment Lambda sets (no provider chain),
+    // every other SDK setting (FIPS, endpoints, retries) as the SDK reads it.
+    let aws = middesk_webhooks::aws::lambda_sdk_config(timeouts).await.inspect_err(|error| {
         tracing::error!(%error, "invalid configuration");
     })?;
     let receiver = verifier::build_verifier(

@@ -625,3 +625,128 @@ async fn a_retried_event_finds_its_archived_copy_and_never_overwrites_it() {
     assert_eq!(metadata.get(field::CORRELATION_ID).map(String::as_str), Some("corr-first"));
     assert_eq!(drain(&s.sqs, &s.queues["business.updated"]).await.len(), 2, "both queued: consumers dedupe");
 }
+
+/// The verifier's SDK configuration for a Lambda environment of these variables (and the
+/// emulator's region and credentials), as its `main` builds it.
+async fn lambda_config(vars: &[(&str, &str)]) -> aws_config::SdkConfig {
+    let mut env: Vec<(String, String)> = [
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_SESSION_TOKEN", "session"),
+    ]
+    .iter()
+    .chain(vars)
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    env.dedup_by(|a, b| a.0 == b.0);
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .env(aws_types::os_shim_internal::Env::from_slice(&pairs));
+    let lookup = |name: &str| env.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let timeouts = aws_smithy_types::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_timeout(Duration::from_secs(30))
+        .build();
+    middesk_webhooks::aws::lambda_sdk_config_from(loader, lookup, timeouts).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_verifier_honours_each_service_specific_endpoint() {
+    let s = stack("sec_endpoints").await;
+    let (emulator, refused) = (emulator_endpoint(), refused_endpoint());
+    // The global endpoint is a dead one; each service's own variable names the emulator.
+    let aws = lambda_config(&[
+        ("AWS_ENDPOINT_URL", &refused),
+        ("AWS_ENDPOINT_URL_SQS", &emulator),
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER", &emulator),
+    ])
+    .await;
+    let config = s.config(&[]);
+    let v = verifier::build_verifier(
+        &config,
+        aws_sdk_secretsmanager::Client::new(&aws),
+        aws_sdk_sqs::Client::new(&aws),
+        s3_client(&aws),
+    );
+    v.warm_up(SystemTime::now()).await.expect("the queues and the secret through their own endpoints");
+    let body = event_body("ev-endpoints", "business.updated");
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_endpoints", &body, None)).await, 202);
+    assert_eq!(drain(&s.sqs, &s.queues["business.updated"]).await.len(), 1);
+    // Without the service's own variable, the global one applies (and fails: a 503).
+    let global_only =
+        lambda_config(&[("AWS_ENDPOINT_URL", &refused), ("AWS_ENDPOINT_URL_SECRETS_MANAGER", &emulator)])
+            .await;
+    let v = verifier::build_verifier(
+        &config,
+        aws_sdk_secretsmanager::Client::new(&global_only),
+        aws_sdk_sqs::Client::new(&global_only),
+        s3_client(&global_only),
+    );
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_endpoints", &body, None)).await, 503);
+    // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns both off.
+    let ignored = lambda_config(&[
+        ("AWS_ENDPOINT_URL", &refused),
+        ("AWS_ENDPOINT_URL_SQS", &emulator),
+        ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+    ])
+    .await;
+    assert_eq!(ignored.endpoint_url(), None);
+    // The key the SQS client asks its endpoint with (it adds the service to the variable).
+    let key = || {
+        aws_types::service_config::ServiceConfigKey::builder()
+            .service_id("SQS")
+            .profile("endpoint_url")
+            .env("AWS_ENDPOINT_URL")
+            .build()
+            .unwrap()
+    };
+    assert_eq!(ignored.service_config().and_then(|c| c.load_config(key())), None);
+    assert_eq!(aws.service_config().and_then(|c| c.load_config(key())), Some(emulator.clone()));
+}
+
+#[tokio::test]
+async fn the_verifier_honours_aws_max_attempts_and_aws_retry_mode() {
+    use aws_smithy_types::retry::RetryMode;
+    let proxy = CuttableProxy::start(&emulator_endpoint()).await;
+    proxy.cut();
+    for attempts in [1, 3] {
+        let before = proxy.connections();
+        let aws = lambda_config(&[
+            ("AWS_ENDPOINT_URL", &proxy.endpoint),
+            ("AWS_MAX_ATTEMPTS", &attempts.to_string()),
+        ])
+        .await;
+        let sqs = aws_sdk_sqs::Client::new(&aws);
+        assert!(sqs.list_queues().send().await.is_err());
+        assert_eq!(proxy.connections() - before, attempts, "AWS_MAX_ATTEMPTS={attempts}");
+    }
+    let adaptive = lambda_config(&[("AWS_RETRY_MODE", "adaptive")]).await;
+    assert_eq!(adaptive.retry_config().map(|r| r.mode()), Some(RetryMode::Adaptive));
+    let standard = lambda_config(&[]).await;
+    assert_eq!(standard.retry_config().map(|r| (r.mode(), r.max_attempts())), Some((RetryMode::Standard, 3)));
+}
+
+#[tokio::test]
+async fn the_verifier_honours_fips_and_dual_stack_endpoints() {
+    use aws_sdk_sqs::config::endpoint::{DefaultResolver, Params, ResolveEndpoint as _};
+    // The endpoint each client resolves from the configuration (no request leaves: FIPS and
+    // dual-stack endpoints are AWS's, not the emulator's).
+    let resolved = |aws: aws_config::SdkConfig| async move {
+        let params = Params::builder()
+            .region(aws.region().unwrap().to_string())
+            .use_fips(aws.use_fips().unwrap_or(false))
+            .use_dual_stack(aws.use_dual_stack().unwrap_or(false))
+            .set_endpoint(aws.endpoint_url().map(str::to_owned))
+            .build()
+            .unwrap();
+        DefaultResolver::new().resolve_endpoint(&params).await.unwrap().url().to_owned()
+    };
+    assert_eq!(resolved(lambda_config(&[]).await).await, "https://sqs.us-east-1.amazonaws.com");
+    let fips = lambda_config(&[("AWS_USE_FIPS_ENDPOINT", "true")]).await;
+    assert_eq!(resolved(fips).await, "https://sqs-fips.us-east-1.amazonaws.com");
+    let dual = lambda_config(&[("AWS_USE_DUALSTACK_ENDPOINT", "true")]).await;
+    assert_eq!(resolved(dual).await, "https://sqs.us-east-1.api.aws");
+    let app = lambda_config(&[("AWS_SDK_UA_APP_ID", "kyb-onboarding")]).await;
+    assert_eq!(app.app_name().map(|a| a.to_string()).as_deref(), Some("kyb-onboarding"));
+}

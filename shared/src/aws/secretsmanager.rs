@@ -218,6 +218,12 @@ impl SecretsManagerVersions {
 
 #[cfg(feature = "rotation")]
 impl crate::rotation::VersionStore for SecretsManagerVersions {
+    type VerifierSource = SecretsManagerSource;
+
+    fn verifier_source(&self, secret_id: &str) -> SecretsManagerSource {
+        SecretsManagerSource::new(self.client.clone(), secret_id)
+    }
+
     async fn describe(&self, secret_id: &str) -> Result<crate::rotation::SecretDescription, String> {
         let output = self
             .client
