@@ -106,3 +106,8 @@ ensure_faketime() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
   fi
 }
+
+# The path of libfaketime's library (Debian's libfaketime package, which faketime brings).
+faketime_library() {
+  dpkg -L libfaketime | grep -m1 '/libfaketime\.so\.1$'
+}

@@ -1,11 +1,9 @@
 //! The Lambda edge with an in-memory queue: every gateway shape, raw-body verification,
 //! status codes and response bodies. No AWS involved.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
-use common::{event_body, gateway_event, signed_post};
+use crate::common::{event_body, gateway_event, signed_post};
 use middesk_webhooks::auth::SourceIpAllowList;
 use middesk_webhooks::message::attribute;
 use middesk_webhooks::sample::{GatewayShape as Shape, created_at_of};

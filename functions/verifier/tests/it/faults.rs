@@ -7,12 +7,10 @@
 //! `FAULT_TEST_REQUESTS` sets the size (default 1500 for CI); the long run is
 //! `FAULT_TEST_REQUESTS=20000 ./scripts/test -- --test faults -- --nocapture`.
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
 
-use common::{event_body, signed_post};
+use crate::common::{event_body, signed_post};
 use futures_util::StreamExt as _;
 use middesk_webhooks::VerifierConfig;
 use middesk_webhooks::sample::GatewayShape;

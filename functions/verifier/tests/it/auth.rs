@@ -2,12 +2,10 @@
 //! through the real handler with REST and HTTP API request contexts. Certificates and keys
 //! are generated here; the JWKS is served on loopback.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
-use common::event_body;
+use crate::common::event_body;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use lambda_http::Request;
 use middesk_webhooks::auth::mtls::ExpectedSubject;

@@ -1,12 +1,10 @@
 //! The deployed verifier (Secrets Manager and SQS adapters) against moto's server over HTTP.
 //! `scripts/test` starts the emulator and sets `MOTO_ENDPOINT`.
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
-use common::*;
+use crate::common::*;
 use middesk_webhooks::catalogue::{CATALOGUE, CATCH_ALL_QUEUE, default_queues, default_routes};
 use middesk_webhooks::message::attribute;
 use middesk_webhooks::sample::GatewayShape as Shape;

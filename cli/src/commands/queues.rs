@@ -1,0 +1,171 @@
+//! Moving events back into the queues: `redrive` (dead letters) and `replay` (the archive).
+
+use std::time::SystemTime;
+
+use clap::ValueEnum;
+use middesk_webhooks_cli::{local, redrive, replay};
+
+use super::{Outcome, StackArgs};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RedriveMethod {
+    Auto,
+    MoveTask,
+    Copy,
+}
+
+#[derive(clap::Args)]
+pub struct Redrive {
+    /// The dead-letter queue: URL or name.
+    queue: String,
+    /// Where to move them: URL or name (default: the queue whose redrive policy names the
+    /// dead-letter queue).
+    #[arg(long)]
+    to: Option<String>,
+    /// Only show how many messages would move, and where.
+    #[arg(long)]
+    dry_run: bool,
+    /// `move-task` (SQS moves them, in the background), `copy` (this command moves them),
+    /// or `auto`: copy with a custom endpoint (emulators lack move tasks), else move-task.
+    #[arg(long, value_enum, default_value = "auto")]
+    method: RedriveMethod,
+}
+
+impl Redrive {
+    pub async fn run(self) -> Outcome {
+        // The usual AWS configuration (profile, region; AWS_ENDPOINT_URL for an emulator).
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sqs = aws_sdk_sqs::Client::new(&aws);
+        let dead_letters = redrive::queue_url(&sqs, &self.queue).await?;
+        let destination = match &self.to {
+            Some(to) => redrive::queue_url(&sqs, to).await?,
+            None => redrive::source_queue(&sqs, &dead_letters).await?,
+        };
+        let waiting = redrive::waiting(&sqs, &dead_letters).await?;
+        println!("{waiting} message(s) in {dead_letters}\n  -> {destination}");
+        if self.dry_run {
+            println!("dry run: nothing moved");
+            return Ok(true);
+        }
+        let copy = match self.method {
+            RedriveMethod::Copy => true,
+            RedriveMethod::MoveTask => false,
+            RedriveMethod::Auto => std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+        };
+        if !copy {
+            let task = redrive::start_move_task(&sqs, &dead_letters, &destination).await?;
+            println!("SQS message move task started: {task}");
+            println!("follow it with: aws sqs list-message-move-tasks --source-arn <the dead-letter queue's ARN>");
+            return Ok(true);
+        }
+        let report = redrive::copy_back(&sqs, &dead_letters, &destination).await;
+        // The report first, even when the run stopped: what moved stays moved.
+        println!(
+            "moved {}; not sent (still in the dead-letter queue) {}; sent but not deleted (will be sent again by a later redrive) {}",
+            report.moved, report.not_sent, report.sent_not_deleted
+        );
+        if let Some(error) = &report.stopped {
+            return Err(format!("stopped: {error}; nothing unsent was deleted, run redrive again"));
+        }
+        if !report.complete() {
+            return Err("some messages were not moved; run redrive again".into());
+        }
+        Ok(true)
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Replay {
+    /// Events created at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
+    #[arg(long)]
+    since: String,
+    /// Events created at or before this time (RFC 3339); default: now.
+    #[arg(long)]
+    until: Option<String>,
+    /// Only this type (`business.updated`) or family (`registration_request.*`); repeatable.
+    #[arg(long = "type")]
+    types: Vec<String>,
+    /// Send every event to this queue (URL or name) instead of its routed queues: e.g. a new
+    /// consumer's queue that needs history.
+    #[arg(long)]
+    to: Option<String>,
+    /// Count what would be sent; read and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The archive bucket (the stack's ArchiveBucketName output; the local stack's by default).
+    #[arg(long, env = "ARCHIVE_BUCKET")]
+    archive_bucket: Option<String>,
+    /// The payload bucket for bodies too large for SQS (the stack's PayloadBucketName output;
+    /// the local stack's by default).
+    #[arg(long, env = "PAYLOAD_BUCKET")]
+    payload_bucket: Option<String>,
+    #[command(flatten)]
+    stack: StackArgs,
+}
+
+impl Replay {
+    pub async fn run(self) -> Outcome {
+        let time = |text: &str| {
+            middesk_webhooks::envelope::parse_rfc3339(text)
+                .ok_or_else(|| format!("{text:?} is not an RFC 3339 date-time (e.g. 2026-11-01T00:00:00Z)"))
+        };
+        let now = SystemTime::now();
+        let selection = replay::Selection {
+            since: time(&self.since)?,
+            until: self.until.as_deref().map(time).transpose()?.unwrap_or(now),
+            types: self.types,
+        };
+        let (_, model) = self.stack.model()?;
+        let stack_name = self.stack.stack_name.as_deref();
+        let local = stack_name.is_none();
+        let aws = self.stack.aws().await?;
+        let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), middesk_webhooks::aws::s3_client(&aws));
+        let bucket_of = |given: Option<String>, logical_id: Option<&String>| {
+            given.or_else(|| logical_id.filter(|_| local).map(|id| local::local_bucket_name(id)))
+        };
+        let archive = bucket_of(self.archive_bucket, model.archive_bucket.as_ref())
+            .ok_or("pass --archive-bucket (the stack's ArchiveBucketName output)")?;
+        let payloads = bucket_of(self.payload_bucket, model.payload_bucket.as_ref().map(|(id, _)| id));
+        let sqs_name = |logical_id: &str| {
+            let queue = model.queues.get(logical_id);
+            queue.map_or_else(|| logical_id.to_owned(), |q| q.sqs_name(stack_name))
+        };
+        let destination = match &self.to {
+            Some(queue) => replay::Destination::To(middesk_webhooks::Queue::resolve(
+                &redrive::queue_url(&sqs, queue).await?,
+                None,
+            )?),
+            None => {
+                let mut routes = Vec::new();
+                for (pattern, logical_ids) in &model.routes {
+                    let mut urls = Vec::new();
+                    for logical_id in logical_ids {
+                        urls.push(redrive::queue_url(&sqs, &sqs_name(logical_id)).await?);
+                    }
+                    routes.push(format!("{pattern}={}", urls.join("+")));
+                }
+                let catch_all = redrive::queue_url(&sqs, &sqs_name(&model.catch_all)).await?;
+                let router = middesk_webhooks::QueueRouter::parse("ROUTES", &routes.join(","), &catch_all, None)
+                    .map_err(|e| e.to_string())?;
+                replay::Destination::Routed(router)
+            }
+        };
+        let found = replay::find(&s3, &archive, &selection).await?;
+        let publisher = middesk_webhooks::publisher::ClaimCheckPublisher::new(
+            middesk_webhooks::aws::SqsPublisher::new(sqs.clone()),
+            payloads.map(|bucket| (middesk_webhooks::aws::S3Payloads::new(s3.clone(), bucket), "payloads/".to_owned())),
+            middesk_webhooks::message::SQS_MAX_MESSAGE_BYTES,
+        );
+        let dry_run = self.dry_run;
+        let report = replay::send(&s3, &archive, &found, &destination, &publisher, dry_run, now).await;
+        let verb = if dry_run { "would send" } else { "sent" };
+        println!("found {}, {verb} {}, failed {}", report.found, report.sent, report.failed.len());
+        for (key, error) in &report.failed {
+            println!("  not sent: {key}: {error}");
+        }
+        if !report.failed.is_empty() {
+            return Err("some events were not sent; run the same replay again".into());
+        }
+        Ok(true)
+    }
+}
