@@ -3,7 +3,7 @@
 //! test can tell when the checked-in files are stale.
 
 use middesk_webhooks::message::attribute;
-use middesk_webhooks::sample::{
+use middesk_webhooks::verify::sample::{
     GatewayShape, TEST_OIDC_AUDIENCE, TEST_OIDC_CLIENT, TEST_OIDC_ISSUER, TEST_SECRET, correlation_id_of,
     gateway_event, sample_payload, signed_headers, sqs_batch_event, test_bearer_token,
     test_client_certificate, test_jwks, with_client_certificate,

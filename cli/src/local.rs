@@ -8,8 +8,8 @@ use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::SqsBatchResponse;
 use aws_sdk_sqs::types::QueueAttributeName;
 use middesk_webhooks::aws::lambda_sqs_event;
+use middesk_webhooks::aws::{create_idempotency_table, message_attribute as attr};
 use middesk_webhooks::message::attribute;
-use middesk_webhooks::testkit::{attr, create_idempotency_table};
 
 use crate::template::TemplateModel;
 
@@ -101,7 +101,7 @@ pub async fn create_local_stack(
     for (table, _) in &model.tables {
         let exists = dynamodb.describe_table().table_name(table).send().await.is_ok();
         if !exists {
-            create_idempotency_table(&dynamodb, table).await;
+            create_idempotency_table(&dynamodb, table).await?;
         }
         env.push(("IDEMPOTENCY_TABLE".to_owned(), table.clone()));
     }

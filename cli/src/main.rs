@@ -81,6 +81,12 @@ async fn run(command: Command) -> Outcome {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    // A reader that stops early (`middesk-webhooks types | head`) ends the command quietly, as
+    // it ends any Unix tool, instead of a panic on the next print: Rust ignores SIGPIPE.
+    // SAFETY: at the start of main, before any other thread; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     match run(Cli::parse().command).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

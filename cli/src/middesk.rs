@@ -4,10 +4,10 @@
 //! secret, `--dry-run` prints what would change. Secrets and API keys are never printed.
 
 use middesk_webhooks::catalogue::CATALOGUE;
-use middesk_webhooks::middesk_api::{Plan, WebhookSpec, WebhooksApi, find_by_url, plan};
-use middesk_webhooks::rotation::SecretDescription;
-use middesk_webhooks::routing::matches_pattern;
-use middesk_webhooks::secret::GIVEN_TO_MIDDESK_STAGE;
+use middesk_webhooks::middesk::api::{Plan, WebhookSpec, WebhooksApi, find_by_url, plan};
+use middesk_webhooks::middesk::rotation::SecretDescription;
+use middesk_webhooks::verify::routing::matches_pattern;
+use middesk_webhooks::verify::secret::GIVEN_TO_MIDDESK_STAGE;
 
 /// The version of the signing secret `register` gives Middesk, and why: the one Middesk should
 /// have, never one a rotation has moved past. During a rotation that is the pending version

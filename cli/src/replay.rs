@@ -13,10 +13,10 @@
 
 use std::time::SystemTime;
 
-use middesk_webhooks::archive::{ArchivedKey, PREFIX, UNDATED, day_prefixes, field};
 use middesk_webhooks::message::{MessageContext, OutboundMessage};
-use middesk_webhooks::publisher::QueuePublisher;
-use middesk_webhooks::routing::matches_pattern;
+use middesk_webhooks::verify::archive::{ArchivedKey, PREFIX, UNDATED, day_prefixes, field};
+use middesk_webhooks::verify::publisher::QueuePublisher;
+use middesk_webhooks::verify::routing::matches_pattern;
 use middesk_webhooks::{Queue, QueueRouter};
 
 /// Which archived events to replay.

@@ -8,11 +8,12 @@ use std::time::{Duration, SystemTime};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, HeaderValue, Method};
+use middesk_webhooks::claim_check::PayloadStore;
 use middesk_webhooks::error::PublishError;
 use middesk_webhooks::message::{OutboundMessage, SQS_MAX_MESSAGE_BYTES};
-use middesk_webhooks::publisher::{ClaimCheckPublisher, PayloadStore};
-use middesk_webhooks::sample::{created_now, sample_payload};
-use middesk_webhooks::signature::parse_signature;
+use middesk_webhooks::verify::publisher::ClaimCheckPublisher;
+use middesk_webhooks::verify::sample::{created_now, sample_payload};
+use middesk_webhooks::verify::signature::parse_signature;
 use middesk_webhooks::{
     DOCUMENTED_EVENT_TYPES, EventEnvelope, QueuePublisher, QueueRouter, ReceiverSettings, SecretCache,
     SecretVersions, SigningKey, WebhookReceiver, WebhookRequest,
@@ -95,7 +96,7 @@ fn benches(c: &mut Criterion) {
     let settings = ReceiverSettings {
         rotation_grace: Duration::ZERO,
         max_body_bytes: 2 << 20,
-        max_event_age: middesk_webhooks::config::DEFAULT_MAX_EVENT_AGE,
+        max_event_age: middesk_webhooks::verify::config::DEFAULT_MAX_EVENT_AGE,
     };
     let receiver = WebhookReceiver::new(
         SecretCache::new(secrets(), Duration::from_secs(300), false),

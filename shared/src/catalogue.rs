@@ -13,7 +13,14 @@
 //! each family shares one queue, routed by prefix ([`FAMILY_ROUTES`]): a type Middesk adds to
 //! a family reaches that family's queue. Any other new type reaches the catch-all.
 
-use crate::routing::matches_pattern;
+/// Whether `event_type` matches a route pattern: an exact type (`business.updated`), or a
+/// family (`order.*`: every type that starts with `order.`), as the router reads them.
+pub fn matches_pattern(pattern: &str, event_type: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => event_type.starts_with(prefix),
+        None => pattern == event_type,
+    }
+}
 
 /// Where a type is documented.
 mod source {
@@ -233,7 +240,7 @@ pub fn max_stack_name_len() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routing::QueueRouter;
+    use crate::verify::routing::QueueRouter;
 
     #[test]
     fn every_type_parses_to_its_own_variant_and_back() {

@@ -287,7 +287,7 @@ mod tests {
 
     #[test]
     fn the_type_may_come_in_namespace_and_the_account_is_read() {
-        let body = crate::sample::sample_payload("agent_jurisdiction_registration.updated").unwrap();
+        let body = crate::verify::sample::sample_payload("agent_jurisdiction_registration.updated").unwrap();
         let e = EventEnvelope::parse(body.as_bytes()).unwrap();
         assert_eq!(e.event_type, "agent_jurisdiction_registration.updated");
         assert_eq!(e.account_id.as_deref(), Some("5b1c86a4-3a7e-4f0e-9d59-6f1d2f8e4c10"));

@@ -1,55 +1,47 @@
 //! Receive Middesk webhooks on AWS without losing one.
 //!
-//! The pure core (signatures, the event envelope, routing, configuration, the request path)
-//! has no AWS client in it; [`aws`] holds the thin Secrets Manager, SQS, S3 and DynamoDB
-//! adapters behind the core's traits.
+//! ```text
+//! verify/      the request path: signature, auth/ (mTLS, OIDC, the account list), the secret
+//!              cache, configuration, routing, the receiver, the claim-check publisher, the
+//!              archive, metrics; and sample requests (sample.rs)      features: verify, verifier
+//! consume/     what a consumer author uses: typed events, process_batch, idempotency
+//! middesk/     Middesk's Webhooks API client and the rotation steps   features: middesk-api, rotation
+//! aws/         the thin AWS adapters behind the traits of the three above   sqs, s3, secretsmanager, dynamodb
+//! catalogue, envelope, message, claim_check, error, retention, logging: shared by every part
+//! testkit      emulator helpers for the workspace's own tests         feature: testkit
+//! ```
 //!
-//! Cargo features keep a consumer's binary to what it uses: the event types, the catalogue and
-//! `consumer::process_batch` need none; `verifier` adds authentication, configuration and the
-//! request path with their AWS adapters; `s3`, `sqs`, `secretsmanager` and `dynamodb` add
-//! one adapter each. The default is everything.
+//! Lower layers never import higher ones: the shared modules import nothing above them,
+//! `verify` and `consume` only the shared modules, `middesk` also `verify`'s secret, `aws`
+//! whatever it adapts. A consumer needs no feature at all for event types, the catalogue and
+//! `consume::batch::process_batch`; `s3` adds claim-checked bodies, `dynamodb` the idempotency
+//! store. The default is everything.
 
-pub mod archive;
-#[cfg(feature = "verifier")]
-pub mod auth;
 pub mod aws;
 pub mod catalogue;
-#[cfg(feature = "verifier")]
-pub mod config;
-pub mod consumer;
+pub mod claim_check;
+pub mod consume;
 pub mod envelope;
 pub mod error;
-pub mod event;
-pub mod idempotency;
 pub mod logging;
 pub mod message;
-#[cfg(feature = "verifier")]
-pub mod metrics;
 #[cfg(feature = "middesk-api")]
-pub mod middesk_api;
-pub mod publisher;
-#[cfg(feature = "verifier")]
-pub mod receiver;
+pub mod middesk;
 pub mod retention;
-#[cfg(feature = "rotation")]
-pub mod rotation;
-pub mod routing;
-pub mod sample;
-#[cfg(feature = "verifier")]
-pub mod secret;
-pub mod signature;
-
-#[cfg(feature = "verifier")]
-pub use config::VerifierConfig;
-pub use envelope::EventEnvelope;
-pub use error::{ConfigError, PublishError, ReceiveError, SecretError};
-pub use event::{Event, EventObject, EventType};
-pub use publisher::{InMemoryQueues, QueuePublisher};
-#[cfg(feature = "verifier")]
-pub use receiver::{Receipt, ReceiverSettings, WebhookReceiver, WebhookRequest};
-pub use routing::{DOCUMENTED_EVENT_TYPES, Queue, QueueRouter};
-#[cfg(feature = "verifier")]
-pub use secret::{SecretCache, SecretSource, SecretVersions};
-pub use signature::{SigningKey, verify_signature};
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod verify;
+
+pub use consume::event::{Event, EventObject, EventType};
+pub use envelope::EventEnvelope;
+pub use error::{ConfigError, PublishError, ReceiveError, SecretError};
+pub use message::Queue;
+pub use verify::publisher::{InMemoryQueues, QueuePublisher};
+pub use verify::routing::{DOCUMENTED_EVENT_TYPES, QueueRouter};
+pub use verify::signature::{SigningKey, verify_signature};
+#[cfg(feature = "verify")]
+pub use verify::{
+    config::VerifierConfig,
+    receiver::{Receipt, ReceiverSettings, WebhookReceiver, WebhookRequest},
+    secret::{SecretCache, SecretSource, SecretVersions},
+};

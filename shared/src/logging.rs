@@ -77,7 +77,7 @@ mod tests {
             assert!(trace.would_enable(target, &Level::INFO), "{target} at info");
         }
         // This project's crates, and a user's consumer, log at the level asked for.
-        for target in ["verifier", "middesk_webhooks::receiver", "business_decision", "my_consumer"] {
+        for target in ["verifier", "middesk_webhooks::verify::receiver", "business_decision", "my_consumer"] {
             assert!(trace.would_enable(target, &Level::TRACE), "{target}");
         }
         let warn = filter(LevelFilter::WARN);

@@ -7,7 +7,6 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::envelope::is_valid_event_id;
-use crate::routing::Queue;
 
 /// Message attribute names set by the verifier.
 pub mod attribute {
@@ -69,6 +68,56 @@ impl PayloadPointer {
     }
 }
 
+/// An SQS queue a message goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queue {
+    /// The queue URL.
+    pub url: String,
+    /// The queue name (the URL's last segment), for logs.
+    pub name: String,
+}
+
+impl Queue {
+    /// Whether this is a FIFO queue (needs a message group and deduplication id).
+    pub fn is_fifo(&self) -> bool {
+        self.name.ends_with(".fifo")
+    }
+
+    /// A queue from a URL, or from a name joined to `base`.
+    pub fn resolve(reference: &str, base: Option<&str>) -> Result<Self, String> {
+        Self::resolve_prefixed(reference, base, "")
+    }
+
+    /// A queue from a URL, or from `name_prefix` and a name joined to `base`.
+    pub fn resolve_prefixed(reference: &str, base: Option<&str>, name_prefix: &str) -> Result<Self, String> {
+        let reference = reference.trim();
+        if reference.starts_with("https://") || reference.starts_with("http://") {
+            let name = reference.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+            if !is_valid_queue_name(name) {
+                return Err(format!("URL does not end in a valid queue name: {name:?}"));
+            }
+            return Ok(Self { url: reference.to_owned(), name: name.to_owned() });
+        }
+        let name = format!("{name_prefix}{reference}");
+        if reference.is_empty() || !is_valid_queue_name(&name) {
+            return Err(format!(
+                "not a queue URL or a valid queue name (1-80 of A-Z a-z 0-9 - _, optional .fifo): {name:?}"
+            ));
+        }
+        let Some(base) = base else {
+            return Err("a queue name needs QUEUE_URL_BASE (or give the full queue URL)".into());
+        };
+        Ok(Self { url: format!("{}/{}", base.trim_end_matches('/'), name), name })
+    }
+}
+
+fn is_valid_queue_name(name: &str) -> bool {
+    let stem = name.strip_suffix(".fifo").unwrap_or(name);
+    (1..=80).contains(&name.len())
+        && !stem.is_empty()
+        && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// The S3 key of a body: `prefix` and the body's SHA-256, so that Middesk's retries of one
 /// event write the same object.
 pub fn payload_key(prefix: &str, body: &[u8]) -> String {
@@ -87,7 +136,7 @@ pub struct FifoIds {
     pub deduplication_id: String,
 }
 
-/// A message ready for a [`crate::publisher::QueuePublisher`].
+/// A message ready for a [`crate::verify::publisher::QueuePublisher`].
 #[derive(Debug, Clone)]
 pub struct OutboundMessage<'a> {
     /// Where it goes.
@@ -350,8 +399,8 @@ mod tests {
 
     #[test]
     fn the_largest_body_allowed_without_a_bucket_fits_sqs_even_as_base64() {
-        use crate::config::MAX_MAX_BODY_BYTES;
         use crate::envelope::{MAX_EVENT_ID_LEN, MAX_EVENT_TYPE_LEN};
+        use crate::verify::config::MAX_MAX_BODY_BYTES;
         let q = queue("all");
         let (id, event_type) = ("i".repeat(MAX_EVENT_ID_LEN), "t".repeat(MAX_EVENT_TYPE_LEN));
         let correlation = "c".repeat(MAX_CORRELATION_ID_LEN);

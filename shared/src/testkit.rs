@@ -2,12 +2,10 @@
 //! `testkit` feature; `scripts/test` starts the emulator and sets `MOTO_ENDPOINT`.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 pub use crate::aws::{lambda_sqs_event, s3_client};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_sqs::config::Credentials;
+use aws_types::SdkConfig;
 
 /// The emulator's endpoint, from `MOTO_ENDPOINT`. Panics with a hint when it is not set: the
 /// integration tests are part of the suite, never silently skipped.
@@ -16,20 +14,9 @@ pub fn emulator_endpoint() -> String {
         .expect("MOTO_ENDPOINT is not set: run ./scripts/test, which starts the AWS emulator for these tests")
 }
 
-/// An SDK configuration for `endpoint` with test credentials and short timeouts.
+/// An SDK configuration for the emulator at `endpoint` ([`crate::aws::emulator_sdk_config`]).
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(1))
-                .operation_timeout(Duration::from_secs(10))
-                .build(),
-        )
-        .load()
-        .await
+    crate::aws::emulator_sdk_config(endpoint).await
 }
 
 /// A unique name, so tests sharing one emulator never see each other's resources.
@@ -50,43 +37,9 @@ pub async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
     request.send().await.expect("create queue").queue_url.expect("queue url")
 }
 
-/// Creates an idempotency table (`id` string key, TTL on `expiration`) and returns its name.
+/// Creates an idempotency table ([`crate::aws::create_idempotency_table`]) and returns its name.
 pub async fn create_idempotency_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) -> String {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-        TimeToLiveSpecification,
-    };
-    dynamodb
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute"),
-        )
-        .key_schema(
-            KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().expect("key"),
-        )
-        .send()
-        .await
-        .expect("create table");
-    dynamodb
-        .update_time_to_live()
-        .table_name(name)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .attribute_name("expiration")
-                .enabled(true)
-                .build()
-                .expect("ttl"),
-        )
-        .send()
-        .await
-        .expect("enable ttl");
-    name.to_owned()
+    crate::aws::create_idempotency_table(dynamodb, name).await.expect("create the idempotency table")
 }
 
 /// Receives every message now in the queue (hidden for 10 minutes, not deleted).
@@ -111,10 +64,8 @@ pub async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<aws_sdk_sq
     }
 }
 
-/// A message attribute's string value.
-pub fn attr<'a>(message: &'a aws_sdk_sqs::types::Message, name: &str) -> Option<&'a str> {
-    message.message_attributes.as_ref()?.get(name)?.string_value.as_deref()
-}
+/// A message attribute's string value ([`crate::aws::message_attribute`]).
+pub use crate::aws::message_attribute as attr;
 
 /// A TCP proxy on loopback in front of the emulator that can be cut and restored, so that a
 /// dependency fails for real (connections dropped) for a window in the middle of a test.
@@ -296,7 +247,7 @@ impl JsonServer {
     }
 }
 
-/// A local server implementing Middesk's Webhooks API as [`crate::middesk_api`] reads it: it
+/// A local server implementing Middesk's Webhooks API as [`crate::middesk::api`] reads it: it
 /// checks method, path, the bearer key and the fields (unknown or mistyped fields are a 422),
 /// keeps webhooks with their secrets, pages its list, and can be told to fail.
 pub struct MockMiddesk {
@@ -310,7 +261,7 @@ pub struct MockMiddesk {
 #[derive(Debug, Clone)]
 pub struct MockWebhook {
     /// The webhook as the API shows it.
-    pub webhook: crate::middesk_api::Webhook,
+    pub webhook: crate::middesk::api::Webhook,
     /// The signing secret it holds.
     pub secret: Option<String>,
 }
@@ -361,7 +312,7 @@ impl MockMiddesk {
         state.next_id += 1;
         let id = format!("wh_{:04}", state.next_id);
         state.webhooks.push(MockWebhook {
-            webhook: crate::middesk_api::Webhook {
+            webhook: crate::middesk::api::Webhook {
                 id: id.clone(),
                 url: url.to_owned(),
                 enabled_events: enabled_events.iter().map(|e| e.to_string()).collect(),
@@ -502,7 +453,7 @@ async fn mock_answer(
             };
             state.next_id += 1;
             let webhook = MockWebhook {
-                webhook: crate::middesk_api::Webhook {
+                webhook: crate::middesk::api::Webhook {
                     id: format!("wh_{:04}", state.next_id),
                     url: body["url"].as_str().unwrap_or_default().to_owned(),
                     enabled_events: serde_json::from_value(body["enabled_events"].clone())

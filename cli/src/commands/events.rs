@@ -5,7 +5,7 @@ use std::io::Read as _;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use middesk_webhooks::sample::{self, GatewayShape, TEST_SECRET};
+use middesk_webhooks::verify::sample::{self, GatewayShape, TEST_SECRET};
 use middesk_webhooks_cli::{events, template};
 
 use super::Outcome;
@@ -134,8 +134,9 @@ impl Send {
             (false, t) => t.unwrap_or_else(|| "(not an event)".to_owned()),
         };
         let url = self.url;
-        let (status, response) =
-            tokio::task::spawn_blocking(move || post(&url, body, &headers)).await.map_err(|e| e.to_string())??;
+        let (status, response) = tokio::task::spawn_blocking(move || post(&url, body, &headers))
+            .await
+            .map_err(|e| e.to_string())??;
         println!("{status} {label:<36} {response}");
         Ok(true)
     }
@@ -209,7 +210,8 @@ pub struct GenerateTemplate {
 impl GenerateTemplate {
     pub fn run(self) -> Outcome {
         let template = self.template;
-        let current = std::fs::read_to_string(&template).map_err(|e| format!("{}: {e}", template.display()))?;
+        let current =
+            std::fs::read_to_string(&template).map_err(|e| format!("{}: {e}", template.display()))?;
         let generated = template::generated::regenerate(&current)?;
         match (self.check, generated == current) {
             (_, true) => println!("{} is up to date", template.display()),

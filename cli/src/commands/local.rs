@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use middesk_webhooks::sample::TEST_SECRET;
+use middesk_webhooks::verify::sample::TEST_SECRET;
 use middesk_webhooks_cli::{local, redrive};
 
 use super::{LocalArgs, Outcome};

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
-use middesk_webhooks::middesk_api::{ApiKey, HttpWebhooksApi, WebhookSpec};
+use middesk_webhooks::middesk::api::{ApiKey, HttpWebhooksApi, WebhookSpec};
 use middesk_webhooks_cli::{middesk, template};
 
 use super::Outcome;
@@ -56,7 +56,7 @@ pub struct MiddeskArgs {
     #[arg(long)]
     api_key_secret_id: Option<String>,
     /// Middesk's API: production by default, https://api-sandbox.middesk.com with an mk_test_ key.
-    #[arg(long, env = "MIDDESK_API_URL", default_value = middesk_webhooks::middesk_api::PRODUCTION_URL)]
+    #[arg(long, env = "MIDDESK_API_URL", default_value = middesk_webhooks::middesk::api::PRODUCTION_URL)]
     api_url: String,
     /// Which types to ask Middesk for.
     #[arg(long, value_enum, default_value = "all")]
@@ -76,7 +76,9 @@ impl MiddeskArgs {
     async fn open(&self) -> Result<(HttpWebhooksApi, WebhookSpec, aws_config::SdkConfig), String> {
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let key = match &self.api_key_secret_id {
-            Some(id) => ApiKey::from_secret_string(&secret_string(&aws, id).await?).map_err(|e| e.to_string())?,
+            Some(id) => {
+                ApiKey::from_secret_string(&secret_string(&aws, id).await?).map_err(|e| e.to_string())?
+            }
             None => std::env::var("MIDDESK_API_KEY")
                 .ok()
                 .and_then(|k| ApiKey::new(&k))
@@ -92,7 +94,8 @@ impl MiddeskArgs {
             }
         };
         let enabled_events = middesk::enabled_events(matches!(self.events, EventSelection::All), &routes);
-        let spec = WebhookSpec { url: self.webhook_url.clone(), enabled_events, include: self.include.clone() };
+        let spec =
+            WebhookSpec { url: self.webhook_url.clone(), enabled_events, include: self.include.clone() };
         Ok((api, spec, aws))
     }
 }
@@ -123,17 +126,22 @@ impl Middesk {
 async fn secret_string(aws: &aws_config::SdkConfig, secret_id: &str) -> Result<String, String> {
     let client = aws_sdk_secretsmanager::Client::new(aws);
     let output = client.get_secret_value().secret_id(secret_id).send().await;
-    let output = output
-        .map_err(|e| format!("secret {secret_id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(&e)))?;
+    let output = output.map_err(|e| {
+        format!("secret {secret_id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(&e))
+    })?;
     output.secret_string.ok_or_else(|| format!("secret {secret_id} has no SecretString"))
 }
 
 /// The signing secret `register` gives Middesk ([`middesk::version_for_middesk`]): labelled
 /// `MIDDESK_SIGNING` first (unless `dry_run`), as the rotator's setSecret labels it, so that the
 /// verifier accepts it whatever becomes of a rotation under way.
-async fn secret_for_middesk(aws: &aws_config::SdkConfig, secret_id: &str, dry_run: bool) -> Result<String, String> {
-    use middesk_webhooks::rotation::VersionStore as _;
-    use middesk_webhooks::secret::GIVEN_TO_MIDDESK_STAGE;
+async fn secret_for_middesk(
+    aws: &aws_config::SdkConfig,
+    secret_id: &str,
+    dry_run: bool,
+) -> Result<String, String> {
+    use middesk_webhooks::middesk::rotation::VersionStore as _;
+    use middesk_webhooks::verify::secret::GIVEN_TO_MIDDESK_STAGE;
     let store = middesk_webhooks::aws::SecretsManagerVersions::new(aws_sdk_secretsmanager::Client::new(aws));
     let failed = |e: String| format!("secret {secret_id}: {e}");
     let description = store.describe(secret_id).await.map_err(failed)?;
@@ -142,7 +150,8 @@ async fn secret_for_middesk(aws: &aws_config::SdkConfig, secret_id: &str, dry_ru
     let version = store.by_id(secret_id, id).await.map_err(failed)?.ok_or_else(|| {
         format!("secret {secret_id}: version {id} ({why}) has no value yet; run register again when it has")
     })?;
-    let secret = middesk_webhooks::secret::parse_secret_text(&version.value).map_err(|e| failed(e.to_string()))?;
+    let secret = middesk_webhooks::verify::secret::parse_secret_text(&version.value)
+        .map_err(|e| failed(e.to_string()))?;
     eprintln!("secret: {why} ({id})");
     let holder = description.version_with(GIVEN_TO_MIDDESK_STAGE);
     if !dry_run && holder != Some(id) {

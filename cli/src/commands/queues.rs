@@ -55,7 +55,9 @@ impl Redrive {
         if !copy {
             let task = redrive::start_move_task(&sqs, &dead_letters, &destination).await?;
             println!("SQS message move task started: {task}");
-            println!("follow it with: aws sqs list-message-move-tasks --source-arn <the dead-letter queue's ARN>");
+            println!(
+                "follow it with: aws sqs list-message-move-tasks --source-arn <the dead-letter queue's ARN>"
+            );
             return Ok(true);
         }
         let report = redrive::copy_back(&sqs, &dead_letters, &destination).await;
@@ -145,15 +147,18 @@ impl Replay {
                     routes.push(format!("{pattern}={}", urls.join("+")));
                 }
                 let catch_all = redrive::queue_url(&sqs, &sqs_name(&model.catch_all)).await?;
-                let router = middesk_webhooks::QueueRouter::parse("ROUTES", &routes.join(","), &catch_all, None)
-                    .map_err(|e| e.to_string())?;
+                let router =
+                    middesk_webhooks::QueueRouter::parse("ROUTES", &routes.join(","), &catch_all, None)
+                        .map_err(|e| e.to_string())?;
                 replay::Destination::Routed(router)
             }
         };
         let found = replay::find(&s3, &archive, &selection).await?;
-        let publisher = middesk_webhooks::publisher::ClaimCheckPublisher::new(
+        let publisher = middesk_webhooks::verify::publisher::ClaimCheckPublisher::new(
             middesk_webhooks::aws::SqsPublisher::new(sqs.clone()),
-            payloads.map(|bucket| (middesk_webhooks::aws::S3Payloads::new(s3.clone(), bucket), "payloads/".to_owned())),
+            payloads.map(|bucket| {
+                (middesk_webhooks::aws::S3Payloads::new(s3.clone(), bucket), "payloads/".to_owned())
+            }),
             middesk_webhooks::message::SQS_MAX_MESSAGE_BYTES,
         );
         let dry_run = self.dry_run;

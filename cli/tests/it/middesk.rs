@@ -127,7 +127,7 @@ async fn a_wrong_key_and_middesk_failures_are_clear_errors_that_change_nothing()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_during_a_rotation_gives_middesk_the_pending_secret_never_rolls_it_back() {
-    use middesk_webhooks::rotation::VersionStore as _;
+    use middesk_webhooks::middesk::rotation::VersionStore as _;
     let (secret_id, current) = signing_secret().await;
     let secrets = aws_sdk_secretsmanager::Client::new(&sdk_config(&emulator_endpoint()).await);
     // createSecret has run: AWSPENDING holds the new secret, which setSecret gives Middesk.
@@ -145,6 +145,6 @@ async fn register_during_a_rotation_gives_middesk_the_pending_secret_never_rolls
     // Labelled as given to Middesk, so the verifier accepts it whatever becomes of the rotation.
     let store = middesk_webhooks::aws::SecretsManagerVersions::new(secrets.clone());
     let labels = store.describe(&secret_id).await.unwrap();
-    let given = labels.version_with(middesk_webhooks::secret::GIVEN_TO_MIDDESK_STAGE);
+    let given = labels.version_with(middesk_webhooks::verify::secret::GIVEN_TO_MIDDESK_STAGE);
     assert_eq!(given, labels.version_with("AWSPENDING"));
 }

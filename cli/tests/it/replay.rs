@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_sqs::types::Message;
-use middesk_webhooks::archive::EventArchive as _;
 use middesk_webhooks::aws::{S3Archive, S3Payloads, SqsPublisher, s3_client};
-use middesk_webhooks::consumer::resolve_payload;
+use middesk_webhooks::consume::batch::resolve_payload;
 use middesk_webhooks::message::attribute;
-use middesk_webhooks::publisher::ClaimCheckPublisher;
-use middesk_webhooks::sample::{created_now, sample_payload, signed_headers};
 use middesk_webhooks::testkit::*;
+use middesk_webhooks::verify::archive::EventArchive as _;
+use middesk_webhooks::verify::publisher::ClaimCheckPublisher;
+use middesk_webhooks::verify::sample::{created_now, sample_payload, signed_headers};
 use middesk_webhooks::{
     Queue, QueueRouter, ReceiverSettings, SecretCache, SecretVersions, SigningKey, WebhookReceiver,
     WebhookRequest,
@@ -79,7 +79,7 @@ impl Setup {
         let settings = ReceiverSettings {
             rotation_grace: Duration::ZERO,
             max_body_bytes: 6 << 20,
-            max_event_age: middesk_webhooks::config::DEFAULT_MAX_EVENT_AGE,
+            max_event_age: middesk_webhooks::verify::config::DEFAULT_MAX_EVENT_AGE,
         };
         let archive = S3Archive::new(self.s3.clone(), &self.archive);
         assert!(archive.enabled());
@@ -240,8 +240,8 @@ async fn take(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> usize {
 
 #[tokio::test]
 async fn a_routed_replay_reaches_every_subscriber_with_a_fresh_fifo_id_and_refuses_an_altered_object() {
-    use middesk_webhooks::archive::{archive_key, field};
     use middesk_webhooks::message::{MessageContext, OutboundMessage};
+    use middesk_webhooks::verify::archive::{archive_key, field};
     let s = setup().await;
     let now = SystemTime::now();
     let subscriber = create_queue(&s.sqs, &format!("{}.fifo", unique("subscriber"))).await;
@@ -311,10 +311,10 @@ async fn the_cli_replays_the_local_stacks_archive_into_the_routed_queue() {
     let created = SystemTime::now() - Duration::from_secs(60);
     let id = unique("ev-cli");
     let body = event("lien.found", &id, created);
-    let key = middesk_webhooks::archive::archive_key(Some(created), Some("lien.found"), &body);
+    let key = middesk_webhooks::verify::archive::archive_key(Some(created), Some("lien.found"), &body);
     let metadata = vec![
-        (middesk_webhooks::archive::field::EVENT_ID, id.clone()),
-        (middesk_webhooks::archive::field::EVENT_TYPE, "lien.found".to_owned()),
+        (middesk_webhooks::verify::archive::field::EVENT_ID, id.clone()),
+        (middesk_webhooks::verify::archive::field::EVENT_TYPE, "lien.found".to_owned()),
     ];
     S3Archive::new(s3.clone(), &archive).put(&key, &body, &metadata).await.unwrap();
 

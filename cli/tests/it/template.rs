@@ -5,7 +5,7 @@ use middesk_webhooks::catalogue::{CATALOGUE, queue_logical_id};
 use middesk_webhooks_cli::template::{TemplateModel, generated, parse_template};
 
 fn model() -> TemplateModel {
-    parse_template(include_str!("../../template.yaml")).expect("template parses")
+    parse_template(include_str!("../../../template.yaml")).expect("template parses")
 }
 
 #[test]
@@ -32,7 +32,7 @@ fn every_documented_type_reaches_its_catalogue_queue_with_a_dead_letter_queue() 
 
 #[test]
 fn the_committed_template_is_generated_from_the_catalogue() {
-    let committed = include_str!("../../template.yaml");
+    let committed = include_str!("../../../template.yaml");
     let generated = generated::regenerate(committed).unwrap();
     assert!(
         generated == committed,
@@ -47,7 +47,7 @@ fn generation_replaces_only_between_the_markers() {
     assert!(err.contains("queue-arns"), "every part must be present: {err}");
     // The committed template with every generated part replaced by a stale line: regeneration
     // gives back the committed template, so it rewrote those parts and nothing else.
-    let committed = include_str!("../../template.yaml");
+    let committed = include_str!("../../../template.yaml");
     let mut stale = committed.to_owned();
     let names = generated::parts().into_iter().map(|(name, _)| name).chain(["dashboard"]);
     for name in names {
@@ -91,7 +91,7 @@ fn a_subscriber_declared_in_the_one_list_gets_its_queue_dead_letter_queue_alarms
         ("business.updated", "business-updated-risk-engine"),
         ("registration_request.*", "registration-requests-crm"),
     ];
-    let text = generated::regenerate_with(include_str!("../../template.yaml"), SUBSCRIBERS).unwrap();
+    let text = generated::regenerate_with(include_str!("../../../template.yaml"), SUBSCRIBERS).unwrap();
     let m = parse_template(&text).unwrap();
     let route = |pattern: &str| m.routes.iter().find(|(p, _)| p == pattern).map(|(_, q)| q.clone()).unwrap();
     assert_eq!(route("business.updated"), ["BusinessUpdatedQueue", "BusinessUpdatedRiskEngineQueue"]);
@@ -120,5 +120,5 @@ fn a_subscriber_declared_in_the_one_list_gets_its_queue_dead_letter_queue_alarms
     }
     assert!(text.contains("\"business.updated=business-updated+business-updated-risk-engine\""));
     // The committed template has none: nobody consumes a queue declared for nobody.
-    assert!(!include_str!("../../template.yaml").contains("RiskEngine"));
+    assert!(!include_str!("../../../template.yaml").contains("RiskEngine"));
 }

@@ -442,8 +442,8 @@ fn the_rotator_may_only_stage_the_signing_secret_and_read_the_api_key() {
     assert_eq!(vars["WEBHOOK_URL"], translated()["Outputs"]["WebhookUrl"]["Value"]);
     // The default grace outlasts Middesk's retries, as the rotator requires.
     let grace = number(&parameter("SecretRotationGraceSeconds")["Default"]);
-    assert_eq!(grace, middesk_webhooks::config::DEFAULT_ROTATION_GRACE.as_secs());
-    assert!(grace > middesk_webhooks::rotation::MIDDESK_RETRY_SPAN.as_secs());
+    assert_eq!(grace, middesk_webhooks::verify::config::DEFAULT_ROTATION_GRACE.as_secs());
+    assert!(grace > middesk_webhooks::middesk::rotation::MIDDESK_RETRY_SPAN.as_secs());
     // Secrets Manager, and only it, invokes the rotator, on SecretRotationDays' schedule.
     let permission = resource("SecretRotatorPermission");
     assert_eq!(permission["Properties"]["Principal"], "secretsmanager.amazonaws.com");
@@ -473,7 +473,7 @@ fn numeric_parameters_are_bounded_like_the_configuration() {
             assert!(bounded, "{name} needs MinValue and MaxValue");
         }
     }
-    use middesk_webhooks::config;
+    use middesk_webhooks::verify::config;
     for (name, max) in [
         ("SecretCacheTtlSeconds", config::MAX_SECRET_CACHE_TTL),
         ("SecretMaxStaleSeconds", config::MAX_SECRET_MAX_STALE),
@@ -481,7 +481,7 @@ fn numeric_parameters_are_bounded_like_the_configuration() {
     ] {
         assert_eq!(number(&parameter(name)["MaxValue"]), max.as_secs(), "{name}");
     }
-    use middesk_webhooks::idempotency::{MAX_RECORD_TTL, MIN_RECORD_TTL};
+    use middesk_webhooks::consume::idempotency::{MAX_RECORD_TTL, MIN_RECORD_TTL};
     let ttl = parameter("IdempotencyTtlSeconds");
     assert_eq!(
         (number(&ttl["MinValue"]), number(&ttl["MaxValue"])),
@@ -1091,7 +1091,7 @@ fn allowed_by_pattern(name: &str, value: &str) -> bool {
 
 #[test]
 fn the_account_list_is_required_wherever_mtls_alone_can_authenticate() {
-    use middesk_webhooks::auth::AuthPolicy;
+    use middesk_webhooks::verify::auth::AuthPolicy;
     let vars = &verifier()["Properties"]["Environment"]["Variables"];
     assert_eq!(vars["MIDDESK_ACCOUNT_IDS"], json!({"Ref": "MiddeskAccountIds"}));
     assert_eq!(vars["AUTH_METHODS"], json!({"Fn::Join": [",", {"Ref": "AuthMethods"}]}));
@@ -1176,9 +1176,9 @@ fn consumers_follow_claim_checks_only_into_the_stacks_payload_bucket() {
 
 #[test]
 fn rotation_keeps_the_grace_longer_than_middesks_retries_and_only_its_secret_invokes_the_rotator() {
-    use middesk_webhooks::rotation::{MIDDESK_RETRY_SPAN, ROTATION_GRACE_MARGIN};
+    use middesk_webhooks::middesk::rotation::{MIDDESK_RETRY_SPAN, ROTATION_GRACE_MARGIN};
     let least = (MIDDESK_RETRY_SPAN + ROTATION_GRACE_MARGIN).as_secs();
-    let most = middesk_webhooks::config::MAX_ROTATION_GRACE.as_secs();
+    let most = middesk_webhooks::verify::config::MAX_ROTATION_GRACE.as_secs();
     // The pattern admits exactly 0 and the graces that outlast Middesk's retries.
     let pattern =
         regex_lite::Regex::new(parameter("SecretRotationGraceSeconds")["AllowedPattern"].as_str().unwrap())

@@ -4,10 +4,10 @@
 use std::time::SystemTime;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use middesk_webhooks::consumer::{BatchError, BatchOptions, process_batch_with};
-use middesk_webhooks::event::{Business, Event, EventObject};
-use middesk_webhooks::idempotency::{GuardError, Guarded, IdempotencyGuard, IdempotencyStore};
-use middesk_webhooks::publisher::PayloadReader;
+use middesk_webhooks::claim_check::PayloadReader;
+use middesk_webhooks::consume::batch::{BatchError, BatchOptions, process_batch_with};
+use middesk_webhooks::consume::event::{Business, Event, EventObject};
+use middesk_webhooks::consume::idempotency::{GuardError, Guarded, IdempotencyGuard, IdempotencyStore};
 use serde::{Deserialize, Serialize};
 
 /// What to do with a business.
@@ -131,7 +131,7 @@ pub async fn handle_batch<S: IdempotencyStore, R: PayloadReader>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use middesk_webhooks::event::{Review, ReviewTask};
+    use middesk_webhooks::consume::event::{Review, ReviewTask};
 
     fn business(status: &str, tasks: &[(&str, &str)]) -> Business {
         let tasks = tasks
@@ -158,7 +158,7 @@ mod tests {
             ("business.approved", Decision::Approve),
             ("business.rejected", Decision::Reject),
         ] {
-            let sample = middesk_webhooks::sample::sample_payload(event_type).unwrap();
+            let sample = middesk_webhooks::verify::sample::sample_payload(event_type).unwrap();
             let event = Event::from_slice(sample.as_bytes()).unwrap();
             let EventObject::Business(b) = event.object() else { panic!("not a business") };
             assert_eq!(decide(b).decision, expected, "{event_type}");
@@ -187,9 +187,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_business_that_no_longer_fits_the_model_is_a_batch_failure() {
-        use middesk_webhooks::idempotency::{DEFAULT_RECORD_TTL, InMemoryIdempotencyStore};
-        use middesk_webhooks::sample::{SampleRecord, sqs_batch_event};
-        let sample = middesk_webhooks::sample::sample_payload("business.updated").unwrap();
+        use middesk_webhooks::consume::idempotency::{DEFAULT_RECORD_TTL, InMemoryIdempotencyStore};
+        use middesk_webhooks::verify::sample::{SampleRecord, sqs_batch_event};
+        let sample = middesk_webhooks::verify::sample::sample_payload("business.updated").unwrap();
         let mut drifted: serde_json::Value = serde_json::from_str(sample).unwrap();
         drifted["id"] = serde_json::json!("evt-drifted");
         drifted["data"]["object"]["external_id"] = serde_json::json!(12345);

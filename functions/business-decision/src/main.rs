@@ -8,8 +8,8 @@ use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
 use lambda_runtime::{LambdaEvent, service_fn};
 use middesk_webhooks::aws::{DynamoDbIdempotencyStore, S3Payloads, s3_client};
-use middesk_webhooks::consumer::BatchOptions;
-use middesk_webhooks::idempotency::{IdempotencyGuard, parse_record_ttl};
+use middesk_webhooks::consume::batch::BatchOptions;
+use middesk_webhooks::consume::idempotency::{IdempotencyGuard, parse_record_ttl};
 
 // One event at a time per sandbox: a current-thread runtime, no worker threads to wake.
 #[tokio::main(flavor = "current_thread")]

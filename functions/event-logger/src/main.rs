@@ -5,7 +5,7 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 use middesk_webhooks::aws::{S3Payloads, s3_client};
-use middesk_webhooks::consumer::{BatchOptions, process_batch_with};
+use middesk_webhooks::consume::batch::{BatchOptions, process_batch_with};
 
 // One event at a time per sandbox: a current-thread runtime, no worker threads to wake.
 #[tokio::main(flavor = "current_thread")]

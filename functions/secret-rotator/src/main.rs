@@ -1,6 +1,6 @@
 //! The signing secret's rotation function. Secrets Manager invokes it four times per rotation
 //! (`createSecret`, `setSecret`, `testSecret`, `finishSecret`); the steps, their order and why
-//! no request Middesk signs is refused are in `middesk_webhooks::rotation`.
+//! no request Middesk signs is refused are in `middesk_webhooks::middesk::rotation`.
 //!
 //! Configuration (the template sets it):
 //! - `SIGNING_SECRET_ARN`: the one secret this function may rotate;
@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use middesk_webhooks::aws::SecretsManagerVersions;
-use middesk_webhooks::middesk_api::{self, ApiKey, HttpWebhooksApi};
-use middesk_webhooks::rotation::{
+use middesk_webhooks::middesk::api::{self, ApiKey, HttpWebhooksApi};
+use middesk_webhooks::middesk::rotation::{
     RotationError, RotationEvent, SecretRotator, VersionStore, check_schedule, random_secret,
 };
 
@@ -38,7 +38,7 @@ impl Config {
             Ok(v) => Duration::from_secs(
                 v.trim().parse().map_err(|_| "SECRET_ROTATION_GRACE_SECONDS: not a number")?,
             ),
-            Err(_) => middesk_webhooks::config::DEFAULT_ROTATION_GRACE,
+            Err(_) => middesk_webhooks::verify::config::DEFAULT_ROTATION_GRACE,
         };
         let interval = match std::env::var("SECRET_ROTATION_DAYS") {
             Ok(v) if !v.trim().is_empty() => {
@@ -54,8 +54,7 @@ impl Config {
             secret_arn: required("SIGNING_SECRET_ARN")?,
             webhook_url: required("WEBHOOK_URL")?,
             api_key_secret_id: required("MIDDESK_API_KEY_SECRET_ID")?,
-            api_url: std::env::var("MIDDESK_API_URL")
-                .unwrap_or_else(|_| middesk_api::PRODUCTION_URL.to_owned()),
+            api_url: std::env::var("MIDDESK_API_URL").unwrap_or_else(|_| api::PRODUCTION_URL.to_owned()),
             grace,
         })
     }

@@ -10,16 +10,20 @@ use futures_util::FutureExt as _;
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
 use lambda_http::request::{LambdaRequest, RequestContext, RequestOrigin};
 use lambda_http::{Body, LambdaEvent, Request, RequestExt as _, Response};
-use middesk_webhooks::archive::EventArchive;
-use middesk_webhooks::auth::mtls::ClientCertificate;
-use middesk_webhooks::auth::oidc::{HttpJwks, JwksSource, OidcVerifier};
-use middesk_webhooks::aws::{S3Archive, S3Payloads, SecretsManagerSource, SqsPublisher};
-use middesk_webhooks::metrics::{emf_outcome_record, emf_record};
-use middesk_webhooks::publisher::ClaimCheckPublisher;
-use middesk_webhooks::{
-    QueuePublisher, Receipt, SecretCache, SecretSource, VerifierConfig, WebhookReceiver, WebhookRequest,
+use middesk_webhooks::verify::archive::EventArchive;
+use middesk_webhooks::verify::auth::mtls::ClientCertificate;
+use middesk_webhooks::verify::auth::oidc::JwksSource;
+use middesk_webhooks::verify::metrics::{emf_outcome_record, emf_record};
+use middesk_webhooks::{QueuePublisher, Receipt, SecretSource, WebhookReceiver, WebhookRequest};
+#[cfg(feature = "aws")]
+use {
+    middesk_webhooks::aws::{S3Archive, S3Payloads, SecretsManagerSource, SqsPublisher},
+    middesk_webhooks::verify::auth::oidc::{HttpJwks, OidcVerifier},
+    middesk_webhooks::verify::publisher::ClaimCheckPublisher,
+    middesk_webhooks::{SecretCache, VerifierConfig},
 };
 
+#[cfg(feature = "aws")]
 /// The receiver as deployed: Secrets Manager for the secret, SQS for the queues, and S3 for
 /// bodies too large for SQS and for the archive (when `ARCHIVE_BUCKET` is set).
 pub type Verifier = WebhookReceiver<
@@ -30,6 +34,7 @@ pub type Verifier = WebhookReceiver<
 >;
 
 /// Builds the deployed receiver from configuration and clients (done once, at cold start).
+#[cfg(feature = "aws")]
 pub fn build_verifier(
     config: &VerifierConfig,
     secrets_manager: aws_sdk_secretsmanager::Client,

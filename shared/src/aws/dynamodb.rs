@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use crate::idempotency::{Claim, IdempotencyStore, StoreError};
+use crate::consume::idempotency::{Claim, IdempotencyStore, StoreError};
 
 /// Idempotency records in a DynamoDB table with a string partition key `id` and TTL enabled on
 /// the `expiration` attribute (epoch seconds).
@@ -145,4 +145,53 @@ impl IdempotencyStore for DynamoDbIdempotencyStore {
             Err(e) => Err(store_error(&e)),
         }
     }
+}
+
+/// Creates an idempotency table as the template defines `IdempotencyTable` (string partition
+/// key `id`, on-demand, TTL on `expiration`) and returns its name: the local stack's.
+pub async fn create_idempotency_table(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    name: &str,
+) -> Result<String, String> {
+    use aws_sdk_dynamodb::error::DisplayErrorContext;
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        TimeToLiveSpecification,
+    };
+    let built = |e: aws_sdk_dynamodb::error::BuildError| e.to_string();
+    dynamodb
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(built)?,
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .map_err(built)?,
+        )
+        .send()
+        .await
+        .map_err(|e| format!("create table {name}: {}", DisplayErrorContext(&e)))?;
+    dynamodb
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name("expiration")
+                .enabled(true)
+                .build()
+                .map_err(built)?,
+        )
+        .send()
+        .await
+        .map_err(|e| format!("enable TTL on {name}: {}", DisplayErrorContext(&e)))?;
+    Ok(name.to_owned())
 }

@@ -50,7 +50,7 @@ impl S3Payloads {
     }
 }
 
-impl crate::publisher::PayloadStore for S3Payloads {
+impl crate::claim_check::PayloadStore for S3Payloads {
     fn bucket(&self) -> &str {
         self.bucket.as_deref().unwrap_or_default()
     }
@@ -68,7 +68,7 @@ impl crate::publisher::PayloadStore for S3Payloads {
     }
 }
 
-impl crate::publisher::PayloadReader for S3Payloads {
+impl crate::claim_check::PayloadReader for S3Payloads {
     fn location(&self) -> Option<(&str, &str)> {
         Some((self.bucket.as_deref()?, self.key_prefix.as_str()))
     }
@@ -107,7 +107,7 @@ impl S3Archive {
     }
 }
 
-impl crate::archive::EventArchive for S3Archive {
+impl crate::verify::archive::EventArchive for S3Archive {
     /// Writes only where no object is (`If-None-Match: *`, which the bucket's policy requires
     /// of every write): an archived event is never overwritten. The key holds the body's
     /// SHA-256, so an object already there is this very body (a retry of the event): stored.

@@ -5,8 +5,8 @@ use std::time::SystemTime;
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata};
 
 use crate::error::SecretError;
-use crate::secret::{GIVEN_TO_MIDDESK_STAGE, SecretSource, SecretVersions, parse_secret_string};
-use crate::signature::SigningKey;
+use crate::verify::secret::{GIVEN_TO_MIDDESK_STAGE, SecretSource, SecretVersions, parse_secret_string};
+use crate::verify::signature::SigningKey;
 
 /// Reads the signing secret from Secrets Manager: `AWSCURRENT`, and `AWSPREVIOUS` on request.
 ///
@@ -204,10 +204,10 @@ impl SecretsManagerVersions {
         secret_id: &str,
         stage: Option<&str>,
         id: Option<&str>,
-    ) -> Result<Option<crate::rotation::StoredVersion>, String> {
+    ) -> Result<Option<crate::middesk::rotation::StoredVersion>, String> {
         match read_version(&self.client, secret_id, stage, id).await {
             Ok(Some(Some(Version { value, created, id }))) => {
-                Ok(Some(crate::rotation::StoredVersion { id, value, created }))
+                Ok(Some(crate::middesk::rotation::StoredVersion { id, value, created }))
             }
             Ok(Some(None)) => Err("the version has no SecretString".to_owned()),
             Ok(None) => Ok(None),
@@ -217,14 +217,14 @@ impl SecretsManagerVersions {
 }
 
 #[cfg(feature = "rotation")]
-impl crate::rotation::VersionStore for SecretsManagerVersions {
+impl crate::middesk::rotation::VersionStore for SecretsManagerVersions {
     type VerifierSource = SecretsManagerSource;
 
     fn verifier_source(&self, secret_id: &str) -> SecretsManagerSource {
         SecretsManagerSource::new(self.client.clone(), secret_id)
     }
 
-    async fn describe(&self, secret_id: &str) -> Result<crate::rotation::SecretDescription, String> {
+    async fn describe(&self, secret_id: &str) -> Result<crate::middesk::rotation::SecretDescription, String> {
         let output = self
             .client
             .describe_secret()
@@ -232,7 +232,7 @@ impl crate::rotation::VersionStore for SecretsManagerVersions {
             .send()
             .await
             .map_err(|e| DisplayErrorContext(&e).to_string())?;
-        Ok(crate::rotation::SecretDescription {
+        Ok(crate::middesk::rotation::SecretDescription {
             rotation_enabled: output.rotation_enabled.unwrap_or(false),
             versions: output.version_ids_to_stages.unwrap_or_default().into_iter().collect(),
         })
@@ -242,7 +242,7 @@ impl crate::rotation::VersionStore for SecretsManagerVersions {
         &self,
         secret_id: &str,
         stage: &str,
-    ) -> Result<Option<crate::rotation::StoredVersion>, String> {
+    ) -> Result<Option<crate::middesk::rotation::StoredVersion>, String> {
         self.get(secret_id, Some(stage), None).await
     }
 
@@ -250,7 +250,7 @@ impl crate::rotation::VersionStore for SecretsManagerVersions {
         &self,
         secret_id: &str,
         id: &str,
-    ) -> Result<Option<crate::rotation::StoredVersion>, String> {
+    ) -> Result<Option<crate::middesk::rotation::StoredVersion>, String> {
         self.get(secret_id, None, Some(id)).await
     }
 

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::error::PublishError;
 use crate::message::OutboundMessage;
-use crate::publisher::QueuePublisher;
+use crate::verify::publisher::QueuePublisher;
 
 /// Sends messages with SQS `SendMessage`.
 #[derive(Debug, Clone)]
@@ -24,7 +24,7 @@ impl SqsPublisher {
 }
 
 impl QueuePublisher for SqsPublisher {
-    async fn warm_up(&self, queue: &crate::routing::Queue) -> Result<(), PublishError> {
+    async fn warm_up(&self, queue: &crate::verify::routing::Queue) -> Result<(), PublishError> {
         // A cheap authenticated call: it opens the TLS connection and checks the queue exists.
         self.client
             .get_queue_attributes()
@@ -97,4 +97,9 @@ pub fn lambda_sqs_event(messages: &[aws_sdk_sqs::types::Message], queue_arn: &st
         .collect();
     // Every field is optional in the target type, so this conversion cannot fail.
     serde_json::from_value(json!({ "Records": records })).unwrap_or_default()
+}
+
+/// A received message's string attribute `name`, if it has one.
+pub fn message_attribute<'a>(message: &'a aws_sdk_sqs::types::Message, name: &str) -> Option<&'a str> {
+    message.message_attributes.as_ref()?.get(name)?.string_value.as_deref()
 }

@@ -4,13 +4,13 @@ use std::cell::RefCell;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use base64::Engine as _;
-use middesk_webhooks::consumer::process_batch;
-use middesk_webhooks::event::Event;
+use middesk_webhooks::consume::batch::process_batch;
+use middesk_webhooks::consume::event::Event;
 use serde_json::{Value, json};
 
 /// Builds an SQS event from `(message id, body, FIFO group, base64?)` using the record fixture.
 fn sqs_event(records: &[(&str, &str, Option<&str>, bool)]) -> SqsEvent {
-    let template: Value = serde_json::from_str(include_str!("../samples/sqs_record.json")).unwrap();
+    let template: Value = serde_json::from_str(include_str!("../../samples/sqs_record.json")).unwrap();
     let records: Vec<Value> = records
         .iter()
         .map(|(id, body, group, base64)| {
@@ -34,7 +34,7 @@ fn sqs_event(records: &[(&str, &str, Option<&str>, bool)]) -> SqsEvent {
 }
 
 fn body(id: &str) -> String {
-    let fixture = middesk_webhooks::sample::sample_payload("business.updated").unwrap();
+    let fixture = middesk_webhooks::verify::sample::sample_payload("business.updated").unwrap();
     let mut v: Value = serde_json::from_str(fixture).unwrap();
     v["id"] = json!(id);
     v.to_string()
@@ -139,8 +139,8 @@ async fn schema_drift_fails_the_message_by_default_never_acknowledged_silently()
 
 #[tokio::test]
 async fn a_consumer_may_opt_in_to_handle_drift_from_the_raw_json() {
-    use middesk_webhooks::consumer::{BatchOptions, Drift, process_batch_with};
-    use middesk_webhooks::event::EventObject;
+    use middesk_webhooks::consume::batch::{BatchOptions, Drift, process_batch_with};
+    use middesk_webhooks::consume::event::EventObject;
     let drifted = drifted_body("drifted");
     let batch = sqs_event(&[("m1", &drifted, None, false)]);
     let options = BatchOptions::default().drift(Drift::Handle);
@@ -160,8 +160,8 @@ async fn a_consumer_may_opt_in_to_handle_drift_from_the_raw_json() {
 
 #[tokio::test]
 async fn every_envelope_shape_middesk_sends_reaches_the_handler_typed() {
-    use middesk_webhooks::event::{EventObject, Placement};
-    use middesk_webhooks::sample::sample_payload;
+    use middesk_webhooks::consume::event::{EventObject, Placement};
+    use middesk_webhooks::verify::sample::sample_payload;
     // One sample per shape, each following Middesk's documented example for that type.
     let shapes = [
         ("resource-in-data", "agent_item_change.created"),
@@ -200,7 +200,7 @@ async fn every_envelope_shape_middesk_sends_reaches_the_handler_typed() {
 
 #[tokio::test]
 async fn a_message_the_verifier_flagged_malformed_fails_unless_the_consumer_opts_in() {
-    use middesk_webhooks::consumer::{BatchOptions, Drift, process_batch_with};
+    use middesk_webhooks::consume::batch::{BatchOptions, Drift, process_batch_with};
     use middesk_webhooks::message::attribute;
     // A business.updated event whose created_at could not be read: it parses as an Event, but
     // the verifier flagged it, so acknowledging it silently would hide it.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use middesk_webhooks::catalogue::CATALOGUE;
-use middesk_webhooks::event::{Event, EventObject, EventType, Placement};
+use middesk_webhooks::consume::event::{Event, EventObject, EventType, Placement};
 use serde_json::Value;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -84,7 +84,8 @@ fn every_documented_type_has_a_typed_sample_that_round_trips() {
 #[test]
 fn the_resource_directly_in_data_is_typed_and_written_back_in_place() {
     // As Middesk's item-change and information-request examples show: data.object is a string.
-    let body = middesk_webhooks::sample::sample_payload("agent_item_change.updated").unwrap().as_bytes();
+    let body =
+        middesk_webhooks::verify::sample::sample_payload("agent_item_change.updated").unwrap().as_bytes();
     let event = Event::from_slice(body).unwrap();
     assert_eq!(event.data.placement, Placement::InData);
     let EventObject::ItemChange(change) = event.object() else { panic!("not an item change: {event:?}") };
@@ -95,7 +96,8 @@ fn the_resource_directly_in_data_is_typed_and_written_back_in_place() {
     assert_eq!(written["data"]["object"], "agent_item_change", "still in data, not moved");
     assert_round_trip(&event, body);
 
-    let info = middesk_webhooks::sample::sample_payload("agent_info_request.created").unwrap().as_bytes();
+    let info =
+        middesk_webhooks::verify::sample::sample_payload("agent_info_request.created").unwrap().as_bytes();
     let EventObject::InformationRequest(request) = Event::from_slice(info).unwrap().data.object else {
         panic!("not an information request")
     };
@@ -106,7 +108,8 @@ fn the_resource_directly_in_data_is_typed_and_written_back_in_place() {
 #[test]
 fn the_type_may_come_in_namespace_without_type_or_object() {
     // As Middesk's jurisdiction-registration example shows.
-    let body = middesk_webhooks::sample::sample_payload("agent_jurisdiction_registration.updated").unwrap();
+    let body =
+        middesk_webhooks::verify::sample::sample_payload("agent_jurisdiction_registration.updated").unwrap();
     let raw: Value = serde_json::from_str(body).unwrap();
     assert!(raw.get("type").is_none() && raw.get("object").is_none());
     let event = Event::from_slice(body.as_bytes()).unwrap();
@@ -125,13 +128,13 @@ fn the_type_may_come_in_namespace_without_type_or_object() {
 
 #[test]
 fn monitoring_events_carry_the_changed_object_and_previous_attributes() {
-    let body = middesk_webhooks::sample::sample_payload("lien.terminated").unwrap().as_bytes();
+    let body = middesk_webhooks::verify::sample::sample_payload("lien.terminated").unwrap().as_bytes();
     let event = Event::from_slice(body).unwrap();
     let EventObject::Lien(lien) = event.object() else { panic!("not a lien") };
     assert_eq!(lien.status.as_deref(), Some("terminated"));
     assert_eq!(event.previous_attributes().unwrap()["status"], "active");
     assert_round_trip(&event, body);
-    let monitor = middesk_webhooks::sample::sample_payload("monitor.updated").unwrap().as_bytes();
+    let monitor = middesk_webhooks::verify::sample::sample_payload("monitor.updated").unwrap().as_bytes();
     let event = Event::from_slice(monitor).unwrap();
     let EventObject::Monitor(m) = event.object() else { panic!("not a monitor") };
     let watched = m.event_types.as_ref().unwrap();

@@ -1,7 +1,7 @@
 //! Properties of the signature check over arbitrary inputs: every well-signed body is
 //! accepted, and any change to the body, the signature or the secret is rejected.
 
-use middesk_webhooks::signature::{SigningKey, verify_signature};
+use middesk_webhooks::verify::signature::{SigningKey, verify_signature};
 use proptest::prelude::*;
 
 proptest! {

@@ -6,13 +6,13 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_dynamodb::types::AttributeValue;
 use business_decision::{Decision, handle_batch, handle_event};
 use middesk_webhooks::aws::DynamoDbIdempotencyStore;
-use middesk_webhooks::consumer::BatchOptions;
-use middesk_webhooks::event::Event;
-use middesk_webhooks::idempotency::{
+use middesk_webhooks::consume::batch::BatchOptions;
+use middesk_webhooks::consume::event::Event;
+use middesk_webhooks::consume::idempotency::{
     Claim, DEFAULT_RECORD_TTL, GuardError, Guarded, IdempotencyGuard, IdempotencyStore, StoreError,
 };
-use middesk_webhooks::sample::{GatewayShape, gateway_event, sample_payload, signed_headers};
 use middesk_webhooks::testkit::*;
+use middesk_webhooks::verify::sample::{GatewayShape, gateway_event, sample_payload, signed_headers};
 
 async fn store() -> (aws_sdk_dynamodb::Client, DynamoDbIdempotencyStore, String) {
     let aws = sdk_config(&emulator_endpoint()).await;
@@ -140,7 +140,7 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
     let payload = sample_payload("business.updated").unwrap().as_bytes();
     let event_id = Event::from_slice(payload).unwrap().id;
     // The sample has a fixed created_at: Middesk sends it a minute later, whatever today's date.
-    let sent_at = middesk_webhooks::sample::created_at_of(payload).unwrap() + Duration::from_secs(60);
+    let sent_at = middesk_webhooks::verify::sample::created_at_of(payload).unwrap() + Duration::from_secs(60);
 
     let mut outcomes = Vec::new();
     // Middesk delivers, then retries the same event (say our 2xx was lost on the way back).
@@ -162,7 +162,7 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
                 .is_empty()
         );
         // The same message handled again (SQS at-least-once) also reports success.
-        let decoded = middesk_webhooks::consumer::decode_message(&batch.records[0]).unwrap();
+        let decoded = middesk_webhooks::consume::batch::decode_message(&batch.records[0]).unwrap();
         assert_eq!(decoded.id, event_id);
         outcomes.push(handle_event(&guard, &decoded, in_a_minute()).await.unwrap());
     }

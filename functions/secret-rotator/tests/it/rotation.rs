@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method};
 use middesk_webhooks::aws::{SecretsManagerSource, SecretsManagerVersions};
-use middesk_webhooks::middesk_api::{ApiKey, HttpWebhooksApi};
-use middesk_webhooks::rotation::{
+use middesk_webhooks::middesk::api::{ApiKey, HttpWebhooksApi};
+use middesk_webhooks::middesk::rotation::{
     RotationError, RotationEvent, SecretDescription, SecretRotator, Step, StoredVersion, VersionStore,
 };
 use middesk_webhooks::testkit::{MockMiddesk, emulator_endpoint, sdk_config, unique};
@@ -133,7 +133,7 @@ impl World {
         let settings = ReceiverSettings {
             rotation_grace: GRACE,
             max_body_bytes: 256 * 1024,
-            max_event_age: middesk_webhooks::config::DEFAULT_MAX_EVENT_AGE,
+            max_event_age: middesk_webhooks::verify::config::DEFAULT_MAX_EVENT_AGE,
         };
         let source = SecretsManagerSource::new(self.secrets.clone(), &self.arn);
         WebhookReceiver::new(
@@ -184,8 +184,8 @@ async fn post(
     secret: &str,
     at: SystemTime,
 ) -> u16 {
-    let payload = middesk_webhooks::sample::sample_payload("business.updated").unwrap();
-    let body = middesk_webhooks::sample::created_now(payload, at);
+    let payload = middesk_webhooks::verify::sample::sample_payload("business.updated").unwrap();
+    let body = middesk_webhooks::verify::sample::created_now(payload, at);
     let mut headers = HeaderMap::new();
     headers.insert("x-middesk-signature-256", SigningKey::new(secret).sign(&body).parse().unwrap());
     let request = WebhookRequest {
@@ -323,7 +323,7 @@ async fn set_secret_refuses_a_pending_version_too_old_for_the_grace_and_a_missin
 
 #[tokio::test]
 async fn a_rotation_abandoned_after_set_secret_loses_no_delivery_middesk_signed_with_its_secret() {
-    use middesk_webhooks::secret::GIVEN_TO_MIDDESK_STAGE;
+    use middesk_webhooks::verify::secret::GIVEN_TO_MIDDESK_STAGE;
     let (w, old, token, pending) = created().await;
     let store = SecretsManagerVersions::new(w.secrets.clone());
     let warm = w.verifier();

@@ -4,16 +4,18 @@
 
 use std::time::{Duration, SystemTime};
 
-use base64::Engine as _;
 use crate::common::event_body;
+use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use lambda_http::Request;
-use middesk_webhooks::auth::mtls::ExpectedSubject;
-use middesk_webhooks::auth::oidc::{HttpJwks, OidcSettings, OidcVerifier};
-use middesk_webhooks::auth::{AuthPolicy, SourceIpAllowList};
 use middesk_webhooks::message::attribute;
-use middesk_webhooks::sample::{GatewayShape, gateway_event, signed_headers, with_client_certificate};
 use middesk_webhooks::testkit::JsonServer;
+use middesk_webhooks::verify::auth::mtls::ExpectedSubject;
+use middesk_webhooks::verify::auth::oidc::{HttpJwks, OidcSettings, OidcVerifier};
+use middesk_webhooks::verify::auth::{AuthPolicy, SourceIpAllowList};
+use middesk_webhooks::verify::sample::{
+    GatewayShape, gateway_event, signed_headers, with_client_certificate,
+};
 use middesk_webhooks::{
     InMemoryQueues, QueueRouter, ReceiverSettings, SecretCache, SecretVersions, SigningKey, WebhookReceiver,
 };
@@ -527,7 +529,7 @@ fn mtls_request(body: &[u8], hmac: bool) -> Value {
 
 fn with_accounts(r: Receiver) -> Receiver {
     r.with_accounts(
-        middesk_webhooks::auth::AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", "acc-ours").unwrap(),
+        middesk_webhooks::verify::auth::AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", "acc-ours").unwrap(),
     )
 }
 

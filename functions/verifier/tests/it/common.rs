@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use lambda_http::Request;
-use middesk_webhooks::sample::{self, GatewayShape};
+use middesk_webhooks::verify::sample::{self, GatewayShape};
 use serde_json::json;
 
 /// A gateway event carrying `body` and `headers`, as the Lambda runtime would hand it over.

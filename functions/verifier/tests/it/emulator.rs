@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use crate::common::*;
 use middesk_webhooks::catalogue::{CATALOGUE, CATCH_ALL_QUEUE, default_queues, default_routes};
 use middesk_webhooks::message::attribute;
-use middesk_webhooks::sample::GatewayShape as Shape;
 use middesk_webhooks::testkit::*;
+use middesk_webhooks::verify::sample::GatewayShape as Shape;
 use middesk_webhooks::{ReceiveError, SecretSource, VerifierConfig};
 
 struct Stack {
@@ -114,7 +114,7 @@ async fn every_catalogue_sample_lands_byte_for_byte_in_its_documented_queue() {
     for (i, entry) in CATALOGUE.iter().enumerate() {
         let shape = Shape::ALL[i % 3];
         // Middesk's own samples (all three envelope shapes), stamped now for the replay window.
-        let body = middesk_webhooks::sample::created_now(entry.sample, SystemTime::now());
+        let body = middesk_webhooks::verify::sample::created_now(entry.sample, SystemTime::now());
         let request = signed_post(shape, "sec_emulator_1", &body, Some(&format!("corr-{i}")));
         assert_eq!(status(&v, request).await, 202, "{}", entry.event_type);
         let envelope: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -405,7 +405,7 @@ fn sha256(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn bodies_too_large_for_sqs_arrive_byte_for_byte_through_s3() {
     use middesk_webhooks::aws::S3Payloads;
-    use middesk_webhooks::consumer::{BatchOptions, process_batch_with, resolve_payload};
+    use middesk_webhooks::consume::batch::{BatchOptions, process_batch_with, resolve_payload};
     use middesk_webhooks::message::{PayloadPointer, attribute};
 
     let s = stack("sec_large").await;
@@ -488,7 +488,7 @@ async fn bodies_too_large_for_sqs_arrive_byte_for_byte_through_s3() {
         Shape::HttpV2,
         "POST",
         &binary,
-        &middesk_webhooks::sample::signed_headers("sec_large", &binary, None),
+        &middesk_webhooks::verify::sample::signed_headers("sec_large", &binary, None),
         true,
     );
     assert_eq!(status(&v, request).await, 202);
@@ -533,13 +533,13 @@ async fn bucket(prefix: &str) -> (aws_sdk_s3::Client, String) {
 
 #[tokio::test]
 async fn accepted_events_land_in_the_archive_byte_for_byte_with_their_metadata() {
-    use middesk_webhooks::archive::{ArchivedKey, field};
+    use middesk_webhooks::verify::archive::{ArchivedKey, field};
     let s = stack("sec_archive").await;
     let (s3, archive) = bucket("archive").await;
     let v = s.verifier(&[("ARCHIVE_BUCKET", &archive)], None, None).await;
     let mut sent = Vec::new();
     for (i, entry) in CATALOGUE.iter().take(4).enumerate() {
-        let body = middesk_webhooks::sample::created_now(entry.sample, SystemTime::now());
+        let body = middesk_webhooks::verify::sample::created_now(entry.sample, SystemTime::now());
         let request = signed_post(Shape::HttpV2, "sec_archive", &body, Some(&format!("corr-{i}")));
         assert_eq!(status(&v, request).await, 202, "{}", entry.event_type);
         sent.push((entry.event_type, body));
@@ -604,7 +604,7 @@ async fn fan_out_every_queue_of_a_route_gets_the_event_and_a_missing_one_is_a_50
 
 #[tokio::test]
 async fn a_retried_event_finds_its_archived_copy_and_never_overwrites_it() {
-    use middesk_webhooks::archive::field;
+    use middesk_webhooks::verify::archive::field;
     let s = stack("sec_archive_retry").await;
     let (s3, archive) = bucket("archive-retry").await;
     let v = s.verifier(&[("ARCHIVE_BUCKET", &archive)], None, None).await;

@@ -13,8 +13,8 @@ use std::time::{Instant, SystemTime};
 use crate::common::{event_body, signed_post};
 use futures_util::StreamExt as _;
 use middesk_webhooks::VerifierConfig;
-use middesk_webhooks::sample::GatewayShape;
 use middesk_webhooks::testkit::*;
+use middesk_webhooks::verify::sample::GatewayShape;
 
 const SECRET: &str = "sec_fault_test";
 const TYPES: [&str; 3] = ["business.updated", "order.created", "brand_new.type"];

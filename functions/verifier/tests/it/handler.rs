@@ -4,9 +4,9 @@
 use std::time::{Duration, SystemTime};
 
 use crate::common::{event_body, gateway_event, signed_post};
-use middesk_webhooks::auth::SourceIpAllowList;
 use middesk_webhooks::message::attribute;
-use middesk_webhooks::sample::{GatewayShape as Shape, created_at_of};
+use middesk_webhooks::verify::auth::SourceIpAllowList;
+use middesk_webhooks::verify::sample::{GatewayShape as Shape, created_at_of};
 use middesk_webhooks::{
     InMemoryQueues, QueueRouter, ReceiverSettings, SecretCache, SecretVersions, SigningKey, WebhookReceiver,
 };
@@ -35,7 +35,7 @@ fn receiver_with(secrets: SecretVersions) -> WebhookReceiver<SecretVersions, InM
     let settings = ReceiverSettings {
         rotation_grace: Duration::from_secs(259_200),
         max_body_bytes: 4096,
-        max_event_age: middesk_webhooks::config::DEFAULT_MAX_EVENT_AGE,
+        max_event_age: middesk_webhooks::verify::config::DEFAULT_MAX_EVENT_AGE,
     };
     WebhookReceiver::new(
         SecretCache::new(secrets, Duration::from_secs(300), true),
@@ -93,7 +93,7 @@ async fn base64_bodies_are_verified_on_the_decoded_bytes() {
 
 #[tokio::test]
 async fn bytes_json_reserialisation_would_change_still_verify_and_travel_unchanged() {
-    let body = include_bytes!("fixtures/reserialisation_sensitive.json");
+    let body = include_bytes!("../fixtures/reserialisation_sensitive.json");
     // The fixture has a fixed created_at: it arrives a minute after it, whatever today's date.
     let received_at = created_at_of(body).unwrap() + Duration::from_secs(60);
     for shape in Shape::ALL {
@@ -228,7 +228,8 @@ async fn previous_secret_verifies_during_rotation_only() {
 async fn an_event_with_invalid_base64_is_a_400_not_a_panic() {
     for shape in Shape::ALL {
         let r = receiver();
-        let mut event = middesk_webhooks::sample::gateway_event(shape, "POST", b"{}", &[("X-A", "1")], true);
+        let mut event =
+            middesk_webhooks::verify::sample::gateway_event(shape, "POST", b"{}", &[("X-A", "1")], true);
         event["body"] = serde_json::json!("not base64 ***");
         let payload: lambda_http::request::LambdaRequest = serde_json::from_value(event).unwrap();
         let lambda_event = lambda_http::LambdaEvent::new(payload, lambda_http::Context::default());
@@ -244,7 +245,7 @@ async fn handle_event_answers_in_the_shape_of_the_request() {
     let body = event_body("ev-shape", "business.updated");
     let signature = SigningKey::new(SECRET).sign(&body);
     for shape in Shape::ALL {
-        let event = middesk_webhooks::sample::gateway_event(
+        let event = middesk_webhooks::verify::sample::gateway_event(
             shape,
             "POST",
             &body,
@@ -288,7 +289,7 @@ async fn a_replayed_old_event_is_refused_and_never_queued() {
     let (status, response) = call(&r, signed_post(Shape::HttpV2, SECRET, &replay, None)).await;
     assert_eq!((status, response.as_str()), (400, r#"{"error":"event too old"}"#));
     assert_eq!(r.publisher().messages().len(), 1, "the replay was not queued");
-    let headers: http::HeaderMap = middesk_webhooks::sample::signed_headers(SECRET, &replay, None)
+    let headers: http::HeaderMap = middesk_webhooks::verify::sample::signed_headers(SECRET, &replay, None)
         .into_iter()
         .map(|(n, v)| (n.parse::<http::HeaderName>().unwrap(), v.parse().unwrap()))
         .collect();
@@ -445,7 +446,7 @@ async fn a_signature_from_middesks_address_that_matches_no_secret_is_its_own_out
 
 #[tokio::test]
 async fn every_accepted_event_is_archived_byte_for_byte_with_what_the_verifier_knew() {
-    use middesk_webhooks::archive::{ArchivedKey, InMemoryArchive, field};
+    use middesk_webhooks::verify::archive::{ArchivedKey, InMemoryArchive, field};
     let r = receiver().with_archive(InMemoryArchive::default());
     let bodies: Vec<Vec<u8>> =
         (0..5).map(|i| event_body(&format!("ev-archive-{i}"), "business.updated")).collect();
@@ -463,7 +464,7 @@ async fn every_accepted_event_is_archived_byte_for_byte_with_what_the_verifier_k
         assert_eq!(read.event_type, "business.updated");
         assert_eq!(
             read.created_at.map(|t| t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs()),
-            middesk_webhooks::sample::created_at_of(body)
+            middesk_webhooks::verify::sample::created_at_of(body)
                 .map(|t| t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs())
         );
         assert_eq!(stored, body);
@@ -485,7 +486,7 @@ async fn every_accepted_event_is_archived_byte_for_byte_with_what_the_verifier_k
 
 #[tokio::test]
 async fn an_archive_that_fails_is_a_503_so_middesk_retries() {
-    use middesk_webhooks::archive::InMemoryArchive;
+    use middesk_webhooks::verify::archive::InMemoryArchive;
     let r = receiver().with_archive(InMemoryArchive::default());
     r.archive().set_failing(true);
     let body = event_body("ev-archive-down", "business.updated");
@@ -502,8 +503,8 @@ async fn call_archive(
     r: &WebhookReceiver<
         SecretVersions,
         InMemoryQueues,
-        middesk_webhooks::auth::oidc::HttpJwks,
-        middesk_webhooks::archive::InMemoryArchive,
+        middesk_webhooks::verify::auth::oidc::HttpJwks,
+        middesk_webhooks::verify::archive::InMemoryArchive,
     >,
     request: lambda_http::Request,
 ) -> u16 {
@@ -517,8 +518,8 @@ fn body_for_account(id: &str, account: &str) -> Vec<u8> {
     serde_json::to_vec(&event).unwrap()
 }
 
-fn our_accounts() -> Option<middesk_webhooks::auth::AccountAllowList> {
-    middesk_webhooks::auth::AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", "acc-ours").unwrap()
+fn our_accounts() -> Option<middesk_webhooks::verify::auth::AccountAllowList> {
+    middesk_webhooks::verify::auth::AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", "acc-ours").unwrap()
 }
 
 #[tokio::test]

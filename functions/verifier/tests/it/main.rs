@@ -2,8 +2,8 @@
 //! One binary for the crate's integration tests (each test file its own binary would link
 //! the AWS SDKs again): a module per subject.
 
-mod common;
 mod auth;
+mod common;
 mod emulator;
 mod faults;
 mod handler;

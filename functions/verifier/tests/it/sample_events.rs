@@ -4,10 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use middesk_webhooks::auth::AuthPolicy;
-use middesk_webhooks::auth::oidc::{HttpJwks, JwksSource, OidcSettings, OidcVerifier};
-use middesk_webhooks::sample::{self, TEST_OIDC_AUDIENCE, TEST_OIDC_CLIENT, TEST_OIDC_ISSUER, TEST_SECRET};
 use middesk_webhooks::testkit::JsonServer;
+use middesk_webhooks::verify::auth::AuthPolicy;
+use middesk_webhooks::verify::auth::oidc::{HttpJwks, JwksSource, OidcSettings, OidcVerifier};
+use middesk_webhooks::verify::sample::{
+    self, TEST_OIDC_AUDIENCE, TEST_OIDC_CLIENT, TEST_OIDC_ISSUER, TEST_SECRET,
+};
 use middesk_webhooks::{
     InMemoryQueues, QueueRouter, ReceiverSettings, SecretCache, SecretVersions, SigningKey, WebhookReceiver,
 };
@@ -36,7 +38,7 @@ fn receiver(methods: &str) -> WebhookReceiver<SecretVersions, InMemoryQueues> {
         rotation_grace: Duration::ZERO,
         max_body_bytes: 256 * 1024,
         // The default replay window: each file is judged at its own date (`status_with`).
-        max_event_age: middesk_webhooks::config::DEFAULT_MAX_EVENT_AGE,
+        max_event_age: middesk_webhooks::verify::config::DEFAULT_MAX_EVENT_AGE,
     };
     WebhookReceiver::new(
         SecretCache::new(secrets, Duration::from_secs(300), false),
@@ -102,7 +104,7 @@ async fn oidc_sample_events_verify_against_the_sample_jwks() {
     let settings = OidcSettings {
         issuer: TEST_OIDC_ISSUER.into(),
         audience: TEST_OIDC_AUDIENCE.into(),
-        algorithms: middesk_webhooks::auth::oidc::parse_algorithms("RS256,ES256,PS256").unwrap(),
+        algorithms: middesk_webhooks::verify::auth::oidc::parse_algorithms("RS256,ES256,PS256").unwrap(),
         leeway: Duration::from_secs(30),
         allowed_clients: vec![TEST_OIDC_CLIENT.into()],
     };

@@ -96,8 +96,8 @@ mod tests {
     //   hmac.new(b"sec_test_4f2a9c", body, hashlib.sha256).hexdigest()
     // where body is the file's exact bytes (see tests/fixtures/known_answer.*).
     const KAT_SECRET: &str = "sec_test_4f2a9c";
-    const KAT_BODY: &[u8] = include_bytes!("../tests/fixtures/known_answer.body");
-    const KAT_HEX: &str = include_str!("../tests/fixtures/known_answer.sha256");
+    const KAT_BODY: &[u8] = include_bytes!("../../tests/fixtures/known_answer.body");
+    const KAT_HEX: &str = include_str!("../../tests/fixtures/known_answer.sha256");
 
     #[test]
     fn known_answer_vector() {

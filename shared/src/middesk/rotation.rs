@@ -16,8 +16,8 @@
 //!   would drop it.
 //! - **Signed with the new secret** (first sent after S): until F it is `AWSPENDING`. A
 //!   verifier whose cache predates it finds no match, reads the secret again with
-//!   `AWSPENDING` ([`crate::secret::SecretCache::refresh_after_mismatch`], at most once per
-//!   [`crate::secret::PENDING_READ_INTERVAL`]) and accepts it. That read is skipped only if one
+//!   `AWSPENDING` ([`crate::verify::secret::SecretCache::refresh_after_mismatch`], at most once per
+//!   [`crate::verify::secret::PENDING_READ_INTERVAL`]) and accepts it. That read is skipped only if one
 //!   was made less than the interval before the request; `setSecret` waits until the pending
 //!   version is [`PENDING_MIN_AGE_AT_SET`] (twice the interval) old, so such a read came after
 //!   C and saw it. After F it is `AWSCURRENT`.
@@ -27,8 +27,8 @@
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
-use crate::middesk_api::{MiddeskApiError, Secret, WebhookUpdate, WebhooksApi, find_by_url};
-use crate::secret::{
+use crate::middesk::api::{MiddeskApiError, Secret, WebhookUpdate, WebhooksApi, find_by_url};
+use crate::verify::secret::{
     GIVEN_TO_MIDDESK_STAGE, SecretCache, SecretSource, SecretVersion, parse_secret_string, parse_secret_text,
 };
 
@@ -40,7 +40,7 @@ pub const MIDDESK_RETRY_SPAN: Duration = Duration::from_secs(3 * 86_400);
 pub const ROTATION_GRACE_MARGIN: Duration = Duration::from_secs(3600);
 /// `setSecret` gives Middesk a pending version no younger than this (see the module's proof).
 pub const PENDING_MIN_AGE_AT_SET: Duration =
-    Duration::from_secs(2 * crate::secret::PENDING_READ_INTERVAL.as_secs());
+    Duration::from_secs(2 * crate::verify::secret::PENDING_READ_INTERVAL.as_secs());
 /// Length of a generated secret, in random bytes (hex-encoded: 64 characters).
 const SECRET_BYTES: usize = 32;
 
@@ -485,7 +485,7 @@ mod tests {
         assert!(check_schedule(least, None).is_ok());
         assert!(check_schedule(least - Duration::from_secs(1), None).is_err());
         assert!(check_schedule(MIDDESK_RETRY_SPAN, Some(30 * 24 * hour)).is_err());
-        let grace = crate::config::DEFAULT_ROTATION_GRACE;
+        let grace = crate::verify::config::DEFAULT_ROTATION_GRACE;
         assert!(check_schedule(grace, Some(grace + hour)).is_ok());
         let err = check_schedule(grace, Some(grace)).unwrap_err().to_string();
         assert!(err.contains("further apart than the grace"), "{err}");
@@ -500,6 +500,6 @@ mod tests {
 
     #[test]
     fn the_pending_version_is_given_to_middesk_only_after_the_verifiers_read_interval_twice() {
-        assert!(PENDING_MIN_AGE_AT_SET >= 2 * crate::secret::PENDING_READ_INTERVAL);
+        assert!(PENDING_MIN_AGE_AT_SET >= 2 * crate::verify::secret::PENDING_READ_INTERVAL);
     }
 }

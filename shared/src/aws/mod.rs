@@ -11,7 +11,7 @@ mod secretsmanager;
 mod sqs;
 
 #[cfg(feature = "dynamodb")]
-pub use dynamodb::DynamoDbIdempotencyStore;
+pub use dynamodb::{DynamoDbIdempotencyStore, create_idempotency_table};
 #[cfg(feature = "s3")]
 pub use s3::{S3Archive, S3Payloads, s3_client};
 #[cfg(feature = "secretsmanager")]
@@ -19,7 +19,7 @@ pub use secretsmanager::SecretsManagerSource;
 #[cfg(feature = "rotation")]
 pub use secretsmanager::SecretsManagerVersions;
 #[cfg(feature = "sqs")]
-pub use sqs::{SqsPublisher, lambda_sqs_event};
+pub use sqs::{SqsPublisher, lambda_sqs_event, message_attribute};
 
 /// The SDK configuration of a Lambda function, read from the environment Lambda sets: the
 /// region (`AWS_REGION`) and the execution role's credentials (`AWS_ACCESS_KEY_ID`,
@@ -79,4 +79,34 @@ pub async fn lambda_sdk_config_from(
         .timeout_config(timeouts)
         .load()
         .await)
+}
+
+/// The SDK configuration of an AWS emulator at `endpoint` (moto's server, the local stack):
+/// its region and credentials from the environment when set (`AWS_REGION`,
+/// `AWS_ACCESS_KEY_ID`...), else `us-east-1` and placeholder keys (an emulator takes any), and
+/// timeouts short enough that a stopped emulator is an error, not a wait. The CLI's local
+/// commands and the tests use it.
+#[cfg(feature = "sqs")]
+pub async fn emulator_sdk_config(endpoint: &str) -> aws_types::SdkConfig {
+    use aws_sdk_sqs::config::{Credentials, Region};
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let credentials = Credentials::new(
+        var("AWS_ACCESS_KEY_ID").unwrap_or_else(|| "test".into()),
+        var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|| "test".into()),
+        None,
+        None,
+        "emulator",
+    );
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(var("AWS_REGION").unwrap_or_else(|| "us-east-1".into())))
+        .credentials_provider(credentials)
+        .timeout_config(
+            aws_smithy_types::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(1))
+                .operation_timeout(std::time::Duration::from_secs(10))
+                .build(),
+        )
+        .load()
+        .await
 }

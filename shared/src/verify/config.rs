@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
-use crate::auth::mtls::ExpectedSubject;
-use crate::auth::oidc::{OidcSettings, check_jwks_url, parse_algorithms};
-use crate::auth::{AccountAllowList, AuthMethod, AuthPolicy, SourceIpAllowList};
 use crate::error::ConfigError;
 use crate::message::SQS_MAX_MESSAGE_BYTES;
-use crate::receiver::ReceiverSettings;
-use crate::routing::QueueRouter;
+use crate::verify::auth::mtls::ExpectedSubject;
+use crate::verify::auth::oidc::{OidcSettings, check_jwks_url, parse_algorithms};
+use crate::verify::auth::{AccountAllowList, AuthMethod, AuthPolicy, SourceIpAllowList};
+use crate::verify::receiver::ReceiverSettings;
+use crate::verify::routing::QueueRouter;
 
 /// Default for `MAX_BODY_BYTES` without a payload bucket: 256 KiB, the SQS message size limit
 /// every queue accepts.
@@ -32,9 +32,8 @@ pub const MAX_SECRET_CACHE_TTL: Duration = Duration::from_secs(86_400);
 pub const DEFAULT_ROTATION_GRACE: Duration = Duration::from_secs(4 * 86_400);
 /// Largest `SECRET_ROTATION_GRACE_SECONDS`: 30 days.
 pub const MAX_ROTATION_GRACE: Duration = Duration::from_secs(30 * 86_400);
-/// Default for `SECRET_MAX_STALE_SECONDS`: how long past its TTL a cached secret still
-/// verifies while Secrets Manager cannot be reached.
-pub const DEFAULT_SECRET_MAX_STALE: Duration = Duration::from_secs(3600);
+/// Default for `SECRET_MAX_STALE_SECONDS`.
+pub use crate::verify::secret::DEFAULT_SECRET_MAX_STALE;
 /// Largest `SECRET_MAX_STALE_SECONDS`: a day.
 pub const MAX_SECRET_MAX_STALE: Duration = Duration::from_secs(86_400);
 pub use crate::retention::{DEFAULT_MAX_EVENT_AGE, MAX_MAX_EVENT_AGE};

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Mutex;
 
 use crate::error::SecretError;
-use crate::signature::{SigningKey, TAG_LEN};
+use crate::verify::signature::{SigningKey, TAG_LEN};
 
 /// The staging label the rotator puts on a version just before it gives that version to
 /// Middesk (`setSecret`): Middesk may be signing with it from then on, until a later
@@ -156,10 +156,14 @@ struct CacheState {
     pending_seen: bool,
 }
 
+/// How long past its TTL a cached secret still verifies while Secrets Manager cannot be
+/// reached, unless configured (`SECRET_MAX_STALE_SECONDS`).
+pub const DEFAULT_SECRET_MAX_STALE: Duration = Duration::from_secs(3600);
+
 /// At most one read of `AWSPENDING` per this long, whatever the signatures: a flood of forged
 /// requests costs at most one Secrets Manager read a second per container. The rotator gives
 /// Middesk a pending version no sooner than twice this after creating it
-/// ([`crate::rotation::PENDING_MIN_AGE_AT_SET`]), so the read that a signature made with it
+/// ([`crate::middesk::rotation::PENDING_MIN_AGE_AT_SET`]), so the read that a signature made with it
 /// causes always finds it.
 pub const PENDING_READ_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -189,7 +193,7 @@ impl<S: SecretSource> SecretCache<S> {
             source,
             ttl,
             retry_after: ttl.min(Duration::from_secs(10)),
-            max_stale: crate::config::DEFAULT_SECRET_MAX_STALE,
+            max_stale: DEFAULT_SECRET_MAX_STALE,
             with_previous,
             state: Mutex::new(CacheState::default()),
         }

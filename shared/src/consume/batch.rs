@@ -29,9 +29,9 @@ use aws_lambda_events::event::sqs::{
 use base64::Engine as _;
 use futures_util::FutureExt as _;
 
-use crate::event::{Event, EventObject};
+use crate::claim_check::PayloadReader;
+use crate::consume::event::{Event, EventObject};
 use crate::message::{PayloadPointer, attribute};
-use crate::publisher::PayloadReader;
 
 /// Why one message failed.
 #[derive(Debug, thiserror::Error)]
@@ -86,7 +86,7 @@ pub fn decode_message(message: &SqsMessage) -> Result<Event, MessageError> {
     } else {
         Event::from_slice(body.as_bytes())
     };
-    parsed.map_err(|e| MessageError::Unparseable(crate::event::describe_json_error(&e)))
+    parsed.map_err(|e| MessageError::Unparseable(crate::consume::event::describe_json_error(&e)))
 }
 
 /// What [`process_batch_with`] does with an object whose shape no longer fits the model.
@@ -303,8 +303,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claim_check::{InMemoryPayloads, PayloadStore};
     use crate::message::payload_key;
-    use crate::publisher::{InMemoryPayloads, PayloadStore};
 
     fn pointer_message(key: &str, size: usize) -> SqsMessage {
         let pointer = PayloadPointer { bucket: InMemoryPayloads::BUCKET.into(), key: key.into() };

@@ -7,17 +7,17 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
 
-use crate::archive::{EventArchive, NoArchive, archive_key};
-use crate::auth::mtls::{ClientCertificate, ExpectedSubject, verify_client_certificate};
-use crate::auth::oidc::{HttpJwks, JwksSource, OidcVerifier, TokenError};
-use crate::auth::{AccountAllowList, AuthMethod, AuthPolicy, PolicyMode, SourceIpAllowList};
 use crate::envelope::{EventEnvelope, MalformedEvent, ReadableParts, account_id_of};
 use crate::error::ReceiveError;
 use crate::message::{MessageContext, OutboundMessage, correlation_id};
-use crate::publisher::QueuePublisher;
-use crate::routing::QueueRouter;
-use crate::secret::{SecretCache, SecretSource, SecretVersion};
-use crate::signature::{SIGNATURE_HEADER, parse_signature};
+use crate::verify::archive::{EventArchive, NoArchive, archive_key};
+use crate::verify::auth::mtls::{ClientCertificate, ExpectedSubject, verify_client_certificate};
+use crate::verify::auth::oidc::{HttpJwks, JwksSource, OidcVerifier, TokenError};
+use crate::verify::auth::{AccountAllowList, AuthMethod, AuthPolicy, PolicyMode, SourceIpAllowList};
+use crate::verify::publisher::QueuePublisher;
+use crate::verify::routing::QueueRouter;
+use crate::verify::secret::{SecretCache, SecretSource, SecretVersion};
+use crate::verify::signature::{SIGNATURE_HEADER, parse_signature};
 
 /// The `X-Correlation-Id` header Middesk sets to the id of the event's main object.
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
@@ -380,7 +380,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         let created_at = envelope.as_ref().ok().map(|e| e.created_at);
         let key = archive_key(created_at, event_type, body);
         let secret_version = receipt.secret_version.map(SecretVersion::as_str);
-        let metadata = crate::archive::metadata(&messages[0], secret_version);
+        let metadata = crate::verify::archive::metadata(&messages[0], secret_version);
         let (published, archived) = tokio::join!(published, self.archive.put(&key, body, &metadata));
         published.into_iter().collect::<Result<(), _>>()?;
         archived.map_err(ReceiveError::Archive)?;
@@ -525,8 +525,8 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
     }
 }
 
-fn mtls_reason(error: &crate::auth::mtls::CertificateError) -> &'static str {
-    use crate::auth::mtls::CertificateError as E;
+fn mtls_reason(error: &crate::verify::auth::mtls::CertificateError) -> &'static str {
+    use crate::verify::auth::mtls::CertificateError as E;
     match error {
         E::Missing => "no client certificate",
         E::NoPem => "no client certificate PEM in the request context",

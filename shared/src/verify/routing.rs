@@ -16,66 +16,8 @@ use std::collections::HashMap;
 use crate::envelope::is_valid_event_type;
 use crate::error::ConfigError;
 
-pub use crate::catalogue::DOCUMENTED_EVENT_TYPES;
-
-/// Whether `event_type` matches a route pattern: an exact type (`business.updated`), or a
-/// family (`order.*`: every type that starts with `order.`), as the router reads them.
-pub fn matches_pattern(pattern: &str, event_type: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => event_type.starts_with(prefix),
-        None => pattern == event_type,
-    }
-}
-
-/// An SQS queue the verifier can send to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Queue {
-    /// The queue URL.
-    pub url: String,
-    /// The queue name (the URL's last segment), for logs.
-    pub name: String,
-}
-
-impl Queue {
-    /// Whether this is a FIFO queue (needs a message group and deduplication id).
-    pub fn is_fifo(&self) -> bool {
-        self.name.ends_with(".fifo")
-    }
-
-    /// A queue from a URL, or from a name joined to `base`.
-    pub fn resolve(reference: &str, base: Option<&str>) -> Result<Self, String> {
-        Self::resolve_prefixed(reference, base, "")
-    }
-
-    /// A queue from a URL, or from `name_prefix` and a name joined to `base`.
-    pub fn resolve_prefixed(reference: &str, base: Option<&str>, name_prefix: &str) -> Result<Self, String> {
-        let reference = reference.trim();
-        if reference.starts_with("https://") || reference.starts_with("http://") {
-            let name = reference.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
-            if !is_valid_queue_name(name) {
-                return Err(format!("URL does not end in a valid queue name: {name:?}"));
-            }
-            return Ok(Self { url: reference.to_owned(), name: name.to_owned() });
-        }
-        let name = format!("{name_prefix}{reference}");
-        if reference.is_empty() || !is_valid_queue_name(&name) {
-            return Err(format!(
-                "not a queue URL or a valid queue name (1-80 of A-Z a-z 0-9 - _, optional .fifo): {name:?}"
-            ));
-        }
-        let Some(base) = base else {
-            return Err("a queue name needs QUEUE_URL_BASE (or give the full queue URL)".into());
-        };
-        Ok(Self { url: format!("{}/{}", base.trim_end_matches('/'), name), name })
-    }
-}
-
-fn is_valid_queue_name(name: &str) -> bool {
-    let stem = name.strip_suffix(".fifo").unwrap_or(name);
-    (1..=80).contains(&name.len())
-        && !stem.is_empty()
-        && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
+pub use crate::catalogue::{DOCUMENTED_EVENT_TYPES, matches_pattern};
+pub use crate::message::Queue;
 
 /// Routes event types to queues: exact types first, then the longest matching prefix, then
 /// the catch-all.

@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::signature::SigningKey;
+use crate::verify::signature::SigningKey;
 
 /// The request event shapes the verifier accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,9 +38,9 @@ impl GatewayShape {
 
     fn template(self) -> &'static str {
         match self {
-            Self::RestV1 => include_str!("../samples/apigw_v1_request.json"),
-            Self::HttpV2 => include_str!("../samples/apigw_v2_request.json"),
-            Self::FunctionUrl => include_str!("../samples/function_url_request.json"),
+            Self::RestV1 => include_str!("../../samples/apigw_v1_request.json"),
+            Self::HttpV2 => include_str!("../../samples/apigw_v2_request.json"),
+            Self::FunctionUrl => include_str!("../../samples/function_url_request.json"),
         }
     }
 }
@@ -131,7 +131,7 @@ pub type SampleRecord<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
 /// A Lambda SQS batch event (as an event source mapping delivers it).
 pub fn sqs_batch_event(queue_arn: &str, records: &[SampleRecord<'_>]) -> Value {
     let template: Value =
-        serde_json::from_str(include_str!("../samples/sqs_record.json")).unwrap_or_default();
+        serde_json::from_str(include_str!("../../samples/sqs_record.json")).unwrap_or_default();
     let records: Vec<Value> = records
         .iter()
         .map(|(id, body, attributes)| {
@@ -152,8 +152,8 @@ pub fn sqs_batch_event(queue_arn: &str, records: &[SampleRecord<'_>]) -> Value {
 /// (`clientCertPem`, `subjectDN`, `issuerDN`, `serialNumber`, `validity`). Test use only.
 pub fn test_client_certificate() -> Value {
     let mut cert: Value =
-        serde_json::from_str(include_str!("../samples/mtls/client-cert.json")).unwrap_or_default();
-    cert["clientCertPem"] = json!(include_str!("../samples/mtls/middesk-test-client.pem"));
+        serde_json::from_str(include_str!("../../samples/mtls/client-cert.json")).unwrap_or_default();
+    cert["clientCertPem"] = json!(include_str!("../../samples/mtls/middesk-test-client.pem"));
     cert
 }
 
@@ -181,15 +181,15 @@ pub const TEST_OIDC_KID: &str = "middesk-webhooks-test";
 /// `iss` [`TEST_OIDC_ISSUER`], `aud` [`TEST_OIDC_AUDIENCE`], `sub` [`TEST_OIDC_CLIENT`], `kid`
 /// [`TEST_OIDC_KID`]. Kept in a file: ECDSA signatures are randomised, and `events/` must be
 /// reproducible.
-#[cfg(feature = "verifier")]
+#[cfg(feature = "verify")]
 pub fn test_bearer_token() -> String {
-    include_str!("../samples/oidc/test-token.jwt").trim().to_owned()
+    include_str!("../../samples/oidc/test-token.jwt").trim().to_owned()
 }
 
 /// The JWKS with the sample key's public half.
-#[cfg(feature = "verifier")]
+#[cfg(feature = "verify")]
 pub fn test_jwks() -> Value {
-    let pem = include_bytes!("../samples/oidc/test-signing-key.pem");
+    let pem = include_bytes!("../../samples/oidc/test-signing-key.pem");
     let jwk = jsonwebtoken::EncodingKey::from_ec_pem(pem)
         .and_then(|k| jsonwebtoken::jwk::Jwk::from_encoding_key(&k, jsonwebtoken::Algorithm::ES256));
     let mut jwk = serde_json::to_value(jwk.ok()).unwrap_or_default();
@@ -227,7 +227,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(feature = "verifier")]
+    #[cfg(feature = "verify")]
     fn the_test_token_is_signed_by_the_jwks_key_with_the_documented_claims() {
         use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, jwk::JwkSet};
         let token = test_bearer_token();

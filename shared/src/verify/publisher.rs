@@ -1,13 +1,14 @@
 //! Where verified messages go: a small trait, and an in-memory queue for tests and benches;
-//! and the claim check: bodies too large for SQS go to a payload store (S3) behind a pointer.
+//! and the claim check's publisher: bodies too large for SQS go to a payload store (S3, see
+//! [`crate::claim_check`]) behind a pointer.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
 
+use crate::claim_check::PayloadStore;
 use crate::error::PublishError;
+use crate::message::Queue;
 use crate::message::{FifoIds, OutboundMessage, PayloadPointer, payload_key};
-use crate::routing::Queue;
 
 /// Sends messages to queues (SQS in production).
 pub trait QueuePublisher: Send + Sync {
@@ -79,33 +80,6 @@ impl QueuePublisher for InMemoryQueues {
     }
 }
 
-/// Where claim-checked bodies are written (S3 in production).
-pub trait PayloadStore: Send + Sync {
-    /// The bucket that pointers name.
-    fn bucket(&self) -> &str;
-
-    /// Stores `body` at `key`; resolves once it is durably stored.
-    fn put(&self, key: &str, body: &[u8]) -> impl Future<Output = Result<(), String>> + Send;
-}
-
-/// Where consumers read claim-checked bodies from (S3 in production).
-pub trait PayloadReader: Send + Sync {
-    /// The one bucket, and the key prefix within it, that pointers may name (the stack's
-    /// payload bucket); `None` when there is none, and every pointer is refused. A pointer is a
-    /// message body, so anyone who could send to the queue could otherwise make a consumer
-    /// read any object its role reaches.
-    fn location(&self) -> Option<(&str, &str)>;
-
-    /// The bytes at `bucket`/`key`, which the pointer says are `len` bytes: an object of
-    /// another size is refused before it is read whole.
-    fn get(
-        &self,
-        bucket: &str,
-        key: &str,
-        len: usize,
-    ) -> impl Future<Output = Result<Vec<u8>, String>> + Send;
-}
-
 /// A [`QueuePublisher`] that sends a message too large for SQS (or whose body is not SQS
 /// text) as a pointer to its body in a [`PayloadStore`], in the format of the Amazon SQS
 /// Extended Client libraries. The body is stored first; the pointer is sent only once it is:
@@ -150,68 +124,10 @@ impl<P: QueuePublisher, B: PayloadStore> QueuePublisher for ClaimCheckPublisher<
     }
 }
 
-/// An in-memory [`PayloadStore`] and [`PayloadReader`] for tests, optionally failing.
-#[derive(Debug, Default)]
-pub struct InMemoryPayloads {
-    objects: Mutex<HashMap<(String, String), Vec<u8>>>,
-    failing: std::sync::atomic::AtomicBool,
-}
-
-impl InMemoryPayloads {
-    /// The bucket name this store writes into pointers.
-    pub const BUCKET: &'static str = "in-memory-payloads";
-
-    /// Makes every following put fail (or succeed again).
-    pub fn set_failing(&self, failing: bool) {
-        self.failing.store(failing, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    /// The number of stored objects.
-    pub fn len(&self) -> usize {
-        self.objects.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    /// Whether nothing is stored.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl PayloadStore for InMemoryPayloads {
-    fn bucket(&self) -> &str {
-        Self::BUCKET
-    }
-
-    async fn put(&self, key: &str, body: &[u8]) -> Result<(), String> {
-        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err("injected failure".into());
-        }
-        let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-        objects.insert((Self::BUCKET.to_owned(), key.to_owned()), body.to_vec());
-        Ok(())
-    }
-}
-
-impl PayloadReader for InMemoryPayloads {
-    fn location(&self) -> Option<(&str, &str)> {
-        Some((Self::BUCKET, ""))
-    }
-
-    async fn get(&self, bucket: &str, key: &str, len: usize) -> Result<Vec<u8>, String> {
-        let objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-        let object = objects
-            .get(&(bucket.to_owned(), key.to_owned()))
-            .ok_or_else(|| format!("no object {bucket}/{key}"))?;
-        match object.len() == len {
-            true => Ok(object.clone()),
-            false => Err(format!("stored body is {} bytes, not {len}", object.len())),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claim_check::{InMemoryPayloads, PayloadReader as _};
     use crate::message::{MessageContext, SQS_MAX_MESSAGE_BYTES, attribute};
 
     fn message<'a>(queue: &'a Queue, body: &'a [u8]) -> OutboundMessage<'a> {

@@ -5,7 +5,7 @@
 //! `extra`, an unknown event type is [`EventType::Other`], and a `data.object` of an unknown
 //! kind is [`EventObject::Other`] with its raw JSON. A `data.object` of a known kind whose shape
 //! no longer fits the model (a field that changed type) is [`EventObject::Mismatched`]: parsing
-//! still succeeds, but [`crate::consumer::process_batch`] fails such a message by default
+//! still succeeds, but [`crate::consume::batch::process_batch`] fails such a message by default
 //! (dead-letter queue, alarm) instead of letting a handler skip it silently.
 
 use serde::{Deserialize, Deserializer, Serialize};

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
-use crate::receiver::Receipt;
+use crate::verify::receiver::Receipt;
 
 /// The EMF line for one request: `Requests` and `Latency` by `Outcome`, and `Events` by
 /// `EventType` for delivered events. Carries no payload, secret or signature.
