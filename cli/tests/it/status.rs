@@ -185,3 +185,75 @@ fn without_a_stack_or_an_emulator_it_says_what_to_pass() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("pass --stack-name"));
 }
+
+/// A CBOR body as CloudWatch's RPC v2 protocol answers (`smithy-protocol: rpc-v2-cbor`).
+fn cbor_response(body: impl FnOnce(&mut aws_smithy_cbor::Encoder)) -> http::Response<aws_smithy_types::body::SdkBody> {
+    let mut encoder = aws_smithy_cbor::Encoder::new(Vec::new());
+    body(&mut encoder);
+    http::Response::builder()
+        .status(200)
+        .header("smithy-protocol", "rpc-v2-cbor")
+        .header("content-type", "application/cbor")
+        .body(aws_smithy_types::body::SdkBody::from(encoder.into_writer()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_cloudwatch_adapter_reads_ages_and_alarms_as_cloudwatch_answers_them() {
+    use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+    use aws_smithy_types::DateTime;
+    use status::Monitoring as _;
+    let now = SystemTime::now();
+    let at = |seconds_ago: u64| DateTime::from(now - Duration::from_secs(seconds_ago));
+    let request = || {
+        http::Request::builder()
+            .uri("https://monitoring.us-east-1.amazonaws.com/")
+            .body(aws_smithy_types::body::SdkBody::empty())
+            .unwrap()
+    };
+    // GetMetricData: an age for the first queue (two datapoints, the newer one counts, listed
+    // out of order), none for the second (idle).
+    let metrics = cbor_response(|e| {
+        e.begin_map().str("MetricDataResults").array(1);
+        e.begin_map().str("Id").str("q0");
+        e.str("Timestamps").array(2).timestamp(&at(600)).timestamp(&at(60));
+        e.str("Values").array(2).double(100.0).double(4242.0);
+        e.str("StatusCode").str("Complete").end();
+        e.end();
+    });
+    // DescribeAlarms: one alarm on a queue, one on nothing.
+    let alarms = cbor_response(|e| {
+        e.begin_map().str("MetricAlarms").array(2);
+        e.begin_map().str("AlarmName").str("st-BusinessUpdatedAgeAlarm-X").str("StateValue").str("ALARM");
+        e.str("Dimensions").array(1).begin_map().str("Name").str("QueueName").str("Value").str("st-business-updated");
+        e.end().end();
+        e.begin_map().str("AlarmName").str("st-VerifierErrorsAlarm-Y").str("StateValue").str("OK").end();
+        e.end();
+    });
+    let replay = StaticReplayClient::new(vec![ReplayEvent::new(request(), metrics), ReplayEvent::new(request(), alarms)]);
+    let config = aws_sdk_cloudwatch::Config::builder()
+        .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+        .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_cloudwatch::config::Credentials::for_tests())
+        .http_client(replay.clone())
+        .build();
+    let cloudwatch = status::CloudWatch(aws_sdk_cloudwatch::Client::from_conf(config));
+    let queues = ["st-business-updated".to_owned(), "st-order-created".to_owned()];
+    assert_eq!(cloudwatch.oldest_ages(&queues, now).await.unwrap(), [Some(4242), None]);
+    let found = cloudwatch.alarms(Some("st-")).await.unwrap();
+    assert_eq!(
+        found,
+        [
+            (
+                AlarmStatus { name: "st-BusinessUpdatedAgeAlarm-X".into(), state: "ALARM".into() },
+                vec!["st-business-updated".to_owned()]
+            ),
+            (AlarmStatus { name: "st-VerifierErrorsAlarm-Y".into(), state: "OK".into() }, vec![]),
+        ]
+    );
+    // The requests went to CloudWatch's operations, in its RPC v2 CBOR protocol.
+    let sent = replay.actual_requests().collect::<Vec<_>>();
+    assert!(sent[0].uri().ends_with("/operation/GetMetricData"), "{}", sent[0].uri());
+    assert!(sent[1].uri().ends_with("/operation/DescribeAlarms"), "{}", sent[1].uri());
+    assert!(sent.iter().all(|r| r.headers().get("smithy-protocol") == Some("rpc-v2-cbor")));
+}
