@@ -137,8 +137,8 @@ fn readme() -> String {
          The payloads keep the samples' fixed `created_at`, so that these files are reproducible.\n\
          The answers above are the verifier's at that date: from four days later its default replay\n\
          window answers `400 event too old`, as it would a replayed event. For a request that\n\
-         verifies on any date, let the CLI sign a sample created now (see the README, \"Run\n\
-         functions locally\"), or set `MAX_EVENT_AGE_SECONDS=0` to use these as they are:\n\n\
+         verifies on any date, let the CLI sign a sample created now (see\n\
+         [local development](../docs/local-development.md)), or set `MAX_EVENT_AGE_SECONDS=0` to use these as they are:\n\n\
          ```sh\n\
          cargo run -q -p middesk-webhooks-cli -- event --type business.updated > .local/business.updated.json\n\
          cargo lambda invoke verifier --data-file .local/business.updated.json\n\

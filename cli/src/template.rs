@@ -281,7 +281,7 @@ pub mod generated {
             "ReplayedEventsAlarm",
             "event_too_old",
             1,
-            "An authentic event older than MaxEventAgeSeconds was refused (400): a replay of a captured request, or an old event re-sent (see the README on replays).",
+            "An authentic event older than MaxEventAgeSeconds was refused (400): a replay of a captured request, or an old event re-sent (see docs/authentication.md, Replays).",
         ),
         ("VerifierPanicAlarm", "panic", 1, "The verifier panicked (500, a bug); Middesk retries."),
         (
@@ -644,7 +644,7 @@ pub mod generated {
         ));
         parts.push(alarm(
             "ThrottledRequestsAlarm",
-            "API Gateway's throttle answered 429 (from its access log) in every quarter of an hour for an hour: a flood is taking the endpoint's capacity. Middesk retries for 3 days. With SourceIpAllowlist set only allowed callers reach the verifier; see the README on the edge.",
+            "API Gateway's throttle answered 429 (from its access log) in every quarter of an hour for an hour: a flood is taking the endpoint's capacity. Middesk retries for 3 days. With SourceIpAllowlist set only allowed callers reach the verifier; see docs/runbook.md, The edge.",
             &api("ThrottledRequests", "MiddeskWebhooks"),
             SUSTAINED,
             "1",
@@ -810,7 +810,7 @@ pub mod dashboard {
         let mut widgets = vec![
             json!({
                 "type": "text", "x": 0, "y": 0, "width": 24, "height": 2,
-                "properties": {"markdown": "## Middesk webhooks: ${AWS::StackName}\nLeft to right, top to bottom: what arrived and how the verifier answered, how long it took, where events wait and for how long, and every alarm. What each widget means and what to do: the README's Runbook. `middesk-webhooks status` prints the queues' state as a table."}
+                "properties": {"markdown": "## Middesk webhooks: ${AWS::StackName}\nLeft to right, top to bottom: what arrived and how the verifier answered, how long it took, where events wait and for how long, and every alarm. What each widget means and what to do: docs/runbook.md in the repository. `middesk-webhooks status` prints the queues' state as a table."}
             }),
             graph(
                 (0, 2, 12, 6),
