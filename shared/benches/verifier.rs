@@ -175,9 +175,52 @@ fn benches(c: &mut Criterion) {
     });
 }
 
+/// The cold start's SDK configuration: the SDK's own loader with the region and credentials
+/// given, which reads every setting the SDK documents from the environment (what the verifier
+/// builds now), next to the configuration built by hand from the region, the credentials, the
+/// standard retries and `AWS_ENDPOINT_URL` alone (what it built before). Both with one shared
+/// HTTPS client, in this process's environment (like Lambda's, no profile files here).
+fn sdk_config(c: &mut Criterion) {
+    use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let lambda =
+        [("AWS_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "s")];
+    let lookup = |name: &str| lambda.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned());
+    let timeouts = || aws_smithy_types::timeout::TimeoutConfig::builder().build();
+    let mut group = c.benchmark_group("sdk_config");
+    group.bench_function("sdk_loader", |b| {
+        b.iter(|| {
+            let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+            runtime
+                .block_on(middesk_webhooks::aws::lambda_sdk_config_from(loader, lookup, timeouts()))
+                .unwrap()
+        })
+    });
+    group.bench_function("by_hand", |b| {
+        b.iter(|| {
+            let credentials = Credentials::new("AKIDEXAMPLE", "s", None, None, "lambda-environment");
+            aws_types::SdkConfig::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .credentials_provider(SharedCredentialsProvider::new(credentials))
+                .retry_config(aws_smithy_types::retry::RetryConfig::standard())
+                .http_client(
+                    aws_smithy_http_client::Builder::new()
+                        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                            aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+                        ))
+                        .build_https(),
+                )
+                .timeout_config(timeouts())
+                .build()
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = verifier;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    targets = benches
+    targets = benches, sdk_config
 }
 criterion_main!(verifier);

@@ -187,7 +187,9 @@ fn without_a_stack_or_an_emulator_it_says_what_to_pass() {
 }
 
 /// A CBOR body as CloudWatch's RPC v2 protocol answers (`smithy-protocol: rpc-v2-cbor`).
-fn cbor_response(body: impl FnOnce(&mut aws_smithy_cbor::Encoder)) -> http::Response<aws_smithy_types::body::SdkBody> {
+fn cbor_response(
+    body: impl FnOnce(&mut aws_smithy_cbor::Encoder),
+) -> http::Response<aws_smithy_types::body::SdkBody> {
     let mut encoder = aws_smithy_cbor::Encoder::new(Vec::new());
     body(&mut encoder);
     http::Response::builder()
@@ -225,12 +227,21 @@ async fn the_cloudwatch_adapter_reads_ages_and_alarms_as_cloudwatch_answers_them
     let alarms = cbor_response(|e| {
         e.begin_map().str("MetricAlarms").array(2);
         e.begin_map().str("AlarmName").str("st-BusinessUpdatedAgeAlarm-X").str("StateValue").str("ALARM");
-        e.str("Dimensions").array(1).begin_map().str("Name").str("QueueName").str("Value").str("st-business-updated");
+        e.str("Dimensions")
+            .array(1)
+            .begin_map()
+            .str("Name")
+            .str("QueueName")
+            .str("Value")
+            .str("st-business-updated");
         e.end().end();
         e.begin_map().str("AlarmName").str("st-VerifierErrorsAlarm-Y").str("StateValue").str("OK").end();
         e.end();
     });
-    let replay = StaticReplayClient::new(vec![ReplayEvent::new(request(), metrics), ReplayEvent::new(request(), alarms)]);
+    let replay = StaticReplayClient::new(vec![
+        ReplayEvent::new(request(), metrics),
+        ReplayEvent::new(request(), alarms),
+    ]);
     let config = aws_sdk_cloudwatch::Config::builder()
         .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
         .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
