@@ -20,7 +20,22 @@ pub struct EventFile {
 }
 
 fn pretty(value: &Value) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
+    serde_json::to_string_pretty(&sorted_keys(value)).unwrap_or_default() + "\n"
+}
+
+/// `value` with every object's keys in sorted order. What the generated files hold must not
+/// depend on serde_json's map (sorted by default, in insertion order when any crate of the
+/// build turns on its `preserve_order` feature, as a test dependency of the CLI does).
+pub fn sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted_keys(&map[k]))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
 }
 
 fn request(shape: GatewayShape, body: &[u8], secret: Option<&str>, base64: bool) -> Value {

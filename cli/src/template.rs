@@ -891,8 +891,12 @@ pub mod dashboard {
     /// The dashboard resource as template YAML: the body one widget a line.
     pub fn resource(alarms: &[String], functions: &[String], subs: &super::generated::Subscribers) -> String {
         let body = body(alarms, functions, subs);
-        let widgets: Vec<String> =
-            body["widgets"].as_array().into_iter().flatten().map(|w| format!("        {w}")).collect();
+        let widgets: Vec<String> = body["widgets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|w| format!("        {}", crate::events::sorted_keys(w)))
+            .collect();
         let text = format!(
             "PipelineDashboard:\n  Type: AWS::CloudWatch::Dashboard\n  Properties:\n    \
              DashboardName: !Sub \"${{AWS::StackName}}-pipeline\"\n    DashboardBody: !Sub |\n      \
