@@ -108,12 +108,20 @@ impl Receipt {
         }
     }
 
-    /// The short JSON response body. Never contains secrets, signatures or internals.
+    /// The short JSON response body. Never contains secrets, signatures or internals. Its
+    /// fields are in this order whatever serde_json's map does (a struct, not a `json!` map).
     pub fn response_body(&self) -> String {
-        match &self.result {
-            Ok(()) => serde_json::json!({ "status": "accepted", "event_id": self.event_id }).to_string(),
-            Err(error) => serde_json::json!({ "error": error.public_message() }).to_string(),
+        #[derive(serde::Serialize)]
+        #[serde(untagged)]
+        enum Body<'a> {
+            Accepted { status: &'static str, event_id: Option<&'a str> },
+            Refused { error: &'static str },
         }
+        let body = match &self.result {
+            Ok(()) => Body::Accepted { status: "accepted", event_id: self.event_id.as_deref() },
+            Err(error) => Body::Refused { error: error.public_message() },
+        };
+        serde_json::to_string(&body).unwrap_or_default()
     }
 }
 

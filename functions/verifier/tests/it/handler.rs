@@ -70,7 +70,7 @@ async fn every_gateway_shape_verifies_and_routes() {
         let body = event_body("ev-1", "business.updated");
         let (status, response) = call(&r, signed_post(shape, SECRET, &body, Some("biz-1"))).await;
         assert_eq!(status, 202, "{shape:?}: {response}");
-        assert_eq!(response, r#"{"event_id":"ev-1","status":"accepted"}"#);
+        assert_eq!(response, r#"{"status":"accepted","event_id":"ev-1"}"#);
         let messages = r.publisher().messages();
         assert_eq!(messages.len(), 1, "{shape:?}");
         assert_eq!(messages[0].queue_url, format!("{BASE}/business-updated"));
