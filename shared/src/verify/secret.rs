@@ -156,6 +156,10 @@ struct CacheState {
     pending_seen: bool,
 }
 
+/// The most a signature mismatch's re-read of the secret may take before the verdict (401)
+/// stands: well inside a request's time budget.
+pub const PENDING_REREAD_BUDGET: Duration = Duration::from_secs(2);
+
 /// How long past its TTL a cached secret still verifies while Secrets Manager cannot be
 /// reached, unless configured (`SECRET_MAX_STALE_SECONDS`).
 pub const DEFAULT_SECRET_MAX_STALE: Duration = Duration::from_secs(3600);
@@ -238,18 +242,26 @@ impl<S: SecretSource> SecretCache<S> {
     /// Middesk signs with a version that is still `AWSPENDING`, which no cache has yet. A
     /// failed read is an error; the receiver then keeps its verdict (401), which Middesk
     /// retries like any refusal, so a forged request is never anything but a 401.
+    ///
+    /// It never waits: while another read of the secret is under way (a refresh, or another
+    /// mismatch's), or when this read takes longer than [`PENDING_REREAD_BUDGET`], the verdict
+    /// stands too. A slow Secrets Manager must not hold a request past its time budget and
+    /// turn its 401 into a 503; the read under way caches what it finds for Middesk's retry.
     pub async fn refresh_after_mismatch(
         &self,
         now: SystemTime,
     ) -> Result<Option<Arc<SecretVersions>>, SecretError> {
-        let mut state = self.state.lock().await;
+        let Ok(mut state) = self.state.try_lock() else { return Ok(None) };
         let recent = state
             .pending_read_at
             .is_some_and(|at| now.duration_since(at).map_or(true, |elapsed| elapsed < PENDING_READ_INTERVAL));
         if recent {
             return Ok(None);
         }
-        self.fetch(&mut state, now, true).await.map(Some)
+        match tokio::time::timeout(PENDING_REREAD_BUDGET, self.fetch(&mut state, now, true)).await {
+            Ok(read) => read.map(Some),
+            Err(_) => Err(SecretError::Unavailable("the pending version's read took too long".into())),
+        }
     }
 
     /// Reads the versions (with the pending one if asked) and caches them.
@@ -564,6 +576,23 @@ mod tests {
             assert_eq!(versions.verify(b"body", &t, at, Duration::ZERO), Some(SecretVersion::Pending));
         }
         assert_eq!(cache.source.pending_reads.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn a_mismatchs_reread_never_waits_for_another_read() {
+        let source = Rotating {
+            pending: std::sync::Mutex::new(Some(SigningKey::new("pending-secret"))),
+            pending_reads: AtomicUsize::new(0),
+            pending_failing: AtomicBool::new(false),
+        };
+        let cache = SecretCache::new(source, Duration::from_secs(300), true);
+        let t0 = SystemTime::UNIX_EPOCH + DAY;
+        // Another read holds the cache (a refresh under way): the verdict stands at once.
+        let held = cache.state.lock().await;
+        assert!(cache.refresh_after_mismatch(t0).await.unwrap().is_none());
+        drop(held);
+        assert_eq!(cache.source.pending_reads.load(Ordering::SeqCst), 0);
+        assert_eq!(cache.refresh_after_mismatch(t0).await.unwrap().unwrap().pending.len(), 1);
     }
 
     #[test]
