@@ -47,14 +47,29 @@ pub async fn queue_url(sqs: &Client, queue: &str) -> Result<String, String> {
         .map(|o| o.queue_url.unwrap_or_default())
 }
 
-/// One attribute of a queue.
-pub async fn attribute(sqs: &Client, url: &str, name: QueueAttributeName) -> Result<String, String> {
-    let out = sqs.get_queue_attributes().queue_url(url).attribute_names(name.clone()).send().await;
-    let attributes = out
+/// Attributes of a queue, in one call; an error names the first one the queue lacks.
+async fn attributes<const N: usize>(
+    sqs: &Client,
+    url: &str,
+    names: [QueueAttributeName; N],
+) -> Result<[String; N], String> {
+    let out =
+        sqs.get_queue_attributes().queue_url(url).set_attribute_names(Some(names.to_vec())).send().await;
+    let mut attributes = out
         .map_err(|e| format!("{url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
         .attributes
         .unwrap_or_default();
-    attributes.get(&name).cloned().ok_or_else(|| format!("{url} has no {name}"))
+    let mut values = Vec::with_capacity(N);
+    for name in &names {
+        values.push(attributes.remove(name).ok_or_else(|| format!("{url} has no {name}"))?);
+    }
+    values.try_into().map_err(|_| format!("{url}: attributes missing"))
+}
+
+/// One attribute of a queue.
+pub async fn attribute(sqs: &Client, url: &str, name: QueueAttributeName) -> Result<String, String> {
+    let [value] = attributes(sqs, url, [name]).await?;
+    Ok(value)
 }
 
 /// The queue's ARN.
@@ -76,15 +91,9 @@ pub async fn held(sqs: &Client, url: &str) -> Result<u64, String> {
         QueueAttributeName::ApproximateNumberOfMessages,
         QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
     ];
-    let out =
-        sqs.get_queue_attributes().queue_url(url).set_attribute_names(Some(names.to_vec())).send().await;
-    let attributes = out
-        .map_err(|e| format!("{url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
-        .attributes
-        .unwrap_or_default();
+    let counts = attributes(sqs, url, names.clone()).await?;
     let mut total = 0;
-    for name in names {
-        let count = attributes.get(&name).ok_or_else(|| format!("{url} has no {name}"))?;
+    for (name, count) in names.iter().zip(&counts) {
         total += count.parse::<u64>().map_err(|_| format!("{url}: {name} {count:?}"))?;
     }
     Ok(total)
