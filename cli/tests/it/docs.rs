@@ -272,6 +272,13 @@ fn the_blocks_marked_to_run_run_as_written() {
         for (_, after) in text.match_indices(MARK).map(|(at, _)| text.split_at(at + MARK.len())) {
             let block = after.trim_start().strip_prefix("```sh\n").expect("a ```sh block after the mark");
             let script = &block[..block.find("\n```").expect("the block ends")];
+            // Under pipefail, `… | grep -q` fails at random: grep leaves at its first match and
+            // the writer, still writing, dies of SIGPIPE (exit 141, no message).
+            assert!(
+                !script.contains("| grep -q"),
+                "{}: a marked block pipes into `grep -q`, which fails under pipefail whenever the writer outlives grep:\n{script}",
+                file.display()
+            );
             let dir = std::env::temp_dir().join(format!("docs-block-{}-{ran}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
             let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
@@ -283,8 +290,9 @@ fn the_blocks_marked_to_run_run_as_written() {
                 .unwrap();
             assert!(
                 output.status.success(),
-                "{}: the block failed:\n{script}\n{}{}",
+                "{}: the block failed ({}):\n{script}\n{}{}",
                 file.display(),
+                output.status,
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
             );
