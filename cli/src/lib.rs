@@ -1,10 +1,9 @@
 //! The `middesk-webhooks` command-line tool's pieces: the template model, the `events/`
-//! generator, the local stack, redrive, replay, status and the Middesk side (`middesk`). `main.rs` is the argument parsing around them.
+//! generator, the local stack, redrive, replay and the Middesk side (the queues' state is `middesk_webhooks::watch`) (`middesk`). `main.rs` is the argument parsing around them.
 
 pub mod events;
 pub mod local;
 pub mod middesk;
 pub mod redrive;
 pub mod replay;
-pub mod status;
 pub mod template;

@@ -4,8 +4,7 @@
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{
-    DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName, QueueAttributeName,
-    SendMessageBatchRequestEntry,
+    DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName, SendMessageBatchRequestEntry,
 };
 use middesk_webhooks::message::SQS_MAX_MESSAGE_BYTES;
 
@@ -37,67 +36,7 @@ impl CopyReport {
     }
 }
 
-/// A queue URL from a URL or a name.
-pub async fn queue_url(sqs: &Client, queue: &str) -> Result<String, String> {
-    if queue.starts_with("https://") || queue.starts_with("http://") {
-        return Ok(queue.to_owned());
-    }
-    let out = sqs.get_queue_url().queue_name(queue).send().await;
-    out.map_err(|e| format!("queue {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
-        .map(|o| o.queue_url.unwrap_or_default())
-}
-
-/// Attributes of a queue, in one call; an error names the first one the queue lacks.
-async fn attributes<const N: usize>(
-    sqs: &Client,
-    url: &str,
-    names: [QueueAttributeName; N],
-) -> Result<[String; N], String> {
-    let out =
-        sqs.get_queue_attributes().queue_url(url).set_attribute_names(Some(names.to_vec())).send().await;
-    let mut attributes = out
-        .map_err(|e| format!("{url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
-        .attributes
-        .unwrap_or_default();
-    let mut values = Vec::with_capacity(N);
-    for name in &names {
-        values.push(attributes.remove(name).ok_or_else(|| format!("{url} has no {name}"))?);
-    }
-    values.try_into().map_err(|_| format!("{url}: attributes missing"))
-}
-
-/// One attribute of a queue.
-pub async fn attribute(sqs: &Client, url: &str, name: QueueAttributeName) -> Result<String, String> {
-    let [value] = attributes(sqs, url, [name]).await?;
-    Ok(value)
-}
-
-/// The queue's ARN.
-pub async fn queue_arn(sqs: &Client, url: &str) -> Result<String, String> {
-    attribute(sqs, url, QueueAttributeName::QueueArn).await
-}
-
-/// Approximately how many messages wait in the queue.
-pub async fn waiting(sqs: &Client, url: &str) -> Result<u64, String> {
-    let count = attribute(sqs, url, QueueAttributeName::ApproximateNumberOfMessages).await?;
-    count.parse().map_err(|_| format!("{url}: message count {count:?}"))
-}
-
-/// Approximately how many messages the queue holds: waiting, and in flight (received by
-/// someone, a redrive or a peek, and back unless deleted). A dead letter someone is looking at
-/// is still a dead letter.
-pub async fn held(sqs: &Client, url: &str) -> Result<u64, String> {
-    let names = [
-        QueueAttributeName::ApproximateNumberOfMessages,
-        QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-    ];
-    let counts = attributes(sqs, url, names.clone()).await?;
-    let mut total = 0;
-    for (name, count) in names.iter().zip(&counts) {
-        total += count.parse::<u64>().map_err(|_| format!("{url}: {name} {count:?}"))?;
-    }
-    Ok(total)
-}
+pub use middesk_webhooks::aws::sqs::{attribute, held, queue_arn, queue_url, waiting};
 
 /// The queue whose redrive policy names `dead_letter_url`: where its messages came from.
 pub async fn source_queue(sqs: &Client, dead_letter_url: &str) -> Result<String, String> {

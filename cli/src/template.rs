@@ -243,64 +243,29 @@ pub mod generated {
     /// Subscriber queues: `(type or family pattern, queue)` (see `catalogue::SUBSCRIBERS`).
     pub type Subscribers = [(&'static str, &'static str)];
     use middesk_webhooks::retention::{DEAD_LETTER_RETENTION, QUEUE_RETENTION};
+    use middesk_webhooks::verify::metrics::Counted;
+    use middesk_webhooks::watch::{ATTENTION_METRIC, EXPIRING_DEAD_LETTERS_METRIC};
 
     /// Refusals an anonymous caller can cause at will alarm only on a burst of this many in five
     /// minutes, so that nobody can page the operator from the internet.
     pub const BURST: u32 = 10;
 
-    /// The verifier's outcome alarms (its EMF metric `Requests` by `Outcome`): logical id,
-    /// outcome, threshold in five minutes, description. At 1: outcomes that mean an authentic
-    /// event is being refused or cannot be used, which only Middesk can cause. At [`BURST`]:
-    /// what anybody can cause.
-    pub const OUTCOME_ALARMS: &[(&str, &str, u32, &str)] = &[
+    /// The verifier's alarms on its three metrics (`verify::metrics::Counted`), other than
+    /// its faults (in `VerifierErrorsAlarm` with the function's errors): logical id, metric,
+    /// threshold in five minutes, description. At 1: an authentic event of ours refused or
+    /// unusable, which only Middesk can cause. At [`BURST`]: what anybody can cause.
+    pub const REFUSAL_ALARMS: &[(&str, Counted, u32, &str)] = &[
         (
-            "SignatureMismatchAlarm",
-            "signature_mismatch",
+            "AuthenticEventRefusedAlarm",
+            Counted::AuthenticRefused,
             1,
-            "A request from one of Middesk's addresses, for one of MiddeskAccountIds when set, was signed with a secret the stack does not have (401): every event is refused until the secrets agree, and Middesk gives up after 3 days. Compare the stack's secret with Middesk's webhook.",
+            "An authentic event of ours was refused or cannot be used; Middesk gives up on it after 3 days. The verifier's log line (outcome) says which: signature_mismatch (Middesk signs with a secret the stack does not have: compare the stack's secret with Middesk's webhook), payload_too_large (over MAX_BODY_BYTES), empty_body, event_too_old (older than MaxEventAgeSeconds: a replay, or an old event re-sent), accepted_malformed (delivered flagged malformed=true; its consumer fails it by default). docs/runbook.md has what to do for each; the stack's saved Logs Insights query <stack>/refusals lists them.",
         ),
         (
-            "PayloadTooLargeAlarm",
-            "payload_too_large",
-            1,
-            "An authentic request was refused as larger than MAX_BODY_BYTES (413); Middesk gives up on it after 3 days.",
-        ),
-        (
-            "EmptyBodyAlarm",
-            "empty_body",
-            1,
-            "An authentic request had an empty body (400); nothing can be delivered.",
-        ),
-        (
-            "AcceptedMalformedAlarm",
-            "accepted_malformed",
-            1,
-            "An authentic body that is not a well-formed event was delivered flagged malformed=true (to its type's queue when its type is readable, else the catch-all); its consumer fails it by default.",
-        ),
-        (
-            "ReplayedEventsAlarm",
-            "event_too_old",
-            1,
-            "An authentic event older than MaxEventAgeSeconds was refused (400): a replay of a captured request, or an old event re-sent (see docs/authentication.md, Replays).",
-        ),
-        ("VerifierPanicAlarm", "panic", 1, "The verifier panicked (500, a bug); Middesk retries."),
-        (
-            "UnauthorizedRequestsAlarm",
-            "unauthorized",
+            "ForeignRequestsAlarm",
+            Counted::ForeignRefused,
             BURST,
-            "A burst of refused requests (401) from elsewhere than Middesk's addresses, or without a valid signature: forgeries or scanning. Middesk's own mismatches alarm as SignatureMismatchAlarm.",
-        ),
-        (
-            "ForeignAccountAlarm",
-            "account_not_allowed",
-            BURST,
-            "A burst of authentic Middesk events for accounts not in MiddeskAccountIds (403, nothing queued): another Middesk customer's webhook points at this URL. The verifier's log lines name the account (error). If it is yours, add it to MiddeskAccountIds; Middesk retries for 3 days.",
-        ),
-        (
-            "MalformedRequestEventAlarm",
-            "malformed_event",
-            BURST,
-            "A burst of API Gateway request events that do not decode (400), e.g. odd query strings: anybody can send those.",
+            "A burst of requests anybody can send was refused: unauthorized (401: no or a wrong signature, from elsewhere than Middesk's addresses or on another account's event), account_not_allowed (403: another Middesk customer's webhook points at this URL; if the account is yours, add it to MiddeskAccountIds), malformed_event (400: a request event that does not decode), method_not_allowed. The verifier's log lines (outcome, source_ip, account) say which; the stack's saved Logs Insights query <stack>/refusals lists them.",
         ),
     ];
 
@@ -358,49 +323,7 @@ pub mod generated {
     fn queue_resources(queue: &str, subs: &Subscribers) -> String {
         let id = queue_logical_id(queue);
         let stem = id.trim_end_matches("Queue");
-        let receives = receives(queue, subs);
-        let what = if queue == CATCH_ALL_QUEUE {
-            "catch-all message (a type the routing does not name, or a body without a readable type)"
-                .to_owned()
-        } else {
-            format!("{receives} message")
-        };
         let (retention, dead_letter_retention) = (QUEUE_RETENTION.as_secs(), DEAD_LETTER_RETENTION.as_secs());
-        let sqs = |metric: &str, queue_id: &str| Metric {
-            namespace: "AWS/SQS",
-            name: metric.to_owned(),
-            dimension: ("QueueName", format!("!GetAtt {queue_id}.QueueName")),
-            statistic: "Maximum",
-        };
-        let dead_letter_alarm = alarm(
-            &format!("{stem}DeadLetterAlarm"),
-            &format!("A {what} reached its dead-letter queue."),
-            &sqs("ApproximateNumberOfMessagesVisible", &format!("{stem}DeadLetterQueue")),
-            Breach { period: 60, periods: 1 },
-            "1",
-        );
-        let age_alarm = alarm(
-            &format!("{stem}AgeAlarm"),
-            &format!(
-                "The oldest {receives} message has waited longer than QueueAgeAlarmSeconds: nobody \
-                 consumes this queue, or its consumer is stuck. Messages expire after {} days.",
-                retention / 86_400
-            ),
-            &sqs("ApproximateAgeOfOldestMessage", &id),
-            AT_ONCE,
-            "!Ref QueueAgeAlarmSeconds",
-        );
-        let dead_letter_age_alarm = alarm(
-            &format!("{stem}DeadLetterAgeAlarm"),
-            &format!(
-                "A {what} has waited in the dead-letter queue longer than DeadLetterAgeAlarmSeconds: \
-                 redrive it (middesk-webhooks redrive) before it expires ({} days after it was first queued).",
-                dead_letter_retention / 86_400
-            ),
-            &sqs("ApproximateAgeOfOldestMessage", &format!("{stem}DeadLetterQueue")),
-            AT_ONCE,
-            "!Ref DeadLetterAgeAlarmSeconds",
-        );
         // Tag values may not hold `*`: the types themselves.
         let tag = if queue == CATCH_ALL_QUEUE {
             queue.to_owned()
@@ -429,7 +352,12 @@ pub mod generated {
 
 {stem}DeadLetterQueue:
   Type: AWS::SQS::Queue
+  # Named, so that the queue watch finds it under the stack's prefix; kept if a change ever
+  # replaces it, with the dead letters in it.
+  UpdateReplacePolicy: Retain
+  DeletionPolicy: Delete
   Properties:
+    QueueName: !Sub "${{AWS::StackName}}-{queue}-dlq"
     SqsManagedSseEnabled: true
     # Only its own queue may move failed messages here.
     RedriveAllowPolicy:
@@ -442,10 +370,7 @@ pub mod generated {
     Tags:
       - Key: middesk:event-type
         Value: "{tag}"
-
-{dead_letter_alarm}
-{age_alarm}
-{dead_letter_age_alarm}"#
+"#
         )
     }
 
@@ -498,12 +423,24 @@ pub mod generated {
         )
     }
 
-    /// A CloudWatch metric an alarm watches, with one dimension (its value as YAML).
+    /// A CloudWatch metric an alarm watches, with at most one dimension (its value as YAML).
     struct Metric {
         namespace: &'static str,
         name: String,
-        dimension: (&'static str, String),
+        dimension: Option<(&'static str, String)>,
         statistic: &'static str,
+    }
+
+    impl Metric {
+        /// The metric's `Dimensions` as YAML lines at `indent`, or nothing.
+        fn dimensions(&self, indent: &str) -> String {
+            match &self.dimension {
+                Some((name, value)) => {
+                    format!("{indent}Dimensions:\n{indent}  - Name: {name}\n{indent}    Value: {value}\n")
+                }
+                None => String::new(),
+            }
+        }
     }
 
     /// How long a metric must breach before its alarm fires: `periods` periods of `period`
@@ -525,20 +462,28 @@ pub mod generated {
     pub const SUSTAINED_PERIODS: u32 = 4;
     const SUSTAINED: Breach = Breach { period: SUSTAINED_PERIOD, periods: SUSTAINED_PERIODS };
 
-    /// The verifier's 5xx outcomes: a dependency failing or slow. Only our side causes them (a
-    /// forged request is refused before Secrets Manager is read again, see `verify_hmac`).
-    pub const FAULT_OUTCOMES: [&str; 5] =
-        ["secret_unavailable", "auth_unavailable", "queue_unavailable", "archive_unavailable", "timed_out"];
+    /// What an alarm makes of a period without data.
+    #[derive(Clone, Copy)]
+    enum Missing {
+        /// Nothing happened: a counter that only counts what went wrong.
+        NotBreaching,
+        /// Something stopped: a metric that must arrive every period (the queue watch's).
+        Breaching,
+    }
 
     /// The alarm's notification and state settings, the same for every alarm.
-    fn alarm_tail(breach: Breach, threshold: &str) -> String {
+    fn alarm_tail(breach: Breach, threshold: &str, missing: Missing) -> String {
         let Breach { period: _, periods } = breach;
+        let missing = match missing {
+            Missing::NotBreaching => "notBreaching",
+            Missing::Breaching => "breaching",
+        };
         format!(
             r#"    EvaluationPeriods: {periods}
     DatapointsToAlarm: {periods}
     Threshold: {threshold}
     ComparisonOperator: GreaterThanOrEqualToThreshold
-    TreatMissingData: notBreaching
+    TreatMissingData: {missing}
     AlarmActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
     OKActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
 "#
@@ -547,8 +492,15 @@ pub mod generated {
 
     /// An alarm on `metric` breaching `threshold` (YAML) as `breach` says, notifying the alarm
     /// topic when it fires and when it is OK again.
-    fn alarm(id: &str, description: &str, metric: &Metric, breach: Breach, threshold: &str) -> String {
-        let Metric { namespace, name, dimension: (dimension, value), statistic } = metric;
+    fn alarm(
+        id: &str,
+        description: &str,
+        metric: &Metric,
+        breach: Breach,
+        threshold: &str,
+        missing: Missing,
+    ) -> String {
+        let Metric { namespace, name, statistic, .. } = metric;
         let period = breach.period;
         format!(
             r#"{id}:
@@ -557,13 +509,11 @@ pub mod generated {
     AlarmDescription: "{description}"
     Namespace: {namespace}
     MetricName: {name}
-    Dimensions:
-      - Name: {dimension}
-        Value: {value}
-    Statistic: {statistic}
+{dimensions}    Statistic: {statistic}
     Period: {period}
 {tail}"#,
-            tail = alarm_tail(breach, threshold)
+            dimensions = metric.dimensions("    "),
+            tail = alarm_tail(breach, threshold, missing)
         )
     }
 
@@ -571,9 +521,8 @@ pub mod generated {
     fn sum_alarm(id: &str, description: &str, metrics: &[Metric]) -> String {
         let period = AT_ONCE.period;
         let mut queries = String::new();
-        for (i, Metric { namespace, name, dimension: (dimension, value), statistic }) in
-            metrics.iter().enumerate()
-        {
+        for (i, metric) in metrics.iter().enumerate() {
+            let Metric { namespace, name, statistic, .. } = metric;
             queries += &format!(
                 r#"      - Id: m{i}
         ReturnData: false
@@ -583,10 +532,8 @@ pub mod generated {
           Metric:
             Namespace: {namespace}
             MetricName: {name}
-            Dimensions:
-              - Name: {dimension}
-                Value: {value}
-"#
+{dimensions}"#,
+                dimensions = metric.dimensions("            ")
             );
         }
         let sum = (0..metrics.len()).map(|i| format!("m{i}")).collect::<Vec<_>>().join(", ");
@@ -601,38 +548,52 @@ pub mod generated {
         ReturnData: true
         Expression: "SUM([{sum}])"
 {queries}{tail}"#,
-            tail = alarm_tail(AT_ONCE, "1")
+            tail = alarm_tail(AT_ONCE, "1", Missing::NotBreaching)
         )
     }
 
-    /// The verifier's and the API's alarms: our own faults at once, the outcome alarms, and the
-    /// platform's 5xx and 429s when they last.
-    fn verifier_alarms() -> String {
-        let requests = |outcome: &str| Metric {
+    /// The stack's alarms: the verifier's faults at once, its refusals, the platform's 5xx and
+    /// 429s when they last, and the queue watch's two. None per queue: the queue watch counts
+    /// every queue into one metric (an alarm per queue is $0.10 a month each, see cost.rs).
+    fn alarms() -> String {
+        let counted = |counted: Counted| Metric {
             namespace: "MiddeskWebhooks",
-            name: "Requests".into(),
-            dimension: ("Outcome", outcome.to_owned()),
+            name: counted.metric().into(),
+            dimension: None,
             statistic: "Sum",
         };
-        let mut faults = vec![Metric {
-            namespace: "AWS/Lambda",
-            name: "Errors".into(),
-            dimension: ("FunctionName", "!Ref VerifierFunction".into()),
-            statistic: "Sum",
-        }];
-        faults.extend(FAULT_OUTCOMES.iter().map(|o| requests(o)));
+        let faults = [
+            Metric {
+                namespace: "AWS/Lambda",
+                name: "Errors".into(),
+                dimension: Some(("FunctionName", "!Ref VerifierFunction".into())),
+                statistic: "Sum",
+            },
+            counted(Counted::Fault),
+        ];
+        let fault_outcomes: Vec<&str> = Counted::Fault.outcomes().collect();
         let mut parts = vec![sum_alarm(
             "VerifierErrorsAlarm",
-            "The verifier failed a request by its own fault: a dependency (Secrets Manager, SQS, S3, the JWKS) failing or slow (503), or the function crashing or timing out. An authentic event may be refused; Middesk retries. The verifier's log lines say which (outcome, error).",
+            &format!(
+                "The verifier failed a request by its own fault: a dependency (Secrets Manager, SQS, S3, the JWKS) failing or slow (503), or the function crashing, panicking or timing out. An authentic event may be refused; Middesk retries. The verifier's log lines say which (outcome: {}; error).",
+                fault_outcomes.join(", ")
+            ),
             &faults,
         )];
-        for (id, outcome, threshold, description) in OUTCOME_ALARMS {
-            parts.push(alarm(id, description, &requests(outcome), AT_ONCE, &threshold.to_string()));
+        for (id, metric, threshold, description) in REFUSAL_ALARMS {
+            parts.push(alarm(
+                id,
+                description,
+                &counted(*metric),
+                AT_ONCE,
+                &threshold.to_string(),
+                Missing::NotBreaching,
+            ));
         }
         let api = |name: &str, namespace: &'static str| Metric {
             namespace,
             name: name.into(),
-            dimension: ("ApiId", "!Ref WebhookApi".into()),
+            dimension: Some(("ApiId", "!Ref WebhookApi".into())),
             statistic: "Sum",
         };
         parts.push(alarm(
@@ -641,6 +602,7 @@ pub mod generated {
             &api("5xx", "AWS/ApiGateway"),
             SUSTAINED,
             "1",
+            Missing::NotBreaching,
         ));
         parts.push(alarm(
             "ThrottledRequestsAlarm",
@@ -648,8 +610,44 @@ pub mod generated {
             &api("ThrottledRequests", "MiddeskWebhooks"),
             SUSTAINED,
             "1",
+            Missing::NotBreaching,
+        ));
+        let watch = |name: &str| Metric {
+            namespace: "MiddeskWebhooks",
+            name: name.into(),
+            dimension: None,
+            statistic: "Maximum",
+        };
+        parts.push(alarm(
+            "QueuesNeedAttentionAlarm",
+            "Something in the stack's queues needs attention, or the queue watch stopped looking (no look for 15 minutes counts as breaching): a dead letter (a consumer failed an event 5 times: fix it, then middesk-webhooks redrive), a queue's oldest message older than QueueAgeAlarmSeconds (nobody consumes it, or its consumer is stuck; messages expire after 7 days), or a queue that cannot be read. Which queue: middesk-webhooks status --stack-name <stack>, the dashboard's Queues table, or the QueueWatch function's log (needs attention).",
+            &watch(ATTENTION_METRIC),
+            WATCHED,
+            "1",
+            Missing::Breaching,
+        ));
+        parts.push(alarm(
+            "DeadLettersExpiringAlarm",
+            "A dead letter has waited longer than DeadLetterAgeAlarmSeconds: redrive it (middesk-webhooks redrive) before it expires, 14 days after it was first queued. Fires again for dead letters QueuesNeedAttentionAlarm already reported. Which queue: middesk-webhooks status --stack-name <stack>.",
+            &watch(EXPIRING_DEAD_LETTERS_METRIC),
+            WATCHED,
+            "1",
+            Missing::NotBreaching,
         ));
         parts.join("\n")
+    }
+
+    /// The queue watch's metrics, per quarter of an hour: it looks every five minutes, so a
+    /// period without a look means it stopped.
+    const WATCHED: Breach = Breach { period: 900, periods: 1 };
+
+    /// The queue watch's environment: the queues it looks at.
+    fn watched_queues(subs: &Subscribers) -> String {
+        let mut text = String::from("WATCHED_QUEUES: !Join\n  - \",\"\n  -\n");
+        for queue in queues_with(subs) {
+            text += &format!("    - {queue}\n");
+        }
+        text
     }
 
     /// Each queue's URL and ARN as outputs.
@@ -680,7 +678,8 @@ pub mod generated {
         vec![
             ("routes", routes(subs)),
             ("queue-arns", queue_arns(subs)),
-            ("verifier-alarms", verifier_alarms()),
+            ("alarms", alarms()),
+            ("watched-queues", watched_queues(subs)),
             ("queues", queues(subs)),
             ("queue-outputs", queue_outputs(subs)),
         ]
@@ -701,7 +700,7 @@ pub mod generated {
         // Emptied first: what stands there may be stale, and need not even parse.
         replace_part(&mut text, "dashboard", "")?;
         let (alarms, functions) = alarms_and_functions(&text)?;
-        replace_part(&mut text, "dashboard", &super::dashboard::resource(&alarms, &functions, subs))?;
+        replace_part(&mut text, "dashboard", &super::dashboard::resource(&alarms, &functions))?;
         Ok(text)
     }
 
@@ -757,15 +756,12 @@ pub mod generated {
 /// events waiting in their queues, with every alarm's state. Its body is a `!Sub` string, so
 /// that it names the stack's own resources.
 pub mod dashboard {
-    use middesk_webhooks::catalogue::{queue_logical_id, queues_with};
     use serde_json::{Value, json};
 
     /// Alarms an alarm-status widget may show (CloudWatch's limit).
     pub const MAX_ALARMS_PER_WIDGET: usize = 100;
     /// The period of the graphs: at tens of events a day, hourly sums are what is readable.
     const PERIOD: u32 = 3600;
-    /// Stands for the `QueueAgeAlarmSeconds` parameter, a number, until the body is text.
-    const QUEUE_AGE_ALARM: &str = "@QueueAgeAlarmSeconds@";
 
     /// A graph widget at (`x`, `y`) of `width` x `height` grid units.
     fn graph(
@@ -783,24 +779,28 @@ pub mod dashboard {
         })
     }
 
-    /// One SQS metric of each queue of the catalogue, labelled with the queue's name; the
-    /// dead-letter queue's when `dead_letters`.
-    fn per_queue(metric: &str, dead_letters: bool, subs: &super::generated::Subscribers) -> Vec<Value> {
-        queues_with(subs)
-            .iter()
-            .map(|queue| {
-                let id = queue_logical_id(queue);
-                let resource = match dead_letters {
-                    true => format!("{}DeadLetterQueue", id.trim_end_matches("Queue")),
-                    false => id,
-                };
-                json!(["AWS/SQS", metric, "QueueName", format!("${{{resource}.QueueName}}"), {"label": queue}])
-            })
-            .collect()
+    /// A Logs Insights widget at (`x`, `y`): billed per GB it scans when someone looks, never
+    /// while nobody does, where a metric per queue or per outcome would bill every month.
+    fn logs(
+        (x, y, width, height): (u32, u32, u32, u32),
+        title: &str,
+        log_group: &str,
+        query: &str,
+        view: &str,
+    ) -> Value {
+        json!({
+            "type": "log", "x": x, "y": y, "width": width, "height": height,
+            "properties": {
+                "title": title, "region": "${AWS::Region}", "view": view,
+                "query": format!("SOURCE '${{{log_group}}}' | {query}")
+            }
+        })
     }
 
-    /// The dashboard's body (JSON with `${...}` references for `!Sub`).
-    pub fn body(alarms: &[String], functions: &[String], subs: &super::generated::Subscribers) -> Value {
+    /// The dashboard's body (JSON with `${...}` references for `!Sub`). Its metrics are fixed in
+    /// number whatever the catalogue holds (CloudWatch's free dashboards have at most 50);
+    /// what is per queue, per outcome or per type comes from logs.
+    pub fn body(alarms: &[String], functions: &[String]) -> Value {
         let api = |metric: &str, label: &str| json!(["AWS/ApiGateway", metric, "ApiId", "${WebhookApi}", {"label": label}]);
         let verifier = |metric: &str, stat: &str| json!(["AWS/Lambda", metric, "FunctionName", "${VerifierFunction}", {"stat": stat, "label": stat}]);
         let errors = functions
@@ -810,16 +810,14 @@ pub mod dashboard {
         let mut widgets = vec![
             json!({
                 "type": "text", "x": 0, "y": 0, "width": 24, "height": 2,
-                "properties": {"markdown": "## Middesk webhooks: ${AWS::StackName}\nLeft to right, top to bottom: what arrived and how the verifier answered, how long it took, where events wait and for how long, and every alarm. What each widget means and what to do: docs/runbook.md in the repository. `middesk-webhooks status` prints the queues' state as a table."}
+                "properties": {"markdown": "## Middesk webhooks: ${AWS::StackName}\nLeft to right, top to bottom: what arrived and how the verifier answered, how long it took, every queue as the queue watch last saw it, and every alarm. What each widget means and what to do: docs/runbook.md in the repository. `middesk-webhooks status` prints the queues' state as a table."}
             }),
-            graph(
+            logs(
                 (0, 2, 12, 6),
-                "Requests by outcome (verifier, per hour)",
-                "Sum",
-                vec![json!([{
-                    "expression": "SEARCH('{MiddeskWebhooks,Outcome} MetricName=\"Requests\"', 'Sum', 3600)",
-                    "id": "outcomes", "label": ""
-                }])],
+                "Requests by outcome (verifier log, per hour)",
+                "VerifierLogGroup",
+                "filter ispresent(outcome) | stats count(*) as requests by bin(1h), outcome",
+                "timeSeries",
             ),
             graph(
                 (12, 2, 12, 6),
@@ -843,29 +841,19 @@ pub mod dashboard {
                 metrics.push(json!(["AWS/Lambda", "Throttles", "FunctionName", "${VerifierFunction}", {"label": "verifier throttles"}]));
                 metrics
             }),
-            graph(
-                (0, 14, 8, 8),
-                "Messages waiting, by queue",
-                "Maximum",
-                per_queue("ApproximateNumberOfMessagesVisible", false, subs),
+            logs(
+                (0, 14, 16, 8),
+                "Queues: the queue watch's latest look (every 5 minutes)",
+                "QueueWatchLogGroup",
+                "filter message = \"queue\" | stats latest(waiting) as waiting, latest(in_flight) as in_flight, latest(oldest_age_seconds) as oldest_s, latest(dead_letters) as dead_letters, latest(oldest_dead_letter_age_seconds) as oldest_dead_letter_s by queue | sort dead_letters desc, oldest_s desc",
+                "table",
             ),
-            {
-                let mut age = graph(
-                    (8, 14, 8, 8),
-                    "Age of the oldest message (s), by queue",
-                    "Maximum",
-                    per_queue("ApproximateAgeOfOldestMessage", false, subs),
-                );
-                // A line where the age alarms fire (a number once !Sub has put it in).
-                age["properties"]["annotations"] =
-                    json!({"horizontal": [{"label": "age alarm", "value": QUEUE_AGE_ALARM}]});
-                age
-            },
-            graph(
+            logs(
                 (16, 14, 8, 8),
-                "Dead letters, by queue",
-                "Maximum",
-                per_queue("ApproximateNumberOfMessagesVisible", true, subs),
+                "Events delivered, by type",
+                "VerifierLogGroup",
+                "filter outcome = \"accepted\" | stats count(*) as events by event_type | sort events desc",
+                "table",
             ),
         ];
         let chunks: Vec<&[String]> = alarms.chunks(MAX_ALARMS_PER_WIDGET).collect();
@@ -889,22 +877,21 @@ pub mod dashboard {
     }
 
     /// The dashboard resource as template YAML: the body one widget a line.
-    pub fn resource(alarms: &[String], functions: &[String], subs: &super::generated::Subscribers) -> String {
-        let body = body(alarms, functions, subs);
+    pub fn resource(alarms: &[String], functions: &[String]) -> String {
+        let body = body(alarms, functions);
         let widgets: Vec<String> = body["widgets"]
             .as_array()
             .into_iter()
             .flatten()
             .map(|w| format!("        {}", crate::events::sorted_keys(w)))
             .collect();
-        let text = format!(
+        format!(
             "PipelineDashboard:\n  Type: AWS::CloudWatch::Dashboard\n  Properties:\n    \
              DashboardName: !Sub \"${{AWS::StackName}}-pipeline\"\n    DashboardBody: !Sub |\n      \
              {{\"start\": {start}, \"periodOverride\": {period}, \"widgets\": [\n{widgets}\n      ]}}\n",
             start = body["start"],
             period = body["periodOverride"],
             widgets = widgets.join(",\n"),
-        );
-        text.replace(&format!("\"{QUEUE_AGE_ALARM}\""), "${QueueAgeAlarmSeconds}")
+        )
     }
 }

@@ -6,7 +6,8 @@
 //!              archive, metrics; and sample requests (sample.rs)      features: verify, verifier
 //! consume/     what a consumer author uses: typed events, process_batch, idempotency
 //! middesk/     Middesk's Webhooks API client and the rotation steps   features: middesk-api, rotation
-//! aws/         the thin AWS adapters behind the traits of the three above   sqs, s3, secretsmanager, dynamodb
+//! watch        the queues' state and what needs attention (status, the queue-watch function)
+//! aws/         the thin AWS adapters behind the traits of the above   sqs, s3, secretsmanager, dynamodb, watch
 //! catalogue, envelope, message, claim_check, error, retention, logging: shared by every part
 //! testkit      emulator helpers for the workspace's own tests         feature: testkit
 //! ```
@@ -31,6 +32,7 @@ pub mod retention;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod verify;
+pub mod watch;
 
 pub use consume::event::{Event, EventObject, EventType};
 pub use envelope::EventEnvelope;

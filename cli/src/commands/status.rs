@@ -1,6 +1,10 @@
 //! `status`: every queue of a stack in one table.
 
-use middesk_webhooks_cli::{status, template};
+use middesk_webhooks::aws::watch;
+use std::time::Duration;
+
+use middesk_webhooks::watch::{QueueToCheck, Thresholds};
+use middesk_webhooks_cli::template;
 
 use super::{Outcome, StackArgs};
 
@@ -12,6 +16,10 @@ pub struct Status {
     /// template's QueueAgeAlarmSeconds).
     #[arg(long)]
     max_age_seconds: Option<u64>,
+    /// The age of an oldest dead letter that needs redriving before it expires, in seconds
+    /// (default: the template's DeadLetterAgeAlarmSeconds).
+    #[arg(long)]
+    max_dead_letter_age_seconds: Option<u64>,
     /// Print JSON (with an `attention` list) instead of the table.
     #[arg(long)]
     json: bool,
@@ -24,26 +32,40 @@ impl Status {
             .max_age_seconds
             .or_else(|| template::parameter_default(&text, "QueueAgeAlarmSeconds"))
             .ok_or("the template has no QueueAgeAlarmSeconds default; pass --max-age-seconds")?;
+        let max_dead_letter_age = self
+            .max_dead_letter_age_seconds
+            .or_else(|| template::parameter_default(&text, "DeadLetterAgeAlarmSeconds"))
+            .ok_or(
+                "the template has no DeadLetterAgeAlarmSeconds default; pass --max-dead-letter-age-seconds",
+            )?;
         let aws = self.stack.aws().await?;
         let naming = self.stack.stack_name.as_deref();
-        let queues: Vec<status::QueueToCheck> = model
+        let queues: Vec<QueueToCheck> = model
             .main_queues()
             .into_iter()
-            .map(|(name, queue)| status::QueueToCheck { sqs_name: queue.sqs_name(naming), label: name })
+            .map(|(name, queue)| QueueToCheck { sqs_name: queue.sqs_name(naming), label: name })
             .collect();
         let prefix = naming.map(|stack| format!("{stack}-"));
-        let report = status::collect(
-            &aws_sdk_sqs::Client::new(&aws),
-            &status::CloudWatch(aws_sdk_cloudwatch::Client::new(&aws)),
-            &queues,
-            prefix.as_deref(),
-            std::time::Duration::from_secs(max_age),
-            std::time::SystemTime::now(),
+        let sqs = aws_sdk_sqs::Client::new(&aws);
+        // The deployed stack's queues in one ListQueues; the local stack's by name.
+        let urls = match &prefix {
+            Some(prefix) => watch::queue_urls(&sqs, prefix).await.unwrap_or_default(),
+            None => Default::default(),
+        };
+        let scope = watch::Scope {
+            queues: &queues,
+            urls: &urls,
+            alarm_prefix: prefix.as_deref(),
+            thresholds: Thresholds {
+                message_age: Duration::from_secs(max_age),
+                dead_letter_age: Duration::from_secs(max_dead_letter_age),
+            },
             // A deployed stack's report is incomplete without ages and alarms; the local
             // stack's emulator has no CloudWatch to read.
-            naming.is_some(),
-        )
-        .await;
+            cloudwatch_required: naming.is_some(),
+        };
+        let cloudwatch = watch::CloudWatch(aws_sdk_cloudwatch::Client::new(&aws));
+        let report = watch::collect(&sqs, &cloudwatch, &scope, std::time::SystemTime::now()).await;
         match self.json {
             true => println!("{:#}", report.to_json()),
             false => print!("{}", report.table()),

@@ -9,8 +9,9 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_sqs::types::QueueAttributeName;
+use middesk_webhooks::aws::watch as status;
 use middesk_webhooks::testkit::*;
-use middesk_webhooks_cli::status::{self, AlarmStatus};
+use middesk_webhooks::watch::{AlarmStatus, Monitoring, QueueToCheck, Thresholds};
 use middesk_webhooks_cli::{local, redrive, template};
 use serde_json::{Value, json};
 
@@ -108,10 +109,13 @@ async fn the_local_stack_quiet_exits_0_and_a_dead_letter_exits_1() {
 struct Answers {
     ages: BTreeMap<String, u64>,
     alarms: Vec<(AlarmStatus, Vec<String>)>,
+    /// The queues whose ages were asked for.
+    asked: std::sync::Mutex<Vec<String>>,
 }
 
-impl status::Monitoring for Answers {
+impl Monitoring for Answers {
     async fn oldest_ages(&self, queues: &[String], _now: SystemTime) -> Result<Vec<Option<u64>>, String> {
+        self.asked.lock().unwrap().extend(queues.iter().cloned());
         Ok(queues.iter().map(|q| self.ages.get(q).copied()).collect())
     }
 
@@ -137,16 +141,23 @@ async fn a_deployed_stacks_queues_with_their_ages_and_alarms() {
             .queue_url(&queue)
             .attributes(QueueAttributeName::RedrivePolicy, policy);
         set.send().await.unwrap();
-        queues.push(status::QueueToCheck { label: name.into(), sqs_name: format!("{stack}-{name}") });
+        queues.push(QueueToCheck { label: name.into(), sqs_name: format!("{stack}-{name}") });
+        if name == "order-created" {
+            sqs.send_message().queue_url(&queue).message_body("{}").send().await.unwrap();
+        }
     }
-    queues.push(status::QueueToCheck { label: "lien-found".into(), sqs_name: format!("{stack}-lien-found") });
+    let idle = create_queue(&sqs, &format!("{stack}-idle")).await;
+    queues.push(QueueToCheck { label: "idle".into(), sqs_name: format!("{stack}-idle") });
+    queues.push(QueueToCheck { label: "lien-found".into(), sqs_name: format!("{stack}-lien-found") });
     let alarm =
         |name: &str, state: &str| AlarmStatus { name: format!("{stack}-{name}"), state: state.into() };
     let answers = Answers {
         ages: BTreeMap::from([
             (format!("{stack}-order-created"), 200_000),
             (format!("{stack}-business-updated"), 30),
+            (format!("{stack}-idle"), 999_999),
         ]),
+        asked: Default::default(),
         alarms: vec![
             (alarm("OrderCreatedAgeAlarm-A", "ALARM"), vec![format!("{stack}-order-created")]),
             (alarm("BusinessUpdatedDeadLetterAlarm-B", "OK"), vec![format!("{stack}-business-updated-dlq")]),
@@ -155,16 +166,32 @@ async fn a_deployed_stacks_queues_with_their_ages_and_alarms() {
         ],
     };
     let prefix = format!("{stack}-");
-    let max_age = Duration::from_secs(172_800);
-    let report =
-        status::collect(&sqs, &answers, &queues, Some(&prefix), max_age, SystemTime::now(), true).await;
+    let thresholds = Thresholds {
+        message_age: Duration::from_secs(172_800),
+        dead_letter_age: Duration::from_secs(86_400),
+    };
+    let urls = status::queue_urls(&sqs, &prefix).await.unwrap();
+    assert_eq!(urls.len(), 5, "the stack's queues and dead-letter queues, in one listing: {urls:?}");
+    assert_eq!(urls[&format!("{stack}-idle")], idle);
+    let scope = status::Scope {
+        queues: &queues,
+        urls: &urls,
+        alarm_prefix: Some(&prefix),
+        thresholds,
+        cloudwatch_required: true,
+    };
+    let report = status::collect(&sqs, &answers, &scope, SystemTime::now()).await;
+    // Only a queue that holds messages has an oldest one: the others' ages are not read (each
+    // metric read costs), and an empty queue's age is none whatever CloudWatch last said.
+    assert_eq!(*answers.asked.lock().unwrap(), [format!("{stack}-order-created")]);
 
     let rows = &report.queues;
     assert_eq!((rows[0].waiting, rows[0].in_flight, rows[0].dead_letters), (Some(0), Some(0), Some(0)));
-    assert_eq!(rows[0].oldest_age_seconds, Some(30));
+    assert_eq!((rows[0].oldest_age_seconds, rows[1].waiting), (None, Some(1)));
+    assert_eq!(rows[2].oldest_age_seconds, None);
     assert_eq!(rows[0].alarms, [alarm("BusinessUpdatedDeadLetterAlarm-B", "OK")]);
     assert_eq!(rows[1].alarms, [alarm("OrderCreatedAgeAlarm-A", "ALARM")]);
-    assert!(rows[2].error.is_some(), "a queue the stack does not have is reported, not skipped");
+    assert!(rows[3].error.is_some(), "a queue the stack does not have is reported, not skipped");
     assert_eq!(report.other_alarms, [alarm("VerifierErrorsAlarm-C", "OK")]);
     let attention = report.attention();
     assert_eq!(attention.len(), 3, "{attention:#?}");
@@ -204,7 +231,6 @@ fn cbor_response(
 async fn the_cloudwatch_adapter_reads_ages_and_alarms_as_cloudwatch_answers_them() {
     use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
     use aws_smithy_types::DateTime;
-    use status::Monitoring as _;
     let now = SystemTime::now();
     let at = |seconds_ago: u64| DateTime::from(now - Duration::from_secs(seconds_ago));
     let request = || {

@@ -192,7 +192,7 @@ fn the_payload_bucket_is_private_encrypted_tls_only_and_outlives_every_message()
 #[test]
 fn no_role_has_a_managed_policy_or_a_wildcard_on_data() {
     let roles = resources_of_type("AWS::IAM::Role");
-    assert_eq!(roles.len(), 4, "one role per function");
+    assert_eq!(roles.len(), 5, "one role per function");
     for (id, role) in roles {
         let managed = as_list(&role["Properties"]["ManagedPolicyArns"]);
         assert!(managed.is_empty(), "{id} has managed policies (their resources are wildcards): {managed:?}");
@@ -304,32 +304,94 @@ fn each_consumer_may_only_read_its_own_queues_and_the_table() {
     }
 }
 
+/// The queue watch's function, and its environment variable `name`.
+fn queue_watch(name: &str) -> &'static Value {
+    &resource("QueueWatchFunction")["Properties"]["Environment"]["Variables"][name]
+}
+
+/// The queues the queue watch looks at, by SQS name (`${AWS::StackName}-<queue>`).
+fn watched_queue_names() -> BTreeSet<String> {
+    let list = &queue_watch("WATCHED_QUEUES")["Fn::Join"];
+    assert_eq!(list[0], ",", "a comma-separated list");
+    as_list(&list[1]).into_iter().map(|q| format!("${{AWS::StackName}}-{}", q.as_str().unwrap())).collect()
+}
+
+/// The alarm `id`, which must watch `metric` of the stack's namespace without dimensions.
+fn watch_alarm(id: &str, metric: &str) -> &'static Value {
+    let alarm = &resource(id)["Properties"];
+    assert_eq!(
+        (&alarm["Namespace"], &alarm["MetricName"]),
+        (&json!("MiddeskWebhooks"), &json!(metric)),
+        "{id}"
+    );
+    assert!(alarm["Dimensions"].is_null(), "{id}: the watch publishes its metrics without dimensions");
+    assert_eq!(
+        (number(&alarm["Threshold"]), &alarm["ComparisonOperator"]),
+        (1, &json!("GreaterThanOrEqualToThreshold"))
+    );
+    alarm
+}
+
 #[test]
-fn every_queue_has_a_dead_letter_queue_with_an_alarm() {
+fn every_queue_and_its_dead_letters_are_watched_and_alarm_through_one_metric() {
+    use middesk_webhooks::watch::ATTENTION_METRIC;
     let queues = resources_of_type("AWS::SQS::Queue");
-    let dead_letter_queues: BTreeSet<&str> = queues
-        .iter()
-        .filter_map(|(_, q)| {
-            get_att(&q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]).map(|(id, _)| id)
-        })
-        .collect();
-    let alarmed: BTreeSet<&str> = resources_of_type("AWS::CloudWatch::Alarm")
-        .into_iter()
-        .filter(|(_, a)| a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible")
-        .filter_map(|(_, a)| get_att(&a["Properties"]["Dimensions"][0]["Value"]).map(|(id, _)| id))
-        .collect();
+    let watched = watched_queue_names();
+    let name =
+        |queue: &Value| queue["Properties"]["QueueName"]["Fn::Sub"].as_str().unwrap_or_default().to_owned();
+    let mut dead_letter_queues = BTreeSet::new();
     for (id, queue) in &queues {
-        if dead_letter_queues.contains(id) {
-            assert!(alarmed.contains(id), "dead-letter queue {id} has no alarm");
-            continue;
-        }
         let props = &queue["Properties"];
-        assert!(!props["RedrivePolicy"].is_null(), "{id} has no dead-letter queue");
+        let Some((dlq, _)) = get_att(&props["RedrivePolicy"]["deadLetterTargetArn"]) else { continue };
         let receives = props["RedrivePolicy"]["maxReceiveCount"].as_u64().unwrap_or(0);
         assert!((1..=10).contains(&receives), "{id}: maxReceiveCount {receives}");
         assert_eq!(props["SqsManagedSseEnabled"], true, "{id} is encrypted");
+        assert!(watched.contains(&name(queue)), "{id} ({}) is not watched", name(queue));
+        // The watch lists the stack's queues by prefix: the dead-letter queue must carry it.
+        assert!(name(resource(dlq)).starts_with("${AWS::StackName}-"), "{dlq} is named outside the prefix");
+        dead_letter_queues.insert(dlq);
+    }
+    for (id, _) in &queues {
+        assert!(
+            dead_letter_queues.contains(id) || !resource(id)["Properties"]["RedrivePolicy"].is_null(),
+            "{id} has no dead-letter queue"
+        );
     }
     assert_eq!(dead_letter_queues.len(), verifier_queues().len());
+    assert_eq!(
+        watched.len(),
+        verifier_queues().len(),
+        "the watch looks at every queue the verifier sends to"
+    );
+    assert_eq!(queue_watch("QUEUE_NAME_PREFIX"), &json!({"Fn::Sub": "${AWS::StackName}-"}));
+
+    // It may read exactly those, and looks every five minutes.
+    let role = resource(role_of(resource("QueueWatchFunction")));
+    let reads: Vec<&Value> =
+        statements(role).into_iter().filter(|s| actions(s).contains(&"sqs:GetQueueAttributes")).collect();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(
+        reads[0]["Resource"],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${AWS::StackName}-*"})
+    );
+    let rules = resources_of_type("AWS::Events::Rule");
+    let schedule = rules
+        .iter()
+        .find(|(_, r)| {
+            as_list(&r["Properties"]["Targets"])
+                .iter()
+                .any(|t| get_att(&t["Arn"]).map(|(id, _)| id) == Some("QueueWatchFunction"))
+        })
+        .expect("a schedule invokes the queue watch");
+    assert_eq!(schedule.1["Properties"]["ScheduleExpression"], "rate(5 minutes)");
+
+    // One alarm on what the watch counts, over periods that hold three looks each, and a
+    // period without a look (the watch failing or gone) alarms too.
+    let alarm = watch_alarm("QueuesNeedAttentionAlarm", ATTENTION_METRIC);
+    assert_eq!((number(&alarm["Period"]), &alarm["Statistic"]), (900, &json!("Maximum")));
+    assert_eq!(alarm["TreatMissingData"], "breaching");
+    let description = alarm["AlarmDescription"].as_str().unwrap();
+    assert!(description.contains("middesk-webhooks status"), "the alarm says how to see which queue");
 }
 
 /// The length a value can take once CloudFormation resolves it: parameter defaults, and the
@@ -525,13 +587,15 @@ fn alarms() -> Vec<(&'static str, &'static Value)> {
     resources_of_type("AWS::CloudWatch::Alarm").into_iter().map(|(id, a)| (id, &a["Properties"])).collect()
 }
 
-/// The threshold of the alarm on the verifier's `Requests` of `outcome`, within five minutes.
+/// The threshold of the alarm on the verifier's metric that counts `outcome`, within five
+/// minutes (`None`: no alarm, or its outcome is in `VerifierErrorsAlarm`).
 fn outcome_threshold(outcome: &str) -> Option<u64> {
+    let metric = middesk_webhooks::verify::metrics::counted(outcome)?.metric();
     alarms()
         .into_iter()
         .map(|(_, p)| p)
-        .filter(|p| p["Namespace"] == "MiddeskWebhooks" && p["MetricName"] == "Requests")
-        .filter(|p| p["Dimensions"][0]["Name"] == "Outcome" && p["Dimensions"][0]["Value"] == outcome)
+        .filter(|p| p["Namespace"] == "MiddeskWebhooks" && p["MetricName"] == metric)
+        .filter(|p| p["Dimensions"].is_null())
         .find(|p| {
             p["Period"] == 300
                 && p["EvaluationPeriods"] == 1
@@ -542,15 +606,11 @@ fn outcome_threshold(outcome: &str) -> Option<u64> {
 
 #[test]
 fn an_authentic_event_refused_alarms_at_once_and_what_anybody_can_cause_only_in_bursts() {
+    use middesk_webhooks::verify::metrics::{Counted, OUTCOMES};
     // Middesk's traffic is tens of events a day: an alarm that waits for a burst never fires.
-    for outcome in [
-        "signature_mismatch",
-        "payload_too_large",
-        "empty_body",
-        "accepted_malformed",
-        "event_too_old",
-        "panic",
-    ] {
+    for outcome in
+        ["signature_mismatch", "payload_too_large", "empty_body", "accepted_malformed", "event_too_old"]
+    {
         assert_eq!(
             outcome_threshold(outcome),
             Some(1),
@@ -564,7 +624,7 @@ fn an_authentic_event_refused_alarms_at_once_and_what_anybody_can_cause_only_in_
         assert!(threshold > 1, "{outcome} alarms at {threshold}: anybody could page the operator");
     }
     // What only our side causes alarms at once: the verifier's own 5xx outcomes (a dependency
-    // failing or slow) and the function's errors (a crash, a timeout), in one alarm.
+    // failing or slow, a panic) and the function's errors (a crash, a timeout), in one alarm.
     let (_, faults) = alarms()
         .into_iter()
         .find(|(id, _)| *id == "VerifierErrorsAlarm")
@@ -582,21 +642,20 @@ fn an_authentic_event_refused_alarms_at_once_and_what_anybody_can_cause_only_in_
             )
         })
         .collect();
-    use middesk_webhooks::{PublishError, ReceiveError, SecretError};
-    let five_hundreds = [
-        ReceiveError::Secret(SecretError::Unavailable(String::new())),
-        ReceiveError::AuthUnavailable(String::new()),
-        ReceiveError::Publish(PublishError { queue: String::new(), reason: String::new() }),
-        ReceiveError::Archive(String::new()),
-        ReceiveError::TimedOut,
-    ];
-    let mut expected: BTreeSet<String> = five_hundreds
-        .iter()
-        .inspect(|e| assert!(e.status().is_server_error()))
-        .map(|e| format!("\"MiddeskWebhooks\"/\"Requests\"/\"{}\"", e.outcome()))
-        .collect();
-    expected.insert(r#""AWS/Lambda"/"Errors"/{"Ref":"VerifierFunction"}"#.to_owned());
+    let expected = BTreeSet::from([
+        r#""AWS/Lambda"/"Errors"/{"Ref":"VerifierFunction"}"#.to_owned(),
+        format!(r#""MiddeskWebhooks"/"{}"/null"#, Counted::Fault.metric()),
+    ]);
     assert_eq!(watched, expected);
+    for (outcome, counted) in OUTCOMES {
+        if *counted == Some(Counted::Fault) {
+            assert_eq!(
+                outcome_threshold(outcome),
+                None,
+                "{outcome} is a fault, alarmed with the function's errors"
+            );
+        }
+    }
     let sum = as_list(&faults["Metrics"]).into_iter().find(|m| m["ReturnData"] == true).unwrap();
     assert_eq!(
         sum["Expression"],
@@ -659,13 +718,8 @@ fn every_alarm_notifies_a_topic_the_stack_creates_unless_one_is_given() {
 #[test]
 fn dead_letters_keep_a_week_and_alarm_again_before_they_expire() {
     use middesk_webhooks::retention::{DEAD_LETTER_RETENTION, MIN_DEAD_LETTER_TIME, QUEUE_RETENTION};
+    use middesk_webhooks::watch::EXPIRING_DEAD_LETTERS_METRIC;
     let queues = resources_of_type("AWS::SQS::Queue");
-    let dead_letter_age: BTreeSet<&str> = alarms()
-        .into_iter()
-        .filter(|(_, p)| p["MetricName"] == "ApproximateAgeOfOldestMessage")
-        .filter(|(_, p)| p["Threshold"] == json!({"Ref": "DeadLetterAgeAlarmSeconds"}))
-        .filter_map(|(_, p)| get_att(&p["Dimensions"][0]["Value"]).map(|(id, _)| id))
-        .collect();
     let mut checked = 0;
     for (id, queue) in &queues {
         let Some((dlq, _)) = get_att(&queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]) else {
@@ -676,10 +730,14 @@ fn dead_letters_keep_a_week_and_alarm_again_before_they_expire() {
         assert_eq!((source, dead), (QUEUE_RETENTION.as_secs(), DEAD_LETTER_RETENTION.as_secs()), "{id}");
         // A dead letter keeps its first enqueue time: what is left of it in the DLQ.
         assert!(dead - source >= 7 * 86_400, "{id}: a dead letter may have only {} s", dead - source);
-        assert!(dead_letter_age.contains(dlq), "{dlq} has no age alarm");
         checked += 1;
     }
     assert_eq!(checked, verifier_queues().len());
+    // The watch reads every dead-letter queue's oldest age against the parameter, and its second
+    // alarm notifies again, while the first is still in ALARM for the same dead letters.
+    assert_eq!(queue_watch("DEAD_LETTER_AGE_ALARM_SECONDS"), &json!({"Ref": "DeadLetterAgeAlarmSeconds"}));
+    let alarm = watch_alarm("DeadLettersExpiringAlarm", EXPIRING_DEAD_LETTERS_METRIC);
+    assert!(number(&alarm["Period"]) <= 900);
     let age = parameter("DeadLetterAgeAlarmSeconds");
     assert!(
         number(&age["MaxValue"]) < MIN_DEAD_LETTER_TIME.as_secs(),
@@ -787,17 +845,14 @@ fn only_the_verifier_and_the_operator_send_to_the_queues_and_write_claim_checks(
 
 #[test]
 fn every_queue_has_an_age_alarm_well_under_its_retention() {
-    let age_alarms: BTreeMap<&str, &Value> = resources_of_type("AWS::CloudWatch::Alarm")
-        .into_iter()
-        .map(|(_, a)| &a["Properties"])
-        .filter(|p| p["MetricName"] == "ApproximateAgeOfOldestMessage")
-        .filter_map(|p| get_att(&p["Dimensions"][0]["Value"]).map(|(queue, _)| (queue, &p["Threshold"])))
-        .collect();
+    assert_eq!(queue_watch("QUEUE_AGE_ALARM_SECONDS"), &json!({"Ref": "QueueAgeAlarmSeconds"}));
     let default_age = number(&parameter("QueueAgeAlarmSeconds")["Default"]);
+    let watched = watched_queue_names();
     for queue in verifier_queues() {
-        let threshold = age_alarms.get(queue.as_str()).unwrap_or_else(|| panic!("{queue} has no age alarm"));
-        assert_eq!(**threshold, json!({"Ref": "QueueAgeAlarmSeconds"}), "{queue}");
-        let retention = number(&resource(&queue)["Properties"]["MessageRetentionPeriod"]);
+        let props = &resource(&queue)["Properties"];
+        let name = props["QueueName"]["Fn::Sub"].as_str().unwrap_or_default().to_owned();
+        assert!(watched.contains(&name), "{queue}'s age is not watched");
+        let retention = number(&props["MessageRetentionPeriod"]);
         assert!(default_age * 4 <= retention, "{queue}: alarm at {default_age} s, retention {retention} s");
     }
 }
@@ -865,7 +920,7 @@ async fn the_translated_template_deploys_into_the_emulators_cloudformation() {
     let urls =
         sqs.list_queues().queue_name_prefix(&stack).send().await.unwrap().queue_urls.unwrap_or_default();
     assert_eq!(urls.len(), resources_of_type("AWS::SQS::Queue").len());
-    for url in urls.iter().filter(|u| !u.contains("DeadLetterQueue")) {
+    for url in urls.iter().filter(|u| !u.ends_with("-dlq")) {
         let attributes = sqs
             .get_queue_attributes()
             .queue_url(url)
@@ -876,8 +931,31 @@ async fn the_translated_template_deploys_into_the_emulators_cloudformation() {
             .attributes
             .unwrap_or_default();
         let redrive = &attributes[&aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy];
-        assert!(redrive.contains("DeadLetterQueue"), "{url}: {redrive}");
+        assert!(redrive.contains("-dlq\""), "{url}: {redrive}");
     }
+
+    // The queue watch, configured as the template configures it, finds every queue the stack
+    // created and its dead-letter queue, by the names CloudFormation gave them.
+    let watched: Vec<String> =
+        watched_queue_names().iter().map(|n| n.trim_start_matches("${AWS::StackName}-").to_owned()).collect();
+    let vars = |name: &str| match name {
+        "QUEUE_NAME_PREFIX" => Some(format!("{stack}-")),
+        "WATCHED_QUEUES" => Some(watched.join(",")),
+        "QUEUE_AGE_ALARM_SECONDS" | "DEAD_LETTER_AGE_ALARM_SECONDS" => Some("86400".to_owned()),
+        _ => None,
+    };
+    let config = middesk_webhooks::watch::WatchConfig::from_vars(vars).unwrap();
+    let monitoring = middesk_webhooks::aws::watch::AgesOnly(middesk_webhooks::aws::watch::CloudWatch(
+        aws_sdk_cloudwatch::Client::new(&aws),
+    ));
+    let report =
+        middesk_webhooks::aws::watch::look(&sqs, &monitoring, &config, std::time::SystemTime::now()).await;
+    assert_eq!(report.queues.len(), verifier_queues().len());
+    for row in &report.queues {
+        assert_eq!((&row.error, row.dead_letters), (&None, Some(0)), "{row:?}");
+        assert_eq!(row.dead_letter_queue, Some(format!("{}-dlq", row.sqs_name)));
+    }
+    assert_eq!(report.attention(), Vec::<String>::new());
 }
 
 /// The names a `Fn::Sub` string refers to (`${Name}` or `${Name.Attribute}`; `${!...}` is a
@@ -908,7 +986,7 @@ fn filled_in(text: &str) -> String {
 }
 
 #[test]
-fn the_dashboard_shows_every_queue_alarm_and_function_within_cloudwatchs_limits() {
+fn the_dashboard_shows_every_queue_alarm_and_function_within_cloudwatchs_free_limits() {
     let dashboards = resources_of_type("AWS::CloudWatch::Dashboard");
     assert_eq!(dashboards.len(), 1, "one dashboard");
     let template = dashboards[0].1["Properties"]["DashboardBody"]["Fn::Sub"].as_str().expect("a !Sub string");
@@ -937,6 +1015,11 @@ fn the_dashboard_shows_every_queue_alarm_and_function_within_cloudwatchs_limits(
             }
             Some("alarm") => assert!(properties["alarms"].as_array().is_some_and(|a| a.len() <= 100)),
             Some("text") => assert!(properties["markdown"].is_string()),
+            Some("log") => {
+                let query = properties["query"].as_str().expect("a Logs Insights query");
+                assert!(query.starts_with("SOURCE '"), "{query}");
+                assert!(properties["region"].is_string() && properties["title"].is_string());
+            }
             other => panic!("unexpected widget type {other:?}"),
         }
     }
@@ -961,9 +1044,23 @@ fn the_dashboard_shows_every_queue_alarm_and_function_within_cloudwatchs_limits(
         ));
         assert!(shown(id, "") && alarm_arns.contains(arn.as_str()), "alarm {id} is not on the dashboard");
     }
-    for (id, _) in resources_of_type("AWS::SQS::Queue") {
-        assert!(shown(id, ".QueueName"), "queue {id} is not on the dashboard");
-    }
+    // Every queue, as the queue watch last logged it (a line per watched queue per look).
+    let queue_table = widgets
+        .iter()
+        .filter(|w| w["type"] == "log")
+        .filter_map(|w| w["properties"]["query"].as_str())
+        .find(|q| q.contains("filter message = \"queue\"") && q.contains("by queue"));
+    assert!(queue_table.is_some_and(|q| q.starts_with("SOURCE 'ref'")), "no table of the queues");
+    assert!(shown("QueueWatchLogGroup", ""), "the queue table reads the watch's log");
+    // CloudWatch's free dashboards show at most 50 metrics; a search expression would show
+    // as many as match, so none.
+    let metrics: usize = widgets
+        .iter()
+        .filter(|w| w["type"] == "metric")
+        .map(|w| w["properties"]["metrics"].as_array().unwrap().len())
+        .sum();
+    assert!(metrics <= 50, "the dashboard shows {metrics} metrics");
+    assert!(!template.contains("SEARCH("), "a search expression's metrics are not bounded");
     for (id, r) in resources_of_type("AWS::Lambda::Function") {
         assert!(shown(id, "") || r["Condition"] == "RotateSecret", "function {id} is not on the dashboard");
     }

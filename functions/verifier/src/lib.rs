@@ -13,7 +13,7 @@ use lambda_http::{Body, LambdaEvent, Request, RequestExt as _, Response};
 use middesk_webhooks::verify::archive::EventArchive;
 use middesk_webhooks::verify::auth::mtls::ClientCertificate;
 use middesk_webhooks::verify::auth::oidc::JwksSource;
-use middesk_webhooks::verify::metrics::{emf_outcome_record, emf_record};
+use middesk_webhooks::verify::metrics::emf_record;
 use middesk_webhooks::{QueuePublisher, Receipt, SecretSource, WebhookReceiver, WebhookRequest};
 #[cfg(feature = "aws")]
 use {
@@ -125,7 +125,7 @@ pub async fn handle_event<S: SecretSource, P: QueuePublisher, J: JwksSource, A: 
         }
         Err(()) => {
             tracing::warn!(outcome = "malformed_event", status = 400, "request event could not be decoded");
-            emit_outcome(metrics_namespace, "malformed_event", received_at);
+            emit(metrics_namespace, "malformed_event", Duration::ZERO, received_at);
             json_response(400, r#"{"error":"malformed request"}"#.into())
         }
     };
@@ -209,15 +209,13 @@ pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventA
         Ok(receipt) => receipt,
         Err(_) => {
             tracing::error!(outcome = "panic", status = 500, "webhook handler panicked");
-            emit_outcome(metrics_namespace, "panic", received_at);
+            emit(metrics_namespace, "panic", started.elapsed(), received_at);
             return Ok(json_response(500, r#"{"error":"internal error, retry later"}"#.into()));
         }
     };
     let latency = started.elapsed();
     log_receipt(&receipt, latency.as_secs_f64() * 1000.0, source_ip);
-    if !metrics_namespace.is_empty() {
-        println!("{}", emf_record(metrics_namespace, &receipt, latency, received_at));
-    }
+    emit(metrics_namespace, receipt.outcome(), latency, received_at);
     let mut response = json_response(receipt.status().as_u16(), receipt.response_body());
     if receipt.status() == http::StatusCode::METHOD_NOT_ALLOWED {
         response.headers_mut().insert(http::header::ALLOW, http::HeaderValue::from_static("POST"));
@@ -225,10 +223,14 @@ pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventA
     Ok(response)
 }
 
-/// The metrics record of a request the receiver never saw (alarms watch these outcomes too).
-fn emit_outcome(metrics_namespace: &str, outcome: &str, at: SystemTime) {
-    if !metrics_namespace.is_empty() {
-        println!("{}", emf_outcome_record(metrics_namespace, outcome, Duration::ZERO, at));
+/// The metrics record of a request whose outcome an alarm watches, including those the
+/// receiver never saw (a request event that does not decode, a panic).
+fn emit(metrics_namespace: &str, outcome: &str, latency: Duration, at: SystemTime) {
+    if metrics_namespace.is_empty() {
+        return;
+    }
+    if let Some(record) = emf_record(metrics_namespace, outcome, latency, at) {
+        println!("{record}");
     }
 }
 

@@ -1,5 +1,6 @@
 //! Thin adapters from the core's traits to AWS, each behind the cargo feature of its SDK:
-//! Secrets Manager (`secretsmanager`), SQS (`sqs`), S3 (`s3`) and DynamoDB (`dynamodb`).
+//! Secrets Manager (`secretsmanager`), SQS (`sqs`), S3 (`s3`), DynamoDB (`dynamodb`), and the
+//! queues' state from SQS and CloudWatch (`watch`).
 
 #[cfg(feature = "dynamodb")]
 mod dynamodb;
@@ -8,7 +9,9 @@ mod s3;
 #[cfg(feature = "secretsmanager")]
 mod secretsmanager;
 #[cfg(feature = "sqs")]
-mod sqs;
+pub mod sqs;
+#[cfg(feature = "watch")]
+pub mod watch;
 
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::{DynamoDbIdempotencyStore, create_idempotency_table};

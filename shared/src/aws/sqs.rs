@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use aws_sdk_sqs::types::MessageAttributeValue;
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
 use serde_json::{Value, json};
 
 use crate::error::PublishError;
@@ -102,4 +103,66 @@ pub fn lambda_sqs_event(messages: &[aws_sdk_sqs::types::Message], queue_arn: &st
 /// A received message's string attribute `name`, if it has one.
 pub fn message_attribute<'a>(message: &'a aws_sdk_sqs::types::Message, name: &str) -> Option<&'a str> {
     message.message_attributes.as_ref()?.get(name)?.string_value.as_deref()
+}
+
+/// A queue URL from a URL or a name.
+pub async fn queue_url(sqs: &Client, queue: &str) -> Result<String, String> {
+    if queue.starts_with("https://") || queue.starts_with("http://") {
+        return Ok(queue.to_owned());
+    }
+    let out = sqs.get_queue_url().queue_name(queue).send().await;
+    out.map_err(|e| format!("queue {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+        .map(|o| o.queue_url.unwrap_or_default())
+}
+
+/// Attributes of a queue, in one call; an error names the first one the queue lacks.
+async fn attributes<const N: usize>(
+    sqs: &Client,
+    url: &str,
+    names: [QueueAttributeName; N],
+) -> Result<[String; N], String> {
+    let out =
+        sqs.get_queue_attributes().queue_url(url).set_attribute_names(Some(names.to_vec())).send().await;
+    let mut attributes = out
+        .map_err(|e| format!("{url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
+        .attributes
+        .unwrap_or_default();
+    let mut values = Vec::with_capacity(N);
+    for name in &names {
+        values.push(attributes.remove(name).ok_or_else(|| format!("{url} has no {name}"))?);
+    }
+    values.try_into().map_err(|_| format!("{url}: attributes missing"))
+}
+
+/// One attribute of a queue.
+pub async fn attribute(sqs: &Client, url: &str, name: QueueAttributeName) -> Result<String, String> {
+    let [value] = attributes(sqs, url, [name]).await?;
+    Ok(value)
+}
+
+/// The queue's ARN.
+pub async fn queue_arn(sqs: &Client, url: &str) -> Result<String, String> {
+    attribute(sqs, url, QueueAttributeName::QueueArn).await
+}
+
+/// Approximately how many messages wait in the queue.
+pub async fn waiting(sqs: &Client, url: &str) -> Result<u64, String> {
+    let count = attribute(sqs, url, QueueAttributeName::ApproximateNumberOfMessages).await?;
+    count.parse().map_err(|_| format!("{url}: message count {count:?}"))
+}
+
+/// Approximately how many messages the queue holds: waiting, and in flight (received by
+/// someone, a redrive or a peek, and back unless deleted). A dead letter someone is looking at
+/// is still a dead letter.
+pub async fn held(sqs: &Client, url: &str) -> Result<u64, String> {
+    let names = [
+        QueueAttributeName::ApproximateNumberOfMessages,
+        QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+    ];
+    let counts = attributes(sqs, url, names.clone()).await?;
+    let mut total = 0;
+    for (name, count) in names.iter().zip(&counts) {
+        total += count.parse::<u64>().map_err(|_| format!("{url}: {name} {count:?}"))?;
+    }
+    Ok(total)
 }

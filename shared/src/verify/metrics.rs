@@ -1,126 +1,166 @@
-//! CloudWatch Embedded Metric Format records: one JSON line per request, no extra API calls.
+//! CloudWatch Embedded Metric Format records: one JSON line for a request an alarm must see,
+//! no extra API calls.
+//!
+//! Every custom metric costs $0.30 a month per name and dimension value, so the verifier
+//! publishes three counters without dimensions, one per alarm, and nothing for a request that
+//! needs no alarm: what was delivered is SQS's `NumberOfMessagesSent` per queue and the API's
+//! `Count`, how long it took is Lambda's `Duration`, all free; which outcome it was is in the
+//! log line (`outcome`), which a dashboard or Logs Insights query counts when someone looks.
+//! No dimension takes its value from a request, so nobody can add metrics to the bill.
 
 use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
-use crate::verify::receiver::Receipt;
-
-/// The EMF line for one request: `Requests` and `Latency` by `Outcome`, and `Events` by
-/// `EventType` for delivered events. Carries no payload, secret or signature.
-pub fn emf_record(namespace: &str, receipt: &Receipt, latency: Duration, now: SystemTime) -> String {
-    let event_type = match (&receipt.result, &receipt.event_type) {
-        (Ok(()), Some(t)) => Some(t.as_str()),
-        (Ok(()), None) => Some("malformed"),
-        _ => None,
-    };
-    record(namespace, receipt.outcome(), event_type, latency, now)
+/// What an outcome means to the operator: which of the verifier's metrics counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// The verifier failed by its own fault (5xx): a dependency failing or slow, a panic.
+    /// Middesk retries; alarmed at once.
+    Fault,
+    /// An authentic event of ours was refused, or delivered unusable: only Middesk can cause
+    /// it, and Middesk gives up after 3 days. Alarmed at once.
+    AuthenticRefused,
+    /// A refusal that anybody on the internet, or any Middesk customer, can cause at will.
+    /// Alarmed on a burst only.
+    ForeignRefused,
 }
 
-/// The EMF line for a request that never reached the receiver (an API Gateway event that does
-/// not decode, or a panic): `Requests` and `Latency` by `Outcome`, so alarms see it too.
-pub fn emf_outcome_record(namespace: &str, outcome: &str, latency: Duration, now: SystemTime) -> String {
-    record(namespace, outcome, None, latency, now)
-}
+impl Counted {
+    /// Every metric the verifier can publish.
+    pub const ALL: [Counted; 3] = [Counted::Fault, Counted::AuthenticRefused, Counted::ForeignRefused];
 
-fn record(
-    namespace: &str,
-    outcome: &str,
-    event_type: Option<&str>,
-    latency: Duration,
-    now: SystemTime,
-) -> String {
-    let timestamp = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-    let mut directives = vec![json!({
-        "Namespace": namespace,
-        "Dimensions": [["Outcome"]],
-        "Metrics": [
-            { "Name": "Requests", "Unit": "Count" },
-            { "Name": "Latency", "Unit": "Milliseconds" }
-        ]
-    })];
-    let mut record = json!({
-        "Outcome": outcome,
-        "Requests": 1,
-        "Latency": latency.as_secs_f64() * 1000.0,
-    });
-    if let Some(event_type) = event_type {
-        directives.push(json!({
-            "Namespace": namespace,
-            "Dimensions": [["EventType"]],
-            "Metrics": [{ "Name": "Events", "Unit": "Count" }]
-        }));
-        record["EventType"] = json!(event_type);
-        record["Events"] = json!(1);
+    /// The metric's name in the stack's namespace.
+    pub const fn metric(self) -> &'static str {
+        match self {
+            Counted::Fault => "VerifierFaults",
+            Counted::AuthenticRefused => "AuthenticEventsRefused",
+            Counted::ForeignRefused => "ForeignRequestsRefused",
+        }
     }
-    record["_aws"] = json!({ "Timestamp": timestamp, "CloudWatchMetrics": directives });
-    record.to_string()
+
+    /// The outcomes this metric counts.
+    pub fn outcomes(self) -> impl Iterator<Item = &'static str> {
+        OUTCOMES.iter().filter(move |(_, counted)| *counted == Some(self)).map(|(outcome, _)| *outcome)
+    }
+}
+
+/// Every outcome the verifier logs, and the metric that counts it (`None`: no alarm needs it).
+pub const OUTCOMES: &[(&str, Option<Counted>)] = &[
+    ("accepted", None),
+    ("accepted_malformed", Some(Counted::AuthenticRefused)),
+    ("signature_mismatch", Some(Counted::AuthenticRefused)),
+    ("payload_too_large", Some(Counted::AuthenticRefused)),
+    ("empty_body", Some(Counted::AuthenticRefused)),
+    ("event_too_old", Some(Counted::AuthenticRefused)),
+    ("unauthorized", Some(Counted::ForeignRefused)),
+    ("account_not_allowed", Some(Counted::ForeignRefused)),
+    ("malformed_event", Some(Counted::ForeignRefused)),
+    ("method_not_allowed", Some(Counted::ForeignRefused)),
+    ("secret_unavailable", Some(Counted::Fault)),
+    ("auth_unavailable", Some(Counted::Fault)),
+    ("queue_unavailable", Some(Counted::Fault)),
+    ("archive_unavailable", Some(Counted::Fault)),
+    ("timed_out", Some(Counted::Fault)),
+    ("panic", Some(Counted::Fault)),
+];
+
+/// The metric that counts `outcome`. An outcome missing from [`OUTCOMES`] counts as a fault,
+/// so that a new one is never silently unalarmed (a test keeps the list complete).
+pub fn counted(outcome: &str) -> Option<Counted> {
+    OUTCOMES.iter().find(|(o, _)| *o == outcome).map_or(Some(Counted::Fault), |(_, counted)| *counted)
+}
+
+/// The EMF line for a request whose `outcome` an alarm watches, or `None` when none does.
+/// Carries the outcome (a log field, not a dimension), never a payload, secret or signature.
+pub fn emf_record(namespace: &str, outcome: &str, latency: Duration, now: SystemTime) -> Option<String> {
+    let metric = counted(outcome)?.metric();
+    let timestamp = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let mut record = json!({
+        "_aws": {
+            "Timestamp": timestamp,
+            "CloudWatchMetrics": [{
+                "Namespace": namespace,
+                // One empty dimension set: the metric alone, without dimensions.
+                "Dimensions": [[]],
+                "Metrics": [{ "Name": metric, "Unit": "Count" }]
+            }]
+        },
+        "outcome": outcome,
+        "latency_ms": latency.as_secs_f64() * 1000.0,
+    });
+    record[metric] = json!(1);
+    Some(record.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::ReceiveError;
+    use crate::{PublishError, SecretError};
     use serde_json::Value;
 
-    fn receipt(result: Result<(), ReceiveError>, event_type: Option<&str>) -> Receipt {
-        Receipt {
-            result,
-            event_id: Some("ev-1".into()),
-            event_type: event_type.map(str::to_owned),
-            correlation_id: Some("biz-1".into()),
-            queue: Some("q".into()),
-            malformed: None,
-            secret_version: None,
-            auth_method: Some("hmac".into()),
-        }
-    }
-
     #[test]
-    fn accepted_events_count_by_outcome_and_type() {
+    fn a_counted_outcome_is_one_metric_without_dimensions() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
-        let line = emf_record(
-            "MiddeskWebhooks",
-            &receipt(Ok(()), Some("order.created")),
-            Duration::from_micros(2500),
-            now,
-        );
+        let line = emf_record("MiddeskWebhooks", "event_too_old", Duration::from_micros(2500), now).unwrap();
         let v: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["_aws"]["Timestamp"], 1_700_000_000_123u64);
-        assert_eq!(v["_aws"]["CloudWatchMetrics"].as_array().unwrap().len(), 2);
-        assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], "MiddeskWebhooks");
-        assert_eq!(
-            (v["Outcome"].as_str(), v["EventType"].as_str()),
-            (Some("accepted"), Some("order.created"))
-        );
-        assert_eq!(
-            (v["Requests"].as_u64(), v["Events"].as_u64(), v["Latency"].as_f64()),
-            (Some(1), Some(1), Some(2.5))
-        );
-        // Ids are for logs, not metric dimensions (unbounded cardinality).
-        assert!(!line.contains("ev-1") && !line.contains("biz-1"));
+        let directives = v["_aws"]["CloudWatchMetrics"].as_array().unwrap();
+        assert_eq!(directives.len(), 1);
+        assert_eq!(directives[0]["Namespace"], "MiddeskWebhooks");
+        assert_eq!(directives[0]["Dimensions"], json!([[]]));
+        assert_eq!(directives[0]["Metrics"], json!([{ "Name": "AuthenticEventsRefused", "Unit": "Count" }]));
+        assert_eq!(v["AuthenticEventsRefused"], 1);
+        assert_eq!((v["outcome"].as_str(), v["latency_ms"].as_f64()), (Some("event_too_old"), Some(2.5)));
     }
 
     #[test]
-    fn refused_requests_have_no_event_type() {
-        let line = emf_record(
-            "NS",
-            &receipt(Err(ReceiveError::Unauthorized("x")), None),
-            Duration::ZERO,
-            SystemTime::now(),
-        );
-        let v: Value = serde_json::from_str(&line).unwrap();
-        assert_eq!(v["Outcome"], "unauthorized");
-        assert!(v.get("EventType").is_none() && v.get("Events").is_none());
-        assert_eq!(v["_aws"]["CloudWatchMetrics"].as_array().unwrap().len(), 1);
+    fn an_accepted_event_publishes_no_metric() {
+        assert_eq!(emf_record("NS", "accepted", Duration::ZERO, SystemTime::now()), None);
     }
 
     #[test]
-    fn requests_that_never_reached_the_receiver_are_counted_by_outcome() {
-        let line = emf_outcome_record("NS", "malformed_event", Duration::from_millis(1), SystemTime::now());
-        let v: Value = serde_json::from_str(&line).unwrap();
-        assert_eq!((v["Outcome"].as_str(), v["Requests"].as_u64()), (Some("malformed_event"), Some(1)));
-        assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Dimensions"], json!([["Outcome"]]));
-        assert!(v.get("EventType").is_none());
+    fn every_outcome_the_verifier_can_log_is_listed_and_the_fault_ones_are_faults() {
+        let errors = [
+            ReceiveError::MethodNotAllowed,
+            ReceiveError::PayloadTooLarge { size: 2, limit: 1 },
+            ReceiveError::EmptyBody,
+            ReceiveError::EventTooOld { age_seconds: 1 },
+            ReceiveError::Unauthorized("x"),
+            ReceiveError::SignatureMismatch,
+            ReceiveError::AccountNotAllowed { account: None },
+            ReceiveError::Secret(SecretError::Unavailable(String::new())),
+            ReceiveError::AuthUnavailable(String::new()),
+            ReceiveError::Publish(PublishError { queue: String::new(), reason: String::new() }),
+            ReceiveError::Archive(String::new()),
+            ReceiveError::TimedOut,
+        ];
+        for error in &errors {
+            let listed = OUTCOMES.iter().find(|(o, _)| *o == error.outcome());
+            let (_, counted) = listed.unwrap_or_else(|| panic!("{} is not in OUTCOMES", error.outcome()));
+            // A 5xx is our failure: Middesk retries, and the operator must know at once.
+            assert_eq!(
+                error.status().is_server_error(),
+                *counted == Some(Counted::Fault),
+                "{}",
+                error.outcome()
+            );
+            assert!(counted.is_some(), "a refusal is counted: {}", error.outcome());
+        }
+        // The verifier's own outcomes outside ReceiveError.
+        for outcome in ["accepted", "accepted_malformed", "malformed_event", "panic"] {
+            assert!(OUTCOMES.iter().any(|(o, _)| *o == outcome), "{outcome}");
+        }
+        assert_eq!(counted("an_outcome_added_later"), Some(Counted::Fault));
+    }
+
+    #[test]
+    fn every_metric_counts_some_outcome_and_names_are_distinct() {
+        for counted in Counted::ALL {
+            assert!(counted.outcomes().count() > 0, "{counted:?}");
+        }
+        let names: std::collections::BTreeSet<_> = Counted::ALL.iter().map(|c| c.metric()).collect();
+        assert_eq!(names.len(), Counted::ALL.len());
     }
 }

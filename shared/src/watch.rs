@@ -1,26 +1,25 @@
-//! `middesk-webhooks status`: every queue of a stack in one table (messages waiting, in flight,
-//! age of the oldest, dead letters, the state of its alarms), and whether anything needs
-//! attention, so that a person, a cron job or CI can ask "is the pipeline well?".
+//! The state of a stack's queues (messages waiting, in flight, age of the oldest, dead letters,
+//! the state of their alarms), and whether anything needs attention: what
+//! `middesk-webhooks status` prints, and what the queue-watch function counts into the one
+//! metric that alarms on every queue of the stack.
 //!
 //! SQS gives the counts; CloudWatch gives the age of the oldest message (a metric only) and the
-//! alarms, behind [`Monitoring`]. Where CloudWatch cannot be read, those columns say `-` and
+//! alarms, behind [`Monitoring`] (`aws::watch` reads both). Where CloudWatch cannot be read, those columns say `-` and
 //! the report says why; for a deployed stack that itself needs attention (an old message could
 //! go unseen). The AWS emulator used locally (moto) does not speak CloudWatch's current protocol
 //! (Smithy RPC v2 CBOR), so the local stack's report has counts only.
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, StateValue};
-use aws_sdk_sqs::types::QueueAttributeName;
 use serde::Serialize;
 
-/// How far back the age metric is read: SQS publishes it every minute, a few minutes late.
-const AGE_LOOKBACK: Duration = Duration::from_secs(15 * 60);
+/// CloudWatch's name for the state of an alarm that fires.
+const ALARM: &str = "ALARM";
 
 /// A queue to report on.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueToCheck {
     /// What the operator calls it: the catalogue's queue name (`business-updated`).
     pub label: String,
@@ -52,6 +51,8 @@ pub struct QueueStatus {
     pub oldest_age_seconds: Option<u64>,
     /// Messages in its dead-letter queue.
     pub dead_letters: Option<u64>,
+    /// Age of the oldest dead letter, in seconds since it was first queued (CloudWatch).
+    pub oldest_dead_letter_age_seconds: Option<u64>,
     /// Its dead-letter queue's SQS name.
     pub dead_letter_queue: Option<String>,
     /// The alarms on it or on its dead-letter queue.
@@ -69,6 +70,8 @@ pub struct StatusReport {
     pub other_alarms: Vec<AlarmStatus>,
     /// The age at which an oldest message needs attention, in seconds.
     pub max_age_seconds: u64,
+    /// The age at which an oldest dead letter needs redriving before it expires, in seconds.
+    pub max_dead_letter_age_seconds: u64,
     /// Why CloudWatch was not read, if it was not.
     pub cloudwatch_error: Option<String>,
     /// Whether the report is incomplete without CloudWatch (a deployed stack), so that not
@@ -77,7 +80,28 @@ pub struct StatusReport {
     pub cloudwatch_required: bool,
 }
 
+/// The ages at which a queue needs attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    /// An oldest message this old: nobody consumes the queue, or its consumer is stuck.
+    pub message_age: std::time::Duration,
+    /// An oldest dead letter this old (since it was first queued): redrive it before it expires.
+    pub dead_letter_age: std::time::Duration,
+}
+
 impl StatusReport {
+    /// Whether `queue`'s oldest dead letter is old enough to be redriven before it expires.
+    fn dead_letters_expiring(&self, queue: &QueueStatus) -> bool {
+        queue.dead_letters.unwrap_or(0) > 0
+            && queue.oldest_dead_letter_age_seconds.is_some_and(|age| age >= self.max_dead_letter_age_seconds)
+    }
+
+    /// How many queues have dead letters old enough to redrive before they expire: the
+    /// queue-watch function's second metric, whose alarm reminds of dead letters left waiting.
+    pub fn expiring_dead_letter_queues(&self) -> usize {
+        self.queues.iter().filter(|q| q.error.is_none() && self.dead_letters_expiring(q)).count()
+    }
+
     /// What needs attention, one sentence each; empty when all is well.
     pub fn attention(&self) -> Vec<String> {
         let mut reasons = Vec::new();
@@ -93,6 +117,13 @@ impl StatusReport {
                     "{name}: {n} dead letter(s); once the consumer is fixed: middesk-webhooks redrive {dlq}"
                 ));
             }
+            if self.dead_letters_expiring(q) {
+                reasons.push(format!(
+                    "{name}: the oldest dead letter was queued {} ago (attention at {}): redrive it before it expires",
+                    human_age(q.oldest_dead_letter_age_seconds.unwrap_or_default()),
+                    human_age(self.max_dead_letter_age_seconds)
+                ));
+            }
             if let Some(age) = q.oldest_age_seconds.filter(|age| *age >= self.max_age_seconds) {
                 reasons.push(format!(
                     "{name}: the oldest message has waited {} (attention at {}): is its consumer running?",
@@ -106,7 +137,7 @@ impl StatusReport {
         }
         let queue_alarms = self.queues.iter().flat_map(|q| &q.alarms);
         for alarm in queue_alarms.chain(&self.other_alarms) {
-            if alarm.state == StateValue::Alarm.as_str() {
+            if alarm.state == ALARM {
                 reasons.push(format!("alarm {} is in ALARM", alarm.name));
             }
         }
@@ -168,7 +199,7 @@ fn summarise(alarms: &[AlarmStatus]) -> String {
     let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
     let mut firing = Vec::new();
     for alarm in alarms {
-        if alarm.state == StateValue::Alarm.as_str() {
+        if alarm.state == ALARM {
             firing.push(alarm.name.as_str());
         } else {
             *by_state.entry(alarm.state.as_str()).or_default() += 1;
@@ -210,43 +241,20 @@ pub trait Monitoring {
     ) -> impl Future<Output = Result<Vec<(AlarmStatus, Vec<String>)>, String>>;
 }
 
-/// Reads the state of `queues` at `now`. `alarm_prefix` narrows the alarms read to the stack's
-/// (CloudFormation names them `<stack>-<logical id>-<suffix>`); `cloudwatch_required` says
-/// whether a report without the monitoring side needs attention.
-pub async fn collect(
-    sqs: &aws_sdk_sqs::Client,
-    monitoring: &impl Monitoring,
-    queues: &[QueueToCheck],
-    alarm_prefix: Option<&str>,
-    max_age: Duration,
-    now: SystemTime,
-    cloudwatch_required: bool,
-) -> StatusReport {
-    let mut rows = Vec::new();
-    for queue in queues {
-        rows.push(queue_status(sqs, queue).await);
-    }
-    let mut report = StatusReport {
-        queues: rows,
-        other_alarms: Vec::new(),
-        max_age_seconds: max_age.as_secs(),
-        cloudwatch_error: None,
-        cloudwatch_required,
-    };
-    let names: Vec<String> = report.queues.iter().map(|q| q.sqs_name.clone()).collect();
-    match (monitoring.oldest_ages(&names, now).await, monitoring.alarms(alarm_prefix).await) {
-        (Ok(ages), Ok(alarms)) => report.add_monitoring(ages, alarms),
-        (Err(error), _) | (_, Err(error)) => report.cloudwatch_error = Some(error),
-    }
-    report
-}
-
 impl StatusReport {
     /// Puts each age on its row, and each alarm on the row of the queue (or dead-letter queue)
     /// it watches; alarms that watch none are the stack's other alarms.
-    fn add_monitoring(&mut self, ages: Vec<Option<u64>>, alarms: Vec<(AlarmStatus, Vec<String>)>) {
+    pub fn add_monitoring(
+        &mut self,
+        ages: Vec<Option<u64>>,
+        dead_letter_ages: Vec<Option<u64>>,
+        alarms: Vec<(AlarmStatus, Vec<String>)>,
+    ) {
         for (row, age) in self.queues.iter_mut().zip(ages) {
             row.oldest_age_seconds = age;
+        }
+        for (row, age) in self.queues.iter_mut().zip(dead_letter_ages) {
+            row.oldest_dead_letter_age_seconds = age;
         }
         for (alarm, watched) in alarms {
             let row = self.queues.iter_mut().find(|q| {
@@ -260,147 +268,83 @@ impl StatusReport {
     }
 }
 
-/// Counts of one queue and of its dead-letter queue (found through its redrive policy).
-async fn queue_status(sqs: &aws_sdk_sqs::Client, queue: &QueueToCheck) -> QueueStatus {
-    let mut row = QueueStatus {
-        queue: queue.label.clone(),
-        sqs_name: queue.sqs_name.clone(),
-        ..QueueStatus::default()
-    };
-    let read = async {
-        let url = crate::redrive::queue_url(sqs, &queue.sqs_name).await?;
-        let attributes = attributes(
-            sqs,
-            &url,
-            &[
-                QueueAttributeName::ApproximateNumberOfMessages,
-                QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-                QueueAttributeName::RedrivePolicy,
-            ],
-        )
-        .await?;
-        row.waiting = count(&attributes, QueueAttributeName::ApproximateNumberOfMessages);
-        row.in_flight = count(&attributes, QueueAttributeName::ApproximateNumberOfMessagesNotVisible);
-        let policy = attributes.get(&QueueAttributeName::RedrivePolicy);
-        let dead_letter_arn = policy
-            .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-            .and_then(|p| p["deadLetterTargetArn"].as_str().map(str::to_owned));
-        if let Some(name) = dead_letter_arn.as_deref().and_then(|arn| arn.rsplit(':').next()) {
-            let url = crate::redrive::queue_url(sqs, name).await?;
-            row.dead_letters = Some(crate::redrive::held(sqs, &url).await?);
-            row.dead_letter_queue = Some(name.to_owned());
-        }
-        Ok::<_, String>(())
-    };
-    if let Err(error) = read.await {
-        row.error = Some(error);
-    }
-    row
+/// The metric the queue-watch function publishes after each look: how many things need
+/// attention ([`StatusReport::attention`]), without dimensions. One alarm on it watches every
+/// queue and dead-letter queue of the stack, at the price of one metric.
+pub const ATTENTION_METRIC: &str = "QueuesNeedingAttention";
+/// Its second metric: how many dead-letter queues hold a dead letter old enough to redrive
+/// before it expires ([`StatusReport::expiring_dead_letter_queues`]). Its alarm notifies again
+/// while the first is still in ALARM for the same dead letters.
+pub const EXPIRING_DEAD_LETTERS_METRIC: &str = "DeadLetterQueuesExpiring";
+
+/// What the queue-watch function watches, from its environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchConfig {
+    /// The stack's prefix of queue names (`QUEUE_NAME_PREFIX`, `<stack>-`).
+    pub prefix: String,
+    /// The queues, by the catalogue's names (`WATCHED_QUEUES`, comma-separated).
+    pub queues: Vec<QueueToCheck>,
+    /// The ages at which a queue needs attention (`QUEUE_AGE_ALARM_SECONDS`,
+    /// `DEAD_LETTER_AGE_ALARM_SECONDS`).
+    pub thresholds: Thresholds,
+    /// The metrics' namespace (`METRICS_NAMESPACE`).
+    pub namespace: String,
 }
 
-type Attributes = std::collections::HashMap<QueueAttributeName, String>;
-
-async fn attributes(
-    sqs: &aws_sdk_sqs::Client,
-    url: &str,
-    names: &[QueueAttributeName],
-) -> Result<Attributes, String> {
-    let out =
-        sqs.get_queue_attributes().queue_url(url).set_attribute_names(Some(names.to_vec())).send().await;
-    out.map(|o| o.attributes.unwrap_or_default())
-        .map_err(|e| format!("{url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
-}
-
-fn count(attributes: &Attributes, name: QueueAttributeName) -> Option<u64> {
-    attributes.get(&name).and_then(|v| v.parse().ok())
-}
-
-/// CloudWatch: `ApproximateAgeOfOldestMessage` (one GetMetricData call per 500 queues) and
-/// DescribeAlarms.
-pub struct CloudWatch(pub aws_sdk_cloudwatch::Client);
-
-/// A short description of a CloudWatch error (an emulator answers an unknown protocol with an
-/// HTML page, which need not be repeated).
-fn cloudwatch_error<E: std::error::Error + 'static>(
-    e: &aws_sdk_cloudwatch::error::SdkError<E, aws_sdk_cloudwatch::config::http::HttpResponse>,
-) -> String {
-    match e.raw_response() {
-        Some(response) if !response.status().is_success() => {
-            format!("CloudWatch answered HTTP {}", response.status().as_u16())
-        }
-        _ => aws_sdk_cloudwatch::error::DisplayErrorContext(e).to_string(),
+impl WatchConfig {
+    /// Reads the configuration through `var` (the environment, in the function).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, crate::ConfigError> {
+        use crate::ConfigError;
+        let required =
+            |name: &'static str| var(name).filter(|v| !v.is_empty()).ok_or(ConfigError::Missing(name));
+        let prefix = required("QUEUE_NAME_PREFIX")?;
+        let queues = required("WATCHED_QUEUES")?
+            .split(',')
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| QueueToCheck { label: q.to_owned(), sqs_name: format!("{prefix}{q}") })
+            .collect();
+        let seconds = |name: &'static str| -> Result<std::time::Duration, ConfigError> {
+            let value = required(name)?;
+            let seconds = value.parse().map_err(|_| ConfigError::Invalid {
+                var: name,
+                value: value.clone(),
+                reason: "not a number of seconds".to_owned(),
+            })?;
+            Ok(std::time::Duration::from_secs(seconds))
+        };
+        let thresholds = Thresholds {
+            message_age: seconds("QUEUE_AGE_ALARM_SECONDS")?,
+            dead_letter_age: seconds("DEAD_LETTER_AGE_ALARM_SECONDS")?,
+        };
+        Ok(Self {
+            prefix,
+            queues,
+            thresholds,
+            namespace: var("METRICS_NAMESPACE").unwrap_or_else(|| "MiddeskWebhooks".to_owned()),
+        })
     }
 }
 
-impl Monitoring for CloudWatch {
-    async fn oldest_ages(&self, queues: &[String], now: SystemTime) -> Result<Vec<Option<u64>>, String> {
-        let mut ages = vec![None; queues.len()];
-        for (chunk_index, chunk) in queues.chunks(500).enumerate() {
-            let queries = chunk.iter().enumerate().map(|(i, queue)| {
-                let metric = Metric::builder()
-                    .namespace("AWS/SQS")
-                    .metric_name("ApproximateAgeOfOldestMessage")
-                    .dimensions(Dimension::builder().name("QueueName").value(queue).build())
-                    .build();
-                MetricDataQuery::builder()
-                    .id(format!("q{i}"))
-                    .metric_stat(MetricStat::builder().metric(metric).period(60).stat("Maximum").build())
-                    .return_data(true)
-                    .build()
-            });
-            let out = self
-                .0
-                .get_metric_data()
-                .set_metric_data_queries(Some(queries.collect()))
-                .start_time((now - AGE_LOOKBACK).into())
-                .end_time(now.into())
-                .send()
-                .await
-                .map_err(|e| cloudwatch_error(&e))?;
-            for result in out.metric_data_results.unwrap_or_default() {
-                let Some(i) = result.id.as_deref().and_then(|id| id.strip_prefix('q')?.parse::<usize>().ok())
-                else {
-                    continue;
-                };
-                // The newest datapoint (results are not guaranteed newest first).
-                let latest = result
-                    .timestamps
-                    .unwrap_or_default()
-                    .into_iter()
-                    .zip(result.values.unwrap_or_default())
-                    .max_by_key(|(t, _)| (t.secs(), t.subsec_nanos()))
-                    .map(|(_, v)| v.max(0.0) as u64);
-                if let Some(slot) = ages.get_mut(chunk_index * 500 + i) {
-                    *slot = latest;
-                }
-            }
+/// The EMF line of one look: [`ATTENTION_METRIC`] and [`EXPIRING_DEAD_LETTERS_METRIC`].
+pub fn emf_record(namespace: &str, report: &StatusReport, now: SystemTime) -> String {
+    let timestamp = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let mut record = serde_json::json!({
+        "_aws": {
+            "Timestamp": timestamp,
+            "CloudWatchMetrics": [{
+                "Namespace": namespace,
+                "Dimensions": [[]],
+                "Metrics": [
+                    { "Name": ATTENTION_METRIC, "Unit": "Count" },
+                    { "Name": EXPIRING_DEAD_LETTERS_METRIC, "Unit": "Count" }
+                ]
+            }]
         }
-        Ok(ages)
-    }
-
-    async fn alarms(&self, prefix: Option<&str>) -> Result<Vec<(AlarmStatus, Vec<String>)>, String> {
-        let mut found = Vec::new();
-        let request = self.0.describe_alarms().set_alarm_name_prefix(prefix.map(str::to_owned));
-        let mut pages = request.into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| cloudwatch_error(&e))?;
-            for alarm in page.metric_alarms.unwrap_or_default() {
-                let watched = alarm
-                    .dimensions
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|d| d.name.as_deref() == Some("QueueName"))
-                    .filter_map(|d| d.value)
-                    .collect();
-                let status = AlarmStatus {
-                    name: alarm.alarm_name.unwrap_or_default(),
-                    state: alarm.state_value.map_or_else(|| "-".to_owned(), |s| s.as_str().to_owned()),
-                };
-                found.push((status, watched));
-            }
-        }
-        Ok(found)
-    }
+    });
+    record[ATTENTION_METRIC] = serde_json::json!(report.attention().len());
+    record[EXPIRING_DEAD_LETTERS_METRIC] = serde_json::json!(report.expiring_dead_letter_queues());
+    record.to_string()
 }
 
 #[cfg(test)]
@@ -415,6 +359,7 @@ mod tests {
             in_flight: Some(0),
             oldest_age_seconds: None,
             dead_letters: Some(0),
+            oldest_dead_letter_age_seconds: None,
             dead_letter_queue: Some(format!("stack-{queue}-dlq")),
             alarms: vec![AlarmStatus { name: format!("{queue}-age"), state: "OK".into() }],
             error: None,
@@ -426,6 +371,7 @@ mod tests {
             queues,
             other_alarms: Vec::new(),
             max_age_seconds: 172_800,
+            max_dead_letter_age_seconds: 86_400,
             cloudwatch_error: None,
             cloudwatch_required: true,
         }
@@ -453,22 +399,33 @@ mod tests {
         old.oldest_age_seconds = Some(172_800);
         let mut firing = row("lien-found");
         firing.alarms[0].state = "ALARM".into();
+        let mut expiring = row("person-created");
+        (expiring.dead_letters, expiring.oldest_dead_letter_age_seconds) = (Some(1), Some(86_400));
+        let mut not_yet = row("person-deleted");
+        (not_yet.dead_letters, not_yet.oldest_dead_letter_age_seconds) = (Some(1), Some(86_399));
         let mut missing = row("agent-runs");
         missing.error = Some("no such queue".into());
-        let mut r = report(vec![dead, old, firing, missing, row("business-created")]);
+        let mut r = report(vec![dead, old, firing, expiring, not_yet, missing, row("business-created")]);
         r.other_alarms.push(AlarmStatus { name: "stack-VerifierErrorsAlarm".into(), state: "ALARM".into() });
         let attention = r.attention();
-        assert_eq!(attention.len(), 5, "{attention:#?}");
+        assert_eq!(attention.len(), 8, "{attention:#?}");
         assert!(
             attention[0].contains("catch-all: 2 dead letter(s)")
                 && attention[0].contains("redrive stack-catch-all-dlq")
         );
         assert!(attention[1].contains("order-created: the oldest message has waited 2d 0h"));
-        assert!(attention[2].contains("agent-runs: could not be read"));
-        assert_eq!(attention[3], "alarm lien-found-age is in ALARM");
-        assert_eq!(attention[4], "alarm stack-VerifierErrorsAlarm is in ALARM");
+        assert!(attention[2].starts_with("person-created: 1 dead letter(s)"));
+        assert!(
+            attention[3].starts_with("person-created: the oldest dead letter was queued 1d 0h ago"),
+            "{attention:#?}"
+        );
+        assert!(attention[4].starts_with("person-deleted: 1 dead letter(s)"));
+        assert!(attention[5].contains("agent-runs: could not be read"));
+        assert_eq!(attention[6], "alarm lien-found-age is in ALARM");
+        assert_eq!(attention[7], "alarm stack-VerifierErrorsAlarm is in ALARM");
+        assert_eq!(r.expiring_dead_letter_queues(), 1);
         let json = r.to_json();
-        assert_eq!(json["attention"].as_array().unwrap().len(), 5);
+        assert_eq!(json["attention"].as_array().unwrap().len(), 8);
         assert_eq!(json["queues"][0]["dead_letters"], 2);
         assert!(r.table().contains("needs attention:\n  - catch-all: 2 dead letter(s)"));
     }
@@ -482,6 +439,7 @@ mod tests {
         let alarm = |name: &str, state: &str| AlarmStatus { name: name.into(), state: state.into() };
         r.add_monitoring(
             vec![None, Some(60)],
+            vec![None, None],
             vec![
                 (alarm("dlq", "ALARM"), vec!["stack-catch-all-dlq".into()]),
                 (alarm("age", "OK"), vec!["stack-business-created".into()]),
@@ -521,5 +479,44 @@ mod tests {
         assert_eq!(human_age(12 * 60 + 5), "12m");
         assert_eq!(human_age(5 * 3600 + 180), "5h 3m");
         assert_eq!(human_age(2 * 86_400 + 4 * 3600 + 59), "2d 4h");
+    }
+
+    #[test]
+    fn the_watch_reads_its_queues_from_the_environment() {
+        let vars = std::collections::HashMap::from([
+            ("QUEUE_NAME_PREFIX", "st-"),
+            ("WATCHED_QUEUES", "business-created, catch-all,"),
+            ("QUEUE_AGE_ALARM_SECONDS", "3600"),
+            ("DEAD_LETTER_AGE_ALARM_SECONDS", "7200"),
+        ]);
+        let config = WatchConfig::from_vars(|n| vars.get(n).map(|v| v.to_string())).unwrap();
+        let names: Vec<_> = config.queues.iter().map(|q| (q.label.as_str(), q.sqs_name.as_str())).collect();
+        assert_eq!(names, [("business-created", "st-business-created"), ("catch-all", "st-catch-all")]);
+        let Thresholds { message_age, dead_letter_age } = config.thresholds;
+        assert_eq!((message_age.as_secs(), dead_letter_age.as_secs()), (3600, 7200));
+        assert_eq!(config.namespace, "MiddeskWebhooks");
+        let bad = |name: &str, value: &str| {
+            let mut vars = vars.clone();
+            vars.insert(name, value);
+            WatchConfig::from_vars(|n| vars.get(n).map(|v| v.to_string())).unwrap_err().to_string()
+        };
+        assert!(bad("QUEUE_AGE_ALARM_SECONDS", "a day").contains("QUEUE_AGE_ALARM_SECONDS"));
+        assert!(bad("WATCHED_QUEUES", "").contains("WATCHED_QUEUES"));
+    }
+
+    #[test]
+    fn a_look_is_one_metric_without_dimensions() {
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+        let mut dead = row("catch-all");
+        (dead.dead_letters, dead.oldest_dead_letter_age_seconds) = (Some(1), Some(86_400));
+        let r = report(vec![dead, row("business-created")]);
+        let v: serde_json::Value = serde_json::from_str(&emf_record("NS", &r, now)).unwrap();
+        // The dead letter, and its age: two reasons, one queue with an expiring dead letter.
+        assert_eq!(
+            (v[ATTENTION_METRIC].as_u64(), v[EXPIRING_DEAD_LETTERS_METRIC].as_u64()),
+            (Some(2), Some(1))
+        );
+        assert_eq!(v["_aws"]["Timestamp"], 1_800_000_000_000u64);
+        assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Dimensions"], serde_json::json!([[]]));
     }
 }

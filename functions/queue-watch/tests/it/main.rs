@@ -1,0 +1,70 @@
+//! The queue-watch function's look against the emulator: a stack's queues as CloudFormation
+//! names them, each with its dead-letter queue.
+
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use middesk_webhooks::aws::watch::{AgesOnly, CloudWatch};
+use middesk_webhooks::testkit::{create_queue, emulator_endpoint, sdk_config, unique};
+use middesk_webhooks::watch::WatchConfig;
+
+/// A queue `<stack>-<name>` with a dead-letter queue named as CloudFormation names one
+/// (`<stack>-<logical id>-<suffix>`); returns both URLs.
+async fn queue_with_dead_letters(sqs: &aws_sdk_sqs::Client, stack: &str, name: &str) -> (String, String) {
+    let dlq = create_queue(sqs, &format!("{stack}-DeadLetterQueue{}-X1Y2", name.replace('-', ""))).await;
+    let arn = sqs.get_queue_attributes().queue_url(&dlq).attribute_names(QueueAttributeName::QueueArn);
+    let arn = arn.send().await.unwrap().attributes.unwrap()[&QueueAttributeName::QueueArn].clone();
+    let queue = create_queue(sqs, &format!("{stack}-{name}")).await;
+    let policy = format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":"5"}}"#);
+    let set =
+        sqs.set_queue_attributes().queue_url(&queue).attributes(QueueAttributeName::RedrivePolicy, policy);
+    set.send().await.unwrap();
+    (queue, dlq)
+}
+
+#[tokio::test]
+async fn every_dead_letter_old_message_and_missing_queue_counts_in_the_one_metric() {
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    // The emulator has no CloudWatch in the SDK's protocol: reading an age fails, as it would
+    // on AWS without cloudwatch:GetMetricData.
+    let monitoring = AgesOnly(CloudWatch(aws_sdk_cloudwatch::Client::new(&aws)));
+    let stack = unique("watch");
+    let (business, business_dlq) = queue_with_dead_letters(&sqs, &stack, "business-created").await;
+    let _ = queue_with_dead_letters(&sqs, &stack, "catch-all").await;
+    let vars = |queues: &'static str| {
+        let prefix = format!("{stack}-");
+        move |name: &str| match name {
+            "QUEUE_NAME_PREFIX" => Some(prefix.clone()),
+            "WATCHED_QUEUES" => Some(queues.to_owned()),
+            "QUEUE_AGE_ALARM_SECONDS" => Some("86400".to_owned()),
+            "DEAD_LETTER_AGE_ALARM_SECONDS" => Some("259200".to_owned()),
+            _ => None,
+        }
+    };
+    let config = WatchConfig::from_vars(vars("business-created,catch-all")).unwrap();
+    let now = SystemTime::now();
+
+    let quiet = queue_watch::look_and_report(&sqs, &monitoring, &config, now).await;
+    assert_eq!(quiet.attention(), Vec::<String>::new(), "empty queues: no age is read, all is well");
+    assert_eq!(quiet.queues.iter().map(|q| q.dead_letters).collect::<Vec<_>>(), [Some(0), Some(0)]);
+
+    sqs.send_message().queue_url(&business_dlq).message_body("{}").send().await.unwrap();
+    let dead = queue_watch::look_and_report(&sqs, &monitoring, &config, now).await;
+    let attention = dead.attention();
+    assert_eq!(attention.len(), 1, "{attention:#?}");
+    assert!(attention[0].starts_with("business-created: 1 dead letter(s)"), "{attention:#?}");
+
+    // A message waiting: its age must be read, and cannot be, which needs attention too (an
+    // old message would otherwise go unseen).
+    sqs.send_message().queue_url(&business).message_body("{}").send().await.unwrap();
+    let unread = queue_watch::look_and_report(&sqs, &monitoring, &config, now).await;
+    assert_eq!(unread.attention().len(), 2, "{:#?}", unread.attention());
+    assert!(unread.attention()[1].starts_with("CloudWatch could not be read"));
+
+    // A watched queue the stack does not have (deleted, renamed) is a reason, not a skip.
+    let config = WatchConfig::from_vars(vars("business-created,catch-all,order-created")).unwrap();
+    let missing =
+        queue_watch::look_and_report(&sqs, &monitoring, &config, now + Duration::from_secs(1)).await;
+    assert!(missing.attention().iter().any(|r| r.starts_with("order-created: could not be read")));
+}
