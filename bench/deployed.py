@@ -239,6 +239,7 @@ class StoppingRuntimeApi(http.server.ThreadingHTTPServer):
         self.next_index = 0
         self.first_next = None
         self.first_response = None
+        self.last_response = None
         self.statuses = []
         self.exhausted = threading.Event()
         self.closing = threading.Event()
@@ -290,8 +291,9 @@ class StoppingHandler(http.server.BaseHTTPRequestHandler):
         s = self.server
         payload = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if "/response" in self.path:
+            s.last_response = time.perf_counter()
             if s.first_response is None:
-                s.first_response = time.perf_counter()
+                s.first_response = s.last_response
             try:
                 s.statuses.append(json.loads(payload).get("statusCode"))
             except ValueError:
@@ -306,7 +308,8 @@ class StoppingHandler(http.server.BaseHTTPRequestHandler):
 def run_once(cmd, env, events, cwd=None, quota=None):
     """Runs `cmd` under a Runtime API serving `events`; stops it at the next `next` after them.
     Returns (wall ms to first `next`, CPU ms, peak RSS bytes, statuses, wall ms to the first
-    response: the cold request, process start to the first answer)."""
+    response: the cold request, process start to the first answer, and wall ms from the first
+    response to the last)."""
     api = StoppingRuntimeApi(events)
     threading.Thread(target=api.serve_forever, daemon=True).start()
     proc_env = api.environment(env, cwd)
@@ -327,7 +330,8 @@ def run_once(cmd, env, events, cwd=None, quota=None):
         raise SystemExit(f"{cmd[0]} did not reach the Runtime API: {stderr[-2000:]}")
     cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
     first_response = (api.first_response - t0) * 1000 if api.first_response is not None else None
-    return (api.first_next - t0) * 1000, cpu_ms, peak, api.statuses, first_response
+    after_first = (api.last_response - api.first_response) * 1000 if api.first_response is not None else None
+    return (api.first_next - t0) * 1000, cpu_ms, peak, api.statuses, first_response, after_first
 
 
 def peak_rss(pid):
@@ -342,29 +346,32 @@ def measure(name, cmd, env, event, warm_events, rounds, expect, cwd=None, quota=
     """Init (wall, CPU), cold request, warm CPU per event and peak RSS of one function: medians
     of `rounds`; under `quota` (a CpuQuota) if given, with the periods it throttled. `reset`
     runs before each run (it empties the event's queue)."""
-    init_wall, init_cpu, warm_cpu, rss, cold, cold_cpu = [], [], [], [], [], []
+    init_wall, init_cpu, warm_cpu, warm_wall, rss, cold, cold_cpu = [], [], [], [], [], [], []
     throttled_before = quota.throttled()[0] if quota else 0
     for _ in range(rounds):
         reset()
-        wall, cpu, _, _, _ = run_once(cmd, env, [], cwd, quota)
+        wall, cpu, _, _, _, _ = run_once(cmd, env, [], cwd, quota)
         init_wall.append(wall)
         init_cpu.append(cpu)
         reset()
-        _, one_cpu, _, statuses, cold_request = run_once(cmd, env, [event], cwd, quota)
+        _, one_cpu, _, statuses, cold_request, _ = run_once(cmd, env, [event], cwd, quota)
         cold.append(cold_request)
         cold_cpu.append(one_cpu)
         reset()
-        _, many_cpu, peak, many_statuses, _ = run_once(cmd, env, [event] * (1 + warm_events), cwd, quota)
+        _, many_cpu, peak, many_statuses, _, after_first = run_once(cmd, env, [event] * (1 + warm_events), cwd, quota)
         bad = [s for s in statuses + many_statuses if s != expect]
         if bad:
             raise SystemExit(f"{name}: unexpected answers {bad[:3]}")
         warm_cpu.append((many_cpu - one_cpu) / warm_events)
+        # The warm events one after another: the wall time of each, the Runtime API's share in.
+        warm_wall.append(after_first / warm_events)
         rss.append(peak)
     return {
         "name": name,
         "init_wall_ms": statistics.median(init_wall),
         "init_cpu_ms": statistics.median(init_cpu),
         "warm_cpu_ms": statistics.median(warm_cpu),
+        "warm_wall_ms": statistics.median(warm_wall),
         "cold_request_ms": statistics.median(cold),
         "cold_requests_ms": sorted(cold),
         # The CPU a cold request needs (start, init, one event, stopped): what a quota turns

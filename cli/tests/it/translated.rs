@@ -1327,3 +1327,45 @@ fn the_operator_is_a_role_or_user_arn_never_a_session() {
     let hint = parameter("OperatorPrincipalArn")["ConstraintDescription"].as_str().unwrap();
     assert!(hint.contains("assumed-role") && hint.contains(":role/<name>"), "{hint}");
 }
+
+/// The custom metrics the stack's code can publish: the verifier's and the queue watch's.
+fn published_metrics() -> Vec<&'static str> {
+    use middesk_webhooks::verify::metrics::Counted;
+    use middesk_webhooks::watch::{ATTENTION_METRIC, EXPIRING_DEAD_LETTERS_METRIC};
+    let mut metrics: Vec<&str> = Counted::ALL.iter().map(|c| c.metric()).collect();
+    metrics.extend([ATTENTION_METRIC, EXPIRING_DEAD_LETTERS_METRIC]);
+    metrics
+}
+
+#[test]
+fn an_idle_default_stack_costs_at_most_three_dollars_a_month() {
+    use middesk_webhooks_cli::cost::{self, FreeTier};
+    // The bill counts the custom metrics the code publishes: every one an alarm reads is among
+    // them, or made by a log filter of the stack.
+    let filtered: BTreeSet<&str> = resources_of_type("AWS::Logs::MetricFilter")
+        .into_iter()
+        .flat_map(|(_, f)| as_list(&f["Properties"]["MetricTransformations"]))
+        .filter_map(|t| t["MetricName"].as_str())
+        .collect();
+    for (id, alarm) in alarms() {
+        let read = std::iter::once(alarm)
+            .chain(as_list(&alarm["Metrics"]).into_iter().map(|m| &m["MetricStat"]["Metric"]))
+            .filter(|m| m["Namespace"] == "MiddeskWebhooks");
+        for metric in read {
+            let name = metric["MetricName"].as_str().unwrap_or_default();
+            assert!(
+                published_metrics().contains(&name) || filtered.contains(name),
+                "{id} reads {name}, which nothing publishes"
+            );
+        }
+    }
+    let prices = cost::prices();
+    let dedicated =
+        cost::idle_month(translated(), &published_metrics(), &prices, FreeTier::Available).unwrap();
+    let shared = cost::idle_month(translated(), &published_metrics(), &prices, FreeTier::UsedUp).unwrap();
+    println!("An idle default stack, a month (prices of {}):\n\n{}", prices.date, dedicated.table());
+    println!("The same where the account's free tiers are used up:\n\n{}", shared.table());
+    assert!(dedicated.total() <= 3.0, "{}", dedicated.table());
+    // Without any free tier, the dashboard ($3) is most of it.
+    assert!(shared.total() <= 8.0, "{}", shared.table());
+}

@@ -49,18 +49,23 @@ async fn every_dead_letter_old_message_and_missing_queue_counts_in_the_one_metri
     assert_eq!(quiet.attention(), Vec::<String>::new(), "empty queues: no age is read, all is well");
     assert_eq!(quiet.queues.iter().map(|q| q.dead_letters).collect::<Vec<_>>(), [Some(0), Some(0)]);
 
+    // A dead letter: it needs attention, and its age must be read to tell whether it is about
+    // to expire, which cannot be, and needs attention too (it could expire unseen).
     sqs.send_message().queue_url(&business_dlq).message_body("{}").send().await.unwrap();
     let dead = queue_watch::look_and_report(&sqs, &monitoring, &config, now).await;
     let attention = dead.attention();
-    assert_eq!(attention.len(), 1, "{attention:#?}");
+    assert_eq!(attention.len(), 2, "{attention:#?}");
     assert!(attention[0].starts_with("business-created: 1 dead letter(s)"), "{attention:#?}");
+    assert!(attention[1].starts_with("CloudWatch could not be read"), "{attention:#?}");
+    assert_eq!(dead.queues[0].dead_letter_queue.as_deref(), business_dlq.rsplit('/').next());
 
-    // A message waiting: its age must be read, and cannot be, which needs attention too (an
-    // old message would otherwise go unseen).
+    // A message waiting, the dead letter gone: its age must be read, and cannot be.
+    sqs.purge_queue().queue_url(&business_dlq).send().await.unwrap();
     sqs.send_message().queue_url(&business).message_body("{}").send().await.unwrap();
     let unread = queue_watch::look_and_report(&sqs, &monitoring, &config, now).await;
-    assert_eq!(unread.attention().len(), 2, "{:#?}", unread.attention());
-    assert!(unread.attention()[1].starts_with("CloudWatch could not be read"));
+    let attention = unread.attention();
+    assert_eq!(attention.len(), 1, "{attention:#?}");
+    assert!(attention[0].starts_with("CloudWatch could not be read"), "{attention:#?}");
 
     // A watched queue the stack does not have (deleted, renamed) is a reason, not a skip.
     let config = WatchConfig::from_vars(vars("business-created,catch-all,order-created")).unwrap();
