@@ -305,9 +305,9 @@ def quota_section(rows, sizes, args):
     return lines
 
 
-# Sections of BENCHMARKS.md written by hand from ./scripts/profile and --variant runs: a new run
-# of this script keeps them (each says when it was measured).
-KEPT_SECTIONS = ("## Where the time goes",)
+# Sections of BENCHMARKS.md written by hand from ./scripts/profile and --variant runs, or by
+# bench/memory.py: a new run of this script keeps them (each says when it was measured).
+KEPT_SECTIONS = ("## Memory size, by measurement", "## Where the time goes")
 
 
 def kept_sections(path):
@@ -500,6 +500,7 @@ def main():
         "",
         "```sh",
         "./scripts/bench      # builds release, starts the emulator, runs criterion, cold starts and peers, writes this file",
+        "./scripts/bench --memory   # only the memory sweep: its section of this file",
         "./scripts/profile    # where the CPU goes: perf profiles of the verifier and the floor probe, as markdown tables",
         "```",
         "",

@@ -515,7 +515,100 @@ pub fn per_event(
     );
     bill.add("DynamoDB idempotency writes", 2.0, "writes", 2.0 * prices.dynamodb.per_write_request_unit);
     bill.add("X-Ray traces (verifier and consumer)", 2.0, "traces", 2.0 * prices.xray.per_trace_recorded);
+    bill.add(
+        "CloudWatch Logs: both functions' lines",
+        LOG_BYTES_PER_EVENT,
+        "bytes",
+        LOG_BYTES_PER_EVENT / 1e9 * prices.cloudwatch.per_log_gb_ingested,
+    );
     bill
+}
+
+/// Log bytes one event writes: the verifier's line and the consumer's, and the platform's
+/// START, END and REPORT lines of both invocations (about 2.5 KB, read from the demo's logs).
+pub const LOG_BYTES_PER_EVENT: f64 = 2500.0;
+
+/// The measured durations (BENCHMARKS.md, "Memory size, by measurement", at the template's
+/// memory for the verifier; the warm figure is the emulator's, slower than SQS), and the
+/// consumer's, an estimate: its time is the handler's.
+pub const MEASURED: Durations = Durations {
+    verifier_mb: 256.0,
+    verifier_cold_ms: 62.3,
+    verifier_warm_ms: 17.2,
+    consumer_mb: 128.0,
+    consumer_ms: 50.0,
+};
+
+/// The share of events that land on a fresh sandbox: nearly all at tens a day; at about one a
+/// second a sandbox stays warm, and Lambda recycles it every few hours (an estimate).
+pub fn cold_share(events_per_day: f64) -> f64 {
+    if events_per_day < 1000.0 { 1.0 } else { 0.01 }
+}
+
+/// The cost section of docs/cost.md: the idle stack's month, the cost per million events for a
+/// typical 9 KiB event and a 2 MiB one, and a month at 30 and at 100,000 events a day.
+pub fn document(
+    template: &Value,
+    metrics: &[&str],
+    prices: &Prices,
+    durations: &Durations,
+) -> Result<String, String> {
+    let dedicated = idle_month(template, metrics, prices, FreeTier::Available)?;
+    let shared = idle_month(template, metrics, prices, FreeTier::UsedUp)?;
+    let mut out = format!(
+        "Prices of {} (`cli/src/prices.json`), us-east-1, arm64; the stack at its defaults.\n\n\
+         ### An idle stack, a month\n\nIn an account whose free tiers this stack has to itself:\n\n{}\n\
+         Where other workloads use the free tiers up: **${:.2}** a month (the dashboard alone is $3).\n\n",
+        prices.date,
+        dedicated.table(),
+        shared.total()
+    );
+    let (small, large) = (9 * 1024, 2 * 1024 * 1024);
+    let archive_days = 400.0;
+    let payload_days = 30.0;
+    out += "### Per million events\n\nEvery event a cold start (tens a day); the archive keeps each for 400 days, \
+            the claim check for 30.\n\n| item | 9 KiB | 2 MiB |\n|---|---|---|\n";
+    let a = per_event(small, 1.0, durations, archive_days, payload_days, prices);
+    let b = per_event(large, 1.0, durations, archive_days, payload_days, prices);
+    let items: Vec<&str> = b.lines.iter().map(|l| l.item.as_str()).collect();
+    for item in items {
+        let cost = |bill: &Bill| {
+            bill.lines
+                .iter()
+                .find(|l| l.item == item)
+                .map_or("-".to_owned(), |l| format!("${:.2}", l.dollars * 1e6))
+        };
+        out += &format!("| {item} | {} | {} |\n", cost(&a), cost(&b));
+    }
+    out += &format!("| **total** | **${:.2}** | **${:.2}** |\n\n", a.total() * 1e6, b.total() * 1e6);
+    out +=
+        "### A month in all\n\n| events a day | fixed | per event (9 KiB) | a month |\n|---|---|---|---|\n";
+    for per_day in [30.0, 100_000.0] {
+        let events = per_day * HOURS_PER_MONTH / 24.0;
+        let each =
+            per_event(small, cold_share(per_day), durations, archive_days, payload_days, prices).total();
+        let fixed = dedicated.total();
+        out += &format!(
+            "| {} | ${fixed:.2} | ${:.2} ({} events) | **${:.2}** |\n",
+            thousands(per_day),
+            each * events,
+            thousands(events),
+            fixed + each * events
+        );
+    }
+    Ok(out)
+}
+
+fn thousands(n: f64) -> String {
+    let digits = format!("{n:.0}");
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

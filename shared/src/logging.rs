@@ -22,14 +22,27 @@ pub const CAPPED_TARGETS: &[&str] =
 /// megabyte of every binary, for per-module filtering nobody needs in a function this size.
 pub fn init_json_logging() {
     let level = level_from(std::env::var("RUST_LOG").ok().as_deref());
-    let format = tracing_subscriber::fmt::layer()
+    let _ = tracing_subscriber::registry().with(json_layer(std::io::stdout, level)).try_init();
+}
+
+/// The JSON format of [`init_json_logging`], writing to `writer` at `level`. A line written
+/// inside a span carries the innermost span's fields under `span`: a consumer's lines for an
+/// event carry its `event_id` and `correlation_id` that way (`consume::batch`), so one id
+/// finds them all in CloudWatch Logs Insights (`span.event_id`).
+pub fn json_layer<S, W>(writer: W, level: LevelFilter) -> impl tracing_subscriber::Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt::layer()
         .json()
         .flatten_event(true)
-        .with_current_span(false)
+        .with_current_span(true)
         .with_span_list(false)
         .with_target(false)
-        .with_ansi(false);
-    let _ = tracing_subscriber::registry().with(format.with_filter(filter(level))).try_init();
+        .with_ansi(false)
+        .with_writer(writer)
+        .with_filter(filter(level))
 }
 
 /// Everything at `level`, but [`CAPPED_TARGETS`] at `info` at most.

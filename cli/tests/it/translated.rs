@@ -1369,3 +1369,27 @@ fn an_idle_default_stack_costs_at_most_three_dollars_a_month() {
     // Without any free tier, the dashboard ($3) is most of it.
     assert!(shared.total() <= 8.0, "{}", shared.table());
 }
+
+#[test]
+fn the_cost_document_is_the_one_the_prices_and_the_template_give() {
+    use middesk_webhooks_cli::cost;
+    const BEGIN: &str =
+        "<!-- BEGIN GENERATED: cost (cli/tests/it/translated.rs; UPDATE_DOCS=1 rewrites it) -->\n";
+    const END: &str = "<!-- END GENERATED: cost -->";
+    // The durations are the verifier's at the memory the template gives it.
+    let memory = number(&resource("VerifierFunction")["Properties"]["MemorySize"]);
+    assert_eq!(memory as f64, cost::MEASURED.verifier_mb, "MEASURED is for another memory size");
+    let expected =
+        cost::document(translated(), &published_metrics(), &cost::prices(), &cost::MEASURED).unwrap();
+    let path = repo().join("docs/cost.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let start = text.find(BEGIN).expect("docs/cost.md has the generated section") + BEGIN.len();
+    let end = text[start..].find(END).expect("its end") + start;
+    if text[start..end] != expected {
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(&path, format!("{}{expected}{}", &text[..start], &text[end..])).unwrap();
+        } else {
+            panic!("docs/cost.md is stale (UPDATE_DOCS=1 cargo test ... rewrites it); expected:\n{expected}");
+        }
+    }
+}

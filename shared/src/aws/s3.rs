@@ -42,11 +42,13 @@ impl S3Payloads {
     pub fn reader_from_env(client: aws_sdk_s3::Client) -> Self {
         let var =
             |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        Self {
-            client,
-            bucket: var("PAYLOAD_BUCKET"),
-            key_prefix: var("PAYLOAD_KEY_PREFIX").unwrap_or_else(|| "payloads/".to_owned()),
-        }
+        Self::pinned(client, var("PAYLOAD_BUCKET"), var("PAYLOAD_KEY_PREFIX"))
+    }
+
+    /// A consumer's reader pinned to `bucket` and `key_prefix` (default `payloads/`); without a
+    /// bucket, one that refuses every pointer.
+    pub fn pinned(client: aws_sdk_s3::Client, bucket: Option<String>, key_prefix: Option<String>) -> Self {
+        Self { client, bucket, key_prefix: key_prefix.unwrap_or_else(|| "payloads/".to_owned()) }
     }
 }
 

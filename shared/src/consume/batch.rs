@@ -28,6 +28,7 @@ use aws_lambda_events::event::sqs::{
 };
 use base64::Engine as _;
 use futures_util::FutureExt as _;
+use tracing::Instrument as _;
 
 use crate::claim_check::PayloadReader;
 use crate::consume::event::{Event, EventObject};
@@ -181,11 +182,21 @@ where
     let mut failed_groups: HashSet<&str> = HashSet::new();
     for message in &event.records {
         let group = message.attributes.get("MessageGroupId").map(String::as_str);
+        // Every line written for this message, the handler's own included, carries its ids:
+        // one id finds the whole path in the logs, the verifier's line with it.
+        let text = |name: &str| message.message_attributes.get(name).and_then(|a| a.string_value.as_deref());
+        let span = tracing::info_span!(
+            "event",
+            event_id = text(attribute::EVENT_ID),
+            correlation_id = text(attribute::CORRELATION_ID),
+            message_id = message.message_id.as_deref(),
+        );
         let result = match group {
             Some(g) if failed_groups.contains(g) => Err(MessageError::SkippedAfterGroupFailure(g.to_owned())),
-            _ => process_message(message, options, &mut handler).await,
+            _ => process_message(message, options, &mut handler).instrument(span.clone()).await,
         };
         if let Err(error) = result {
+            let _in_span = span.enter();
             tracing::warn!(message_id = message.message_id.as_deref(), %error, "message failed");
             let id = message.message_id.clone().ok_or(BatchError)?;
             let mut failure = BatchItemFailure::default();
@@ -334,6 +345,82 @@ mod tests {
         store.put("payloads/not-a-digest", body).await.unwrap();
         assert!(
             resolve_payload(&pointer_message("payloads/not-a-digest", body.len()), &store).await.is_err()
+        );
+    }
+
+    /// Log lines written under a test's subscriber, as JSON.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn lines(&self) -> Vec<serde_json::Value> {
+            let bytes = self.0.lock().unwrap().clone();
+            String::from_utf8(bytes).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+        }
+    }
+
+    fn event_message(id: &str, correlation_id: &str) -> SqsMessage {
+        let mut message = SqsMessage::default();
+        message.message_id = Some(format!("m-{id}"));
+        message.body = Some(format!(
+            r#"{{"object":"event","id":"{id}","type":"business.updated","data":{{"object":{{}}}}}}"#
+        ));
+        for (name, value) in [(attribute::EVENT_ID, id), (attribute::CORRELATION_ID, correlation_id)] {
+            let mut a = SqsMessageAttribute::default();
+            (a.string_value, a.data_type) = (Some(value.into()), Some("String".into()));
+            message.message_attributes.insert(name.into(), a);
+        }
+        message
+    }
+
+    #[tokio::test]
+    async fn every_line_written_for_an_event_carries_its_event_and_correlation_ids() {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let layer =
+            crate::logging::json_layer(move || writer.clone(), tracing::level_filters::LevelFilter::DEBUG);
+        let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+        let mut batch = SqsEvent::default();
+        batch.records = vec![event_message("ev-ok", "biz-1"), event_message("ev-fails", "biz-2")];
+        let response = process_batch(&batch, |event, _| async move {
+            tracing::info!("the handler's own line");
+            match event.id.as_str() {
+                "ev-fails" => Err("no"),
+                _ => Ok(()),
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(response.batch_item_failures.len(), 1);
+        let lines = captured.lines();
+        let of = |id: &str| -> Vec<&serde_json::Value> {
+            lines.iter().filter(|l| l["span"]["event_id"] == id).collect()
+        };
+        for (id, correlation_id) in [("ev-ok", "biz-1"), ("ev-fails", "biz-2")] {
+            let mine = of(id);
+            assert!(mine.iter().any(|l| l["message"] == "the handler's own line"), "{lines:#?}");
+            assert!(mine.iter().all(|l| l["span"]["correlation_id"] == correlation_id));
+        }
+        assert!(
+            of("ev-fails").iter().any(|l| l["message"] == "message failed"),
+            "the failure line too: {lines:#?}"
+        );
+        assert!(of("ev-ok").iter().any(|l| l["message"] == "event handled"));
+        assert_eq!(
+            lines.len(),
+            of("ev-ok").len() + of("ev-fails").len(),
+            "no line without the ids: {lines:#?}"
         );
     }
 }

@@ -1,7 +1,13 @@
 //! What a consumer author uses, and all of it: the typed [`event`]s, [`batch`] processing of
 //! an SQS batch (partial failures, claim checks, malformed and drifted messages), and
-//! [`idempotency`] (at most once per Middesk event id). Needs no cargo feature.
+//! [`idempotency`] (at most once per Middesk event id). Needs no cargo feature; the `consumer`
+//! feature adds [`run`]: all of it wired into a Lambda in a dozen lines ([`lambda`]).
 
 pub mod batch;
 pub mod event;
 pub mod idempotency;
+#[cfg(feature = "consumer")]
+pub mod lambda;
+
+#[cfg(feature = "consumer")]
+pub use lambda::{Consumer, Error, run};

@@ -244,3 +244,62 @@ async fn a_completion_that_cannot_be_written_does_not_let_a_redelivery_run_the_h
     }
     assert_eq!(runs.load(Ordering::SeqCst), 1, "the handler ran once");
 }
+
+#[tokio::test]
+async fn the_consumer_entry_point_follows_claim_checks_into_its_bucket_and_runs_once_per_event() {
+    use middesk_webhooks::consume::Consumer;
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), s3_client(&aws));
+    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+    let secret_id = unique("consumer-secret");
+    secrets.create_secret().name(&secret_id).secret_string("sec_consumer").send().await.unwrap();
+    let (queue, catch_all, bucket) =
+        (unique("consumer-q"), unique("consumer-catch-all"), unique("consumer-payloads"));
+    let (queue, catch_all) = (create_queue(&sqs, &queue).await, create_queue(&sqs, &catch_all).await);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let vars = std::collections::HashMap::from([
+        ("MIDDESK_SECRET_ID", secret_id),
+        ("CATCH_ALL_QUEUE", catch_all),
+        ("ROUTES", format!("business.updated={queue}")),
+        ("PAYLOAD_BUCKET", bucket.clone()),
+    ]);
+    let config = middesk_webhooks::VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let verifier = verifier::build_verifier(&config, secrets, sqs.clone(), s3.clone());
+    // A body too large for SQS: the verifier stores it in the bucket and queues a pointer.
+    let sample = sample_payload("business.updated").unwrap();
+    let mut large: serde_json::Value = serde_json::from_str(sample).unwrap();
+    large["data"]["object"]["padding"] = serde_json::json!("x".repeat(1_100_000));
+    let payload = serde_json::to_vec(&large).unwrap();
+    let sent_at =
+        middesk_webhooks::verify::sample::created_at_of(sample.as_bytes()).unwrap() + Duration::from_secs(60);
+    let headers = signed_headers("sec_consumer", &payload, None);
+    let event = gateway_event(GatewayShape::HttpV2, "POST", &payload, &headers, false);
+    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+    assert_eq!(verifier::handle(&verifier, "", request, sent_at).await.unwrap().status(), 202);
+    let messages = drain(&sqs, &queue).await;
+    let batch = lambda_sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:consumer-q");
+
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    let table = create_idempotency_table(&dynamodb, &unique("consumer-idempotency")).await;
+    let env = std::collections::HashMap::from([("PAYLOAD_BUCKET", bucket), ("IDEMPOTENCY_TABLE", table)]);
+    let consumer = Consumer::from_vars("my-consumer", &aws, |k| env.get(k).cloned()).unwrap();
+    let runs = AtomicUsize::new(0);
+    let handler = |event: Event, _: &aws_lambda_events::event::sqs::SqsMessage| {
+        runs.fetch_add(1, Ordering::SeqCst);
+        // Serialising gives back the body as it came: the stored one, not the pointer.
+        let body = serde_json::to_value(&event).unwrap();
+        let padding = body["data"]["object"]["padding"].as_str().map(str::len);
+        async move { if padding == Some(1_100_000) { Ok(()) } else { Err("not the stored body") } }
+    };
+    for _ in 0..2 {
+        let response = consumer.handle(&batch, in_a_minute(), &handler).await.unwrap();
+        assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    }
+    // Delivered twice (SQS at least once): run once, the second acknowledged from the record.
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+
+    // Without a bucket, a pointer is refused (it could name anybody's object): the message fails.
+    let unpinned = Consumer::from_vars("my-consumer", &aws, |_| None).unwrap();
+    let response = unpinned.handle(&batch, in_a_minute(), &handler).await.unwrap();
+    assert_eq!(response.batch_item_failures.len(), 1);
+}
