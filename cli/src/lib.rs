@@ -3,6 +3,7 @@
 
 pub mod cost;
 pub mod events;
+pub mod listen;
 pub mod local;
 pub mod middesk;
 pub mod redrive;

@@ -8,7 +8,7 @@ mod commands;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use commands::{Outcome, events, local, middesk, queues, status};
+use commands::{Outcome, events, listen, local, middesk, queues, status};
 
 #[derive(Parser)]
 #[command(name = "middesk-webhooks", version, about = "Tools for Middesk webhooks on AWS", long_about = None)]
@@ -54,6 +54,10 @@ enum Command {
     /// dead letters, and the state of its alarms. Exits 1 when anything needs attention (dead
     /// letters, an old message, an alarm in ALARM, a queue that cannot be read), for cron or CI.
     Status(status::Status),
+    /// Forward the stack's events to a local URL as Middesk would send them (the original
+    /// bytes, signed with a local secret), from its archive: no queue a consumer reads is
+    /// touched. One line per event; Ctrl-C stops.
+    Listen(listen::Listen),
     /// The Middesk side: show, register or sync the webhook that delivers to the stack.
     Middesk {
         #[command(subcommand)]
@@ -75,6 +79,7 @@ async fn run(command: Command) -> Outcome {
         Command::Redrive(c) => c.run().await,
         Command::Replay(c) => c.run().await,
         Command::Status(c) => c.run().await,
+        Command::Listen(c) => c.run().await,
         Command::Middesk { action } => action.run().await,
     }
 }

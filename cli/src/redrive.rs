@@ -4,7 +4,8 @@
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{
-    DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName, SendMessageBatchRequestEntry,
+    DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName, MessageSystemAttributeNameForSends,
+    MessageSystemAttributeValue, SendMessageBatchRequestEntry,
 };
 use middesk_webhooks::message::SQS_MAX_MESSAGE_BYTES;
 
@@ -189,10 +190,17 @@ fn batches_within<T>(entries: Vec<(T, usize)>, limit: usize) -> Vec<Vec<T>> {
 fn send_entry(index: usize, message: &Message, fifo: bool) -> Option<SendMessageBatchRequestEntry> {
     let system_attribute =
         |name: MessageSystemAttributeName| message.attributes.as_ref().and_then(|a| a.get(&name)).cloned();
+    // The trace the message belongs to goes with it (SQS's own move task keeps it too).
+    let trace = system_attribute(MessageSystemAttributeName::AwsTraceHeader).and_then(|header| {
+        let value =
+            MessageSystemAttributeValue::builder().data_type("String").string_value(header).build().ok()?;
+        Some(std::collections::HashMap::from([(MessageSystemAttributeNameForSends::AwsTraceHeader, value)]))
+    });
     let mut entry = SendMessageBatchRequestEntry::builder()
         .id(index.to_string())
         .message_body(message.body.clone()?)
-        .set_message_attributes(message.message_attributes.clone());
+        .set_message_attributes(message.message_attributes.clone())
+        .set_message_system_attributes(trace);
     if fifo {
         // A fresh deduplication id: the original one, if still inside the source queue's
         // 5-minute window, would make SQS drop the copy after we deleted the dead letter.
@@ -206,6 +214,34 @@ fn send_entry(index: usize, message: &Message, fifo: bool) -> Option<SendMessage
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copied_dead_letter_keeps_its_trace_its_attributes_and_its_fifo_group() {
+        // Unit-tested: the emulator's SendMessageBatch drops system attributes, AWS's keeps them.
+        let trace = "Root=1-67a0c1d2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1";
+        let attribute = aws_sdk_sqs::types::MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value("ev-1")
+            .build()
+            .unwrap();
+        let message = Message::builder()
+            .message_id("m-1")
+            .body("{}")
+            .message_attributes("event_id", attribute.clone())
+            .attributes(MessageSystemAttributeName::AwsTraceHeader, trace)
+            .attributes(MessageSystemAttributeName::MessageGroupId, "biz-1")
+            .build();
+        let entry = send_entry(3, &message, true).unwrap();
+        let system = entry.message_system_attributes().unwrap();
+        let header = &system[&MessageSystemAttributeNameForSends::AwsTraceHeader];
+        assert_eq!((header.string_value(), header.data_type()), (Some(trace), "String"));
+        assert_eq!(entry.message_attributes().unwrap()["event_id"], attribute);
+        assert_eq!((entry.id(), entry.message_group_id()), ("3", Some("biz-1")));
+        assert_eq!(entry.message_deduplication_id(), Some("redrive-m-1"));
+        // Without a trace, none is made up.
+        let plain = Message::builder().message_id("m-2").body("{}").build();
+        assert!(send_entry(0, &plain, false).unwrap().message_system_attributes().is_none());
+    }
 
     #[test]
     fn batches_stay_within_ten_entries_and_the_size_limit() {

@@ -172,6 +172,8 @@ async fn send_one<P: QueuePublisher>(
         correlation_id: text(field::CORRELATION_ID),
         received_at,
         auth_method: text(field::AUTH_METHOD).unwrap_or_default(),
+        // The first delivery's trace: the replayed message joins it.
+        trace_header: text(field::TRACE_HEADER),
     };
     for queue in destination.queues(context.event_type) {
         let mut message = OutboundMessage::new(queue, &body, context);

@@ -37,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
                 received_at: std::time::SystemTime::now(),
                 client_certificate: None,
                 source_ip: None,
+                trace_header: None,
             };
             let receipt = runtime.block_on(receiver.receive(request));
             let sent = headers.get("x-middesk-signature-256").map(|v| v.as_bytes());

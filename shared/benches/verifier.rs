@@ -81,6 +81,7 @@ fn request<'a>(method: &'a Method, headers: &'a HeaderMap, body: &'a [u8]) -> We
         received_at: SystemTime::now(),
         client_certificate: None,
         source_ip: None,
+        trace_header: None,
     }
 }
 

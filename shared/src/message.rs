@@ -149,6 +149,9 @@ pub struct OutboundMessage<'a> {
     pub attributes: Vec<(&'static str, String)>,
     /// Set for FIFO queues.
     pub fifo: Option<FifoIds>,
+    /// The X-Ray trace header of the invocation that received the event, sent as SQS's
+    /// `AWSTraceHeader` system attribute, so that the consumer's invocation joins the trace.
+    pub trace_header: Option<String>,
 }
 
 /// What is known about a verified request when its message is built.
@@ -169,6 +172,8 @@ pub struct MessageContext<'a> {
     pub received_at: SystemTime,
     /// How it was authenticated.
     pub auth_method: &'a str,
+    /// The receiving invocation's X-Ray trace header (`Root=…;Parent=…;Sampled=…`), if traced.
+    pub trace_header: Option<&'a str>,
 }
 
 impl<'a> OutboundMessage<'a> {
@@ -216,7 +221,8 @@ impl<'a> OutboundMessage<'a> {
                 .unwrap_or_else(|| "malformed".to_owned());
             FifoIds { group_id, deduplication_id }
         });
-        Self { queue, body, raw_body: body_bytes, attributes, fifo }
+        let trace_header = context.trace_header.and_then(trace_header).map(str::to_owned);
+        Self { queue, body, raw_body: body_bytes, attributes, fifo, trace_header }
     }
 
     /// Whether the body must go to S3 behind a pointer: the message would exceed
@@ -237,6 +243,7 @@ impl<'a> OutboundMessage<'a> {
             raw_body: self.raw_body,
             attributes,
             fifo: self.fifo.clone(),
+            trace_header: self.trace_header.clone(),
         }
     }
 
@@ -276,9 +283,37 @@ pub fn correlation_id(value: Option<&[u8]>) -> Option<&str> {
     usable.then_some(value)
 }
 
+/// `value` if it is an X-Ray trace header SQS takes as `AWSTraceHeader` (`Root=1-…`, printable
+/// ASCII, within 256 bytes); anything else is left out rather than failing the send.
+pub fn trace_header(value: &str) -> Option<&str> {
+    let usable =
+        value.starts_with("Root=1-") && value.len() <= 256 && value.bytes().all(|b| b.is_ascii_graphic());
+    usable.then_some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_trace_header_goes_with_the_message_and_a_strange_one_is_left_out() {
+        let q = queue("q");
+        let header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+        let mut c = context(Some(("ev-1", "business.updated")), None);
+        c.trace_header = Some(header);
+        let message = OutboundMessage::new(&q, b"{}", c);
+        assert_eq!(message.trace_header.as_deref(), Some(header));
+        let pointer = PayloadPointer { bucket: "b".into(), key: "k".into() };
+        assert_eq!(
+            message.with_pointer(&pointer).trace_header.as_deref(),
+            Some(header),
+            "a claim check keeps it"
+        );
+        for strange in ["", "Root=1-x\n", "Parent=1", &"Root=1-".repeat(40)] {
+            c.trace_header = Some(strange);
+            assert_eq!(OutboundMessage::new(&q, b"{}", c).trace_header, None, "{strange:?}");
+        }
+    }
 
     fn queue(name: &str) -> Queue {
         Queue::resolve(name, Some("http://localhost/123")).unwrap()
@@ -293,6 +328,7 @@ mod tests {
             correlation_id: correlation,
             received_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123),
             auth_method: "hmac",
+            trace_header: None,
         }
     }
 

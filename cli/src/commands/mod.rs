@@ -3,6 +3,7 @@
 //! AWS configuration that reaches it.
 
 pub mod events;
+pub mod listen;
 pub mod local;
 pub mod middesk;
 pub mod queues;

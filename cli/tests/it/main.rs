@@ -4,6 +4,7 @@
 
 mod docs;
 mod events;
+mod listen;
 mod middesk;
 mod redrive;
 mod replay;

@@ -103,6 +103,7 @@ impl Setup {
                     received_at: SystemTime::now(),
                     client_certificate: None,
                     source_ip: None,
+                    trace_header: None,
                 })
                 .await;
             assert_eq!(receipt.outcome(), "accepted", "{:?}", receipt.result);
@@ -253,7 +254,12 @@ async fn a_routed_replay_reaches_every_subscriber_with_a_fresh_fifo_id_and_refus
     let created: serde_json::Value = serde_json::from_slice(&body).unwrap();
     let created = middesk_webhooks::envelope::parse_rfc3339(created["created_at"].as_str().unwrap());
     let key = archive_key(created, Some("business.updated"), &body);
-    let metadata = vec![(field::EVENT_ID, id.clone()), (field::EVENT_TYPE, "business.updated".to_owned())];
+    let trace = "Root=1-67a0c1d2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1";
+    let metadata = vec![
+        (field::EVENT_ID, id.clone()),
+        (field::EVENT_TYPE, "business.updated".to_owned()),
+        (field::TRACE_HEADER, trace.to_owned()),
+    ];
     let archive = S3Archive::new(s.s3.clone(), &s.archive);
     archive.put(&key, &body, &metadata).await.unwrap();
     // The verifier's first delivery to the FIFO subscriber, moments ago: its deduplication id
@@ -267,6 +273,7 @@ async fn a_routed_replay_reaches_every_subscriber_with_a_fresh_fifo_id_and_refus
         correlation_id: None,
         received_at: now,
         auth_method: "hmac",
+        trace_header: None,
     };
     let original = OutboundMessage::new(&subscriber_queue, &body, context);
     middesk_webhooks::QueuePublisher::publish(&SqsPublisher::new(s.sqs.clone()), &original).await.unwrap();
@@ -277,7 +284,14 @@ async fn a_routed_replay_reaches_every_subscriber_with_a_fresh_fifo_id_and_refus
     assert_eq!((report.sent, report.failed.len()), (1, 0), "{:?}", report.failed);
     // Every queue of the route has it, the FIFO one too though its first copy was sent within
     // SQS's 5-minute deduplication window.
-    assert_eq!(drain(&s.sqs, &s.business_updated).await.len(), 1, "the type's own queue");
+    let replayed = drain(&s.sqs, &s.business_updated).await;
+    assert_eq!(replayed.len(), 1, "the type's own queue");
+    // It joins the first delivery's trace.
+    let system = replayed[0].attributes.as_ref().unwrap();
+    assert_eq!(
+        system.get(&aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader).map(String::as_str),
+        Some(trace)
+    );
     assert_eq!(take(&s.sqs, &subscriber).await, 1, "the FIFO subscriber");
     // A second run within the window is a new replay: sent again.
     let later = now + Duration::from_secs(1);

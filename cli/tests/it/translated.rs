@@ -1393,3 +1393,26 @@ fn the_cost_document_is_the_one_the_prices_and_the_template_give() {
         }
     }
 }
+
+#[test]
+fn one_saved_query_follows_an_event_through_the_verifier_and_every_consumer() {
+    let queries = resources_of_type("AWS::Logs::QueryDefinition");
+    let (_, query) = queries
+        .iter()
+        .find(|(_, q)| q["Properties"]["Name"] == json!({"Fn::Sub": "${AWS::StackName}/one-event"}))
+        .expect("a saved query for one event");
+    let groups: BTreeSet<&str> = as_list(&query["Properties"]["LogGroupNames"])
+        .into_iter()
+        .filter_map(|g| g["Ref"].as_str())
+        .collect();
+    // The verifier's log, and the log of every function an SQS queue invokes.
+    let mut expected = BTreeSet::from(["VerifierLogGroup"]);
+    for (_, mapping) in resources_of_type("AWS::Lambda::EventSourceMapping") {
+        let function = mapping["Properties"]["FunctionName"]["Ref"].as_str().expect("a function");
+        let config = &resource(function)["Properties"]["LoggingConfig"]["LogGroup"];
+        expected.insert(config["Ref"].as_str().expect("its own log group"));
+    }
+    assert_eq!(groups, expected);
+    let text = query["Properties"]["QueryString"].as_str().unwrap();
+    assert!(text.contains("span.event_id") && text.contains("event_id = \"EVENT_ID\""), "{text}");
+}

@@ -197,6 +197,9 @@ pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventA
 ) -> Result<Response<Body>, std::convert::Infallible> {
     let started = Instant::now();
     let (client_certificate, source_ip) = request_origin(&request);
+    // The invocation's X-Ray trace header (the runtime's `Lambda-Runtime-Trace-Id`), sent on
+    // with the message so that the consumer's invocation joins the same trace.
+    let trace_header = request.lambda_context_ref().and_then(|c| c.xray_trace_id.clone());
     let webhook = WebhookRequest {
         method: request.method(),
         headers: request.headers(),
@@ -204,6 +207,7 @@ pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventA
         received_at,
         client_certificate: client_certificate.as_ref(),
         source_ip,
+        trace_header: trace_header.as_deref(),
     };
     let receipt = match AssertUnwindSafe(receiver.receive(webhook)).catch_unwind().await {
         Ok(receipt) => receipt,

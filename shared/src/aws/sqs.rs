@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
+use aws_sdk_sqs::types::{
+    MessageAttributeValue, MessageSystemAttributeNameForSends, MessageSystemAttributeValue,
+    QueueAttributeName,
+};
 use serde_json::{Value, json};
 
 use crate::error::PublishError;
@@ -56,8 +59,20 @@ impl QueuePublisher for SqsPublisher {
             attributes.insert((*name).to_owned(), value);
         }
         let fifo = message.fifo.as_ref();
+        let trace = match &message.trace_header {
+            Some(header) => Some(HashMap::from([(
+                MessageSystemAttributeNameForSends::AwsTraceHeader,
+                MessageSystemAttributeValue::builder()
+                    .data_type("String")
+                    .string_value(header)
+                    .build()
+                    .map_err(|e| failed(e.to_string()))?,
+            )])),
+            None => None,
+        };
         self.client
             .send_message()
+            .set_message_system_attributes(trace)
             .queue_url(&message.queue.url)
             .message_body(message.body.as_ref())
             .set_message_attributes(Some(attributes))

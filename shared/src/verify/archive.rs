@@ -44,6 +44,8 @@ pub mod field {
     pub const SECRET_VERSION: &str = "secret-version";
     /// Why the body is not a well-formed event, if it is not.
     pub const MALFORMED_REASON: &str = "malformed-reason";
+    /// The receiving invocation's X-Ray trace header, which a replay sends on again.
+    pub const TRACE_HEADER: &str = "trace-header";
 }
 
 /// Where the archive is written (S3 in production).
@@ -187,6 +189,9 @@ pub fn metadata(message: &crate::message::OutboundMessage<'_>, secret_version: O
         .collect();
     if let Some(version) = secret_version {
         out.push((field::SECRET_VERSION, version.to_owned()));
+    }
+    if let Some(trace_header) = &message.trace_header {
+        out.push((field::TRACE_HEADER, trace_header.clone()));
     }
     out
 }

@@ -139,6 +139,7 @@ mod tests {
             correlation_id: None,
             received_at: std::time::SystemTime::UNIX_EPOCH,
             auth_method: "hmac",
+            trace_header: None,
         };
         OutboundMessage::new(queue, body, context)
     }

@@ -54,6 +54,8 @@ pub struct WebhookRequest<'a> {
     pub client_certificate: Option<&'a ClientCertificate>,
     /// The caller's address from the request context (never from a header).
     pub source_ip: Option<IpAddr>,
+    /// The invocation's X-Ray trace header, passed on to SQS (`AWSTraceHeader`).
+    pub trace_header: Option<&'a str>,
 }
 
 /// What happened to a request: enough for the response, the log line and the metrics.
@@ -374,6 +376,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
             correlation_id: correlation,
             received_at: request.received_at,
             auth_method: receipt.auth_method.as_deref().unwrap_or_default(),
+            trace_header: request.trace_header,
         };
         // One message per queue of the route (fan-out), sent at once; the archive beside them.
         // The answer is 2xx only once every queue and the archive have the event: any failure

@@ -195,6 +195,7 @@ async fn post(
         received_at: at,
         client_certificate: None,
         source_ip: Some(MIDDESK_ADDRESS.parse().unwrap()),
+        trace_header: None,
     };
     v.receive(request).await.status().as_u16()
 }

@@ -748,3 +748,53 @@ async fn the_verifier_honours_fips_and_dual_stack_endpoints() {
     let app = lambda_config(&[("AWS_SDK_UA_APP_ID", "kyb-onboarding")]).await;
     assert_eq!(app.app_name().map(|a| a.to_string()).as_deref(), Some("kyb-onboarding"));
 }
+
+#[tokio::test]
+async fn the_invocations_trace_header_travels_with_the_message_and_into_the_archive() {
+    use lambda_http::RequestExt as _;
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), s3_client(&aws));
+    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+    let secret_id = unique("trace-secret");
+    secrets.create_secret().name(&secret_id).secret_string("sec_trace").send().await.unwrap();
+    let queue = create_queue(&sqs, &unique("traced")).await;
+    let archive = unique("traced-archive");
+    s3.create_bucket().bucket(&archive).send().await.unwrap();
+    let vars = HashMap::from([
+        ("MIDDESK_SECRET_ID", secret_id),
+        ("CATCH_ALL_QUEUE", queue.clone()),
+        ("ARCHIVE_BUCKET", archive.clone()),
+    ]);
+    let config = VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let v = verifier::build_verifier(&config, secrets, sqs.clone(), s3.clone());
+    let header = "Root=1-67a0c1d2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1";
+    let mut context = lambda_http::Context::default();
+    context.xray_trace_id = Some(header.to_owned());
+    let body = event_body("ev-traced", "business.updated");
+    let request = signed_post(Shape::HttpV2, "sec_trace", &body, None).with_lambda_context(context);
+    assert_eq!(status(&v, request).await, 202);
+
+    let messages = drain(&sqs, &queue).await;
+    assert_eq!(messages.len(), 1);
+    let system = messages[0].attributes.as_ref().unwrap();
+    assert_eq!(
+        system.get(&aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader).map(String::as_str),
+        Some(header)
+    );
+    // The archive keeps it, so that a replay joins the same trace.
+    let listed = s3.list_objects_v2().bucket(&archive).send().await.unwrap();
+    let key = listed.contents()[0].key().unwrap().to_owned();
+    let object = s3.head_object().bucket(&archive).key(key).send().await.unwrap();
+    let metadata = object.metadata().unwrap();
+    assert_eq!(
+        metadata.get(middesk_webhooks::verify::archive::field::TRACE_HEADER).map(String::as_str),
+        Some(header)
+    );
+
+    // Without a trace (not sampled, or locally), no attribute at all.
+    let body = event_body("ev-untraced", "business.updated");
+    assert_eq!(status(&v, signed_post(Shape::HttpV2, "sec_trace", &body, None)).await, 202);
+    let messages = drain(&sqs, &queue).await;
+    let system = messages[0].attributes.as_ref().unwrap();
+    assert!(!system.contains_key(&aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader));
+}

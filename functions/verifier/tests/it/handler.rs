@@ -301,6 +301,7 @@ async fn a_replayed_old_event_is_refused_and_never_queued() {
             received_at: SystemTime::now(),
             client_certificate: None,
             source_ip: None,
+            trace_header: None,
         })
         .await;
     assert_eq!((receipt.outcome(), receipt.event_id.as_deref()), ("event_too_old", Some("ev-5d")));
@@ -411,6 +412,7 @@ async fn outcome_from(
             received_at: SystemTime::now(),
             client_certificate: None,
             source_ip: ip.parse().ok(),
+            trace_header: None,
         })
         .await;
     (receipt.status().as_u16(), receipt.outcome())
@@ -609,6 +611,7 @@ async fn a_forged_request_never_reads_secrets_manager_nor_waits_for_it() {
                 received_at: SystemTime::now(),
                 client_certificate: None,
                 source_ip: ip.parse().ok(),
+                trace_header: None,
             };
             r.receive(request).await.status().as_u16()
         }

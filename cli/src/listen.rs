@@ -1,0 +1,237 @@
+//! `middesk-webhooks listen --forward-to <URL>`: the events a stack receives, on a developer's
+//! laptop, as `stripe listen` does for Stripe. It follows the stack's archive, which the
+//! verifier writes before it answers Middesk, so it never takes a message from a queue a
+//! consumer reads, and POSTs each new event to the URL exactly as Middesk would: the original
+//! bytes, their `Content-Type`, `X-Middesk-Signature-256` made with a local secret (the local
+//! app verifies with that one, never the stack's), and `X-Correlation-Id` when Middesk sent one.
+//!
+//! "New" is what the first look did not find: no clock is compared with S3's or Middesk's, so a
+//! laptop's clock being off loses nothing. `--since` adds, at the first look, the events
+//! created since then (the archive's keys are dated by `created_at`). Each look lists the days
+//! an accepted event can still be from (the verifier refuses older ones, `MaxEventAgeSeconds`,
+//! at most 6 days), since Middesk may retry an event days after creating it.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant, SystemTime};
+
+use middesk_webhooks::SigningKey;
+use middesk_webhooks::verify::archive::{ArchivedKey, PREFIX, UNDATED, day_prefixes, field};
+use middesk_webhooks::verify::routing::matches_pattern;
+
+/// How far back a look lists: the oldest event the verifier accepts (`MAX_MAX_EVENT_AGE`).
+pub const LOOKBACK: Duration = middesk_webhooks::retention::MAX_MAX_EVENT_AGE;
+
+/// What has been seen of the archive, and what to forward.
+#[derive(Debug)]
+pub struct Follower {
+    /// At the first look, forward what was created at or after this; `None`: nothing then.
+    since: Option<SystemTime>,
+    /// Types or families (`registration_request.*`); empty: every type.
+    types: Vec<String>,
+    /// Keys already forwarded, or found at the first look and not wanted.
+    seen: HashSet<String>,
+    /// Whether the first look is done.
+    looked: bool,
+}
+
+impl Follower {
+    /// Follows new events of `types` (all when empty), and those created since `since` first.
+    pub fn new(since: Option<SystemTime>, types: Vec<String>) -> Self {
+        Self { since, types, seen: HashSet::new(), looked: false }
+    }
+
+    /// Whether an event of `event_type` is wanted.
+    pub fn wants(&self, event_type: &str) -> bool {
+        self.types.is_empty() || self.types.iter().any(|t| matches_pattern(t, event_type))
+    }
+
+    /// The events archived in `bucket` since the last look, oldest first, at `now`.
+    pub async fn new_events(
+        &mut self,
+        s3: &aws_sdk_s3::Client,
+        bucket: &str,
+        now: SystemTime,
+    ) -> Result<Vec<ArchivedEvent>, String> {
+        let from = self.since.map_or(now - LOOKBACK, |since| since.min(now - LOOKBACK));
+        let mut prefixes = day_prefixes(from, now + Duration::from_secs(86_400));
+        prefixes.push(format!("{PREFIX}{UNDATED}/"));
+        let mut found = Vec::new();
+        for prefix in prefixes {
+            let mut pages = s3.list_objects_v2().bucket(bucket).prefix(&prefix).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| {
+                    format!("list {bucket}/{prefix}: {}", aws_sdk_s3::error::DisplayErrorContext(&e))
+                })?;
+                for object in page.contents() {
+                    let Some(key) = object.key() else { continue };
+                    let Some(archived) = ArchivedKey::parse(key) else { continue };
+                    if self.seen.contains(key) {
+                        continue;
+                    }
+                    let written = object.last_modified().and_then(|t| SystemTime::try_from(*t).ok());
+                    let wanted = self.wants(&archived.event_type)
+                        && match (self.looked, self.since) {
+                            (true, _) => true,
+                            (false, None) => false,
+                            // Undated keys: by when they were written.
+                            (false, Some(since)) => {
+                                archived.created_at.or(written).is_some_and(|t| t >= since)
+                            }
+                        };
+                    // A key not wanted now never is: it was there before, or is of another type.
+                    self.seen.insert(key.to_owned());
+                    if wanted {
+                        let at = archived.created_at.or(written).unwrap_or(now);
+                        found.push(ArchivedEvent {
+                            key: key.to_owned(),
+                            event_type: archived.event_type,
+                            created: at,
+                        });
+                    }
+                }
+            }
+        }
+        self.looked = true;
+        found.sort_by_key(|e| e.created);
+        Ok(found)
+    }
+}
+
+/// An archived event to forward.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivedEvent {
+    /// Its key.
+    pub key: String,
+    /// Its type, from the key.
+    pub event_type: String,
+    /// When Middesk created it (else when it was archived).
+    pub created: SystemTime,
+}
+
+/// What happened to one forwarded event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Middesk's event id (from the archive's metadata).
+    pub event_id: String,
+    /// Its type.
+    pub event_type: String,
+    /// The local answer's status, if one came.
+    pub status: Option<u16>,
+    /// How long the last attempt took.
+    pub latency: Duration,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Why it failed, if it did (nothing listening, 5xx after every attempt, the archive).
+    pub error: Option<String>,
+}
+
+impl Delivery {
+    /// Whether the local app took it (2xx).
+    pub fn delivered(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// One line, as `stripe listen` prints them: when, type, id, answer, latency.
+    pub fn line(&self, at: SystemTime) -> String {
+        let answer = match (self.status, &self.error) {
+            (Some(status), _) => format!("[{status}]"),
+            (None, Some(error)) => format!("[failed: {error}]"),
+            (None, None) => "[-]".to_owned(),
+        };
+        let tries =
+            if self.attempts > 1 { format!(" after {} attempts", self.attempts) } else { String::new() };
+        format!(
+            "{}  --> {:<36} {:<28} {answer} {} ms{tries}",
+            humantime::format_rfc3339_seconds(at),
+            self.event_type,
+            self.event_id,
+            self.latency.as_millis()
+        )
+    }
+}
+
+/// Reads `event` from the archive and POSTs it to `url` signed with `secret`, as Middesk
+/// would; a connection failure or a 5xx is tried again, `attempts` times in all, waiting
+/// `backoff`, then twice as long, between them.
+pub async fn forward(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    event: &ArchivedEvent,
+    url: &str,
+    secret: &SigningKey,
+    attempts: u32,
+    backoff: Duration,
+) -> Delivery {
+    let mut delivery = Delivery {
+        event_id: "-".to_owned(),
+        event_type: event.event_type.clone(),
+        status: None,
+        latency: Duration::ZERO,
+        attempts: 0,
+        error: None,
+    };
+    let object = match s3.get_object().bucket(bucket).key(&event.key).send().await {
+        Ok(object) => object,
+        Err(e) => {
+            delivery.error = Some(format!("archive: {}", aws_sdk_s3::error::DisplayErrorContext(&e)));
+            return delivery;
+        }
+    };
+    let metadata = object.metadata().cloned().unwrap_or_default();
+    let content_type = object.content_type().unwrap_or("application/json").to_owned();
+    let body = match object.body.collect().await {
+        Ok(bytes) => bytes.into_bytes().to_vec(),
+        Err(e) => {
+            delivery.error = Some(format!("archive: {e}"));
+            return delivery;
+        }
+    };
+    if let Some(id) = metadata.get(field::EVENT_ID) {
+        delivery.event_id = id.clone();
+    }
+    let mut headers = vec![
+        ("Content-Type".to_owned(), content_type),
+        ("X-Middesk-Signature-256".to_owned(), secret.sign(&body)),
+    ];
+    if let Some(correlation_id) = metadata.get(field::CORRELATION_ID) {
+        headers.push(("X-Correlation-Id".to_owned(), correlation_id.clone()));
+    }
+    let mut wait = backoff;
+    for attempt in 1..=attempts.max(1) {
+        delivery.attempts = attempt;
+        let started = Instant::now();
+        let (url, headers, body) = (url.to_owned(), headers.clone(), body.clone());
+        let answer = tokio::task::spawn_blocking(move || post(&url, &headers, &body)).await;
+        delivery.latency = started.elapsed();
+        let answer = answer.unwrap_or_else(|e| Err(e.to_string()));
+        match answer {
+            Ok(status) if status < 500 => {
+                (delivery.status, delivery.error) = (Some(status), None);
+                return delivery;
+            }
+            Ok(status) => {
+                (delivery.status, delivery.error) = (Some(status), Some(format!("answered {status}")))
+            }
+            Err(error) => (delivery.status, delivery.error) = (None, Some(error)),
+        }
+        if attempt < attempts {
+            tokio::time::sleep(wait).await;
+            wait *= 2;
+        }
+    }
+    delivery
+}
+
+/// One POST; its status (any, 4xx and 5xx included), or why none came.
+fn post(url: &str, headers: &[(String, String)], body: &[u8]) -> Result<u16, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut request = agent.post(url);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    request.send(body).map(|r| r.status().as_u16()).map_err(|e| e.to_string())
+}

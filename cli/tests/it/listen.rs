@@ -1,0 +1,173 @@
+//! `listen`: the archive followed, and each new event POSTed to a local server as Middesk
+//! would send it, against the emulator's S3 and a server that checks the signature.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use middesk_webhooks::testkit::{emulator_endpoint, s3_client, sdk_config, unique};
+use middesk_webhooks::verify::archive::{archive_key, field};
+use middesk_webhooks::verify::sample::TEST_SECRET;
+
+/// A request the local app received: its headers (lower-case names) and body.
+#[derive(Debug, Clone)]
+struct Received {
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A local app on a free port answering each request with the next of `statuses` (then 200),
+/// recording what it received.
+fn local_app(statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<Received>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/webhooks/middesk", listener.local_addr().unwrap());
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let log = received.clone();
+    std::thread::spawn(move || {
+        let mut statuses = statuses.into_iter();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = Vec::new();
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                let Some((name, value)) = line.trim_end().split_once(": ") else { break };
+                headers.push((name.to_lowercase(), value.to_owned()));
+            }
+            let length: usize =
+                headers.iter().find(|(n, _)| n == "content-length").map_or(0, |(_, v)| v.parse().unwrap());
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            log.lock().unwrap().push(Received { headers, body });
+            let status = statuses.next().unwrap_or(200);
+            let answer = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            stream.write_all(answer.as_bytes()).unwrap();
+        }
+    });
+    (url, received)
+}
+
+/// Archives `body` as the verifier does (key from its creation time, type and digest; its id
+/// and correlation id as metadata).
+async fn archive(s3: &aws_sdk_s3::Client, bucket: &str, id: &str, event_type: &str) -> Vec<u8> {
+    let now = humantime::format_rfc3339_seconds(SystemTime::now());
+    let body = format!(
+        r#"{{"object":"event","id":"{id}","type":"{event_type}","created_at":"{now}","data":{{"object":{{}}}}}}"#
+    );
+    let key = archive_key(Some(SystemTime::now()), Some(event_type), body.as_bytes());
+    let put = s3
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type("application/json")
+        .metadata(field::EVENT_ID, id)
+        .metadata(field::CORRELATION_ID, format!("biz-{id}"))
+        .body(aws_sdk_s3::primitives::ByteStream::from(body.clone().into_bytes()));
+    put.send().await.unwrap();
+    body.into_bytes()
+}
+
+/// Waits for `child`, killing it after a minute: a listener that never stops must fail the
+/// test, not hang it.
+async fn finished(child: std::process::Child) -> std::process::Output {
+    let pid = child.id() as i32;
+    let waiting = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap());
+    match tokio::time::timeout(Duration::from_secs(60), waiting).await {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            // SAFETY: a signal to our own child process.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("listen did not stop within a minute");
+        }
+    }
+}
+
+fn listen(url: &str, bucket: &str, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_middesk-webhooks"));
+    command
+        .args(["listen", "--forward-to", url, "--archive-bucket", bucket, "--poll", "0.2"])
+        .args(["--endpoint", &emulator_endpoint()])
+        .arg("--template")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"))
+        .args(extra)
+        .env_remove("MIDDESK_STACK_NAME");
+    command
+}
+
+#[tokio::test]
+async fn new_events_reach_the_local_app_signed_as_middesk_signs_them_and_a_5xx_is_retried() {
+    let s3 = s3_client(&sdk_config(&emulator_endpoint()).await);
+    let bucket = unique("listen");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let before = archive(&s3, &bucket, "evt_before", "business.updated").await;
+    // The local app fails its first answer: the event is sent again, not lost.
+    let (url, received) = local_app(vec![503]);
+    let child = listen(&url, &bucket, &["--since", "1h", "--type", "business.*", "--max-events", "2"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = archive(&s3, &bucket, "evt_after", "business.created").await;
+    let _ignored = archive(&s3, &bucket, "evt_order", "order.created").await;
+    let output = finished(child).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains(TEST_SECRET), "the secret to verify with is printed: {stdout}");
+    assert!(
+        stdout.contains("evt_before") && stdout.contains("[200]") && stdout.contains("after 2 attempts"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Stopped: 2 forwarded, 0 not taken"), "{stdout}");
+
+    let received = received.lock().unwrap().clone();
+    // The first event twice (503, then 200), the second once; never the order.created one.
+    assert_eq!(received.len(), 3, "{received:?}");
+    for (request, body) in received.iter().zip([&before, &before, &after]) {
+        assert_eq!(&request.body, body, "the archived bytes, unchanged");
+        let signature = request.header("x-middesk-signature-256").map(str::as_bytes);
+        assert!(middesk_webhooks::verify_signature(TEST_SECRET, body, signature), "{request:?}");
+        assert_eq!(request.header("content-type"), Some("application/json"));
+    }
+    assert_eq!(received[0].header("x-correlation-id"), Some("biz-evt_before"));
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_it_with_a_count_and_a_local_app_that_is_down_is_reported() {
+    let s3 = s3_client(&sdk_config(&emulator_endpoint()).await);
+    let bucket = unique("listen-down");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    // Nothing listens on this port.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let child = listen(&url, &bucket, &["--attempts", "2"]).stdout(Stdio::piped()).spawn().unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    archive(&s3, &bucket, "evt_down", "business.updated").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // SAFETY: a signal to our own child process, which is still running.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let output = finished(child).await;
+    let status = output.status;
+    let lines: Vec<String> = String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(status.code(), Some(1), "an event not taken: exit 1. {lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("evt_down") && l.contains("failed") && l.contains("after 2 attempts")),
+        "{lines:#?}"
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some(format!("Stopped: 0 forwarded, 1 not taken by {url}").as_str())
+    );
+}
