@@ -14,10 +14,10 @@ ensure_python_tools() {
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
   fi
-  if ! "$VENV/bin/python" -c 'import samtranslator, sqs_extended_client' 2>/dev/null; then
-    say "installing the SAM translator and the SQS Extended Client into $VENV"
+  if ! "$VENV/bin/python" -c 'import samtranslator, sqs_extended_client, jsonschema' 2>/dev/null; then
+    say "installing the SAM translator, the SQS Extended Client and jsonschema into $VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-      "aws-sam-translator==${SAM_TRANSLATOR_VERSION:-1.*}" "amazon-sqs-extended-client==1.*"
+      "aws-sam-translator==${SAM_TRANSLATOR_VERSION:-1.*}" "amazon-sqs-extended-client==1.*" "jsonschema==4.*"
   fi
 }
 

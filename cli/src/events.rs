@@ -38,6 +38,18 @@ pub fn sorted_keys(value: &Value) -> Value {
     }
 }
 
+/// Every file of `shared/schemas/` (`middesk_webhooks::schema`), path and text: pretty JSON,
+/// keys sorted, so that the committed files are reproducible.
+pub fn schema_files() -> Vec<(String, String)> {
+    middesk_webhooks::schema::files()
+        .into_iter()
+        .map(|(path, schema)| {
+            let text = serde_json::to_string_pretty(&sorted_keys(&schema)).unwrap_or_default();
+            (path, text + "\n")
+        })
+        .collect()
+}
+
 fn request(shape: GatewayShape, body: &[u8], secret: Option<&str>, base64: bool) -> Value {
     let headers = match secret {
         Some(secret) => signed_headers(secret, body, correlation_id_of(body).as_deref()),

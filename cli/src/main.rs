@@ -30,6 +30,9 @@ enum Command {
     Types,
     /// Regenerate the sample events in events/ (or check that they are up to date).
     GenerateEvents(events::GenerateEvents),
+    /// Regenerate the JSON Schemas in shared/schemas/ (the events and the SQS record, from the
+    /// library's types), or check that they are up to date.
+    GenerateSchemas(events::GenerateSchemas),
     /// Rewrite the parts of template.yaml made from the event catalogue (queues, alarms, routes,
     /// the verifier's queue grants, outputs), or check that they are up to date.
     GenerateTemplate(events::GenerateTemplate),
@@ -73,6 +76,7 @@ async fn run(command: Command) -> Outcome {
         Command::Types => events::types(),
         Command::GenerateEvents(c) => c.run(),
         Command::GenerateTemplate(c) => c.run(),
+        Command::GenerateSchemas(c) => c.run(),
         Command::LocalStack(c) => c.run().await,
         Command::ShowQueues(c) => c.run().await,
         Command::Pump(c) => c.run().await,

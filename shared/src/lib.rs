@@ -7,6 +7,7 @@
 //! consume/     what a consumer author uses: typed events, process_batch, idempotency
 //! middesk/     Middesk's Webhooks API client and the rotation steps   features: middesk-api, rotation
 //! watch        the queues' state and what needs attention (status, the queue-watch function)
+//! schema       JSON Schema of the events and the SQS record, for any language  feature: schema
 //! aws/         the thin AWS adapters behind the traits of the above   sqs, s3, secretsmanager, dynamodb, watch
 //! catalogue, envelope, message, claim_check, error, retention, logging: shared by every part
 //! testkit      emulator helpers for the workspace's own tests         feature: testkit
@@ -29,6 +30,8 @@ pub mod message;
 #[cfg(feature = "middesk-api")]
 pub mod middesk;
 pub mod retention;
+#[cfg(feature = "schema")]
+pub mod schema;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod verify;

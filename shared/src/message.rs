@@ -45,6 +45,7 @@ const LEGACY_POINTER_CLASS: &str = "com.amazon.sqs.javamessaging.MessageS3Pointe
 
 /// Where a claim-check message's body is kept.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PayloadPointer {
     /// The S3 bucket.
     #[serde(rename = "s3BucketName")]

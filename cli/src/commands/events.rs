@@ -198,6 +198,40 @@ impl GenerateEvents {
 }
 
 #[derive(clap::Args)]
+pub struct GenerateSchemas {
+    /// The schemas directory.
+    #[arg(long, default_value = "shared/schemas")]
+    dir: PathBuf,
+    /// Only check; exit 1 if a file is missing or stale.
+    #[arg(long)]
+    check: bool,
+}
+
+impl GenerateSchemas {
+    pub fn run(self) -> Outcome {
+        let (dir, check) = (self.dir, self.check);
+        let mut stale = Vec::new();
+        for (file, contents) in events::schema_files() {
+            let path = dir.join(&file);
+            if std::fs::read_to_string(&path).unwrap_or_default() == contents {
+                continue;
+            }
+            stale.push(file);
+            if !check {
+                std::fs::create_dir_all(path.parent().unwrap_or(&dir)).map_err(|e| e.to_string())?;
+                std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+        }
+        match (check, stale.is_empty()) {
+            (_, true) => println!("{} is up to date", dir.display()),
+            (true, false) => return Err(format!("stale schemas: {stale:?}; run generate-schemas")),
+            (false, false) => println!("wrote {} files in {}", stale.len(), dir.display()),
+        }
+        Ok(true)
+    }
+}
+
+#[derive(clap::Args)]
 pub struct GenerateTemplate {
     /// The template.
     #[arg(long, default_value = "template.yaml")]

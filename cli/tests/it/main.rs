@@ -8,6 +8,7 @@ mod listen;
 mod middesk;
 mod redrive;
 mod replay;
+mod schemas;
 mod status;
 mod template;
 mod translated;

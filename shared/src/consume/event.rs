@@ -56,9 +56,10 @@ pub struct Event {
     type_field: bool,
 }
 
-/// An event as it is on the wire.
+/// An event as it is on the wire (its JSON Schema is [`Event`]'s).
 #[derive(Serialize, Deserialize)]
-struct RawEvent {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub(crate) struct RawEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     object: Option<String>,
     id: String,
@@ -239,6 +240,12 @@ macro_rules! event_objects {
             },
         }
 
+        /// The JSON Schema of each object kind this version models, by its `object` field.
+        #[cfg(feature = "schema")]
+        pub fn object_schemas(generator: &mut schemars::SchemaGenerator) -> Vec<(&'static str, schemars::Schema)> {
+            vec![$(($name, generator.subschema_for::<$ty>()),)+]
+        }
+
         impl EventObject {
             fn from_value(value: Value) -> Self {
                 let kind = value.get("object").and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -308,6 +315,7 @@ macro_rules! middesk_object {
     ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident: $ty:ty),* $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[serde(default)]
         pub struct $name {
             $($(#[$fmeta])* #[serde(skip_serializing_if = "Option::is_none")] pub $field: Option<$ty>,)*

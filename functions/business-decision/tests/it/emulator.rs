@@ -303,3 +303,161 @@ async fn the_consumer_entry_point_follows_claim_checks_into_its_bucket_and_runs_
     let response = unpinned.handle(&batch, in_a_minute(), &handler).await.unwrap();
     assert_eq!(response.batch_item_failures.len(), 1);
 }
+
+/// Runs the Python example consumer on `batch` (an SQS event, as Lambda gives it) with `env`;
+/// its answer and its log lines.
+fn python_consumer(
+    batch: &serde_json::Value,
+    env: &[(&str, &str)],
+) -> (serde_json::Value, Vec<serde_json::Value>) {
+    use std::io::Write as _;
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut child = std::process::Command::new(repo.join(".venv/bin/python"))
+        .arg(repo.join("examples/python-consumer/handler.py"))
+        .envs(env.iter().copied())
+        // Everything boto3 needs, here: `cargo test` with only MOTO_ENDPOINT set must pass too.
+        .env("AWS_ENDPOINT_URL", emulator_endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ./scripts/test, which installs the Python tools into .venv");
+    child.stdin.take().unwrap().write_all(batch.to_string().as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let answer = lines.pop().unwrap();
+    (answer, lines)
+}
+
+#[tokio::test]
+async fn the_python_consumer_reads_what_the_verifier_queued_once_each_and_fails_what_it_must() {
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), s3_client(&aws));
+    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+    let secret_id = unique("python-secret");
+    secrets.create_secret().name(&secret_id).secret_string("sec_python").send().await.unwrap();
+    let (queue, catch_all, bucket) =
+        (unique("python-q"), unique("python-catch-all"), unique("python-payloads"));
+    let (queue, catch_all) = (create_queue(&sqs, &queue).await, create_queue(&sqs, &catch_all).await);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let vars = std::collections::HashMap::from([
+        ("MIDDESK_SECRET_ID", secret_id),
+        ("CATCH_ALL_QUEUE", catch_all),
+        ("ROUTES", format!("business.updated={queue}")),
+        ("PAYLOAD_BUCKET", bucket.clone()),
+    ]);
+    let config = middesk_webhooks::VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let verifier = verifier::build_verifier(&config, secrets, sqs.clone(), s3.clone());
+    let sample = sample_payload("business.updated").unwrap();
+    let sent_at =
+        middesk_webhooks::verify::sample::created_at_of(sample.as_bytes()).unwrap() + Duration::from_secs(60);
+    // A typical event, one too large for SQS (through S3), and one whose name changed type.
+    let mut events: Vec<serde_json::Value> = Vec::new();
+    for (id, change) in
+        [("evt_py_small", None), ("evt_py_large", Some("x".repeat(1_100_000))), ("evt_py_drift", None)]
+    {
+        let mut event: serde_json::Value = serde_json::from_str(sample).unwrap();
+        event["id"] = serde_json::json!(id);
+        if let Some(padding) = change {
+            event["data"]["object"]["padding"] = serde_json::json!(padding);
+        }
+        if id == "evt_py_drift" {
+            event["data"]["object"]["name"] = serde_json::json!(12345);
+        }
+        let payload = serde_json::to_vec(&event).unwrap();
+        let headers = signed_headers("sec_python", &payload, Some(&format!("biz-{id}")));
+        let request = gateway_event(GatewayShape::HttpV2, "POST", &payload, &headers, false);
+        let request = lambda_http::request::from_str(&request.to_string()).unwrap();
+        assert_eq!(verifier::handle(&verifier, "", request, sent_at).await.unwrap().status(), 202);
+        events.push(event);
+    }
+    let messages = drain(&sqs, &queue).await;
+    assert_eq!(messages.len(), 3);
+    let batch =
+        serde_json::to_value(lambda_sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:python-q"))
+            .unwrap();
+    let message_of = |event_id: &str| -> String {
+        let record = batch["Records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["messageAttributes"]["event_id"]["stringValue"] == event_id);
+        record.unwrap()["messageId"].as_str().unwrap().to_owned()
+    };
+
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    let table = create_idempotency_table(&dynamodb, &unique("python-idempotency")).await;
+    let env = [("PAYLOAD_BUCKET", bucket.as_str()), ("IDEMPOTENCY_TABLE", table.as_str())];
+    let (answer, lines) = python_consumer(&batch, &env);
+    // Only the drifted event fails, reported by its message id alone.
+    assert_eq!(
+        answer,
+        serde_json::json!({"batchItemFailures": [{"itemIdentifier": message_of("evt_py_drift")}]}),
+        "{lines:#?}"
+    );
+    let handled: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["message"] == "event handled")
+        .filter_map(|l| l["event_id"].as_str())
+        .collect();
+    assert_eq!(handled, ["evt_py_small", "evt_py_large"], "{lines:#?}");
+    for line in &lines {
+        assert!(line["correlation_id"].as_str().is_some_and(|c| c.starts_with("biz-evt_py")), "{line}");
+        assert!(
+            !line.to_string().contains("xxxxxxxx") && !line.to_string().contains("12345"),
+            "no payload in the logs: {line}"
+        );
+    }
+
+    // Delivered again (SQS at least once): acknowledged from the records, not run again.
+    let (again, lines) = python_consumer(&batch, &env);
+    assert_eq!(again["batchItemFailures"].as_array().unwrap().len(), 1);
+    assert!(lines.iter().all(|l| l["message"] != "event handled"), "{lines:#?}");
+    assert_eq!(
+        lines.iter().filter(|l| l["message"] == "handled before: acknowledged, not run again").count(),
+        2
+    );
+
+    // A pointer into another bucket, or a body that is not the one its key names, fails.
+    let mut elsewhere = batch.clone();
+    let (_, lines) = python_consumer(
+        &elsewhere,
+        &[("PAYLOAD_BUCKET", "another-bucket"), ("IDEMPOTENCY_TABLE", table.as_str())],
+    );
+    assert!(
+        lines.iter().any(|l| l["reason"] == "claim check: points outside the payload bucket"),
+        "{lines:#?}"
+    );
+    let large = elsewhere["Records"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["messageAttributes"]["event_id"]["stringValue"] == "evt_py_large")
+        .unwrap();
+    let (_, location) =
+        serde_json::from_str::<(String, serde_json::Value)>(large["body"].as_str().unwrap()).unwrap();
+    let key = location["s3Key"].as_str().unwrap();
+    let mut forged = serde_json::to_vec(&events[1]).unwrap();
+    forged[10] ^= 1;
+    s3.put_object().bucket(&bucket).key(key).body(forged.into()).send().await.unwrap();
+    let fresh_table = create_idempotency_table(&dynamodb, &unique("python-idempotency")).await;
+    let (answer, lines) = python_consumer(
+        &batch,
+        &[("PAYLOAD_BUCKET", bucket.as_str()), ("IDEMPOTENCY_TABLE", fresh_table.as_str())],
+    );
+    assert_eq!(answer["batchItemFailures"].as_array().unwrap().len(), 2, "{lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["reason"] == "claim check: the object is not the body its key names (SHA-256)"),
+        "{lines:#?}"
+    );
+}

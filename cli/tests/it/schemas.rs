@@ -1,0 +1,121 @@
+//! The JSON Schemas in shared/schemas/: generated from the library's types, committed, and
+//! every payload this project knows of valid against them.
+
+use std::path::{Path, PathBuf};
+
+use middesk_webhooks::schema::BASE;
+use serde_json::{Value, json};
+
+fn schemas_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas")
+}
+
+fn read(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A validator for the committed schema at `file` (under shared/schemas/), with event.json
+/// registered under its id for the per-type schemas' references.
+fn validator(file: &str) -> jsonschema::Validator {
+    let event = read(&schemas_dir().join("event.json"));
+    let registry = jsonschema::Registry::new()
+        .add(format!("{BASE}event.json"), jsonschema::Resource::from_contents(event))
+        .unwrap()
+        .prepare()
+        .unwrap();
+    let schema = read(&schemas_dir().join(file));
+    jsonschema::options().with_registry(&registry).build(&schema).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+    validator.iter_errors(instance).map(|e| format!("{}: {e}", e.instance_path())).collect()
+}
+
+#[test]
+fn the_committed_schemas_are_the_ones_the_types_give() {
+    let mut stale = Vec::new();
+    for (file, contents) in middesk_webhooks_cli::events::schema_files() {
+        if std::fs::read_to_string(schemas_dir().join(&file)).unwrap_or_default() != contents {
+            stale.push(file);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale schemas {stale:?}: run `cargo run -p middesk-webhooks-cli -- generate-schemas`"
+    );
+}
+
+#[test]
+fn every_sample_every_events_payload_and_every_real_body_validates() {
+    use middesk_webhooks::catalogue::CATALOGUE;
+    let any = validator("event.json");
+    let mut checked = 0;
+    for entry in CATALOGUE {
+        let by_type = validator(&format!("events/{}.json", entry.event_type));
+        let sample: Value = serde_json::from_str(entry.sample).unwrap();
+        assert_eq!(errors(&by_type, &sample), Vec::<String>::new(), "{} sample", entry.event_type);
+        assert_eq!(errors(&any, &sample), Vec::<String>::new(), "{} sample, any type", entry.event_type);
+        // The HTTP API request in events/ carries the body a consumer gets.
+        let request = read(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../events/http/{}.json", entry.event_type)),
+        );
+        let body: Value = serde_json::from_str(request["body"].as_str().unwrap()).unwrap();
+        assert_eq!(errors(&by_type, &body), Vec::<String>::new(), "events/http/{}.json", entry.event_type);
+        checked += 2;
+    }
+    // The real Middesk bodies the tests read, including a type nobody documents yet.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tests/fixtures");
+    for file in
+        ["reference_business_created.json", "business_extra_and_missing_fields.json", "unknown_type.json"]
+    {
+        assert_eq!(errors(&any, &read(&fixtures.join(file))), Vec::<String>::new(), "{file}");
+        checked += 1;
+    }
+    assert!(checked > 80);
+}
+
+#[test]
+fn a_field_that_changed_type_fails_as_it_fails_the_rust_model() {
+    let sample: Value =
+        serde_json::from_str(middesk_webhooks::catalogue::entry("business.updated").unwrap().sample).unwrap();
+    let mut drifted = sample.clone();
+    drifted["data"]["object"]["name"] = json!(12345);
+    let event = middesk_webhooks::Event::from_slice(drifted.to_string().as_bytes()).unwrap();
+    assert!(matches!(event.object(), middesk_webhooks::EventObject::Mismatched { .. }));
+    assert!(!errors(&validator("events/business.updated.json"), &drifted).is_empty());
+    assert!(
+        !errors(&validator("event.json"), &drifted).is_empty(),
+        "the kind is known, so its schema applies"
+    );
+    // The wrong type for the file, and an event without an id, fail too.
+    let mut other = sample;
+    other["type"] = json!("order.created");
+    assert!(!errors(&validator("events/business.updated.json"), &other).is_empty());
+    other.as_object_mut().unwrap().remove("id");
+    assert!(!errors(&validator("event.json"), &other).is_empty());
+}
+
+#[test]
+fn an_sqs_record_and_a_claim_check_pointer_validate_against_the_record_schema() {
+    use middesk_webhooks::message::PayloadPointer;
+    let record = validator("sqs-record.json");
+    let batch = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/sqs/event-logger.json"));
+    let records = batch["Records"].as_array().unwrap();
+    assert!(!records.is_empty());
+    for r in records {
+        assert_eq!(errors(&record, r), Vec::<String>::new(), "{r}");
+    }
+    // A Number attribute declared a String fails.
+    let mut wrong = records[0].clone();
+    wrong["messageAttributes"]["event_id"] = json!({"stringValue": "x", "dataType": "Number"});
+    assert!(!errors(&record, &wrong).is_empty());
+    // The pointer a claim-checked body is.
+    let schema = read(&schemas_dir().join("sqs-record.json"));
+    let mut pointer_schema = schema["$defs"]["ClaimCheckPointer"].clone();
+    pointer_schema["$defs"] = schema["$defs"].clone();
+    let pointer = jsonschema::validator_for(&pointer_schema).unwrap();
+    let body = PayloadPointer { bucket: "b".into(), key: "payloads/abc".into() }.to_body();
+    assert!(pointer.is_valid(&serde_json::from_str(&body).unwrap()), "{body}");
+    assert!(!pointer.is_valid(&json!(["another.Class", {"s3BucketName": "b", "s3Key": "k"}])));
+}
