@@ -15,8 +15,10 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime};
 
 use middesk_webhooks::SigningKey;
-use middesk_webhooks::verify::archive::{ArchivedKey, PREFIX, UNDATED, day_prefixes, field};
+use middesk_webhooks::verify::archive::field;
 use middesk_webhooks::verify::routing::matches_pattern;
+
+use crate::replay::Listed;
 
 /// How far back a look lists: the oldest event the verifier accepts (`MAX_MAX_EVENT_AGE`).
 pub const LOOKBACK: Duration = middesk_webhooks::retention::MAX_MAX_EVENT_AGE;
@@ -53,42 +55,25 @@ impl Follower {
         now: SystemTime,
     ) -> Result<Vec<ArchivedEvent>, String> {
         let from = self.since.map_or(now - LOOKBACK, |since| since.min(now - LOOKBACK));
-        let mut prefixes = day_prefixes(from, now + Duration::from_secs(86_400));
-        prefixes.push(format!("{PREFIX}{UNDATED}/"));
+        // A day ahead too: Middesk's clock may be ahead of ours.
+        let listed = crate::replay::list(s3, bucket, from, now + Duration::from_secs(86_400)).await?;
         let mut found = Vec::new();
-        for prefix in prefixes {
-            let mut pages = s3.list_objects_v2().bucket(bucket).prefix(&prefix).into_paginator().send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| {
-                    format!("list {bucket}/{prefix}: {}", aws_sdk_s3::error::DisplayErrorContext(&e))
-                })?;
-                for object in page.contents() {
-                    let Some(key) = object.key() else { continue };
-                    let Some(archived) = ArchivedKey::parse(key) else { continue };
-                    if self.seen.contains(key) {
-                        continue;
-                    }
-                    let written = object.last_modified().and_then(|t| SystemTime::try_from(*t).ok());
-                    let wanted = self.wants(&archived.event_type)
-                        && match (self.looked, self.since) {
-                            (true, _) => true,
-                            (false, None) => false,
-                            // Undated keys: by when they were written.
-                            (false, Some(since)) => {
-                                archived.created_at.or(written).is_some_and(|t| t >= since)
-                            }
-                        };
-                    // A key not wanted now never is: it was there before, or is of another type.
-                    self.seen.insert(key.to_owned());
-                    if wanted {
-                        let at = archived.created_at.or(written).unwrap_or(now);
-                        found.push(ArchivedEvent {
-                            key: key.to_owned(),
-                            event_type: archived.event_type,
-                            created: at,
-                        });
-                    }
-                }
+        for Listed { key, archived, written } in listed {
+            if self.seen.contains(&key) {
+                continue;
+            }
+            let wanted = self.wants(&archived.event_type)
+                && match (self.looked, self.since) {
+                    (true, _) => true,
+                    (false, None) => false,
+                    // Undated keys: by when they were written.
+                    (false, Some(since)) => archived.created_at.or(written).is_some_and(|t| t >= since),
+                };
+            // A key not wanted now never is: it was there before, or is of another type.
+            self.seen.insert(key.clone());
+            if wanted {
+                let created = archived.created_at.or(written).unwrap_or(now);
+                found.push(ArchivedEvent { key, event_type: archived.event_type, created });
             }
         }
         self.looked = true;

@@ -47,16 +47,28 @@ pub struct Found {
     pub event_type: String,
 }
 
-/// The keys of the archived events `selection` chooses: from the keys alone (dated ones by the
-/// time in their key; undated ones by when they were written).
-pub async fn find(
+/// An object of the archive, as a listing gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its key.
+    pub key: String,
+    /// What the key says: the event's type and, for a dated key, when it was created.
+    pub archived: ArchivedKey,
+    /// When the verifier wrote it.
+    pub written: Option<SystemTime>,
+}
+
+/// The archive's events created from `since` to `until` by their keys (no object is read),
+/// and the undated ones, in key order.
+pub async fn list(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
-    selection: &Selection,
-) -> Result<Vec<Found>, String> {
-    let mut prefixes = day_prefixes(selection.since, selection.until);
+    since: SystemTime,
+    until: SystemTime,
+) -> Result<Vec<Listed>, String> {
+    let mut prefixes = day_prefixes(since, until);
     prefixes.push(format!("{PREFIX}{UNDATED}/"));
-    let mut found = Vec::new();
+    let mut listed = Vec::new();
     for prefix in prefixes {
         let mut pages = s3.list_objects_v2().bucket(bucket).prefix(&prefix).into_paginator().send();
         while let Some(page) = pages.next().await {
@@ -67,11 +79,25 @@ pub async fn find(
                 let Some(key) = object.key() else { continue };
                 let Some(archived) = ArchivedKey::parse(key) else { continue };
                 let written = object.last_modified().and_then(|t| SystemTime::try_from(*t).ok());
-                let Some(at) = archived.created_at.or(written) else { continue };
-                if selection.matches(&archived.event_type, at) {
-                    found.push(Found { key: key.to_owned(), event_type: archived.event_type });
-                }
+                listed.push(Listed { key: key.to_owned(), archived, written });
             }
+        }
+    }
+    Ok(listed)
+}
+
+/// The keys of the archived events `selection` chooses: from the keys alone (dated ones by the
+/// time in their key; undated ones by when they were written).
+pub async fn find(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    selection: &Selection,
+) -> Result<Vec<Found>, String> {
+    let mut found = Vec::new();
+    for Listed { key, archived, written } in list(s3, bucket, selection.since, selection.until).await? {
+        let Some(at) = archived.created_at.or(written) else { continue };
+        if selection.matches(&archived.event_type, at) {
+            found.push(Found { key, event_type: archived.event_type });
         }
     }
     Ok(found)

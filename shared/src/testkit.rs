@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 pub use crate::aws::{lambda_sqs_event, s3_client};
 
-use aws_types::SdkConfig;
+pub use aws_types::SdkConfig;
 
 /// The emulator's endpoint, from `MOTO_ENDPOINT`. Panics with a hint when it is not set: the
 /// integration tests are part of the suite, never silently skipped.

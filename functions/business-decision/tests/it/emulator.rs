@@ -245,44 +245,70 @@ async fn a_completion_that_cannot_be_written_does_not_let_a_redelivery_run_the_h
     assert_eq!(runs.load(Ordering::SeqCst), 1, "the handler ran once");
 }
 
+/// A verifier routing `business.updated` to its own queue, with a payload bucket for bodies
+/// too large for SQS; the emulator's clients, the queue's URL and the bucket.
+struct Delivering {
+    aws: SdkConfig,
+    sqs: aws_sdk_sqs::Client,
+    s3: aws_sdk_s3::Client,
+    verifier: verifier::Verifier,
+    secret: &'static str,
+    queue: String,
+    bucket: String,
+}
+
+impl Delivering {
+    async fn new(name: &str, secret: &'static str) -> Self {
+        let aws = sdk_config(&emulator_endpoint()).await;
+        let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), s3_client(&aws));
+        let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+        let secret_id = unique(&format!("{name}-secret"));
+        secrets.create_secret().name(&secret_id).secret_string(secret).send().await.unwrap();
+        let queue = create_queue(&sqs, &unique(&format!("{name}-q"))).await;
+        let catch_all = create_queue(&sqs, &unique(&format!("{name}-catch-all"))).await;
+        let bucket = unique(&format!("{name}-payloads"));
+        s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        let vars = std::collections::HashMap::from([
+            ("MIDDESK_SECRET_ID", secret_id),
+            ("CATCH_ALL_QUEUE", catch_all),
+            ("ROUTES", format!("business.updated={queue}")),
+            ("PAYLOAD_BUCKET", bucket.clone()),
+        ]);
+        let config = middesk_webhooks::VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
+        let verifier = verifier::build_verifier(&config, secrets, sqs.clone(), s3.clone());
+        Self { aws, sqs, s3, verifier, secret, queue, bucket }
+    }
+
+    /// Middesk sends `event` (a minute after the sample's `created_at`): 202.
+    async fn send(&self, event: &serde_json::Value, correlation_id: Option<&str>) {
+        let sample = sample_payload("business.updated").unwrap();
+        let sent_at = middesk_webhooks::verify::sample::created_at_of(sample.as_bytes()).unwrap()
+            + Duration::from_secs(60);
+        let payload = serde_json::to_vec(event).unwrap();
+        let headers = signed_headers(self.secret, &payload, correlation_id);
+        let request = gateway_event(GatewayShape::HttpV2, "POST", &payload, &headers, false);
+        let request = lambda_http::request::from_str(&request.to_string()).unwrap();
+        assert_eq!(verifier::handle(&self.verifier, "", request, sent_at).await.unwrap().status(), 202);
+    }
+}
+
 #[tokio::test]
 async fn the_consumer_entry_point_follows_claim_checks_into_its_bucket_and_runs_once_per_event() {
     use middesk_webhooks::consume::Consumer;
-    let aws = sdk_config(&emulator_endpoint()).await;
-    let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), s3_client(&aws));
-    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
-    let secret_id = unique("consumer-secret");
-    secrets.create_secret().name(&secret_id).secret_string("sec_consumer").send().await.unwrap();
-    let (queue, catch_all, bucket) =
-        (unique("consumer-q"), unique("consumer-catch-all"), unique("consumer-payloads"));
-    let (queue, catch_all) = (create_queue(&sqs, &queue).await, create_queue(&sqs, &catch_all).await);
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let vars = std::collections::HashMap::from([
-        ("MIDDESK_SECRET_ID", secret_id),
-        ("CATCH_ALL_QUEUE", catch_all),
-        ("ROUTES", format!("business.updated={queue}")),
-        ("PAYLOAD_BUCKET", bucket.clone()),
-    ]);
-    let config = middesk_webhooks::VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let verifier = verifier::build_verifier(&config, secrets, sqs.clone(), s3.clone());
+    let d = Delivering::new("consumer", "sec_consumer").await;
     // A body too large for SQS: the verifier stores it in the bucket and queues a pointer.
-    let sample = sample_payload("business.updated").unwrap();
-    let mut large: serde_json::Value = serde_json::from_str(sample).unwrap();
+    let mut large: serde_json::Value =
+        serde_json::from_str(sample_payload("business.updated").unwrap()).unwrap();
     large["data"]["object"]["padding"] = serde_json::json!("x".repeat(1_100_000));
-    let payload = serde_json::to_vec(&large).unwrap();
-    let sent_at =
-        middesk_webhooks::verify::sample::created_at_of(sample.as_bytes()).unwrap() + Duration::from_secs(60);
-    let headers = signed_headers("sec_consumer", &payload, None);
-    let event = gateway_event(GatewayShape::HttpV2, "POST", &payload, &headers, false);
-    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
-    assert_eq!(verifier::handle(&verifier, "", request, sent_at).await.unwrap().status(), 202);
-    let messages = drain(&sqs, &queue).await;
+    d.send(&large, None).await;
+    let messages = drain(&d.sqs, &d.queue).await;
     let batch = lambda_sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:consumer-q");
+    let (aws, bucket) = (&d.aws, d.bucket.clone());
 
-    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    let dynamodb = aws_sdk_dynamodb::Client::new(aws);
     let table = create_idempotency_table(&dynamodb, &unique("consumer-idempotency")).await;
     let env = std::collections::HashMap::from([("PAYLOAD_BUCKET", bucket), ("IDEMPOTENCY_TABLE", table)]);
-    let consumer = Consumer::from_vars("my-consumer", &aws, |k| env.get(k).cloned()).unwrap();
+    let consumer = Consumer::from_vars("my-consumer", aws, |k| env.get(k).cloned()).unwrap();
     let runs = AtomicUsize::new(0);
     let handler = |event: Event, _: &aws_lambda_events::event::sqs::SqsMessage| {
         runs.fetch_add(1, Ordering::SeqCst);
@@ -299,7 +325,7 @@ async fn the_consumer_entry_point_follows_claim_checks_into_its_bucket_and_runs_
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 
     // Without a bucket, a pointer is refused (it could name anybody's object): the message fails.
-    let unpinned = Consumer::from_vars("my-consumer", &aws, |_| None).unwrap();
+    let unpinned = Consumer::from_vars("my-consumer", aws, |_| None).unwrap();
     let response = unpinned.handle(&batch, in_a_minute(), &handler).await.unwrap();
     assert_eq!(response.batch_item_failures.len(), 1);
 }
@@ -339,26 +365,8 @@ fn python_consumer(
 
 #[tokio::test]
 async fn the_python_consumer_reads_what_the_verifier_queued_once_each_and_fails_what_it_must() {
-    let aws = sdk_config(&emulator_endpoint()).await;
-    let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), s3_client(&aws));
-    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
-    let secret_id = unique("python-secret");
-    secrets.create_secret().name(&secret_id).secret_string("sec_python").send().await.unwrap();
-    let (queue, catch_all, bucket) =
-        (unique("python-q"), unique("python-catch-all"), unique("python-payloads"));
-    let (queue, catch_all) = (create_queue(&sqs, &queue).await, create_queue(&sqs, &catch_all).await);
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let vars = std::collections::HashMap::from([
-        ("MIDDESK_SECRET_ID", secret_id),
-        ("CATCH_ALL_QUEUE", catch_all),
-        ("ROUTES", format!("business.updated={queue}")),
-        ("PAYLOAD_BUCKET", bucket.clone()),
-    ]);
-    let config = middesk_webhooks::VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let verifier = verifier::build_verifier(&config, secrets, sqs.clone(), s3.clone());
+    let d = Delivering::new("python", "sec_python").await;
     let sample = sample_payload("business.updated").unwrap();
-    let sent_at =
-        middesk_webhooks::verify::sample::created_at_of(sample.as_bytes()).unwrap() + Duration::from_secs(60);
     // A typical event, one too large for SQS (through S3), and one whose name changed type.
     let mut events: Vec<serde_json::Value> = Vec::new();
     for (id, change) in
@@ -372,14 +380,11 @@ async fn the_python_consumer_reads_what_the_verifier_queued_once_each_and_fails_
         if id == "evt_py_drift" {
             event["data"]["object"]["name"] = serde_json::json!(12345);
         }
-        let payload = serde_json::to_vec(&event).unwrap();
-        let headers = signed_headers("sec_python", &payload, Some(&format!("biz-{id}")));
-        let request = gateway_event(GatewayShape::HttpV2, "POST", &payload, &headers, false);
-        let request = lambda_http::request::from_str(&request.to_string()).unwrap();
-        assert_eq!(verifier::handle(&verifier, "", request, sent_at).await.unwrap().status(), 202);
+        d.send(&event, Some(&format!("biz-{id}"))).await;
         events.push(event);
     }
-    let messages = drain(&sqs, &queue).await;
+    let (aws, sqs, s3, queue, bucket) = (&d.aws, &d.sqs, &d.s3, &d.queue, &d.bucket);
+    let messages = drain(sqs, queue).await;
     assert_eq!(messages.len(), 3);
     let batch =
         serde_json::to_value(lambda_sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:python-q"))
@@ -393,7 +398,7 @@ async fn the_python_consumer_reads_what_the_verifier_queued_once_each_and_fails_
         record.unwrap()["messageId"].as_str().unwrap().to_owned()
     };
 
-    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    let dynamodb = aws_sdk_dynamodb::Client::new(aws);
     let table = create_idempotency_table(&dynamodb, &unique("python-idempotency")).await;
     let env = [("PAYLOAD_BUCKET", bucket.as_str()), ("IDEMPOTENCY_TABLE", table.as_str())];
     let (answer, lines) = python_consumer(&batch, &env);
@@ -447,7 +452,7 @@ async fn the_python_consumer_reads_what_the_verifier_queued_once_each_and_fails_
     let key = location["s3Key"].as_str().unwrap();
     let mut forged = serde_json::to_vec(&events[1]).unwrap();
     forged[10] ^= 1;
-    s3.put_object().bucket(&bucket).key(key).body(forged.into()).send().await.unwrap();
+    s3.put_object().bucket(bucket).key(key).body(forged.into()).send().await.unwrap();
     let fresh_table = create_idempotency_table(&dynamodb, &unique("python-idempotency")).await;
     let (answer, lines) = python_consumer(
         &batch,
