@@ -73,12 +73,14 @@ impl Listen {
         let mut follower = Follower::new(since, self.types);
         let (mut forwarded, mut failed) = (0usize, 0usize);
         let poll = Duration::from_secs_f64(self.poll);
-        let stop = tokio::signal::ctrl_c();
-        tokio::pin!(stop);
+        let mut stop = stop_on_ctrl_c()?;
         'listening: loop {
             match follower.new_events(&s3, &bucket, SystemTime::now()).await {
                 Ok(events) => {
                     for event in events {
+                        if *stop.borrow() {
+                            break 'listening;
+                        }
                         let delivery = listen::forward(
                             &s3,
                             &bucket,
@@ -101,12 +103,33 @@ impl Listen {
                 }
                 Err(error) => eprintln!("could not read the archive: {error}; trying again"),
             }
+            if *stop.borrow() {
+                break;
+            }
             tokio::select! {
-                _ = &mut stop => break,
+                _ = stop.changed() => break,
                 _ = tokio::time::sleep(poll) => {}
             }
         }
         println!("Stopped: {forwarded} forwarded, {failed} not taken by {}", self.forward_to);
         Ok(failed == 0)
     }
+}
+
+/// A flag that turns true at Ctrl-C (SIGINT), its handler installed now: a Ctrl-C that comes
+/// while an event is being forwarded stops the listener after it, with its count, instead of
+/// killing it.
+fn stop_on_ctrl_c() -> Result<tokio::sync::watch::Receiver<bool>, String> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    #[cfg(unix)]
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| format!("Ctrl-C: {e}"))?;
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        interrupt.recv().await;
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = stop.send(true);
+    });
+    Ok(stopped)
 }

@@ -150,15 +150,30 @@ async fn ctrl_c_stops_it_with_a_count_and_a_local_app_that_is_down_is_reported()
     // Nothing listens on this port.
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}/hook");
-    let child = listen(&url, &bucket, &["--attempts", "2"]).stdout(Stdio::piped()).spawn().unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // --since: the event is forwarded whether the first look comes before or after it.
+    let mut child =
+        listen(&url, &bucket, &["--attempts", "2", "--since", "1h"]).stdout(Stdio::piped()).spawn().unwrap();
     archive(&s3, &bucket, "evt_down", "business.updated").await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Ctrl-C once its line is out (or after 30 s, which fails below).
+    let (sender, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !seen.iter().any(|l: &String| l.contains("evt_down")) && std::time::Instant::now() < deadline {
+        if let Ok(line) = lines.recv_timeout(Duration::from_millis(100)) {
+            seen.push(line);
+        }
+    }
     // SAFETY: a signal to our own child process, which is still running.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let output = finished(child).await;
-    let status = output.status;
-    let lines: Vec<String> = String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect();
+    let status = finished(child).await.status;
+    seen.extend(lines.iter());
+    let lines = seen;
     assert_eq!(status.code(), Some(1), "an event not taken: exit 1. {lines:#?}");
     assert!(
         lines
