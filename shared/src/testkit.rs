@@ -19,6 +19,25 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     crate::aws::emulator_sdk_config(endpoint).await
 }
 
+/// The repository's Python (`.venv/bin/python`, which `./scripts/test` installs) running the
+/// script at `script` (a path in the repository), with everything boto3 needs to reach the
+/// emulator set here rather than taken from the caller's environment: `cargo test` with only
+/// `MOTO_ENDPOINT` set must pass too (the emulator takes any credentials).
+pub fn python(script: &str) -> std::process::Command {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut command = std::process::Command::new(repo.join(".venv/bin/python"));
+    command
+        .arg(repo.join(script))
+        .env("AWS_ENDPOINT_URL", emulator_endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE");
+    command
+}
+
 /// A unique name, so tests sharing one emulator never see each other's resources.
 pub fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};

@@ -2,7 +2,7 @@
 //! (`generate-events`, `generate-template`).
 
 use std::io::Read as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use middesk_webhooks::verify::sample::{self, GatewayShape, TEST_SECRET};
@@ -174,27 +174,38 @@ pub struct GenerateEvents {
 
 impl GenerateEvents {
     pub fn run(self) -> Outcome {
-        let (dir, check) = (self.dir, self.check);
-        let mut stale = Vec::new();
-        for file in events::event_files() {
-            let path = dir.join(&file.path);
-            let current = std::fs::read_to_string(&path).unwrap_or_default();
-            if current == file.contents {
-                continue;
-            }
-            stale.push(file.path.clone());
-            if !check {
-                std::fs::create_dir_all(path.parent().unwrap_or(&dir)).map_err(|e| e.to_string())?;
-                std::fs::write(&path, file.contents).map_err(|e| format!("{}: {e}", path.display()))?;
-            }
-        }
-        match (check, stale.is_empty()) {
-            (_, true) => println!("{} is up to date", dir.display()),
-            (true, false) => return Err(format!("stale sample events: {stale:?}; run generate-events")),
-            (false, false) => println!("wrote {} files in {}", stale.len(), dir.display()),
-        }
-        Ok(true)
+        let files = events::event_files().into_iter().map(|f| (f.path, f.contents)).collect();
+        write_generated(&self.dir, files, self.check, "sample events", "generate-events")
     }
+}
+
+/// Writes `files` (path under `dir`, contents) where they differ, or with `check` only says
+/// which do (an error naming `command`, which rewrites them).
+fn write_generated(
+    dir: &Path,
+    files: Vec<(String, String)>,
+    check: bool,
+    what: &str,
+    command: &str,
+) -> Outcome {
+    let mut stale = Vec::new();
+    for (file, contents) in files {
+        let path = dir.join(&file);
+        if std::fs::read_to_string(&path).unwrap_or_default() == contents {
+            continue;
+        }
+        stale.push(file);
+        if !check {
+            std::fs::create_dir_all(path.parent().unwrap_or(dir)).map_err(|e| e.to_string())?;
+            std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    match (check, stale.is_empty()) {
+        (_, true) => println!("{} is up to date", dir.display()),
+        (true, false) => return Err(format!("stale {what}: {stale:?}; run {command}")),
+        (false, false) => println!("wrote {} files in {}", stale.len(), dir.display()),
+    }
+    Ok(true)
 }
 
 #[derive(clap::Args)]
@@ -209,25 +220,7 @@ pub struct GenerateSchemas {
 
 impl GenerateSchemas {
     pub fn run(self) -> Outcome {
-        let (dir, check) = (self.dir, self.check);
-        let mut stale = Vec::new();
-        for (file, contents) in events::schema_files() {
-            let path = dir.join(&file);
-            if std::fs::read_to_string(&path).unwrap_or_default() == contents {
-                continue;
-            }
-            stale.push(file);
-            if !check {
-                std::fs::create_dir_all(path.parent().unwrap_or(&dir)).map_err(|e| e.to_string())?;
-                std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
-            }
-        }
-        match (check, stale.is_empty()) {
-            (_, true) => println!("{} is up to date", dir.display()),
-            (true, false) => return Err(format!("stale schemas: {stale:?}; run generate-schemas")),
-            (false, false) => println!("wrote {} files in {}", stale.len(), dir.display()),
-        }
-        Ok(true)
+        write_generated(&self.dir, events::schema_files(), self.check, "schemas", "generate-schemas")
     }
 }
 

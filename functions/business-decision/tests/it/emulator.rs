@@ -337,18 +337,8 @@ fn python_consumer(
     env: &[(&str, &str)],
 ) -> (serde_json::Value, Vec<serde_json::Value>) {
     use std::io::Write as _;
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut child = std::process::Command::new(repo.join(".venv/bin/python"))
-        .arg(repo.join("examples/python-consumer/handler.py"))
+    let mut child = python("examples/python-consumer/handler.py")
         .envs(env.iter().copied())
-        // Everything boto3 needs, here: `cargo test` with only MOTO_ENDPOINT set must pass too.
-        .env("AWS_ENDPOINT_URL", emulator_endpoint())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -377,19 +377,8 @@ fn large_event(id: &str, size: usize) -> Vec<u8> {
 /// A Python consumer (shared/tests/python/read_pointer.py) reading the message now in
 /// `queue`: the body's length and SHA-256.
 fn python_reads(mode: &str, queue: &str) -> (usize, String) {
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let output = std::process::Command::new(repo.join(".venv/bin/python"))
-        .arg(repo.join("shared/tests/python/read_pointer.py"))
+    let output = python("shared/tests/python/read_pointer.py")
         .args([mode, queue])
-        // Everything boto3 needs, here rather than from the caller's environment: `cargo test`
-        // with only MOTO_ENDPOINT set must pass too (the emulator takes any credentials).
-        .env("AWS_ENDPOINT_URL", emulator_endpoint())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
         .output()
         .expect("run ./scripts/test, which installs the Python tools into .venv");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
