@@ -181,12 +181,18 @@ pub async fn forward(
     if let Some(correlation_id) = metadata.get(field::CORRELATION_ID) {
         headers.push(("X-Correlation-Id".to_owned(), correlation_id.clone()));
     }
+    // One agent for every attempt (it keeps the connection), statuses as answers, not errors.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
     let mut wait = backoff;
     for attempt in 1..=attempts.max(1) {
         delivery.attempts = attempt;
         let started = Instant::now();
-        let (url, headers, body) = (url.to_owned(), headers.clone(), body.clone());
-        let answer = tokio::task::spawn_blocking(move || post(&url, &headers, &body)).await;
+        let (agent, url, headers, body) = (agent.clone(), url.to_owned(), headers.clone(), body.clone());
+        let answer = tokio::task::spawn_blocking(move || post(&agent, &url, &headers, &body)).await;
         delivery.latency = started.elapsed();
         let answer = answer.unwrap_or_else(|e| Err(e.to_string()));
         match answer {
@@ -208,12 +214,7 @@ pub async fn forward(
 }
 
 /// One POST; its status (any, 4xx and 5xx included), or why none came.
-fn post(url: &str, headers: &[(String, String)], body: &[u8]) -> Result<u16, String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
+fn post(agent: &ureq::Agent, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<u16, String> {
     let mut request = agent.post(url);
     for (name, value) in headers {
         request = request.header(name, value);

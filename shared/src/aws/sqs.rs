@@ -130,18 +130,25 @@ pub async fn queue_url(sqs: &Client, queue: &str) -> Result<String, String> {
         .map(|o| o.queue_url.unwrap_or_default())
 }
 
+/// The attributes `names` of a queue that it has, in one call.
+pub(crate) async fn attribute_map(
+    sqs: &Client,
+    url: &str,
+    names: &[QueueAttributeName],
+) -> Result<HashMap<QueueAttributeName, String>, String> {
+    let out =
+        sqs.get_queue_attributes().queue_url(url).set_attribute_names(Some(names.to_vec())).send().await;
+    out.map(|o| o.attributes.unwrap_or_default())
+        .map_err(|e| format!("{url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+}
+
 /// Attributes of a queue, in one call; an error names the first one the queue lacks.
 async fn attributes<const N: usize>(
     sqs: &Client,
     url: &str,
     names: [QueueAttributeName; N],
 ) -> Result<[String; N], String> {
-    let out =
-        sqs.get_queue_attributes().queue_url(url).set_attribute_names(Some(names.to_vec())).send().await;
-    let mut attributes = out
-        .map_err(|e| format!("{url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
-        .attributes
-        .unwrap_or_default();
+    let mut attributes = attribute_map(sqs, url, &names).await?;
     let mut values = Vec::with_capacity(N);
     for name in &names {
         values.push(attributes.remove(name).ok_or_else(|| format!("{url} has no {name}"))?);

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use crate::aws::sqs::{held, queue_url};
+use crate::aws::sqs::{attribute_map, held, queue_url};
 use crate::watch::{AlarmStatus, Monitoring, QueueStatus, QueueToCheck, StatusReport, Thresholds};
 
 /// The ages of [`CloudWatch`] without its alarms: what the queue-watch function needs (the
@@ -38,8 +38,6 @@ pub async fn look(
         tracing::warn!(%error, "could not list the stack's queues; looking each up by name");
         HashMap::new()
     });
-    // Boxed: the nested SDK futures are deep enough to overflow the compiler's layout limit
-    // in a caller's future otherwise.
     let scope = Scope {
         queues: &config.queues,
         urls: &urls,
@@ -47,6 +45,8 @@ pub async fn look(
         thresholds: config.thresholds,
         cloudwatch_required: true,
     };
+    // Boxed: the nested SDK futures are deep enough to overflow the compiler's layout limit
+    // in a caller's future otherwise.
     Box::pin(collect(sqs, monitoring, &scope, now)).await
 }
 
@@ -151,11 +151,8 @@ async fn queue_status(
         ..QueueStatus::default()
     };
     let read = async {
-        let url = match urls.get(&queue.sqs_name) {
-            Some(url) => url.clone(),
-            None => queue_url(sqs, &queue.sqs_name).await?,
-        };
-        let attributes = attributes(
+        let url = url_of(sqs, urls, &queue.sqs_name).await?;
+        let attributes = attribute_map(
             sqs,
             &url,
             &[
@@ -172,10 +169,7 @@ async fn queue_status(
             .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
             .and_then(|p| p["deadLetterTargetArn"].as_str().map(str::to_owned));
         if let Some(name) = dead_letter_arn.as_deref().and_then(|arn| arn.rsplit(':').next()) {
-            let url = match urls.get(name) {
-                Some(url) => url.clone(),
-                None => queue_url(sqs, name).await?,
-            };
+            let url = url_of(sqs, urls, name).await?;
             row.dead_letters = Some(held(sqs, &url).await?);
             row.dead_letter_queue = Some(name.to_owned());
         }
@@ -187,20 +181,19 @@ async fn queue_status(
     row
 }
 
-type Attributes = std::collections::HashMap<QueueAttributeName, String>;
-
-async fn attributes(
+/// A queue's URL: from the listing when it has the queue, else by name.
+async fn url_of(
     sqs: &aws_sdk_sqs::Client,
-    url: &str,
-    names: &[QueueAttributeName],
-) -> Result<Attributes, String> {
-    let out =
-        sqs.get_queue_attributes().queue_url(url).set_attribute_names(Some(names.to_vec())).send().await;
-    out.map(|o| o.attributes.unwrap_or_default())
-        .map_err(|e| format!("{url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+    urls: &HashMap<String, String>,
+    name: &str,
+) -> Result<String, String> {
+    match urls.get(name) {
+        Some(url) => Ok(url.clone()),
+        None => queue_url(sqs, name).await,
+    }
 }
 
-fn count(attributes: &Attributes, name: QueueAttributeName) -> Option<u64> {
+fn count(attributes: &HashMap<QueueAttributeName, String>, name: QueueAttributeName) -> Option<u64> {
     attributes.get(&name).and_then(|v| v.parse().ok())
 }
 
