@@ -10,6 +10,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use middesk_webhooks::aws::lambda_sqs_event;
 use middesk_webhooks::aws::{create_idempotency_table, message_attribute as attr};
 use middesk_webhooks::message::attribute;
+use middesk_webhooks::verify::sample::SAMPLE_ACCOUNT_ID;
 
 use crate::template::TemplateModel;
 
@@ -69,6 +70,8 @@ pub async fn create_local_stack(
     let dynamodb = aws_sdk_dynamodb::Client::new(aws);
     let mut env = vec![
         ("MIDDESK_SECRET_ID".to_owned(), LOCAL_SECRET_ID.to_owned()),
+        // The account every sample event names, as the deployed stack lists yours.
+        ("MIDDESK_ACCOUNT_IDS".to_owned(), SAMPLE_ACCOUNT_ID.to_owned()),
         ("CATCH_ALL_QUEUE".to_owned(), queue_urls[&model.catch_all].clone()),
         (
             "ROUTES".to_owned(),

@@ -246,6 +246,11 @@ pub mod generated {
     use middesk_webhooks::verify::metrics::Counted;
     use middesk_webhooks::watch::{ATTENTION_METRIC, EXPIRING_DEAD_LETTERS_METRIC};
 
+    /// The namespace of the stack's own metrics, as template YAML: one per stack, so that two
+    /// stacks in one account (staging beside production) never page for, nor hide, each other.
+    /// The verifier, the queue watch and the access-log filter publish there.
+    pub const STACK_NAMESPACE: &str = "!Sub \"MiddeskWebhooks/${AWS::StackName}\"";
+
     /// Refusals an anonymous caller can cause at will alarm only on a burst of this many in five
     /// minutes, so that nobody can page the operator from the internet.
     pub const BURST: u32 = 10;
@@ -557,7 +562,7 @@ pub mod generated {
     /// every queue into one metric (an alarm per queue is $0.10 a month each, see cost.rs).
     fn alarms() -> String {
         let counted = |counted: Counted| Metric {
-            namespace: "MiddeskWebhooks",
+            namespace: STACK_NAMESPACE,
             name: counted.metric().into(),
             dimension: None,
             statistic: "Sum",
@@ -607,13 +612,13 @@ pub mod generated {
         parts.push(alarm(
             "ThrottledRequestsAlarm",
             "API Gateway's throttle answered 429 (from its access log) in every quarter of an hour for an hour: a flood is taking the endpoint's capacity. Middesk retries for 3 days. With SourceIpAllowlist set only allowed callers reach the verifier; see docs/runbook.md, The edge.",
-            &api("ThrottledRequests", "MiddeskWebhooks"),
+            &api("ThrottledRequests", STACK_NAMESPACE),
             SUSTAINED,
             "1",
             Missing::NotBreaching,
         ));
         let watch = |name: &str| Metric {
-            namespace: "MiddeskWebhooks",
+            namespace: STACK_NAMESPACE,
             name: name.into(),
             dimension: None,
             statistic: "Maximum",
@@ -827,7 +832,7 @@ pub mod dashboard {
                     api("Count", "requests"),
                     api("4xx", "4xx"),
                     api("5xx", "5xx"),
-                    json!(["MiddeskWebhooks", "ThrottledRequests", "ApiId", "${WebhookApi}", {"label": "429 throttled"}]),
+                    json!(["MiddeskWebhooks/${AWS::StackName}", "ThrottledRequests", "ApiId", "${WebhookApi}", {"label": "429 throttled"}]),
                 ],
             ),
             graph(

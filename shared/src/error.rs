@@ -3,7 +3,7 @@
 use http::StatusCode;
 
 /// The signing secret could not be had.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SecretError {
     /// Secrets Manager (or another source) failed or was unreachable.
     #[error("secret source unavailable: {0}")]
@@ -14,7 +14,7 @@ pub enum SecretError {
 }
 
 /// A message could not be handed to the queue.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("queue {queue} did not accept the message: {reason}")]
 pub struct PublishError {
     /// The queue's name (not its URL).
@@ -24,7 +24,7 @@ pub struct PublishError {
 }
 
 /// Why a request was not accepted.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ReceiveError {
     /// Only POST is a webhook.
     #[error("method not allowed")]
@@ -55,14 +55,27 @@ pub enum ReceiveError {
     /// 401 like any refusal, but its own outcome, because it alarms at once.
     #[error("unauthorized: signature mismatch on a request from Middesk's address")]
     SignatureMismatch,
-    /// An authentic event for a Middesk account that is not ours (`MIDDESK_ACCOUNT_IDS`):
-    /// another Middesk customer's webhook pointed at our URL. 403, nothing queued or archived.
-    #[error("event for Middesk account {} is not for one of ours", account.as_deref().unwrap_or("(none)"))]
+    /// An event that only Middesk's certificate vouches for (mutual TLS), for a Middesk account
+    /// not in `MIDDESK_ACCOUNT_IDS`: another Middesk customer's webhook pointed at our URL.
+    /// 403, nothing queued or archived; anybody with a Middesk account can cause it.
+    #[error("event for Middesk account {account} is not for one of ours")]
     AccountNotAllowed {
-        /// The event's `account_id`, when it names one (logged: it is not a secret, and it is
-        /// how the operator recognises a misrouted webhook).
-        account: Option<String>,
+        /// The event's `account_id` (logged: it is not a secret, and it is how the operator
+        /// recognises a misrouted webhook).
+        account: String,
     },
+    /// An event that a method proving it is ours authenticated (our HMAC secret, our identity
+    /// provider's token), for an account not in `MIDDESK_ACCOUNT_IDS`: the list is wrong (a
+    /// typo, an account opened later). 403, kept as refused; alarms at once.
+    #[error("event signed for us names Middesk account {account}, which MIDDESK_ACCOUNT_IDS does not list")]
+    AccountNotListed {
+        /// The event's `account_id`.
+        account: String,
+    },
+    /// An event that only Middesk's certificate vouches for names no account: nothing says it is
+    /// ours, and every real Middesk event names one. 403; alarms at once.
+    #[error("event authenticated by mutual TLS alone names no Middesk account")]
+    AccountMissing,
     /// The secret was unavailable: retryable.
     #[error(transparent)]
     Secret(#[from] SecretError),
@@ -90,7 +103,9 @@ impl ReceiveError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::EmptyBody | Self::EventTooOld { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) | Self::SignatureMismatch => StatusCode::UNAUTHORIZED,
-            Self::AccountNotAllowed { .. } => StatusCode::FORBIDDEN,
+            Self::AccountNotAllowed { .. } | Self::AccountNotListed { .. } | Self::AccountMissing => {
+                StatusCode::FORBIDDEN
+            }
             Self::Secret(_)
             | Self::AuthUnavailable(_)
             | Self::Publish(_)
@@ -114,6 +129,8 @@ impl ReceiveError {
             Self::Unauthorized(_) => "unauthorized",
             Self::SignatureMismatch => "signature_mismatch",
             Self::AccountNotAllowed { .. } => "account_not_allowed",
+            Self::AccountNotListed { .. } => "account_not_listed",
+            Self::AccountMissing => "account_missing",
             Self::Secret(_) => "secret_unavailable",
             Self::AuthUnavailable(_) => "auth_unavailable",
             Self::Publish(_) => "queue_unavailable",
@@ -130,7 +147,9 @@ impl ReceiveError {
             Self::EmptyBody => "empty body",
             Self::EventTooOld { .. } => "event too old",
             Self::Unauthorized(_) | Self::SignatureMismatch => "unauthorized",
-            Self::AccountNotAllowed { .. } => "forbidden",
+            Self::AccountNotAllowed { .. } | Self::AccountNotListed { .. } | Self::AccountMissing => {
+                "forbidden"
+            }
             Self::Secret(_)
             | Self::AuthUnavailable(_)
             | Self::Publish(_)

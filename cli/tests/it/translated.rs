@@ -316,14 +316,64 @@ fn watched_queue_names() -> BTreeSet<String> {
     as_list(&list[1]).into_iter().map(|q| format!("${{AWS::StackName}}-{}", q.as_str().unwrap())).collect()
 }
 
+/// The namespace of the stack's own metrics: one per stack.
+fn stack_namespace() -> Value {
+    json!({"Fn::Sub": "MiddeskWebhooks/${AWS::StackName}"})
+}
+
+#[test]
+fn every_alarm_reads_only_its_own_stacks_metrics() {
+    // A staging stack beside production must neither page for it nor hide a production watch
+    // that stopped: every metric an alarm reads is the stack's own, by namespace or dimension.
+    let own = |value: &Value| match value {
+        Value::Object(o) => {
+            o.get("Ref").and_then(Value::as_str).is_some_and(|r| !translated()["Resources"][r].is_null())
+        }
+        _ => false,
+    };
+    for (id, alarm) in alarms() {
+        let read: Vec<&Value> = std::iter::once(alarm)
+            .filter(|a| !a["MetricName"].is_null())
+            .chain(
+                as_list(&alarm["Metrics"])
+                    .into_iter()
+                    .filter_map(|m| m.get("MetricStat"))
+                    .map(|m| &m["Metric"]),
+            )
+            .collect();
+        assert!(!read.is_empty(), "{id} reads no metric");
+        for metric in read {
+            let scoped = match metric["Namespace"].as_str() {
+                Some(aws) if aws.starts_with("AWS/") => {
+                    as_list(&metric["Dimensions"]).iter().any(|d| own(&d["Value"]))
+                }
+                _ => metric["Namespace"] == stack_namespace(),
+            };
+            assert!(
+                scoped,
+                "{id} reads {} of {}, which another stack can publish",
+                metric["MetricName"], metric["Namespace"]
+            );
+        }
+    }
+    // And what the code publishes goes there: the verifier, the queue watch, the access-log filter.
+    for function in [verifier(), resource("QueueWatchFunction")] {
+        assert_eq!(
+            function["Properties"]["Environment"]["Variables"]["METRICS_NAMESPACE"],
+            stack_namespace()
+        );
+    }
+    for (id, filter) in resources_of_type("AWS::Logs::MetricFilter") {
+        for t in as_list(&filter["Properties"]["MetricTransformations"]) {
+            assert_eq!(t["MetricNamespace"], stack_namespace(), "{id}");
+        }
+    }
+}
+
 /// The alarm `id`, which must watch `metric` of the stack's namespace without dimensions.
 fn watch_alarm(id: &str, metric: &str) -> &'static Value {
     let alarm = &resource(id)["Properties"];
-    assert_eq!(
-        (&alarm["Namespace"], &alarm["MetricName"]),
-        (&json!("MiddeskWebhooks"), &json!(metric)),
-        "{id}"
-    );
+    assert_eq!((&alarm["Namespace"], &alarm["MetricName"]), (&stack_namespace(), &json!(metric)), "{id}");
     assert!(alarm["Dimensions"].is_null(), "{id}: the watch publishes its metrics without dimensions");
     assert_eq!(
         (number(&alarm["Threshold"]), &alarm["ComparisonOperator"]),
@@ -594,7 +644,7 @@ fn outcome_threshold(outcome: &str) -> Option<u64> {
     alarms()
         .into_iter()
         .map(|(_, p)| p)
-        .filter(|p| p["Namespace"] == "MiddeskWebhooks" && p["MetricName"] == metric)
+        .filter(|p| p["Namespace"] == stack_namespace() && p["MetricName"] == metric)
         .filter(|p| p["Dimensions"].is_null())
         .find(|p| {
             p["Period"] == 300
@@ -644,7 +694,7 @@ fn an_authentic_event_refused_alarms_at_once_and_what_anybody_can_cause_only_in_
         .collect();
     let expected = BTreeSet::from([
         r#""AWS/Lambda"/"Errors"/{"Ref":"VerifierFunction"}"#.to_owned(),
-        format!(r#""MiddeskWebhooks"/"{}"/null"#, Counted::Fault.metric()),
+        format!(r#"{}/"{}"/null"#, stack_namespace(), Counted::Fault.metric()),
     ]);
     assert_eq!(watched, expected);
     for (outcome, counted) in OUTCOMES {
@@ -680,7 +730,7 @@ fn an_authentic_event_refused_alarms_at_once_and_what_anybody_can_cause_only_in_
     };
     assert_eq!(api("5xx")["Namespace"], "AWS/ApiGateway");
     // The throttle's 429s never reach the verifier: counted from the API's access log.
-    assert_eq!(api("ThrottledRequests")["Namespace"], "MiddeskWebhooks");
+    assert_eq!(api("ThrottledRequests")["Namespace"], stack_namespace());
     let filters = resources_of_type("AWS::Logs::MetricFilter");
     let filter = filters
         .iter()
@@ -1165,9 +1215,11 @@ fn rule_value(value: &Value, given: &BTreeMap<&str, &str>) -> Value {
     }
 }
 
-/// The template's Rules that refuse a deploy with these parameter values.
+/// The template's Rules that refuse a deploy with these parameter values (and an account list,
+/// which every deploy needs, unless `given` sets `MiddeskAccountIds`).
 fn refused_by_rules(given: &[(&str, &str)]) -> Vec<String> {
-    let given: BTreeMap<&str, &str> = given.iter().copied().collect();
+    let listed = ("MiddeskAccountIds", "5b1c86a4-3a7e-4f0e-9d59-6f1d2f8e4c10");
+    let given: BTreeMap<&str, &str> = std::iter::once(listed).chain(given.iter().copied()).collect();
     let mut refused = Vec::new();
     for (name, rule) in translated()["Rules"].as_object().expect("Rules") {
         let applies = rule.get("RuleCondition").is_none_or(|c| rule_value(c, &given) == json!(true));
@@ -1187,39 +1239,40 @@ fn allowed_by_pattern(name: &str, value: &str) -> bool {
 }
 
 #[test]
-fn the_account_list_is_required_wherever_mtls_alone_can_authenticate() {
-    use middesk_webhooks::verify::auth::AuthPolicy;
+fn the_account_list_is_required_in_every_mode_and_holds_only_uuids() {
+    use middesk_webhooks::verify::auth::AccountAllowList;
     let vars = &verifier()["Properties"]["Environment"]["Variables"];
     assert_eq!(vars["MIDDESK_ACCOUNT_IDS"], json!({"Ref": "MiddeskAccountIds"}));
     assert_eq!(vars["AUTH_METHODS"], json!({"Fn::Join": [",", {"Ref": "AuthMethods"}]}));
-    assert_eq!(parameter("MiddeskAccountIds")["Default"], "");
-    assert!(refused_by_rules(&[]).is_empty(), "the defaults deploy");
-    // The deploy is refused exactly where the verifier's cold start would be.
-    let methods = ["hmac", "mtls", "oidc"];
-    let mut lists = Vec::new();
-    for mask in 1..8usize {
-        let chosen: Vec<&str> = (0..3).filter(|i| mask & (1 << i) != 0).map(|i| methods[i]).collect();
-        lists.push(chosen.join(","));
-        lists.push(chosen.iter().rev().copied().collect::<Vec<_>>().join(", "));
-    }
-    for list in &lists {
+    const OURS: &str = "0dd06e4d-57bc-4977-b596-f8a277f42b75";
+    // The deploy is refused exactly where the verifier's cold start would be: without a list,
+    // whatever the methods.
+    for methods in ["hmac", "mtls", "oidc", "hmac,mtls"] {
         for mode in ["any", "all"] {
-            let needs = AuthPolicy::parse(list, mode).unwrap().can_pass_without_proof_of_account();
-            let without = refused_by_rules(&[("AuthMethods", list), ("AuthMode", mode)]);
-            assert_eq!(without.contains(&"MtlsNeedsTheAccountList".to_owned()), needs, "{list} {mode}");
+            let without =
+                refused_by_rules(&[("AuthMethods", methods), ("AuthMode", mode), ("MiddeskAccountIds", "")]);
+            assert_eq!(without, ["AccountListRequired"], "{methods} {mode}");
             let with = refused_by_rules(&[
-                ("AuthMethods", list),
+                ("AuthMethods", methods),
                 ("AuthMode", mode),
-                ("MiddeskAccountIds", "acc-1"),
+                ("MiddeskAccountIds", OURS),
             ]);
-            assert!(with.is_empty(), "{list} {mode}: {with:?}");
+            assert!(with.is_empty(), "{methods} {mode}: {with:?}");
         }
     }
-    for ok in ["", "acc-1", "0dd06e4d-57bc-4977-b596-f8a277f42b75,acc-2", "a, b"] {
+    // The pattern takes what the cold start takes, and refuses what it refuses.
+    let upper = OURS.to_uppercase();
+    let two = format!("{OURS}, 5b1c86a4-3a7e-4f0e-9d59-6f1d2f8e4c10");
+    for ok in [OURS, upper.as_str(), two.as_str()] {
         assert!(allowed_by_pattern("MiddeskAccountIds", ok), "{ok:?}");
+        assert!(AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", ok).unwrap().is_some(), "{ok:?}");
     }
-    for bad in [",", "a,,b", "a b", "a,"] {
+    for bad in
+        ["acc-1", ",", "a,,b", "0dd06e4d57bc4977b596f8a277f42b75", "0dd06e4d-57bc-4977-b596-f8a277f42b7"]
+    {
         assert!(!allowed_by_pattern("MiddeskAccountIds", bad), "{bad:?}");
+        // Refused at the cold start too: as not a UUID, or (a lone comma) as no list at all.
+        assert!(!matches!(AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", bad), Ok(Some(_))), "{bad:?}");
     }
 }
 
@@ -1350,7 +1403,7 @@ fn an_idle_default_stack_costs_at_most_three_dollars_a_month() {
     for (id, alarm) in alarms() {
         let read = std::iter::once(alarm)
             .chain(as_list(&alarm["Metrics"]).into_iter().map(|m| &m["MetricStat"]["Metric"]))
-            .filter(|m| m["Namespace"] == "MiddeskWebhooks");
+            .filter(|m| m["Namespace"] == stack_namespace());
         for metric in read {
             let name = metric["MetricName"].as_str().unwrap_or_default();
             assert!(

@@ -253,15 +253,17 @@ fn auth_config(get: &impl Fn(&str) -> Option<String>) -> Result<AuthConfig, Conf
     let source_ips = get("SOURCE_IP_ALLOWLIST")
         .map(|v| SourceIpAllowList::parse("SOURCE_IP_ALLOWLIST", &v, &middesk_addresses))
         .transpose()?;
+    // Required whatever the policy. Under mutual TLS alone, every Middesk customer's deliveries
+    // carry the same certificate. Under HMAC, a delivery from Middesk's addresses whose signature
+    // matches no secret is either our secret drifting (every event refused: alarm at once) or
+    // another customer's webhook pointed at our URL: only the account it names tells them apart.
     let accounts =
-        AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", &get("MIDDESK_ACCOUNT_IDS").unwrap_or_default())?;
-    if accounts.is_none() && policy.can_pass_without_proof_of_account() {
-        return Err(ConfigError::RequiredBy {
-            var: "MIDDESK_ACCOUNT_IDS",
-            reason: "mutual TLS alone can authenticate a request under this AUTH_METHODS and AUTH_MODE, and every Middesk customer's deliveries carry Middesk's certificate: list your Middesk account ids so that only your events are accepted",
-        });
-    }
-    Ok(AuthConfig { policy, mtls_subject, oidc, source_ips, middesk_addresses, accounts })
+        AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", &get("MIDDESK_ACCOUNT_IDS").unwrap_or_default())?
+            .ok_or(ConfigError::RequiredBy {
+                var: "MIDDESK_ACCOUNT_IDS",
+                reason: "list your Middesk account ids (the account_id of every event Middesk sends you): they tell your events from another Middesk customer's pointed at this URL",
+            })?;
+    Ok(AuthConfig { policy, mtls_subject, oidc, source_ips, middesk_addresses, accounts: Some(accounts) })
 }
 
 #[cfg(test)]
@@ -269,8 +271,14 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    const OUR_ACCOUNT: &str = "5b1c86a4-3a7e-4f0e-9d59-6f1d2f8e4c10";
+
+    /// The configuration of `vars`, with our account listed unless `vars` sets the list (to ""
+    /// for none).
     fn config(vars: &[(&str, &str)]) -> Result<VerifierConfig, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let listed = std::iter::once(&("MIDDESK_ACCOUNT_IDS", OUR_ACCOUNT));
+        let map: HashMap<String, String> =
+            listed.chain(vars).map(|(k, v)| (k.to_string(), v.to_string())).collect();
         VerifierConfig::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -392,6 +400,31 @@ mod tests {
     }
 
     #[test]
+    fn the_account_list_is_required_in_every_mode() {
+        // Mutual TLS proves Middesk sent a request, not that it was sent for us; under HMAC, only
+        // the account a mismatched body names tells a drifted secret from another customer.
+        for (methods, mode) in [("hmac", "any"), ("oidc", "any"), ("mtls", "any"), ("hmac,mtls", "all")] {
+            let mut vars = vec![
+                MINIMAL[0],
+                MINIMAL[1],
+                ("AUTH_METHODS", methods),
+                ("AUTH_MODE", mode),
+                ("OIDC_ISSUER", "https://idp.example.com"),
+                ("OIDC_AUDIENCE", "https://hooks.example.com/middesk"),
+                ("OIDC_JWKS_URL", "https://idp.example.com/jwks"),
+                ("OIDC_ALLOWED_CLIENTS", "middesk-client"),
+            ];
+            assert!(config(&vars).is_ok(), "{methods} {mode}");
+            vars.push(("MIDDESK_ACCOUNT_IDS", " , "));
+            let err = config(&vars).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::RequiredBy { var: "MIDDESK_ACCOUNT_IDS", .. }),
+                "{methods}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn authentication_settings() {
         assert_eq!(config(&MINIMAL).unwrap().auth.policy, AuthPolicy::default());
         // Without HMAC no secret is needed; OIDC needs its three settings.
@@ -434,15 +467,10 @@ mod tests {
             let err = config(&vars).unwrap_err();
             assert!(err.to_string().starts_with(&format!("{var}=")), "{err}");
         }
-        // Mutual TLS proves Middesk sent a request, not that it was sent for us.
-        let mut mtls_any = oidc.to_vec();
-        mtls_any.push(("AUTH_MODE", "any"));
-        let err = config(&mtls_any).unwrap_err();
-        assert!(matches!(err, ConfigError::RequiredBy { var: "MIDDESK_ACCOUNT_IDS", .. }), "{err}");
-        mtls_any.push(("MIDDESK_ACCOUNT_IDS", "acc-1"));
-        assert!(config(&mtls_any).unwrap().auth.accounts.unwrap().allows("acc-1"));
+        let upper = config(&[MINIMAL[0], MINIMAL[1], ("MIDDESK_ACCOUNT_IDS", &OUR_ACCOUNT.to_uppercase())]);
+        assert!(upper.unwrap().auth.accounts.unwrap().allows(OUR_ACCOUNT));
         let mut bad_ids = oidc.to_vec();
-        bad_ids.push(("MIDDESK_ACCOUNT_IDS", "a b"));
+        bad_ids.push(("MIDDESK_ACCOUNT_IDS", "acc-1"));
         assert!(config(&bad_ids).unwrap_err().to_string().starts_with("MIDDESK_ACCOUNT_IDS="));
         let mut hmac_too = oidc.to_vec();
         hmac_too.push(("AUTH_METHODS", "hmac,oidc"));

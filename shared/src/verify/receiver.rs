@@ -150,6 +150,9 @@ struct Authenticated {
     /// Whether one of them proves the request was sent for our account
     /// ([`AuthMethod::proves_our_account`]).
     proves_account: bool,
+    /// A method that could not be checked because its dependency failed (under `any`, once
+    /// another passed): the account check answers with it rather than refuse.
+    unavailable: Option<ReceiveError>,
 }
 
 impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
@@ -320,11 +323,11 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         }
         let body = request.body;
         let authenticated = self.authenticate(&request, receipt).await?;
-        receipt.auth_method = Some(authenticated.label);
+        receipt.auth_method = Some(authenticated.label.clone());
         // Before anything else is judged, so that only our own events can reach the outcomes
         // that alarm at once (413, an empty body, a malformed or replayed event): another
         // Middesk customer's webhook pointed at our URL gets a 403 and nothing more.
-        self.check_account(body, authenticated.proves_account)?;
+        self.check_account(body, &authenticated)?;
         // After authentication, so that a 413 always means an authentic event refused (it
         // alarms at once) and nobody else can trigger it. Verifying first costs little: the
         // body is at most Lambda's 6 MB request, already in memory.
@@ -413,13 +416,26 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
     }
 
     /// Refuses an authentic event for a Middesk account that is not ours (when the list is set).
-    fn check_account(&self, body: &[u8], proves_account: bool) -> Result<(), ReceiveError> {
+    /// Who vouched for the body decides what the refusal means: our own secret or token says the
+    /// event is ours and the list is wrong (alarmed at once); Middesk's certificate alone says
+    /// only that Middesk sent it, perhaps for another customer.
+    fn check_account(&self, body: &[u8], authenticated: &Authenticated) -> Result<(), ReceiveError> {
         let Some(accounts) = &self.accounts else { return Ok(()) };
-        match account_id_of(body) {
-            Some(account) if accounts.allows(&account) => Ok(()),
+        let account = account_id_of(body);
+        match (account, authenticated.proves_account, &authenticated.unavailable) {
+            (Some(account), _, _) if accounts.allows(&account) => Ok(()),
             // Our own secret or token vouches for a body that names no account.
-            None if proves_account => Ok(()),
-            account => Err(ReceiveError::AccountNotAllowed { account: account.map(String::from) }),
+            (None, true, _) => Ok(()),
+            // A method that could prove the event ours could not be checked (its dependency
+            // failed): the retry may prove it, so the answer is that failure's 5xx.
+            (_, _, Some(failure)) => Err(failure.clone()),
+            (Some(account), true, None) => {
+                Err(ReceiveError::AccountNotListed { account: account.into_owned() })
+            }
+            (Some(account), false, None) => {
+                Err(ReceiveError::AccountNotAllowed { account: account.into_owned() })
+            }
+            (None, false, None) => Err(ReceiveError::AccountMissing),
         }
     }
 
@@ -442,14 +458,24 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         let mut passed = Vec::new();
         let mut refused = None;
         let mut unavailable = None;
+        let listed = || {
+            self.accounts
+                .as_ref()
+                .is_some_and(|a| account_id_of(request.body).is_some_and(|id| a.allows(&id)))
+        };
         for &method in &self.policy.methods {
-            match self.check(method, request, receipt).await {
-                Ok(()) => {
-                    passed.push(method);
-                    if self.policy.mode == PolicyMode::Any {
-                        break;
-                    }
+            if self.policy.mode == PolicyMode::Any && !passed.is_empty() {
+                // One method suffices, but the account check needs to know whether the event is
+                // ours: while only a method that cannot prove it (mutual TLS) passed and the body
+                // names no listed account, a method that can is still tried, whatever its place
+                // in AUTH_METHODS.
+                let proven = passed.iter().any(|m: &AuthMethod| m.proves_our_account());
+                if proven || !method.proves_our_account() || listed() {
+                    continue;
                 }
+            }
+            match self.check(method, request, receipt).await {
+                Ok(()) => passed.push(method),
                 // Under `all`, the first failure decides.
                 Err(error) if self.policy.mode == PolicyMode::All => return Err(error),
                 // Under `any`, a dependency failure wins over a refusal: the retry may pass.
@@ -463,6 +489,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         Ok(Authenticated {
             label: passed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join("+"),
             proves_account: passed.iter().any(|m| m.proves_our_account()),
+            unavailable,
         })
     }
 

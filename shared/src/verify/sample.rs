@@ -198,6 +198,10 @@ pub fn test_jwks() -> Value {
     json!({ "keys": [jwk] })
 }
 
+/// The Middesk account every sample event names (`account_id`), as every real event names its
+/// own: what the local stack and the tests list in `MIDDESK_ACCOUNT_IDS`.
+pub const SAMPLE_ACCOUNT_ID: &str = "5b1c86a4-3a7e-4f0e-9d59-6f1d2f8e4c10";
+
 /// The sample payload for `event_type`, if it is a documented type (see
 /// [`crate::catalogue::CATALOGUE`]).
 pub fn sample_payload(event_type: &str) -> Option<&'static str> {
@@ -207,6 +211,14 @@ pub fn sample_payload(event_type: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_sample_names_our_account_as_middesk_does() {
+        for entry in crate::catalogue::CATALOGUE {
+            let account = crate::envelope::account_id_of(entry.sample.as_bytes());
+            assert_eq!(account.as_deref(), Some(SAMPLE_ACCOUNT_ID), "{}", entry.event_type);
+        }
+    }
 
     #[test]
     fn events_carry_body_headers_and_method() {

@@ -129,6 +129,7 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
     let catch_all = create_queue(&sqs, &unique("catch-all")).await;
     let vars = std::collections::HashMap::from([
         ("MIDDESK_SECRET_ID", secret_id),
+        ("MIDDESK_ACCOUNT_IDS", middesk_webhooks::verify::sample::SAMPLE_ACCOUNT_ID.into()),
         ("CATCH_ALL_QUEUE", catch_all),
         ("ROUTES", format!("business.updated={business_updated}")),
     ]);
@@ -270,6 +271,7 @@ impl Delivering {
         s3.create_bucket().bucket(&bucket).send().await.unwrap();
         let vars = std::collections::HashMap::from([
             ("MIDDESK_SECRET_ID", secret_id),
+            ("MIDDESK_ACCOUNT_IDS", middesk_webhooks::verify::sample::SAMPLE_ACCOUNT_ID.into()),
             ("CATCH_ALL_QUEUE", catch_all),
             ("ROUTES", format!("business.updated={queue}")),
             ("PAYLOAD_BUCKET", bucket.clone()),

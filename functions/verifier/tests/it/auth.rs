@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::common::event_body;
+use crate::common::{OUR_ACCOUNT, THEIR_ACCOUNT, event_body, our_accounts};
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use lambda_http::Request;
@@ -528,9 +528,7 @@ fn mtls_request(body: &[u8], hmac: bool) -> Value {
 }
 
 fn with_accounts(r: Receiver) -> Receiver {
-    r.with_accounts(
-        middesk_webhooks::verify::auth::AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", "acc-ours").unwrap(),
-    )
+    r.with_accounts(our_accounts())
 }
 
 #[tokio::test]
@@ -539,24 +537,81 @@ async fn mtls_accepts_only_our_accounts_events() {
     // Middesk sent the event, the account list that it is ours.
     let r = with_accounts(receiver("mtls", "any", "http://127.0.0.1:1/unused"));
     assert_eq!(
-        send(&r, mtls_request(&account_event(Some("acc-ours"), 0), false)).await,
+        send(&r, mtls_request(&account_event(Some(OUR_ACCOUNT), 0), false)).await,
         (202, 1, Some("mtls".into()))
     );
     for (name, body) in [
-        ("another customer's event", account_event(Some("acc-theirs"), 0)),
+        ("another customer's event", account_event(Some(THEIR_ACCOUNT), 0)),
         ("no account_id", account_event(None, 0)),
         // Refused as not ours before its size is judged: nobody else can cause the 413, which
         // alarms at once.
-        ("another customer's oversized event", account_event(Some("acc-theirs"), 70_000)),
+        ("another customer's oversized event", account_event(Some(THEIR_ACCOUNT), 70_000)),
         ("an empty body", Vec::new()),
     ] {
         assert_eq!(send(&r, mtls_request(&body, false)).await, (403, 0, None), "{name}");
     }
-    assert_eq!(send(&r, mtls_request(&account_event(Some("acc-ours"), 70_000), false)).await.0, 413);
+    assert_eq!(send(&r, mtls_request(&account_event(Some(OUR_ACCOUNT), 70_000), false)).await.0, 413);
     // Under hmac,mtls any, our secret proves our webhook, so a body without an account passes on
     // HMAC; one naming another account does not.
     let either = with_accounts(receiver("hmac,mtls", "any", "http://127.0.0.1:1/unused"));
     assert_eq!(send(&either, mtls_request(&account_event(None, 0), true)).await.0, 202);
     assert_eq!(send(&either, mtls_request(&account_event(None, 0), false)).await.0, 403);
-    assert_eq!(send(&either, mtls_request(&account_event(Some("acc-theirs"), 0), true)).await.0, 403);
+    assert_eq!(send(&either, mtls_request(&account_event(Some(THEIR_ACCOUNT), 0), true)).await.0, 403);
+}
+
+/// The outcome the verifier logs and counts for `event`, with its status.
+async fn outcome(r: &Receiver, event: Value) -> (u16, &'static str) {
+    let request: Request = lambda_http::request::from_str(&event.to_string()).unwrap();
+    let (client_certificate, source_ip) = verifier::request_origin(&request);
+    let certificate = client_certificate.as_ref();
+    let webhook = middesk_webhooks::WebhookRequest {
+        method: request.method(),
+        headers: request.headers(),
+        body: request.body().as_ref(),
+        received_at: SystemTime::now(),
+        client_certificate: certificate,
+        source_ip,
+        trace_header: None,
+    };
+    let receipt = r.receive(webhook).await;
+    r.publisher().clear();
+    (receipt.status().as_u16(), receipt.outcome())
+}
+
+#[tokio::test]
+async fn every_method_that_proves_the_account_is_heard_before_the_account_check_in_any_order() {
+    // Mutual TLS passes first; our HMAC secret still says whose event it is.
+    for methods in ["mtls,hmac", "hmac,mtls"] {
+        let r = with_accounts(receiver(methods, "any", "http://127.0.0.1:1/unused"));
+        let unnamed = account_event(None, 0);
+        assert_eq!(outcome(&r, mtls_request(&unnamed, true)).await, (202, "accepted"), "{methods}");
+        // Signed with our secret for an account the list lacks: the list is wrong, alarmed at once.
+        let unlisted = account_event(Some(THEIR_ACCOUNT), 0);
+        assert_eq!(
+            outcome(&r, mtls_request(&unlisted, true)).await,
+            (403, "account_not_listed"),
+            "{methods}"
+        );
+        // Middesk's certificate alone: another customer's event, or one that names nobody.
+        assert_eq!(
+            outcome(&r, mtls_request(&unlisted, false)).await,
+            (403, "account_not_allowed"),
+            "{methods}"
+        );
+        assert_eq!(outcome(&r, mtls_request(&unnamed, false)).await, (403, "account_missing"), "{methods}");
+        // Listed: no further method is needed.
+        let ours = account_event(Some(&OUR_ACCOUNT.to_uppercase()), 0);
+        assert_eq!(outcome(&r, mtls_request(&ours, false)).await, (202, "accepted"), "{methods}");
+    }
+}
+
+#[tokio::test]
+async fn a_method_that_could_prove_the_account_but_cannot_be_checked_is_a_retry_not_a_refusal() {
+    // mtls,oidc any: the certificate passes, the identity provider's keys cannot be fetched, and
+    // the body names no listed account. Refusing would lose an event the token may prove ours.
+    let r = with_accounts(receiver("mtls,oidc", "any", "http://127.0.0.1:1/unreachable"));
+    let mut event = mtls_request(&account_event(None, 0), false);
+    let token = middesk_webhooks::verify::sample::test_bearer_token();
+    event["headers"]["authorization"] = json!(format!("Bearer {token}"));
+    assert_eq!(outcome(&r, event).await, (503, "auth_unavailable"));
 }

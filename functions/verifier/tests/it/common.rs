@@ -49,3 +49,13 @@ pub fn event_body_created(id: &str, event_type: &str, created_at: &str) -> Vec<u
     .to_string()
     .into_bytes()
 }
+
+/// Our Middesk account, as the tests' account lists name it.
+pub const OUR_ACCOUNT: &str = middesk_webhooks::verify::sample::SAMPLE_ACCOUNT_ID;
+/// Another Middesk customer's account.
+pub const THEIR_ACCOUNT: &str = "9e3f5a10-2b7c-4d8e-a1f0-6c5b4a392817";
+
+/// The account list `MIDDESK_ACCOUNT_IDS=<OUR_ACCOUNT>`.
+pub fn our_accounts() -> Option<middesk_webhooks::verify::auth::AccountAllowList> {
+    middesk_webhooks::verify::auth::AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", OUR_ACCOUNT).unwrap()
+}

@@ -9,6 +9,7 @@ use middesk_webhooks::catalogue::{CATALOGUE, CATCH_ALL_QUEUE, default_queues, de
 use middesk_webhooks::message::attribute;
 use middesk_webhooks::testkit::*;
 use middesk_webhooks::verify::sample::GatewayShape as Shape;
+use middesk_webhooks::verify::sample::SAMPLE_ACCOUNT_ID;
 use middesk_webhooks::{ReceiveError, SecretSource, VerifierConfig};
 
 struct Stack {
@@ -50,6 +51,7 @@ impl Stack {
         let base = self.catch_all.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap_or_default();
         let mut vars: HashMap<String, String> = HashMap::from([
             ("MIDDESK_SECRET_ID".into(), self.secret_id.clone()),
+            ("MIDDESK_ACCOUNT_IDS".into(), SAMPLE_ACCOUNT_ID.into()),
             ("QUEUE_URL_BASE".into(), base),
             ("QUEUE_NAME_PREFIX".into(), self.name_prefix.clone()),
             ("CATCH_ALL_QUEUE".into(), CATCH_ALL_QUEUE.into()),
@@ -280,7 +282,11 @@ async fn fifo_queues_get_group_and_deduplication_ids() {
     let secret_id = unique("fifo-secret");
     secrets.create_secret().name(&secret_id).secret_string("sec_fifo").send().await.unwrap();
     let fifo = create_queue(&sqs, &format!("{}.fifo", unique("events"))).await;
-    let vars = HashMap::from([("MIDDESK_SECRET_ID", secret_id.clone()), ("CATCH_ALL_QUEUE", fifo.clone())]);
+    let vars = HashMap::from([
+        ("MIDDESK_SECRET_ID", secret_id.clone()),
+        ("CATCH_ALL_QUEUE", fifo.clone()),
+        ("MIDDESK_ACCOUNT_IDS", SAMPLE_ACCOUNT_ID.into()),
+    ]);
     let config = VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
     let v = verifier::build_verifier(&config, secrets, sqs.clone(), s3_client(&aws));
     let body = event_body("ev-fifo", "business.updated");
@@ -751,6 +757,7 @@ async fn the_invocations_trace_header_travels_with_the_message_and_into_the_arch
     s3.create_bucket().bucket(&archive).send().await.unwrap();
     let vars = HashMap::from([
         ("MIDDESK_SECRET_ID", secret_id),
+        ("MIDDESK_ACCOUNT_IDS", SAMPLE_ACCOUNT_ID.into()),
         ("CATCH_ALL_QUEUE", queue.clone()),
         ("ARCHIVE_BUCKET", archive.clone()),
     ]);

@@ -55,6 +55,7 @@ async fn every_2xx_is_queued_and_every_failure_is_a_retryable_503() {
     let expected_queue = HashMap::from([(TYPES[0], &business), (TYPES[1], &orders), (TYPES[2], &catch_all)]);
     let vars = HashMap::from([
         ("MIDDESK_SECRET_ID", secret_id.clone()),
+        ("MIDDESK_ACCOUNT_IDS", middesk_webhooks::verify::sample::SAMPLE_ACCOUNT_ID.into()),
         ("CATCH_ALL_QUEUE", catch_all.clone()),
         ("ROUTES", format!("business.updated={business},order.created={orders}")),
         // Short TTL so that refreshes happen inside the Secrets Manager outage.

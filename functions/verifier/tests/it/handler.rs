@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::common::{event_body, gateway_event, signed_post};
+use crate::common::{OUR_ACCOUNT, THEIR_ACCOUNT, event_body, gateway_event, our_accounts, signed_post};
 use middesk_webhooks::message::attribute;
 use middesk_webhooks::verify::auth::SourceIpAllowList;
 use middesk_webhooks::verify::sample::{GatewayShape as Shape, created_at_of};
@@ -520,30 +520,49 @@ fn body_for_account(id: &str, account: &str) -> Vec<u8> {
     serde_json::to_vec(&event).unwrap()
 }
 
-fn our_accounts() -> Option<middesk_webhooks::verify::auth::AccountAllowList> {
-    middesk_webhooks::verify::auth::AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", "acc-ours").unwrap()
-}
-
 #[tokio::test]
 async fn with_the_account_list_only_our_accounts_mismatches_alarm() {
     let r = receiver().with_accounts(our_accounts());
     let middesk = "35.239.59.102";
     let other_secret = |body: &[u8]| Some(SigningKey::new("sec_another_customers").sign(body));
     // Middesk signing our account's event with another secret: every event is refused, alarm.
-    let ours = body_for_account("ev-ours", "acc-ours");
+    let ours = body_for_account("ev-ours", OUR_ACCOUNT);
     assert_eq!(outcome_from(&r, &ours, middesk, other_secret(&ours)).await, (401, "signature_mismatch"));
     // Another Middesk customer's webhook pointed at our URL, from the same addresses with their
     // own secret: anyone can cause it, so it is an ordinary refusal (alarmed in bursts).
-    let theirs = body_for_account("ev-theirs", "acc-theirs");
+    let theirs = body_for_account("ev-theirs", THEIR_ACCOUNT);
     assert_eq!(outcome_from(&r, &theirs, middesk, other_secret(&theirs)).await, (401, "unauthorized"));
     let unnamed = event_body("ev-unnamed", "business.updated");
     assert_eq!(outcome_from(&r, &unnamed, middesk, other_secret(&unnamed)).await, (401, "unauthorized"));
-    // Our own secret proves our webhook: a foreign account in the body is still refused (403).
+    // Our own secret proves the event is ours: naming an account the list lacks (a typo, an
+    // account opened later) is the list's fault, refused (403) but alarmed at once.
     let signed = Some(SigningKey::new(SECRET).sign(&theirs));
-    assert_eq!(outcome_from(&r, &theirs, middesk, signed).await, (403, "account_not_allowed"));
+    assert_eq!(outcome_from(&r, &theirs, middesk, signed).await, (403, "account_not_listed"));
     let signed = Some(SigningKey::new(SECRET).sign(&unnamed));
     assert_eq!(outcome_from(&r, &unnamed, middesk, signed).await, (202, "accepted"), "HMAC vouches for it");
-    assert_eq!(r.publisher().messages().len(), 1, "only the event our secret signed");
+    // The same account in upper case is the same UUID.
+    let upper = body_for_account("ev-upper", &OUR_ACCOUNT.to_uppercase());
+    let signed = Some(SigningKey::new(SECRET).sign(&upper));
+    assert_eq!(outcome_from(&r, &upper, middesk, signed).await, (202, "accepted"));
+    assert_eq!(r.publisher().messages().len(), 2, "only the events our secret signed for listed accounts");
+}
+
+#[tokio::test]
+async fn no_refusal_of_an_event_our_secret_signed_is_foreign() {
+    use middesk_webhooks::verify::metrics::{Counted, counted};
+    // Whatever the account list says, an event our secret signed is ours: any refusal of it is
+    // counted where it alarms at its first occurrence, never among what anybody can cause.
+    let r = receiver().with_accounts(our_accounts());
+    let middesk = "35.239.59.102";
+    for account in [THEIR_ACCOUNT, "not-a-uuid", "", OUR_ACCOUNT] {
+        let body = body_for_account("ev-signed", account);
+        let signed = Some(SigningKey::new(SECRET).sign(&body));
+        let (status, outcome) = outcome_from(&r, &body, middesk, signed).await;
+        assert!(
+            status == 202 || counted(outcome) == Some(Counted::AuthenticRefused),
+            "{account:?}: {status} {outcome} is not alarmed at once"
+        );
+    }
 }
 
 /// A secret source that counts its reads; its pending read takes `pending_delay`.
@@ -616,7 +635,7 @@ async fn a_forged_request_never_reads_secrets_manager_nor_waits_for_it() {
             r.receive(request).await.status().as_u16()
         }
     };
-    let ours = || body_for_account("ev-forged", "acc-ours");
+    let ours = || body_for_account("ev-forged", OUR_ACCOUNT);
     // From anywhere but Middesk's addresses: 401 at once, whatever Secrets Manager does, and
     // no call beyond the one read of the current secret.
     for _ in 0..5 {
@@ -624,7 +643,7 @@ async fn a_forged_request_never_reads_secrets_manager_nor_waits_for_it() {
     }
     assert_eq!(status(ours(), "").await, 401, "no source address at all");
     // From Middesk's addresses, another account's event (their webhook, their secret): the same.
-    assert_eq!(status(body_for_account("ev-theirs", "acc-theirs"), "35.239.59.102").await, 401);
+    assert_eq!(status(body_for_account("ev-theirs", THEIR_ACCOUNT), "35.239.59.102").await, 401);
     assert_eq!((fetches.load(SeqCst), pending_reads.load(SeqCst)), (1, 0));
     // Only a mismatch on our account's event from Middesk's address reads AWSPENDING (a
     // rotation may be under way); a hanging read is then a 503, which Middesk retries.

@@ -124,8 +124,12 @@ impl AuthPolicy {
 
 /// `MIDDESK_ACCOUNT_IDS`: the Middesk accounts whose events we accept (an event's top-level
 /// `account_id`). Checked after authentication, so the body it reads is authentic.
+///
+/// Middesk's account ids are UUIDs, compared as UUIDs: the list in upper case accepts the same
+/// id in lower case, and an entry that is not a UUID is refused at the cold start (a typo would
+/// otherwise refuse every event of ours).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountAllowList(Vec<String>);
+pub struct AccountAllowList(Vec<uuid::Uuid>);
 
 impl AccountAllowList {
     /// Parses a comma-separated list of account ids (named `var` in errors); `None` if it
@@ -133,22 +137,29 @@ impl AccountAllowList {
     pub fn parse(var: &'static str, list: &str) -> Result<Option<Self>, ConfigError> {
         let mut ids = Vec::new();
         for id in list.split(',').map(str::trim).filter(|id| !id.is_empty()) {
-            if !crate::envelope::is_valid_event_id(id) {
-                return Err(ConfigError::Invalid {
-                    var,
-                    value: list.to_owned(),
-                    reason: format!("{id:?} is not a Middesk account id (1 to 128 printable characters)"),
-                });
-            }
-            ids.push(id.to_owned());
+            let uuid = parse_account_id(id).ok_or_else(|| ConfigError::Invalid {
+                var,
+                value: list.to_owned(),
+                reason: format!(
+                    "{id:?} is not a Middesk account id (a UUID like 5b1c86a4-3a7e-4f0e-9d59-6f1d2f8e4c10)"
+                ),
+            })?;
+            ids.push(uuid);
         }
         Ok((!ids.is_empty()).then_some(Self(ids)))
     }
 
-    /// Whether events of `account_id` are ours.
+    /// Whether events of `account_id` are ours (any case; an id that is not a UUID never is).
     pub fn allows(&self, account_id: &str) -> bool {
-        self.0.iter().any(|id| id == account_id)
+        parse_account_id(account_id).is_some_and(|id| self.0.contains(&id))
     }
+}
+
+/// A Middesk account id: a UUID in its hyphenated form, in any case.
+fn parse_account_id(id: &str) -> Option<uuid::Uuid> {
+    // Only the hyphenated form (36 characters) that Middesk writes: uuid also reads braced,
+    // URN and unhyphenated forms, which no event carries.
+    (id.len() == 36).then(|| uuid::Uuid::try_parse(id).ok()).flatten()
 }
 
 /// Source addresses allowed to call, off unless configured.
@@ -239,13 +250,22 @@ mod tests {
     }
 
     #[test]
-    fn account_lists() {
-        let list = AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", " acc-1 , acc-2,").unwrap().unwrap();
-        assert!(list.allows("acc-1") && list.allows("acc-2"));
-        assert!(!list.allows("acc-3") && !list.allows("acc") && !list.allows(""));
+    fn account_lists_compare_uuids_in_any_case() {
+        const OURS: &str = "5b1c86a4-3a7e-4f0e-9d59-6f1d2f8e4c10";
+        const ALSO: &str = "0d7f2b55-8c1e-4a90-b0e4-3c2a9e6f7d21";
+        let upper = format!(" {} , {ALSO},", OURS.to_uppercase());
+        let list = AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", &upper).unwrap().unwrap();
+        assert!(list.allows(OURS) && list.allows(&OURS.to_uppercase()) && list.allows(ALSO));
+        for other in ["8f0c1b2a-1111-4a90-b0e4-3c2a9e6f7d21", "", "5b1c86a43a7e4f0e9d596f1d2f8e4c10", "acc"] {
+            assert!(!list.allows(other), "{other:?}");
+        }
         assert_eq!(AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", " , ").unwrap(), None);
-        let err = AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", "acc-1,a b").unwrap_err();
-        assert!(err.to_string().starts_with("MIDDESK_ACCOUNT_IDS="), "{err}");
+        for bad in ["acc-1", "5b1c86a4-3a7e-4f0e-9d59-6f1d2f8e4c1", "{5b1c86a4-3a7e-4f0e-9d59-6f1d2f8e4c10}"]
+        {
+            let err = AccountAllowList::parse("MIDDESK_ACCOUNT_IDS", &format!("{OURS},{bad}")).unwrap_err();
+            assert!(err.to_string().starts_with("MIDDESK_ACCOUNT_IDS="), "{err}");
+            assert!(err.to_string().contains(&format!("{bad:?} is not a Middesk account id")), "{err}");
+        }
     }
 
     #[test]
