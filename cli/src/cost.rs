@@ -100,6 +100,7 @@ pub struct ApiGatewayPrices {
 #[derive(Debug, Clone, Deserialize)]
 pub struct DynamoDbPrices {
     pub per_write_request_unit: f64,
+    pub per_read_request_unit: f64,
 }
 
 #[allow(missing_docs)]
@@ -388,7 +389,7 @@ pub fn idle_month(
     }
 
     // What runs on a schedule: the queue watch (its requests are known from its code).
-    let (mut sqs_requests, mut log_gb) = (0.0, 0.0);
+    let (mut sqs_requests, mut log_gb, mut table_reads) = (0.0, 0.0, 0.0);
     let functions = of_type(&resources, "AWS::Lambda::Function");
     for (id, rule) in of_type(&resources, "AWS::Events::Rule") {
         let expression = rule["Properties"]["ScheduleExpression"].as_str().unwrap_or_default();
@@ -406,6 +407,11 @@ pub fn idle_month(
             let memory_gb = f["Properties"]["MemorySize"].as_f64().unwrap_or(128.0) / 1024.0;
             let gb_seconds = runs * QUEUE_WATCH_LOOK_MS / 1000.0 * memory_gb;
             sqs_requests += runs * queue_watch_requests(watched) as f64;
+            // Its last look: one consistent read a look (a unit, under 4 KB). It writes only
+            // when its reasons change, which an idle stack's do not.
+            if !env["WATCH_STATE_TABLE"].is_null() {
+                table_reads += runs;
+            }
             log_gb += runs * (watched as f64 * QUEUE_WATCH_LOG_BYTES_PER_QUEUE + 400.0) / 1e9;
             bill.add(
                 format!("{function}: {runs:.0} runs ({expression})"),
@@ -431,6 +437,14 @@ pub fn idle_month(
         "requests",
         above(requests, prices.sqs.free_requests as f64, tier) * prices.sqs.per_request,
     );
+    if table_reads > 0.0 {
+        bill.add(
+            "DynamoDB reads: the queue watch's last look",
+            table_reads.round(),
+            "reads",
+            table_reads * prices.dynamodb.per_read_request_unit,
+        );
+    }
     bill.add(
         "CloudWatch Logs: the queue watch's lines",
         (log_gb * 1000.0).round() / 1000.0,

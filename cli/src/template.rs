@@ -244,7 +244,7 @@ pub mod generated {
     pub type Subscribers = [(&'static str, &'static str)];
     use middesk_webhooks::retention::{DEAD_LETTER_RETENTION, QUEUE_RETENTION};
     use middesk_webhooks::verify::metrics::Counted;
-    use middesk_webhooks::watch::{ATTENTION_METRIC, EXPIRING_DEAD_LETTERS_METRIC};
+    use middesk_webhooks::watch::{ATTENTION_METRIC, EXPIRING_DEAD_LETTERS_METRIC, STARTED_METRIC};
 
     /// The namespace of the stack's own metrics, as template YAML: one per stack, so that two
     /// stacks in one account (staging beside production) never page for, nor hide, each other.
@@ -472,22 +472,43 @@ pub mod generated {
     enum Missing {
         /// Nothing happened: a counter that only counts what went wrong.
         NotBreaching,
-        /// Something stopped: a metric that must arrive every period (the queue watch's).
+        /// Something stopped: a metric that must arrive every period (the queue watch's looks).
         Breaching,
+        /// Keep the state: another alarm says that the metric stopped.
+        Ignore,
+    }
+
+    /// Which side of the threshold breaches.
+    #[derive(Clone, Copy)]
+    enum Compare {
+        /// At or above: a count of what went wrong.
+        AtLeast,
+        /// Below: a count of what must happen (the queue watch's looks).
+        Below,
     }
 
     /// The alarm's notification and state settings, the same for every alarm.
     fn alarm_tail(breach: Breach, threshold: &str, missing: Missing) -> String {
+        alarm_tail_comparing(breach, threshold, Compare::AtLeast, missing)
+    }
+
+    /// [`alarm_tail`] with the comparison given.
+    fn alarm_tail_comparing(breach: Breach, threshold: &str, compare: Compare, missing: Missing) -> String {
         let Breach { period: _, periods } = breach;
         let missing = match missing {
             Missing::NotBreaching => "notBreaching",
             Missing::Breaching => "breaching",
+            Missing::Ignore => "ignore",
+        };
+        let operator = match compare {
+            Compare::AtLeast => "GreaterThanOrEqualToThreshold",
+            Compare::Below => "LessThanThreshold",
         };
         format!(
             r#"    EvaluationPeriods: {periods}
     DatapointsToAlarm: {periods}
     Threshold: {threshold}
-    ComparisonOperator: GreaterThanOrEqualToThreshold
+    ComparisonOperator: {operator}
     TreatMissingData: {missing}
     AlarmActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
     OKActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
@@ -505,6 +526,19 @@ pub mod generated {
         threshold: &str,
         missing: Missing,
     ) -> String {
+        alarm_comparing(id, description, metric, breach, threshold, Compare::AtLeast, missing)
+    }
+
+    /// [`alarm`] with the comparison given.
+    fn alarm_comparing(
+        id: &str,
+        description: &str,
+        metric: &Metric,
+        breach: Breach,
+        threshold: &str,
+        compare: Compare,
+        missing: Missing,
+    ) -> String {
         let Metric { namespace, name, statistic, .. } = metric;
         let period = breach.period;
         format!(
@@ -518,7 +552,7 @@ pub mod generated {
     Period: {period}
 {tail}"#,
             dimensions = metric.dimensions("    "),
-            tail = alarm_tail(breach, threshold, missing)
+            tail = alarm_tail_comparing(breach, threshold, compare, missing)
         )
     }
 
@@ -617,30 +651,51 @@ pub mod generated {
             "1",
             Missing::NotBreaching,
         ));
-        let watch = |name: &str| Metric {
+        let watch = |name: &str, statistic: &'static str| Metric {
             namespace: STACK_NAMESPACE,
             name: name.into(),
             dimension: None,
-            statistic: "Maximum",
+            statistic,
         };
         parts.push(alarm(
             "QueuesNeedAttentionAlarm",
-            "Something in the stack's queues needs attention, or the queue watch stopped looking (no look for 15 minutes counts as breaching): a dead letter (a consumer failed an event 5 times: fix it, then middesk-webhooks redrive), a queue's oldest message older than QueueAgeAlarmSeconds (nobody consumes it, or its consumer is stuck; messages expire after 7 days), or a queue that cannot be read. Which queue: middesk-webhooks status --stack-name <stack>, the dashboard's Queues table, or the QueueWatch function's log (needs attention).",
-            &watch(ATTENTION_METRIC),
+            "Something in the stack's queues needs attention: a dead letter (a consumer failed an event 5 times: fix it, then middesk-webhooks redrive), a consumed queue's oldest message older than QueueAgeAlarmSeconds (its consumer is stuck or disabled; messages expire after 7 days), or a queue, CloudWatch or Lambda's event source mappings that cannot be read. It stays in ALARM while any reason holds; QueueProblemStartedAlarm pages for each new one. Which queue: middesk-webhooks status --stack-name <stack>, the dashboard's Queues table, or the QueueWatch function's log (needs attention).",
+            &watch(ATTENTION_METRIC, "Maximum"),
             WATCHED,
             "1",
+            Missing::Ignore,
+        ));
+        parts.push(alarm(
+            "QueueProblemStartedAlarm",
+            "The queue watch found a problem its last look had not: a queue's first dead letter, a consumed queue newly stale, a queue or a dependency it can no longer read. It fires for each new problem, even while QueuesNeedAttentionAlarm is in ALARM for older ones, and is OK again at the next look. What started: the QueueWatch function's log (needs attention, started: true), or middesk-webhooks status --stack-name <stack>.",
+            &watch(STARTED_METRIC, "Maximum"),
+            STARTED,
+            "1",
+            Missing::NotBreaching,
+        ));
+        parts.push(alarm_comparing(
+            "QueueWatchStoppedAlarm",
+            "The queue watch has not looked at the queues for 15 minutes: its schedule is off, it fails before publishing, or it cannot publish. Until it looks again, no dead letter or stale queue pages. Its log group (QueueWatchLogGroup) and the function's errors say why.",
+            &watch(ATTENTION_METRIC, "SampleCount"),
+            WATCHED,
+            "1",
+            Compare::Below,
             Missing::Breaching,
         ));
         parts.push(alarm(
             "DeadLettersExpiringAlarm",
-            "A dead letter has waited longer than DeadLetterAgeAlarmSeconds: redrive it (middesk-webhooks redrive) before it expires, 14 days after it was first queued. Fires again for dead letters QueuesNeedAttentionAlarm already reported. Which queue: middesk-webhooks status --stack-name <stack>.",
-            &watch(EXPIRING_DEAD_LETTERS_METRIC),
+            "A dead letter has waited longer than DeadLetterAgeAlarmSeconds, or its age cannot be read: redrive it (middesk-webhooks redrive) before it expires, 14 days after it was first queued. Fires again for dead letters QueuesNeedAttentionAlarm already reported. Which queue: middesk-webhooks status --stack-name <stack>.",
+            &watch(EXPIRING_DEAD_LETTERS_METRIC, "Maximum"),
             WATCHED,
             "1",
             Missing::NotBreaching,
         ));
         parts.join("\n")
     }
+
+    /// The queue watch's new problems, per minute: it looks every five minutes, so the alarm
+    /// is back to OK a minute after the look that found one, ready for the next.
+    const STARTED: Breach = Breach { period: 60, periods: 1 };
 
     /// The queue watch's metrics, per quarter of an hour: it looks every five minutes, so a
     /// period without a look means it stopped.

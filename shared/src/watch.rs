@@ -57,6 +57,10 @@ pub struct QueueStatus {
     pub dead_letter_queue: Option<String>,
     /// The alarms on it or on its dead-letter queue.
     pub alarms: Vec<AlarmStatus>,
+    /// Whether a consumer reads it (a Lambda event source mapping, enabled or not, or a queue
+    /// configured as consumed elsewhere); `None` where it was not asked (no old message) or
+    /// could not be read.
+    pub consumed: Option<bool>,
     /// Why the queue could not be read, if it could not.
     pub error: Option<String>,
 }
@@ -74,6 +78,8 @@ pub struct StatusReport {
     pub max_dead_letter_age_seconds: u64,
     /// Why CloudWatch was not read, if it was not.
     pub cloudwatch_error: Option<String>,
+    /// Why the consumers (Lambda's event source mappings) were not read, if they were not.
+    pub consumers_error: Option<String>,
     /// Whether the report is incomplete without CloudWatch (a deployed stack), so that not
     /// reading it needs attention.
     #[serde(skip)]
@@ -89,11 +95,27 @@ pub struct Thresholds {
     pub dead_letter_age: std::time::Duration,
 }
 
+/// One thing that needs attention, with a key that stays the same while it lasts: the queue
+/// watch compares the keys of one look with the last look's, and a key it had not seen is a
+/// problem that started, which notifies even while older ones hold the alarm in ALARM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// Stable while the problem lasts, e.g. `business-updated:dead-letters`.
+    pub key: String,
+    /// What to tell the operator.
+    pub text: String,
+}
+
 impl StatusReport {
-    /// Whether `queue`'s oldest dead letter is old enough to be redriven before it expires.
+    /// Whether `queue`'s oldest dead letter is old enough to be redriven before it expires. One
+    /// whose age cannot be read (CloudWatch lags, or fails) may be: it counts, where the report
+    /// needs CloudWatch at all.
     fn dead_letters_expiring(&self, queue: &QueueStatus) -> bool {
+        let age_unknown_counts = self.cloudwatch_required;
         queue.dead_letters.unwrap_or(0) > 0
-            && queue.oldest_dead_letter_age_seconds.is_some_and(|age| age >= self.max_dead_letter_age_seconds)
+            && queue
+                .oldest_dead_letter_age_seconds
+                .map_or(age_unknown_counts, |age| age >= self.max_dead_letter_age_seconds)
     }
 
     /// How many queues have dead letters old enough to redrive before they expire: the
@@ -102,46 +124,93 @@ impl StatusReport {
         self.queues.iter().filter(|q| q.error.is_none() && self.dead_letters_expiring(q)).count()
     }
 
+    /// Whether `queue`'s oldest message is old enough to need attention: where a consumer reads
+    /// it (or nobody could tell). A queue nobody consumes holds events no code asked for; the
+    /// archive keeps each of them, and `replay` delivers them to a consumer added later.
+    fn stale(&self, queue: &QueueStatus) -> Option<u64> {
+        let age = queue.oldest_age_seconds.filter(|age| *age >= self.max_age_seconds)?;
+        (queue.consumed != Some(false)).then_some(age)
+    }
+
     /// What needs attention, one sentence each; empty when all is well.
     pub fn attention(&self) -> Vec<String> {
+        self.reasons().into_iter().map(|r| r.text).collect()
+    }
+
+    /// What needs attention, each with its key.
+    pub fn reasons(&self) -> Vec<Reason> {
         let mut reasons = Vec::new();
+        let mut add = |key: String, text: String| reasons.push(Reason { key, text });
         for q in &self.queues {
             let name = &q.queue;
             if let Some(error) = &q.error {
-                reasons.push(format!("{name}: could not be read ({error})"));
+                add(format!("{name}:unreadable"), format!("{name}: could not be read ({error})"));
                 continue;
             }
             if let Some(n @ 1..) = q.dead_letters {
                 let dlq = q.dead_letter_queue.as_deref().unwrap_or("its dead-letter queue");
-                reasons.push(format!(
-                    "{name}: {n} dead letter(s); once the consumer is fixed: middesk-webhooks redrive {dlq}"
-                ));
+                add(
+                    format!("{name}:dead-letters"),
+                    format!(
+                        "{name}: {n} dead letter(s); once the consumer is fixed: middesk-webhooks redrive {dlq}"
+                    ),
+                );
             }
             if self.dead_letters_expiring(q) {
-                reasons.push(format!(
-                    "{name}: the oldest dead letter was queued {} ago (attention at {}): redrive it before it expires",
-                    human_age(q.oldest_dead_letter_age_seconds.unwrap_or_default()),
-                    human_age(self.max_dead_letter_age_seconds)
-                ));
+                let text = match q.oldest_dead_letter_age_seconds {
+                    Some(age) => format!(
+                        "{name}: the oldest dead letter was queued {} ago (attention at {}): redrive it before it expires",
+                        human_age(age),
+                        human_age(self.max_dead_letter_age_seconds)
+                    ),
+                    None => format!(
+                        "{name}: the age of its dead letters cannot be read, so they may be about to expire: redrive them"
+                    ),
+                };
+                add(format!("{name}:dead-letters-expiring"), text);
             }
-            if let Some(age) = q.oldest_age_seconds.filter(|age| *age >= self.max_age_seconds) {
-                reasons.push(format!(
-                    "{name}: the oldest message has waited {} (attention at {}): is its consumer running?",
-                    human_age(age),
-                    human_age(self.max_age_seconds)
-                ));
+            if let Some(age) = self.stale(q) {
+                add(
+                    format!("{name}:stale"),
+                    format!(
+                        "{name}: the oldest message has waited {} (attention at {}): is its consumer running?",
+                        human_age(age),
+                        human_age(self.max_age_seconds)
+                    ),
+                );
             }
         }
         if let Some(error) = self.cloudwatch_error.as_ref().filter(|_| self.cloudwatch_required) {
-            reasons.push(format!("CloudWatch could not be read, so ages and alarms are unknown ({error})"));
+            add(
+                "cloudwatch".into(),
+                format!("CloudWatch could not be read, so ages and alarms are unknown ({error})"),
+            );
+        }
+        if let Some(error) = &self.consumers_error {
+            add(
+                "consumers".into(),
+                format!("the queues' consumers could not be read, so every old message counts ({error})"),
+            );
         }
         let queue_alarms = self.queues.iter().flat_map(|q| &q.alarms);
         for alarm in queue_alarms.chain(&self.other_alarms) {
             if alarm.state == ALARM {
-                reasons.push(format!("alarm {} is in ALARM", alarm.name));
+                add(format!("alarm:{}", alarm.name), format!("alarm {} is in ALARM", alarm.name));
             }
         }
         reasons
+    }
+
+    /// The queues whose old messages wait for no consumer: not a problem (the archive keeps
+    /// their events), but worth a line in the table.
+    pub fn unconsumed(&self) -> Vec<&str> {
+        let old = |q: &&QueueStatus| q.oldest_age_seconds.is_some_and(|age| age >= self.max_age_seconds);
+        self.queues
+            .iter()
+            .filter(old)
+            .filter(|q| q.consumed == Some(false))
+            .map(|q| q.queue.as_str())
+            .collect()
     }
 
     /// The report as a table, then what needs attention.
@@ -173,6 +242,13 @@ impl StatusReport {
         }
         if let Some(error) = &self.cloudwatch_error {
             out += &format!("CloudWatch not read (no ages, no alarms): {error}\n");
+        }
+        let unconsumed = self.unconsumed();
+        if !unconsumed.is_empty() {
+            out += &format!(
+                "no consumer (events kept in the archive; `replay` delivers them to one added later): {}\n",
+                unconsumed.join(", ")
+            );
         }
         match self.attention().as_slice() {
             [] => out += "all well: no dead letters, no old messages, no alarm firing\n",
@@ -241,6 +317,66 @@ pub trait Monitoring {
     ) -> impl Future<Output = Result<Vec<(AlarmStatus, Vec<String>)>, String>>;
 }
 
+/// Who consumes the queues: Lambda's event source mappings on AWS.
+pub trait Consumers {
+    /// The SQS names, among `queues`, that something consumes.
+    fn consumed(&self, queues: &[String]) -> impl Future<Output = Result<Vec<String>, String>>;
+}
+
+/// Consumers known in advance: the local stack's subscriptions, or a test's.
+#[derive(Debug, Clone, Default)]
+pub struct KnownConsumers(pub Vec<String>);
+
+impl Consumers for KnownConsumers {
+    async fn consumed(&self, queues: &[String]) -> Result<Vec<String>, String> {
+        Ok(queues.iter().filter(|q| self.0.contains(q)).cloned().collect())
+    }
+}
+
+/// Where the queue watch keeps the keys of its last look's reasons, so that the next look can
+/// tell a problem that started from one that goes on: the stack's table on AWS.
+pub trait WatchMemory {
+    /// The keys of the last look ([`Reason::key`]); empty before the first.
+    fn last_look(&self) -> impl Future<Output = Result<Vec<String>, String>>;
+    /// Keeps this look's keys.
+    fn remember(&self, keys: &[String]) -> impl Future<Output = Result<(), String>>;
+}
+
+/// A last look kept in memory: for tests, and a process that looks more than once.
+#[derive(Debug, Default)]
+pub struct InMemoryWatchMemory(std::sync::Mutex<Vec<String>>);
+
+impl WatchMemory for InMemoryWatchMemory {
+    async fn last_look(&self) -> Result<Vec<String>, String> {
+        Ok(self.0.lock().map_err(|_| "poisoned".to_owned())?.clone())
+    }
+
+    async fn remember(&self, keys: &[String]) -> Result<(), String> {
+        *self.0.lock().map_err(|_| "poisoned".to_owned())? = keys.to_vec();
+        Ok(())
+    }
+}
+
+/// The reasons of `report` that the last look (`last`: its keys, or why they could not be
+/// read) did not have. Without the last look every reason counts as new, and so does the
+/// failure to read it: a page too many rather than a problem nobody hears of.
+pub fn started(report: &StatusReport, last: &Result<Vec<String>, String>) -> Vec<Reason> {
+    let reasons = report.reasons();
+    match last {
+        Ok(keys) => reasons.into_iter().filter(|r| !keys.contains(&r.key)).collect(),
+        Err(error) => {
+            let mut all = reasons;
+            all.push(Reason {
+                key: "memory".into(),
+                text: format!(
+                    "the queue watch could not read its last look, so every reason counts as new ({error})"
+                ),
+            });
+            all
+        }
+    }
+}
+
 impl StatusReport {
     /// Puts each age on its row, and each alarm on the row of the queue (or dead-letter queue)
     /// it watches; alarms that watch none are the stack's other alarms.
@@ -277,6 +413,11 @@ pub const ATTENTION_METRIC: &str = "QueuesNeedingAttention";
 /// while the first is still in ALARM for the same dead letters.
 pub const EXPIRING_DEAD_LETTERS_METRIC: &str = "DeadLetterQueuesExpiring";
 
+/// Its third metric: how many reasons this look found that the last one had not
+/// ([`started`]). Its alarm notifies for each new problem, even while older ones hold
+/// [`ATTENTION_METRIC`]'s alarm in ALARM.
+pub const STARTED_METRIC: &str = "QueueProblemsStarted";
+
 /// What the queue-watch function watches, from its environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchConfig {
@@ -289,6 +430,11 @@ pub struct WatchConfig {
     pub thresholds: Thresholds,
     /// The metrics' namespace (`METRICS_NAMESPACE`).
     pub namespace: String,
+    /// Queues that something other than a Lambda event source mapping consumes, by the
+    /// catalogue's names (`CONSUMED_ELSEWHERE`, comma-separated): their old messages count.
+    pub consumed_elsewhere: Vec<String>,
+    /// The table that keeps the last look (`WATCH_STATE_TABLE`).
+    pub state_table: String,
 }
 
 impl WatchConfig {
@@ -317,8 +463,19 @@ impl WatchConfig {
             message_age: seconds("QUEUE_AGE_ALARM_SECONDS")?,
             dead_letter_age: seconds("DEAD_LETTER_AGE_ALARM_SECONDS")?,
         };
+        let list = |name: &str| -> Vec<String> {
+            var(name)
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(|q| format!("{prefix}{q}"))
+                .collect()
+        };
         Ok(Self {
-            prefix,
+            consumed_elsewhere: list("CONSUMED_ELSEWHERE"),
+            state_table: required("WATCH_STATE_TABLE")?,
+            prefix: prefix.clone(),
             queues,
             thresholds,
             namespace: var("METRICS_NAMESPACE").unwrap_or_else(|| "MiddeskWebhooks".to_owned()),
@@ -326,8 +483,9 @@ impl WatchConfig {
     }
 }
 
-/// The EMF line of one look: [`ATTENTION_METRIC`] and [`EXPIRING_DEAD_LETTERS_METRIC`].
-pub fn emf_record(namespace: &str, report: &StatusReport, now: SystemTime) -> String {
+/// The EMF line of one look: [`ATTENTION_METRIC`], [`EXPIRING_DEAD_LETTERS_METRIC`] and
+/// [`STARTED_METRIC`] (`started`: the reasons the last look had not).
+pub fn emf_record(namespace: &str, report: &StatusReport, started: usize, now: SystemTime) -> String {
     let timestamp = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
     let mut record = serde_json::json!({
         "_aws": {
@@ -337,13 +495,15 @@ pub fn emf_record(namespace: &str, report: &StatusReport, now: SystemTime) -> St
                 "Dimensions": [[]],
                 "Metrics": [
                     { "Name": ATTENTION_METRIC, "Unit": "Count" },
-                    { "Name": EXPIRING_DEAD_LETTERS_METRIC, "Unit": "Count" }
+                    { "Name": EXPIRING_DEAD_LETTERS_METRIC, "Unit": "Count" },
+                    { "Name": STARTED_METRIC, "Unit": "Count" }
                 ]
             }]
         }
     });
     record[ATTENTION_METRIC] = serde_json::json!(report.attention().len());
     record[EXPIRING_DEAD_LETTERS_METRIC] = serde_json::json!(report.expiring_dead_letter_queues());
+    record[STARTED_METRIC] = serde_json::json!(started);
     record.to_string()
 }
 
@@ -362,6 +522,7 @@ mod tests {
             oldest_dead_letter_age_seconds: None,
             dead_letter_queue: Some(format!("stack-{queue}-dlq")),
             alarms: vec![AlarmStatus { name: format!("{queue}-age"), state: "OK".into() }],
+            consumed: None,
             error: None,
         }
     }
@@ -373,6 +534,7 @@ mod tests {
             max_age_seconds: 172_800,
             max_dead_letter_age_seconds: 86_400,
             cloudwatch_error: None,
+            consumers_error: None,
             cloudwatch_required: true,
         }
     }
@@ -394,7 +556,7 @@ mod tests {
     #[test]
     fn dead_letters_old_messages_firing_alarms_and_unreadable_queues_need_attention() {
         let mut dead = row("catch-all");
-        dead.dead_letters = Some(2);
+        (dead.dead_letters, dead.oldest_dead_letter_age_seconds) = (Some(2), Some(60));
         let mut old = row("order-created");
         old.oldest_age_seconds = Some(172_800);
         let mut firing = row("lien-found");
@@ -488,6 +650,8 @@ mod tests {
             ("WATCHED_QUEUES", "business-created, catch-all,"),
             ("QUEUE_AGE_ALARM_SECONDS", "3600"),
             ("DEAD_LETTER_AGE_ALARM_SECONDS", "7200"),
+            ("WATCH_STATE_TABLE", "st-table"),
+            ("CONSUMED_ELSEWHERE", "catch-all"),
         ]);
         let config = WatchConfig::from_vars(|n| vars.get(n).map(|v| v.to_string())).unwrap();
         let names: Vec<_> = config.queues.iter().map(|q| (q.label.as_str(), q.sqs_name.as_str())).collect();
@@ -495,6 +659,10 @@ mod tests {
         let Thresholds { message_age, dead_letter_age } = config.thresholds;
         assert_eq!((message_age.as_secs(), dead_letter_age.as_secs()), (3600, 7200));
         assert_eq!(config.namespace, "MiddeskWebhooks");
+        assert_eq!(
+            (config.state_table.as_str(), config.consumed_elsewhere.as_slice()),
+            ("st-table", &["st-catch-all".to_owned()][..])
+        );
         let bad = |name: &str, value: &str| {
             let mut vars = vars.clone();
             vars.insert(name, value);
@@ -510,13 +678,74 @@ mod tests {
         let mut dead = row("catch-all");
         (dead.dead_letters, dead.oldest_dead_letter_age_seconds) = (Some(1), Some(86_400));
         let r = report(vec![dead, row("business-created")]);
-        let v: serde_json::Value = serde_json::from_str(&emf_record("NS", &r, now)).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&emf_record("NS", &r, 1, now)).unwrap();
         // The dead letter, and its age: two reasons, one queue with an expiring dead letter.
         assert_eq!(
             (v[ATTENTION_METRIC].as_u64(), v[EXPIRING_DEAD_LETTERS_METRIC].as_u64()),
             (Some(2), Some(1))
         );
+        assert_eq!(v[STARTED_METRIC].as_u64(), Some(1));
         assert_eq!(v["_aws"]["Timestamp"], 1_800_000_000_000u64);
         assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Dimensions"], serde_json::json!([[]]));
+    }
+
+    #[test]
+    fn an_old_message_needs_attention_only_where_something_consumes_the_queue() {
+        let old = |consumed: Option<bool>| {
+            let mut q = row("lien-found");
+            (q.waiting, q.oldest_age_seconds, q.consumed) = (Some(4), Some(200_000), consumed);
+            q
+        };
+        // Nobody consumes it: its events wait in the archive, and the default stack idles in OK.
+        let r = report(vec![old(Some(false))]);
+        assert_eq!(r.attention(), Vec::<String>::new());
+        assert_eq!(r.unconsumed(), ["lien-found"]);
+        assert!(r.table().contains("no consumer (events kept in the archive"), "{}", r.table());
+        // A consumer (even a disabled mapping), or nobody could tell: it needs attention.
+        for consumed in [Some(true), None] {
+            let r = report(vec![old(consumed)]);
+            assert_eq!(r.reasons()[0].key, "lien-found:stale", "{consumed:?}");
+        }
+        let mut unknown = report(vec![old(None)]);
+        unknown.consumers_error = Some("Lambda answered HTTP 403".into());
+        assert_eq!(
+            unknown.reasons().iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+            ["lien-found:stale", "consumers"]
+        );
+    }
+
+    #[test]
+    fn a_dead_letter_whose_age_cannot_be_read_may_be_expiring() {
+        let mut dead = row("catch-all");
+        dead.dead_letters = Some(1);
+        let mut r = report(vec![dead]);
+        assert_eq!(r.expiring_dead_letter_queues(), 1);
+        assert!(r.attention()[1].contains("cannot be read"), "{:#?}", r.attention());
+        // The local stack has no CloudWatch: no age is ever known there.
+        r.cloudwatch_required = false;
+        assert_eq!(r.expiring_dead_letter_queues(), 0);
+    }
+
+    #[test]
+    fn a_problem_that_starts_while_another_holds_is_new() {
+        let mut dead = row("catch-all");
+        dead.dead_letters = Some(1);
+        dead.oldest_dead_letter_age_seconds = Some(60);
+        let first = report(vec![dead.clone(), row("order-created")]);
+        let keys = |reasons: Vec<Reason>| reasons.into_iter().map(|r| r.key).collect::<Vec<_>>();
+        assert_eq!(keys(started(&first, &Ok(Vec::new()))), ["catch-all:dead-letters"]);
+        let last = Ok(keys(first.reasons()));
+        // The same problem, a look later: nothing new.
+        assert!(started(&first, &last).is_empty());
+        // Another queue's first dead letter while the first still holds the alarm: new.
+        let mut second = dead.clone();
+        second.queue = "order-created".into();
+        let r = report(vec![dead, second]);
+        assert_eq!(keys(started(&r, &last)), ["order-created:dead-letters"]);
+        // Without the last look, everything is new, and so is not knowing it.
+        assert_eq!(
+            keys(started(&r, &Err("no table".into()))),
+            ["catch-all:dead-letters", "order-created:dead-letters", "memory"]
+        );
     }
 }

@@ -3,7 +3,7 @@
 use middesk_webhooks::aws::watch;
 use std::time::Duration;
 
-use middesk_webhooks::watch::{QueueToCheck, Thresholds};
+use middesk_webhooks::watch::{KnownConsumers, QueueToCheck, Thresholds};
 use middesk_webhooks_cli::template;
 
 use super::{Outcome, StackArgs};
@@ -65,7 +65,20 @@ impl Status {
             cloudwatch_required: naming.is_some(),
         };
         let cloudwatch = watch::CloudWatch(aws_sdk_cloudwatch::Client::new(&aws));
-        let report = watch::collect(&sqs, &cloudwatch, &scope, std::time::SystemTime::now()).await;
+        let now = std::time::SystemTime::now();
+        let report = match naming {
+            // Deployed: Lambda's event source mappings say who consumes a queue.
+            Some(_) => {
+                let lambda = aws_sdk_lambda::Client::new(&aws);
+                let consumers = watch::LambdaMappings { lambda, elsewhere: Vec::new() };
+                watch::collect(&sqs, &cloudwatch, &consumers, &scope, now).await
+            }
+            // Locally, the template's subscriptions (the consumers `cargo lambda watch` runs).
+            None => {
+                let subscribed = model.subscriptions.iter().map(|s| s.queue.clone()).collect();
+                watch::collect(&sqs, &cloudwatch, &KnownConsumers(subscribed), &scope, now).await
+            }
+        };
         match self.json {
             true => println!("{:#}", report.to_json()),
             false => print!("{}", report.table()),

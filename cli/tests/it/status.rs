@@ -180,7 +180,9 @@ async fn a_deployed_stacks_queues_with_their_ages_and_alarms() {
         thresholds,
         cloudwatch_required: true,
     };
-    let report = status::collect(&sqs, &answers, &scope, SystemTime::now()).await;
+    // order-created has a consumer: its old message needs attention.
+    let consumers = middesk_webhooks::watch::KnownConsumers(vec![format!("{stack}-order-created")]);
+    let report = status::collect(&sqs, &answers, &consumers, &scope, SystemTime::now()).await;
     // Only a queue that holds messages has an oldest one: the others' ages are not read (each
     // metric read costs), and an empty queue's age is none whatever CloudWatch last said.
     assert_eq!(*answers.asked.lock().unwrap(), [format!("{stack}-order-created")]);

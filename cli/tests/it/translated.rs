@@ -435,13 +435,34 @@ fn every_queue_and_its_dead_letters_are_watched_and_alarm_through_one_metric() {
         .expect("a schedule invokes the queue watch");
     assert_eq!(schedule.1["Properties"]["ScheduleExpression"], "rate(5 minutes)");
 
-    // One alarm on what the watch counts, over periods that hold three looks each, and a
-    // period without a look (the watch failing or gone) alarms too.
+    // One alarm on what the watch counts, over periods that hold three looks each; it keeps its
+    // state without a look, which its own alarm reports.
     let alarm = watch_alarm("QueuesNeedAttentionAlarm", ATTENTION_METRIC);
     assert_eq!((number(&alarm["Period"]), &alarm["Statistic"]), (900, &json!("Maximum")));
-    assert_eq!(alarm["TreatMissingData"], "breaching");
+    assert_eq!(alarm["TreatMissingData"], "ignore");
     let description = alarm["AlarmDescription"].as_str().unwrap();
     assert!(description.contains("middesk-webhooks status"), "the alarm says how to see which queue");
+    // A period without a look (the watch failing or gone) alarms on its own, whatever the
+    // state of the others.
+    let stopped = &resource("QueueWatchStoppedAlarm")["Properties"];
+    assert_eq!(
+        (&stopped["MetricName"], &stopped["Statistic"], &stopped["ComparisonOperator"]),
+        (&json!(ATTENTION_METRIC), &json!("SampleCount"), &json!("LessThanThreshold"))
+    );
+    assert_eq!((number(&stopped["Period"]), &stopped["TreatMissingData"]), (900, &json!("breaching")));
+    // What started since the last look pages even while the first alarm is in ALARM: per
+    // minute, so it is OK again before the next look (every five minutes) can start another.
+    let started = watch_alarm("QueueProblemStartedAlarm", middesk_webhooks::watch::STARTED_METRIC);
+    assert_eq!((number(&started["Period"]), &started["TreatMissingData"]), (60, &json!("notBreaching")));
+    // Its last look: only its own item of the table.
+    assert_eq!(queue_watch("WATCH_STATE_TABLE"), &json!({"Ref": "IdempotencyTable"}));
+    let keeps: Vec<&Value> =
+        statements(role).into_iter().filter(|s| actions(s).contains(&"dynamodb:PutItem")).collect();
+    assert_eq!(keeps.len(), 1);
+    assert_eq!(
+        keeps[0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"],
+        json!(["queue-watch#*"])
+    );
 }
 
 /// The length a value can take once CloudFormation resolves it: parameter defaults, and the
@@ -992,14 +1013,22 @@ async fn the_translated_template_deploys_into_the_emulators_cloudformation() {
         "QUEUE_NAME_PREFIX" => Some(format!("{stack}-")),
         "WATCHED_QUEUES" => Some(watched.join(",")),
         "QUEUE_AGE_ALARM_SECONDS" | "DEAD_LETTER_AGE_ALARM_SECONDS" => Some("86400".to_owned()),
+        "WATCH_STATE_TABLE" => Some("unused".to_owned()),
         _ => None,
     };
     let config = middesk_webhooks::watch::WatchConfig::from_vars(vars).unwrap();
+    let consumers = middesk_webhooks::watch::KnownConsumers::default();
     let monitoring = middesk_webhooks::aws::watch::AgesOnly(middesk_webhooks::aws::watch::CloudWatch(
         aws_sdk_cloudwatch::Client::new(&aws),
     ));
-    let report =
-        middesk_webhooks::aws::watch::look(&sqs, &monitoring, &config, std::time::SystemTime::now()).await;
+    let report = middesk_webhooks::aws::watch::look(
+        &sqs,
+        &monitoring,
+        &consumers,
+        &config,
+        std::time::SystemTime::now(),
+    )
+    .await;
     assert_eq!(report.queues.len(), verifier_queues().len());
     for row in &report.queues {
         assert_eq!((&row.error, row.dead_letters), (&None, Some(0)), "{row:?}");
@@ -1384,9 +1413,9 @@ fn the_operator_is_a_role_or_user_arn_never_a_session() {
 /// The custom metrics the stack's code can publish: the verifier's and the queue watch's.
 fn published_metrics() -> Vec<&'static str> {
     use middesk_webhooks::verify::metrics::Counted;
-    use middesk_webhooks::watch::{ATTENTION_METRIC, EXPIRING_DEAD_LETTERS_METRIC};
+    use middesk_webhooks::watch::{ATTENTION_METRIC, EXPIRING_DEAD_LETTERS_METRIC, STARTED_METRIC};
     let mut metrics: Vec<&str> = Counted::ALL.iter().map(|c| c.metric()).collect();
-    metrics.extend([ATTENTION_METRIC, EXPIRING_DEAD_LETTERS_METRIC]);
+    metrics.extend([ATTENTION_METRIC, EXPIRING_DEAD_LETTERS_METRIC, STARTED_METRIC]);
     metrics
 }
 

@@ -5,7 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use aws_smithy_types::timeout::TimeoutConfig;
 use lambda_runtime::{LambdaEvent, service_fn};
-use middesk_webhooks::aws::watch::{AgesOnly, CloudWatch};
+use middesk_webhooks::aws::DynamoDbWatchMemory;
+use middesk_webhooks::aws::watch::{AgesOnly, CloudWatch, LambdaMappings};
 use middesk_webhooks::watch::WatchConfig;
 
 #[tokio::main(flavor = "current_thread")]
@@ -24,9 +25,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     })?;
     let sqs = aws_sdk_sqs::Client::new(&aws);
     let monitoring = AgesOnly(CloudWatch(aws_sdk_cloudwatch::Client::new(&aws)));
-    let (sqs, monitoring, config) = (&sqs, &monitoring, &config);
+    let consumers = LambdaMappings {
+        lambda: aws_sdk_lambda::Client::new(&aws),
+        elsewhere: config.consumed_elsewhere.clone(),
+    };
+    let memory =
+        DynamoDbWatchMemory::new(aws_sdk_dynamodb::Client::new(&aws), &config.state_table, &config.prefix);
+    let (sqs, monitoring, consumers, memory, config) = (&sqs, &monitoring, &consumers, &memory, &config);
     lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
-        let report = queue_watch::look_and_report(sqs, monitoring, config, SystemTime::now()).await;
+        let (report, _) =
+            queue_watch::look_and_report(sqs, monitoring, consumers, memory, config, SystemTime::now()).await;
         Ok::<_, lambda_runtime::Error>(serde_json::json!({ "needs_attention": report.attention() }))
     }))
     .await

@@ -195,3 +195,61 @@ pub async fn create_idempotency_table(
         .map_err(|e| format!("enable TTL on {name}: {}", DisplayErrorContext(&e)))?;
     Ok(name.to_owned())
 }
+
+/// The queue watch's last look, as one item of the stack's table: `id` `queue-watch#<stack
+/// prefix>`, `reasons` the keys of its reasons. No `expiration`: it lasts until the next look.
+#[cfg(feature = "watch")]
+#[derive(Debug, Clone)]
+pub struct DynamoDbWatchMemory {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    id: String,
+}
+
+#[cfg(feature = "watch")]
+impl DynamoDbWatchMemory {
+    /// The last look of the watch over the queues named `prefix*`, kept in `table`.
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>, prefix: &str) -> Self {
+        Self { client, table: table.into(), id: format!("{}{prefix}", Self::ID_PREFIX) }
+    }
+
+    /// What every id of the watch's items starts with (the role may write only those).
+    pub const ID_PREFIX: &'static str = "queue-watch#";
+}
+
+#[cfg(feature = "watch")]
+impl crate::watch::WatchMemory for DynamoDbWatchMemory {
+    async fn last_look(&self) -> Result<Vec<String>, String> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(self.id.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| {
+                format!("reading the last look: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e))
+            })?;
+        let keys = match out.item.as_ref().and_then(|item| item.get("reasons")) {
+            Some(AttributeValue::L(list)) => list.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
+            _ => Vec::new(),
+        };
+        Ok(keys)
+    }
+
+    async fn remember(&self, keys: &[String]) -> Result<(), String> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let list = keys.iter().map(|k| AttributeValue::S(k.clone())).collect();
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("id", AttributeValue::S(self.id.clone()))
+            .item("reasons", AttributeValue::L(list))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| format!("keeping this look: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)))
+    }
+}

@@ -13,6 +13,8 @@ pub mod sqs;
 #[cfg(feature = "watch")]
 pub mod watch;
 
+#[cfg(feature = "watch")]
+pub use dynamodb::DynamoDbWatchMemory;
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::{DynamoDbIdempotencyStore, create_idempotency_table};
 #[cfg(feature = "s3")]

@@ -8,7 +8,7 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use crate::aws::sqs::{attribute_map, held, queue_url};
-use crate::watch::{AlarmStatus, Monitoring, QueueStatus, QueueToCheck, StatusReport, Thresholds};
+use crate::watch::{AlarmStatus, Consumers, Monitoring, QueueStatus, QueueToCheck, StatusReport, Thresholds};
 
 /// The ages of [`CloudWatch`] without its alarms: what the queue-watch function needs (the
 /// alarms watch its metric; reading them back would be circular, and costs).
@@ -31,6 +31,7 @@ impl Monitoring for AgesOnly {
 pub async fn look(
     sqs: &aws_sdk_sqs::Client,
     monitoring: &impl Monitoring,
+    consumers: &impl Consumers,
     config: &crate::watch::WatchConfig,
     now: SystemTime,
 ) -> StatusReport {
@@ -47,7 +48,7 @@ pub async fn look(
     };
     // Boxed: the nested SDK futures are deep enough to overflow the compiler's layout limit
     // in a caller's future otherwise.
-    Box::pin(collect(sqs, monitoring, &scope, now)).await
+    Box::pin(collect(sqs, monitoring, consumers, &scope, now)).await
 }
 
 /// How far back the age metric is read: SQS publishes it every minute, a few minutes late.
@@ -72,10 +73,12 @@ pub struct Scope<'a> {
 
 /// Reads the state of the queues of `scope` at `now`. Ages are read only for queues (and
 /// dead-letter queues) that hold messages: an empty queue has no oldest message, and each
-/// metric read costs.
+/// metric read costs. Who consumes a queue is asked only of those whose oldest message is old
+/// enough to need attention.
 pub async fn collect(
     sqs: &aws_sdk_sqs::Client,
     monitoring: &impl Monitoring,
+    consumers: &impl Consumers,
     scope: &Scope<'_>,
     now: SystemTime,
 ) -> StatusReport {
@@ -90,6 +93,7 @@ pub async fn collect(
         max_age_seconds: thresholds.message_age.as_secs(),
         max_dead_letter_age_seconds: thresholds.dead_letter_age.as_secs(),
         cloudwatch_error: None,
+        consumers_error: None,
         cloudwatch_required,
     };
     // (row, whether the dead-letter queue, its SQS name) of every queue that holds messages.
@@ -120,7 +124,52 @@ pub async fn collect(
         }
         (Err(error), _) | (_, Err(error)) => report.cloudwatch_error = Some(error),
     }
+    let old: Vec<String> = report
+        .queues
+        .iter()
+        .filter(|q| q.oldest_age_seconds.is_some_and(|age| age >= report.max_age_seconds))
+        .map(|q| q.sqs_name.clone())
+        .collect();
+    if !old.is_empty() {
+        match consumers.consumed(&old).await {
+            Ok(consumed) => {
+                for q in report.queues.iter_mut().filter(|q| old.contains(&q.sqs_name)) {
+                    q.consumed = Some(consumed.contains(&q.sqs_name));
+                }
+            }
+            Err(error) => report.consumers_error = Some(error),
+        }
+    }
     report
+}
+
+/// Lambda's event source mappings, enabled or not (a disabled consumer is still one whose queue
+/// must not go stale unseen), and the queues configured as consumed elsewhere.
+pub struct LambdaMappings {
+    /// The Lambda client.
+    pub lambda: aws_sdk_lambda::Client,
+    /// SQS names of queues that something other than a mapping consumes.
+    pub elsewhere: Vec<String>,
+}
+
+impl Consumers for LambdaMappings {
+    async fn consumed(&self, queues: &[String]) -> Result<Vec<String>, String> {
+        // One listing of the region's mappings (100 a page) rather than one call per queue.
+        let mut mapped = Vec::new();
+        let mut pages = self.lambda.list_event_source_mappings().max_items(100).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                format!("listing event source mappings: {}", aws_sdk_lambda::error::DisplayErrorContext(&e))
+            })?;
+            for mapping in page.event_source_mappings.unwrap_or_default() {
+                if let Some(name) = mapping.event_source_arn.as_deref().and_then(|arn| arn.rsplit(':').next())
+                {
+                    mapped.push(name.to_owned());
+                }
+            }
+        }
+        Ok(queues.iter().filter(|q| mapped.contains(q) || self.elsewhere.contains(q)).cloned().collect())
+    }
 }
 
 /// The URLs of the queues whose names start with `prefix`, by name: one `ListQueues` (paged).
