@@ -28,12 +28,13 @@ pub struct LocalStack {
     pub subscriptions: Vec<(String, String)>,
 }
 
-/// Creates (or reuses) everything in the emulator that `aws` points at.
+/// Creates (or reuses) everything in the emulator that `aws` points at; sets the local secret
+/// to `secret` when given, and leaves it as it is otherwise.
 pub async fn create_local_stack(
     aws: &SdkConfig,
     endpoint: &str,
     model: &TemplateModel,
-    secret: &str,
+    secret: Option<&str>,
 ) -> Result<LocalStack, String> {
     let sqs = aws_sdk_sqs::Client::new(aws);
     let mut queue_urls = BTreeMap::new();
@@ -56,8 +57,14 @@ pub async fn create_local_stack(
     }
 
     let secrets = aws_sdk_secretsmanager::Client::new(aws);
-    let created = secrets.create_secret().name(LOCAL_SECRET_ID).secret_string(secret).send().await;
-    if created.is_err() {
+    let created = match secret {
+        Some(secret) => {
+            secrets.create_secret().name(LOCAL_SECRET_ID).secret_string(secret).send().await.is_ok()
+        }
+        // The secret as it is (replay --refused checks with the secret of the day).
+        None => true,
+    };
+    if let (false, Some(secret)) = (created, secret) {
         secrets
             .put_secret_value()
             .secret_id(LOCAL_SECRET_ID)

@@ -211,6 +211,142 @@ async fn send_one<P: QueuePublisher>(
     Ok(())
 }
 
+/// Which kept refusals to check again ([`middesk_webhooks::verify::refused`]).
+#[derive(Debug, Clone)]
+pub struct RefusedSelection {
+    /// Received at or after.
+    pub since: SystemTime,
+    /// Received at or before (by day: the key holds the day and the second).
+    pub until: SystemTime,
+    /// Only these outcomes (`signature_mismatch`, `account_not_listed`, ...); empty: every one.
+    pub reasons: Vec<String>,
+}
+
+/// What a replay of kept refusals did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RefusedReport {
+    /// Kept refusals chosen.
+    pub found: usize,
+    /// Passed the verifier's checks: queued and archived like a new delivery, the record
+    /// deleted (or, in a dry run, that would be checked).
+    pub delivered: Vec<String>,
+    /// Refused again: each key with the outcome of today's checks. The record stays.
+    pub refused: Vec<(String, String)>,
+    /// Not checked, or not delivered (a dependency failed): run the same replay again.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Puts each kept refusal that `selection` chooses from `bucket` through `verifier` (the
+/// configuration and secrets of today): what passes is queued and archived by it, and its
+/// record deleted; what fails stays, with its reason. Only a record the verifier wrote (its
+/// key names the body's SHA-256, its metadata says why) is checked; nothing unauthenticated
+/// is ever queued, because the verifier checks it as it checks a delivery.
+pub async fn replay_refused<S, P, J, A>(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    selection: &RefusedSelection,
+    verifier: &middesk_webhooks::WebhookReceiver<S, P, J, A>,
+    dry_run: bool,
+) -> Result<RefusedReport, String>
+where
+    S: middesk_webhooks::SecretSource,
+    P: QueuePublisher,
+    J: middesk_webhooks::verify::auth::oidc::JwksSource,
+    A: middesk_webhooks::verify::archive::EventArchive,
+{
+    use middesk_webhooks::verify::refused::{RefusedKey, day_prefixes};
+    let mut report = RefusedReport::default();
+    for prefix in day_prefixes(selection.since, selection.until) {
+        let mut pages = s3.list_objects_v2().bucket(bucket).prefix(&prefix).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                format!("list {bucket}/{prefix}: {}", aws_sdk_s3::error::DisplayErrorContext(&e))
+            })?;
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                let Some(refused) = RefusedKey::parse(key) else { continue };
+                if !selection.reasons.is_empty() && !selection.reasons.contains(&refused.reason) {
+                    continue;
+                }
+                report.found += 1;
+                if dry_run {
+                    report.delivered.push(key.to_owned());
+                    continue;
+                }
+                match check_again(s3, bucket, key, &refused, verifier).await {
+                    Ok(None) => report.delivered.push(key.to_owned()),
+                    Ok(Some(outcome)) => report.refused.push((key.to_owned(), outcome)),
+                    Err(error) => report.failed.push((key.to_owned(), error)),
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Checks one kept refusal again: `None` once delivered (and its record deleted), or the
+/// outcome that refuses it today.
+async fn check_again<S, P, J, A>(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    refused: &middesk_webhooks::verify::refused::RefusedKey,
+    verifier: &middesk_webhooks::WebhookReceiver<S, P, J, A>,
+) -> Result<Option<String>, String>
+where
+    S: middesk_webhooks::SecretSource,
+    P: QueuePublisher,
+    J: middesk_webhooks::verify::auth::oidc::JwksSource,
+    A: middesk_webhooks::verify::archive::EventArchive,
+{
+    use middesk_webhooks::verify::refused::RefusedRequest;
+    let s3_error = |what: &str, e: &dyn std::fmt::Display| format!("{what}: {e}");
+    let object = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| s3_error("read", &aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+    let metadata = object.metadata().cloned().unwrap_or_default();
+    let body = object.body.collect().await.map_err(|e| format!("read: {e}"))?.into_bytes();
+    if !refused.names(&body) {
+        return Err("not checked: the object is not the body its key names (its SHA-256 differs)".into());
+    }
+    let record = RefusedRequest::from_metadata(|name| metadata.get(name).cloned())
+        .ok_or("not checked: its metadata is not the verifier's record of a refusal")?;
+    let mut headers = http::HeaderMap::new();
+    if let Some(signature) = record.signature.as_deref().and_then(|s| s.parse().ok()) {
+        headers.insert(middesk_webhooks::verify::signature::SIGNATURE_HEADER, signature);
+    }
+    let request = middesk_webhooks::WebhookRequest {
+        method: &http::Method::POST,
+        headers: &headers,
+        body: &body,
+        // The checks of the day it arrived (its age was judged then), with today's secrets
+        // and configuration.
+        received_at: record.received_at,
+        client_certificate: None,
+        source_ip: record.source_ip,
+        trace_header: None,
+    };
+    // Boxed: the nested SDK futures are deep enough to overflow the compiler's layout limit.
+    let receipt = Box::pin(verifier.receive_again(request, &record.attested)).await;
+    match &receipt.result {
+        Ok(()) => {
+            s3.delete_object().bucket(bucket).key(key).send().await.map_err(|e| {
+                s3_error(
+                    "delivered, but its record was not deleted",
+                    &aws_sdk_s3::error::DisplayErrorContext(&e),
+                )
+            })?;
+            Ok(None)
+        }
+        Err(error) if error.status().is_server_error() => Err(format!("not delivered: {error}")),
+        Err(_) => Ok(Some(receipt.outcome().to_owned())),
+    }
+}
+
 /// A deduplication id of this replay run for a message whose own id is `original`: the same
 /// within a run, new in every run, and within SQS's 128 characters whatever `original` is.
 fn replay_deduplication_id(run: u128, original: &str) -> String {

@@ -23,7 +23,8 @@ impl LocalStack {
     pub async fn run(self) -> Outcome {
         let Self { local, secret, env_file } = self;
         let model = local.model()?;
-        let stack = local::create_local_stack(&local.aws().await, &local.endpoint, &model, &secret).await?;
+        let stack =
+            local::create_local_stack(&local.aws().await, &local.endpoint, &model, Some(&secret)).await?;
         if let Some(parent) = env_file.parent() {
             std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
         }

@@ -78,9 +78,22 @@ impl Redrive {
 
 #[derive(clap::Args)]
 pub struct Replay {
-    /// Events created at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
+    /// Events created at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z); with
+    /// --refused, requests received at or after it.
     #[arg(long)]
     since: String,
+    /// Check the kept refusals again (the archive bucket's refused/ prefix) with the verifier's
+    /// configuration and secrets of today: what passes is queued and archived, what fails stays.
+    #[arg(long, conflicts_with_all = ["types", "to"])]
+    refused: bool,
+    /// With --refused: only this outcome (signature_mismatch, account_not_listed,
+    /// account_missing, event_too_old, payload_too_large); repeatable.
+    #[arg(long = "reason", requires = "refused")]
+    reasons: Vec<String>,
+    /// With --refused on a deployed stack: the verifier function, whose environment is the
+    /// configuration of today (the stack's VerifierFunctionName output).
+    #[arg(long, requires = "refused")]
+    verifier_function: Option<String>,
     /// Events created at or before this time (RFC 3339); default: now.
     #[arg(long)]
     until: Option<String>,
@@ -115,12 +128,15 @@ impl Replay {
         let selection = replay::Selection {
             since: time(&self.since)?,
             until: self.until.as_deref().map(time).transpose()?.unwrap_or(now),
-            types: self.types,
+            types: self.types.clone(),
         };
         let (_, model) = self.stack.model()?;
         let stack_name = self.stack.stack_name.as_deref();
         let local = stack_name.is_none();
         let aws = self.stack.aws().await?;
+        if self.refused {
+            return refused(&self, &model, &aws, selection.since, selection.until).await;
+        }
         let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), middesk_webhooks::aws::s3_client(&aws));
         let bucket_of = |given: Option<String>, logical_id: Option<&String>| {
             given.or_else(|| logical_id.filter(|_| local).map(|id| local::local_bucket_name(id)))
@@ -173,4 +189,73 @@ impl Replay {
         }
         Ok(true)
     }
+}
+
+/// `replay --refused`: the verifier of today, from the deployed function's environment or the
+/// local stack's, checks each kept refusal again.
+async fn refused(
+    args: &Replay,
+    model: &middesk_webhooks_cli::template::TemplateModel,
+    aws: &aws_config::SdkConfig,
+    since: SystemTime,
+    until: SystemTime,
+) -> Outcome {
+    let environment: std::collections::HashMap<String, String> = match (
+        &args.verifier_function,
+        &args.stack.stack_name,
+    ) {
+        (Some(function), _) => {
+            let lambda = aws_sdk_lambda::Client::new(aws);
+            let configuration =
+                lambda.get_function_configuration().function_name(function).send().await.map_err(|e| {
+                    format!(
+                        "reading {function}'s configuration: {}",
+                        aws_sdk_lambda::error::DisplayErrorContext(&e)
+                    )
+                })?;
+            configuration.environment.and_then(|e| e.variables).unwrap_or_default()
+        }
+        (None, Some(_)) => {
+            return Err("pass --verifier-function (the stack's VerifierFunctionName output): its environment is the configuration the refusals are checked with".into());
+        }
+        (None, None) => {
+            let endpoint = aws.endpoint_url().unwrap_or_default().to_owned();
+            let stack = local::create_local_stack(aws, &endpoint, model, None).await?;
+            stack.env.into_iter().collect()
+        }
+    };
+    let config = middesk_webhooks::VerifierConfig::from_lookup(|name| environment.get(name).cloned())
+        .map_err(|e| format!("the verifier's configuration: {e}"))?;
+    let bucket = args
+        .archive_bucket
+        .clone()
+        .or_else(|| config.archive_bucket.clone())
+        .ok_or("the verifier has no ARCHIVE_BUCKET: nothing was kept")?;
+    let verifier = middesk_webhooks::aws::build_verifier(
+        &config,
+        aws_sdk_secretsmanager::Client::new(aws),
+        aws_sdk_sqs::Client::new(aws),
+        middesk_webhooks::aws::s3_client(aws),
+    );
+    let selection = replay::RefusedSelection { since, until, reasons: args.reasons.clone() };
+    let s3 = middesk_webhooks::aws::s3_client(aws);
+    let report = replay::replay_refused(&s3, &bucket, &selection, &verifier, args.dry_run).await?;
+    let verb = if args.dry_run { "would check" } else { "delivered" };
+    println!(
+        "found {}, {verb} {}, refused again {}, failed {}",
+        report.found,
+        report.delivered.len(),
+        report.refused.len(),
+        report.failed.len()
+    );
+    for (key, outcome) in &report.refused {
+        println!("  refused again: {key}: {outcome}");
+    }
+    for (key, error) in &report.failed {
+        println!("  failed: {key}: {error}");
+    }
+    if !report.failed.is_empty() {
+        return Err("some refusals were not checked; run the same replay again".into());
+    }
+    Ok(true)
 }

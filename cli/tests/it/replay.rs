@@ -317,7 +317,7 @@ async fn the_cli_replays_the_local_stacks_archive_into_the_routed_queue() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
     let model = middesk_webhooks_cli::template::parse_template(&text).unwrap();
     let stack =
-        middesk_webhooks_cli::local::create_local_stack(&aws, &endpoint, &model, SECRET).await.unwrap();
+        middesk_webhooks_cli::local::create_local_stack(&aws, &endpoint, &model, Some(SECRET)).await.unwrap();
     let archive = stack.env.iter().find(|(k, _)| k == "ARCHIVE_BUCKET").map(|(_, v)| v.clone()).unwrap();
     let queue = &stack.queue_urls["LienFoundQueue"];
     drain(&sqs, queue).await;
@@ -353,4 +353,143 @@ async fn the_cli_replays_the_local_stacks_archive_into_the_routed_queue() {
     assert_eq!(replayed.len(), 1);
     assert_eq!(replayed[0].body(), Some(std::str::from_utf8(&body).unwrap()));
     assert_eq!(attributes(&replayed[0])[attribute::EVENT_ID], id);
+}
+
+/// A POST of `body` from `ip` signed with `secret`, received at `at`.
+async fn post<V: middesk_webhooks::verify::archive::EventArchive>(
+    verifier: &WebhookReceiver<
+        middesk_webhooks::aws::SecretsManagerSource,
+        ClaimCheckPublisher<SqsPublisher, S3Payloads>,
+        middesk_webhooks::verify::auth::oidc::HttpJwks,
+        V,
+    >,
+    body: &[u8],
+    secret: &str,
+    ip: &str,
+    at: SystemTime,
+) -> &'static str {
+    let headers: http::HeaderMap = signed_headers(secret, body, None)
+        .into_iter()
+        .map(|(k, v)| (k.parse::<http::HeaderName>().unwrap(), v.parse().unwrap()))
+        .collect();
+    let request = WebhookRequest {
+        method: &http::Method::POST,
+        headers: &headers,
+        body,
+        received_at: at,
+        client_certificate: None,
+        source_ip: ip.parse().ok(),
+        trace_header: None,
+    };
+    // Boxed: the nested SDK futures overflow the layout limit otherwise.
+    Box::pin(verifier.receive(request)).await.outcome()
+}
+
+#[tokio::test]
+async fn a_refusal_fixed_after_middesk_gave_up_is_delivered_by_replay_refused() {
+    use middesk_webhooks::verify::refused::RefusedKey;
+    use middesk_webhooks::verify::sample::SAMPLE_ACCOUNT_ID;
+    const THEIRS: &str = "9e3f5a10-2b7c-4d8e-a1f0-6c5b4a392817";
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), s3_client(&aws));
+    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+    let run = unique("refused").to_lowercase();
+    let secret_id = format!("{run}-secret");
+    secrets.create_secret().name(&secret_id).secret_string("sec_ours").send().await.unwrap();
+    let archive = format!("{run}-archive");
+    s3.create_bucket().bucket(&archive).send().await.unwrap();
+    let queue = create_queue(&sqs, &format!("{run}-business-updated")).await;
+    let catch_all = create_queue(&sqs, &format!("{run}-catch-all")).await;
+    let verifier = |accounts: &str| {
+        let vars = std::collections::HashMap::from([
+            ("MIDDESK_SECRET_ID", secret_id.clone()),
+            ("MIDDESK_ACCOUNT_IDS", accounts.to_owned()),
+            ("CATCH_ALL_QUEUE", catch_all.clone()),
+            ("ROUTES", format!("business.updated={queue}")),
+            ("ARCHIVE_BUCKET", archive.clone()),
+            ("SECRET_CACHE_TTL_SECONDS", "0".to_owned()),
+        ]);
+        let config = middesk_webhooks::VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
+        middesk_webhooks::aws::build_verifier(&config, secrets.clone(), sqs.clone(), s3.clone())
+    };
+    let middesk = "35.239.59.102";
+    // Four days ago: Middesk has given up on both by now.
+    let arrived = SystemTime::now() - Duration::from_secs(4 * 86_400);
+    let drifted = event("business.updated", &unique("ev-drifted"), arrived);
+    let mut unlisted: serde_json::Value =
+        serde_json::from_slice(&event("business.updated", &unique("ev-unlisted"), arrived)).unwrap();
+    unlisted["account_id"] = serde_json::json!(THEIRS);
+    let unlisted = serde_json::to_vec(&unlisted).unwrap();
+    let forged = event("business.updated", &unique("ev-forged"), arrived);
+
+    let before = verifier(SAMPLE_ACCOUNT_ID);
+    // Middesk signs with a secret the stack does not have (rotated on one side only).
+    assert_eq!(post(&before, &drifted, "sec_middesk_has", middesk, arrived).await, "signature_mismatch");
+    // Our secret, an account the list lacks (a second account opened later).
+    assert_eq!(post(&before, &unlisted, "sec_ours", middesk, arrived).await, "account_not_listed");
+    // A forgery from elsewhere: refused and not kept.
+    assert_eq!(post(&before, &forged, "sec_guess", "203.0.113.9", arrived).await, "unauthorized");
+    let kept = s3.list_objects_v2().bucket(&archive).prefix("refused/").send().await.unwrap();
+    let keys: Vec<String> = kept.contents().iter().filter_map(|o| o.key().map(str::to_owned)).collect();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(drain(&sqs, &queue).await.is_empty());
+
+    let selection = |reason: &str| replay::RefusedSelection {
+        since: arrived - Duration::from_secs(60),
+        until: SystemTime::now(),
+        reasons: vec![reason.to_owned()],
+    };
+    // Nothing is fixed yet: both are refused again, and stay.
+    let again = replay::replay_refused(
+        &s3,
+        &archive,
+        &selection("signature_mismatch"),
+        &verifier(SAMPLE_ACCOUNT_ID),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!((again.found, again.delivered.len(), again.refused.len()), (1, 0, 1), "{again:?}");
+    assert_eq!(again.refused[0].1, "signature_mismatch");
+
+    // The secret is fixed: the stack now has Middesk's.
+    secrets.put_secret_value().secret_id(&secret_id).secret_string("sec_middesk_has").send().await.unwrap();
+    let fixed = replay::replay_refused(
+        &s3,
+        &archive,
+        &selection("signature_mismatch"),
+        &verifier(SAMPLE_ACCOUNT_ID),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!((fixed.found, fixed.delivered.len(), fixed.failed.len()), (1, 1, 0), "{fixed:?}");
+    let delivered = drain(&sqs, &queue).await;
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].body(), Some(std::str::from_utf8(&drifted).unwrap()), "the exact bytes");
+    // Archived like a new delivery, and its record gone.
+    let listed = s3.list_objects_v2().bucket(&archive).send().await.unwrap();
+    let keys: Vec<String> = listed.contents().iter().filter_map(|o| o.key().map(str::to_owned)).collect();
+    assert_eq!(keys.iter().filter(|k| k.starts_with("events/")).count(), 1, "{keys:?}");
+    let refused: Vec<RefusedKey> = keys.iter().filter_map(|k| RefusedKey::parse(k)).collect();
+    assert_eq!(refused.iter().map(|k| k.reason.as_str()).collect::<Vec<_>>(), ["account_not_listed"]);
+
+    // The list is fixed too (the secret it was signed with is now the previous one, within the
+    // grace as of the day it arrived).
+    let both = format!("{SAMPLE_ACCOUNT_ID},{THEIRS}");
+    let listed =
+        replay::replay_refused(&s3, &archive, &selection("account_not_listed"), &verifier(&both), false)
+            .await
+            .unwrap();
+    assert_eq!((listed.found, listed.delivered.len()), (1, 1), "{listed:?}");
+    let delivered = drain(&sqs, &queue).await;
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].body(), Some(std::str::from_utf8(&unlisted).unwrap()));
+    // Nothing left to replay, and the forgery never reached a queue.
+    let nothing =
+        replay::replay_refused(&s3, &archive, &selection("signature_mismatch"), &verifier(&both), false)
+            .await
+            .unwrap();
+    assert_eq!(nothing.found, 0);
+    assert!(drain(&sqs, &catch_all).await.is_empty());
 }

@@ -62,7 +62,7 @@ async fn the_local_stack_quiet_exits_0_and_a_dead_letter_exits_1() {
     let aws = sdk_config(&endpoint).await;
     let sqs = aws_sdk_sqs::Client::new(&aws);
     let model = model();
-    let stack = local::create_local_stack(&aws, &endpoint, &model, "sec_status").await.unwrap();
+    let stack = local::create_local_stack(&aws, &endpoint, &model, Some("sec_status")).await.unwrap();
     let business_updated = &stack.queue_urls["BusinessUpdatedQueue"];
     let dead_letters = &stack.queue_urls["CatchAllDeadLetterQueue"];
     // The same emulator may have served an earlier run of this test (the +400-day pass).

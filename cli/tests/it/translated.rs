@@ -237,9 +237,11 @@ fn the_verifier_may_only_read_its_secret_and_send_to_its_own_queues() {
     assert_eq!(queue_arns(&granted(role, "sqs")), queues, "exactly the routed queues and the catch-all");
 
     // Large bodies and the archive: written only under the payload prefix of the stack's own
-    // bucket, and under the archive's prefix of its archive bucket.
+    // bucket, and under the archive's two prefixes of its archive bucket (events, and the
+    // refusals that may be ours).
     let archive_objects = json!({"Fn::Sub": "${ArchiveBucket.Arn}/events/*"});
-    assert_eq!(granted(role, "s3"), [&payload_objects(), &archive_objects]);
+    let refused_objects = json!({"Fn::Sub": "${ArchiveBucket.Arn}/refused/*"});
+    assert_eq!(granted(role, "s3"), [&payload_objects(), &archive_objects, &refused_objects]);
     let vars = &verifier()["Properties"]["Environment"]["Variables"];
     assert_eq!(
         (&vars["PAYLOAD_BUCKET"], &vars["PAYLOAD_KEY_PREFIX"]),
@@ -1149,6 +1151,29 @@ fn the_dashboard_shows_every_queue_alarm_and_function_within_cloudwatchs_free_li
 }
 
 #[test]
+fn refusals_that_may_be_ours_are_kept_beside_the_archive_bounded_in_time() {
+    use middesk_webhooks::middesk::rotation::MIDDESK_RETRY_SPAN;
+    let rules = as_list(&resource("ArchiveBucket")["Properties"]["LifecycleConfiguration"]["Rules"]);
+    let rule = rules.iter().find(|r| r["Prefix"] == "refused/").expect("refused/ expires");
+    assert_eq!(
+        (&rule["Status"], &rule["ExpirationInDays"]),
+        (&json!("Enabled"), &json!({"Ref": "RefusedRetentionDays"}))
+    );
+    // Kept past Middesk's retries, so that the operator can fix the cause and replay.
+    let least = number(&parameter("RefusedRetentionDays")["MinValue"]) * 86_400;
+    assert!(least > MIDDESK_RETRY_SPAN.as_secs(), "{least}");
+    assert_eq!(number(&parameter("RefusedRetentionDays")["Default"]), 30);
+    // Only the verifier writes them: the same bucket, the same protections.
+    let role = resource(role_of(verifier()));
+    let writes: Vec<&Value> = statements(role)
+        .into_iter()
+        .filter(|s| actions(s).contains(&"s3:PutObject"))
+        .flat_map(|s| as_list(&s["Resource"]))
+        .collect();
+    assert!(writes.contains(&&json!({"Fn::Sub": "${ArchiveBucket.Arn}/refused/*"})), "{writes:?}");
+}
+
+#[test]
 fn the_archive_keeps_every_event_private_versioned_for_its_retention_and_only_the_verifier_writes_it() {
     let props = &resource("ArchiveBucket")["Properties"];
     assert_eq!(resource("ArchiveBucket")["DeletionPolicy"], "Retain", "deleting the stack keeps the archive");
@@ -1170,9 +1195,13 @@ fn the_archive_keeps_every_event_private_versioned_for_its_retention_and_only_th
     let tls = statements.iter().find(|s| s["Sid"] == "TlsOnly").expect("TLS only");
     assert_eq!(tls["Condition"]["Bool"]["aws:SecureTransport"], false);
     let writers = statements.iter().find(|s| s["Effect"] == "Deny" && s["Action"] == "s3:PutObject").unwrap();
+    // The verifier, and the operator's `replay --refused` for what passes its checks again.
     assert_eq!(
         writers["Condition"]["ArnNotEquals"]["aws:PrincipalArn"],
-        json!({"Fn::GetAtt": ["VerifierRole", "Arn"]})
+        json!([
+            {"Fn::GetAtt": ["VerifierRole", "Arn"]},
+            {"Fn::If": ["HasOperatorPrincipal", {"Ref": "OperatorPrincipalArn"}, {"Ref": "AWS::NoValue"}]}
+        ])
     );
     // No consumer reads or writes the archive: replay runs as the operator.
     for (id, function) in resources_of_type("AWS::Lambda::Function") {

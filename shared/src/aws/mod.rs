@@ -10,6 +10,8 @@ mod s3;
 mod secretsmanager;
 #[cfg(feature = "sqs")]
 pub mod sqs;
+#[cfg(feature = "verifier")]
+mod verifier;
 #[cfg(feature = "watch")]
 pub mod watch;
 
@@ -25,6 +27,8 @@ pub use secretsmanager::SecretsManagerSource;
 pub use secretsmanager::SecretsManagerVersions;
 #[cfg(feature = "sqs")]
 pub use sqs::{SqsPublisher, lambda_sqs_event, message_attribute};
+#[cfg(feature = "verifier")]
+pub use verifier::{Verifier, build_verifier};
 
 /// The SDK configuration of a Lambda function, read from the environment Lambda sets: the
 /// region (`AWS_REGION`) and the execution role's credentials (`AWS_ACCESS_KEY_ID`,

@@ -13,6 +13,8 @@ pub mod metrics;
 pub mod publisher;
 #[cfg(feature = "verify")]
 pub mod receiver;
+#[cfg(feature = "verify")]
+pub mod refused;
 pub mod routing;
 pub mod sample;
 #[cfg(feature = "verify")]

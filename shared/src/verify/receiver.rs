@@ -302,19 +302,72 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
 
     /// Handles one request. Never panics on any input; every failure is in the receipt.
     /// Needs a Tokio runtime with time enabled (for the time budget), as `#[tokio::main]` and
-    /// the Lambda runtime provide.
+    /// the Lambda runtime provide. A refusal of what may be an event of ours is kept in the
+    /// archive's bucket ([`crate::verify::refused`]); if that fails, the answer is 503, so that
+    /// Middesk retries rather than the event be lost unseen.
     pub async fn receive(&self, request: WebhookRequest<'_>) -> Receipt {
+        self.receive_as(request, &[], true).await
+    }
+
+    /// Handles a request this verifier refused and kept ([`crate::verify::refused`]), with the
+    /// configuration and secrets of today: what passes is queued and archived like a new
+    /// delivery. `attested` are the methods the verifier checked when it arrived and that cannot
+    /// be checked again (mutual TLS, OIDC), as its record says; HMAC is always checked again.
+    /// A refusal is not kept a second time: the record is already there.
+    pub async fn receive_again(&self, request: WebhookRequest<'_>, attested: &[AuthMethod]) -> Receipt {
+        self.receive_as(request, attested, false).await
+    }
+
+    async fn receive_as(&self, request: WebhookRequest<'_>, attested: &[AuthMethod], keep: bool) -> Receipt {
         let correlation = correlation_id(request.headers.get(CORRELATION_HEADER).map(|v| v.as_bytes()));
         let mut receipt = Receipt::new(correlation.map(str::to_owned));
-        let delivered =
-            tokio::time::timeout(self.time_budget, self.deliver(request, correlation, &mut receipt));
-        receipt.result = delivered.await.unwrap_or(Err(ReceiveError::TimedOut));
+        let work = async {
+            let delivered = self.deliver(request, attested, correlation, &mut receipt).await;
+            match delivered {
+                Err(error) if keep && self.archive.enabled() && crate::verify::refused::keeps(&error) => {
+                    self.keep_refused(&request, &receipt, &error).await.map_err(ReceiveError::Archive)?;
+                    Err(error)
+                }
+                other => other,
+            }
+        };
+        receipt.result =
+            tokio::time::timeout(self.time_budget, work).await.unwrap_or(Err(ReceiveError::TimedOut));
         receipt
+    }
+
+    /// Keeps a refused request that may carry an event of ours.
+    async fn keep_refused(
+        &self,
+        request: &WebhookRequest<'_>,
+        receipt: &Receipt,
+        error: &ReceiveError,
+    ) -> Result<(), String> {
+        let passed = receipt.auth_method.as_deref().unwrap_or_default();
+        let attested = [AuthMethod::Mtls, AuthMethod::Oidc]
+            .into_iter()
+            .filter(|m| passed.split('+').any(|p| p == m.as_str()))
+            .collect();
+        let refused = crate::verify::refused::RefusedRequest {
+            reason: error.outcome().to_owned(),
+            received_at: request.received_at,
+            source_ip: request.source_ip,
+            signature: request.headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned),
+            attested,
+        };
+        let readable = ReadableParts::of(request.body);
+        let parts = readable
+            .as_ref()
+            .map_or([None; 3], |p| [p.id.as_deref(), Some(p.event_type.as_str()), p.account_id.as_deref()]);
+        let key = refused.key(request.body);
+        tracing::info!(key, reason = refused.reason, "kept the refused request");
+        self.archive.put(&key, request.body, &refused.metadata(parts)).await
     }
 
     async fn deliver(
         &self,
         request: WebhookRequest<'_>,
+        attested: &[AuthMethod],
         correlation: Option<&str>,
         receipt: &mut Receipt,
     ) -> Result<(), ReceiveError> {
@@ -322,7 +375,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
             return Err(ReceiveError::MethodNotAllowed);
         }
         let body = request.body;
-        let authenticated = self.authenticate(&request, receipt).await?;
+        let authenticated = self.authenticate(&request, attested, receipt).await?;
         receipt.auth_method = Some(authenticated.label.clone());
         // Before anything else is judged, so that only our own events can reach the outcomes
         // that alarm at once (413, an empty body, a malformed or replayed event): another
@@ -449,6 +502,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
     async fn authenticate(
         &self,
         request: &WebhookRequest<'_>,
+        attested: &[AuthMethod],
         receipt: &mut Receipt,
     ) -> Result<Authenticated, ReceiveError> {
         let allowed = |list: &SourceIpAllowList| request.source_ip.is_some_and(|ip| list.allows(ip));
@@ -474,7 +528,12 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
                     continue;
                 }
             }
-            match self.check(method, request, receipt).await {
+            let checked = match attested.contains(&method) && method != AuthMethod::Hmac {
+                // Checked by this verifier when the request arrived (its refused record says so).
+                true => Ok(()),
+                false => self.check(method, request, receipt).await,
+            };
+            match checked {
                 Ok(()) => passed.push(method),
                 // Under `all`, the first failure decides.
                 Err(error) if self.policy.mode == PolicyMode::All => return Err(error),

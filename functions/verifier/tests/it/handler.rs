@@ -394,8 +394,11 @@ async fn a_known_type_reaches_its_own_queue_even_when_the_envelope_is_malformed_
 }
 
 /// Status and outcome of a POST of `body` from `ip`, with `signature` if given.
-async fn outcome_from(
-    r: &WebhookReceiver<SecretVersions, InMemoryQueues>,
+async fn outcome_from<
+    J: middesk_webhooks::verify::auth::oidc::JwksSource,
+    A: middesk_webhooks::verify::archive::EventArchive,
+>(
+    r: &WebhookReceiver<SecretVersions, InMemoryQueues, J, A>,
     body: &[u8],
     ip: &str,
     signature: Option<String>,
@@ -479,11 +482,13 @@ async fn every_accepted_event_is_archived_byte_for_byte_with_what_the_verifier_k
         assert!(meta(field::RECEIVED_AT).is_some_and(|t| t.ends_with('Z')));
         assert_eq!(meta(field::MALFORMED_REASON), None);
     }
-    // A refused request is not archived.
+    // A refused request is not archived as an event. (This one comes from Middesk's address and
+    // names our account, so it is kept apart, under refused/: our secret may have drifted.)
     let forged =
         signed_post(Shape::HttpV2, "sec_attacker", &event_body("ev-forged", "business.updated"), None);
     assert_eq!(call_archive(&r, forged).await, 401);
-    assert_eq!(r.archive().objects().len(), 5);
+    let events = r.archive().objects().into_iter().filter(|(k, _, _)| k.starts_with("events/")).count();
+    assert_eq!(events, 5);
 }
 
 #[tokio::test]
@@ -649,4 +654,45 @@ async fn a_forged_request_never_reads_secrets_manager_nor_waits_for_it() {
     // rotation may be under way); a hanging read is then a 503, which Middesk retries.
     assert_eq!(status(ours(), "35.239.59.102").await, 503);
     assert_eq!(pending_reads.load(SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_refusal_that_may_be_ours_is_kept_and_nothing_anybody_can_send() {
+    use middesk_webhooks::verify::archive::InMemoryArchive;
+    use middesk_webhooks::verify::refused::{RefusedKey, RefusedRequest};
+    let r = receiver().with_accounts(our_accounts()).with_archive(InMemoryArchive::default());
+    let middesk = "35.239.59.102";
+    let drifted = |body: &[u8]| Some(SigningKey::new("sec_middesk_has_since_rotation").sign(body));
+    let ours = body_for_account("ev-kept", OUR_ACCOUNT);
+    // Middesk signing with a secret we do not have: kept, with what a later check needs.
+    assert_eq!(outcome_from(&r, &ours, middesk, drifted(&ours)).await, (401, "signature_mismatch"));
+    // Signed with our secret, for an account the list lacks: kept.
+    let unlisted = body_for_account("ev-unlisted", THEIR_ACCOUNT);
+    let signed = Some(SigningKey::new(SECRET).sign(&unlisted));
+    assert_eq!(outcome_from(&r, &unlisted, middesk, signed.clone()).await, (403, "account_not_listed"));
+    // Middesk retries: the same object, not a second.
+    assert_eq!(outcome_from(&r, &unlisted, middesk, signed).await, (403, "account_not_listed"));
+    // What anybody can send is never kept: a forgery from elsewhere, another customer's event.
+    assert_eq!(outcome_from(&r, &ours, "203.0.113.9", drifted(&ours)).await.1, "unauthorized");
+    let theirs = body_for_account("ev-theirs", THEIR_ACCOUNT);
+    assert_eq!(outcome_from(&r, &theirs, middesk, drifted(&theirs)).await.1, "unauthorized");
+    let objects = r.archive().objects();
+    let kept: Vec<(RefusedKey, &Vec<u8>)> =
+        objects.iter().map(|(k, b, _)| (RefusedKey::parse(k).expect("a refused key"), b)).collect();
+    assert_eq!(kept.len(), 2, "{:?}", objects.iter().map(|o| &o.0).collect::<Vec<_>>());
+    let reasons: Vec<&str> = kept.iter().map(|(k, _)| k.reason.as_str()).collect();
+    assert_eq!(reasons.iter().filter(|r| **r == "signature_mismatch").count(), 1);
+    assert_eq!(reasons.iter().filter(|r| **r == "account_not_listed").count(), 1);
+    for (key, body) in &kept {
+        assert!(key.names(body), "the key names the body it holds");
+    }
+    let (_, _, metadata) = objects.iter().find(|(k, _, _)| k.contains("/signature_mismatch/")).unwrap();
+    let get = |name: &str| metadata.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+    let record = RefusedRequest::from_metadata(get).expect("the verifier's record");
+    assert_eq!((record.source_ip, record.signature), (middesk.parse().ok(), drifted(&ours)));
+    assert!(r.publisher().messages().is_empty(), "nothing refused is queued");
+    // A record that cannot be kept is a 503: Middesk retries, where a 401 would lose it unseen.
+    r.archive().set_failing(true);
+    let other = body_for_account("ev-unkept", OUR_ACCOUNT);
+    assert_eq!(outcome_from(&r, &other, middesk, drifted(&other)).await, (503, "archive_unavailable"));
 }
