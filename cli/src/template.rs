@@ -264,13 +264,13 @@ pub mod generated {
             "AuthenticEventRefusedAlarm",
             Counted::AuthenticRefused,
             1,
-            "An authentic event of ours was refused or cannot be used; Middesk gives up on it after 3 days. The verifier's log line (outcome) says which: signature_mismatch (Middesk signs with a secret the stack does not have: compare the stack's secret with Middesk's webhook), payload_too_large (over MAX_BODY_BYTES), empty_body, event_too_old (older than MaxEventAgeSeconds: a replay, or an old event re-sent), accepted_malformed (delivered flagged malformed=true; its consumer fails it by default). docs/runbook.md has what to do for each; the stack's saved Logs Insights query <stack>/refusals lists them.",
+            "An authentic event of ours was refused or cannot be used; Middesk gives up on it after 3 days, and the verifier keeps a copy under the archive bucket's refused/ prefix for RefusedRetentionDays. The verifier's log line (outcome) says which: signature_mismatch (Middesk signs with a secret the stack does not have: compare the stack's secret with Middesk's webhook), account_not_listed (our secret or token vouched for an event naming an account MiddeskAccountIds lacks: add it), account_missing (mutual TLS alone, and the event names no account), payload_too_large (over MAX_BODY_BYTES), empty_body, event_too_old (older than MaxEventAgeSeconds: a replay, or an old event re-sent), accepted_malformed (delivered flagged malformed=true; its consumer fails it by default). Once the cause is fixed, middesk-webhooks replay --refused delivers what was kept. docs/runbook.md has what to do for each; the stack's saved Logs Insights query <stack>/refusals lists them.",
         ),
         (
             "ForeignRequestsAlarm",
             Counted::ForeignRefused,
             BURST,
-            "A burst of requests anybody can send was refused: unauthorized (401: no or a wrong signature, from elsewhere than Middesk's addresses or on another account's event), account_not_allowed (403: another Middesk customer's webhook points at this URL; if the account is yours, add it to MiddeskAccountIds), malformed_event (400: a request event that does not decode), method_not_allowed. The verifier's log lines (outcome, source_ip, account) say which; the stack's saved Logs Insights query <stack>/refusals lists them.",
+            "A burst of requests anybody can send was refused: unauthorized (401: no or a wrong signature, from elsewhere than Middesk's addresses or on another account's event), account_not_allowed (403: under mutual TLS alone, another Middesk customer's webhook points at this URL; if the account is yours, add it to MiddeskAccountIds), malformed_event (400: a request event that does not decode), method_not_allowed. The verifier's log lines (outcome, source_ip, account) say which; the stack's saved Logs Insights query <stack>/refusals lists them.",
         ),
     ];
 

@@ -18,7 +18,7 @@ fn repo() -> PathBuf {
 }
 
 /// The translated template (translated once per test binary).
-fn translated() -> &'static Value {
+pub(crate) fn translated() -> &'static Value {
     static TRANSLATED: OnceLock<Value> = OnceLock::new();
     TRANSLATED.get_or_init(|| {
         let python = std::env::var_os("SAM_TRANSLATE_PYTHON")
@@ -40,7 +40,7 @@ fn translated() -> &'static Value {
     })
 }
 
-fn resources_of_type(kind: &str) -> Vec<(&'static str, &'static Value)> {
+pub(crate) fn resources_of_type(kind: &str) -> Vec<(&'static str, &'static Value)> {
     let resources = translated()["Resources"].as_object().expect("Resources");
     resources.iter().filter(|(_, r)| r["Type"] == kind).map(|(id, r)| (id.as_str(), r)).collect()
 }
@@ -55,7 +55,7 @@ fn get_att(value: &Value) -> Option<(&str, &str)> {
     Some((parts.first()?.as_str()?, parts.get(1)?.as_str()?))
 }
 
-fn as_list(value: &Value) -> Vec<&Value> {
+pub(crate) fn as_list(value: &Value) -> Vec<&Value> {
     match value {
         Value::Array(items) => items.iter().collect(),
         Value::Null => vec![],

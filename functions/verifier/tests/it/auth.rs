@@ -615,3 +615,49 @@ async fn a_method_that_could_prove_the_account_but_cannot_be_checked_is_a_retry_
     event["headers"]["authorization"] = json!(format!("Bearer {token}"));
     assert_eq!(outcome(&r, event).await, (503, "auth_unavailable"));
 }
+
+#[tokio::test]
+async fn in_every_policy_a_refusal_of_what_proves_itself_ours_pages_at_once() {
+    use middesk_webhooks::verify::metrics::{Counted, counted};
+    // Every AUTH_METHODS (each order) and AUTH_MODE; every request Middesk sends us carries
+    // what each listed method checks (its certificate, our signature, a token for us), and
+    // names our account, an unlisted one, or none. Where a method that proves the event ours
+    // is listed, any refusal of it alarms at its first occurrence: none is counted among what
+    // anybody can send.
+    let idp = idp("k1");
+    let server = JsonServer::start(idp.jwks.to_string()).await;
+    let bearer = token(&idp, "k1", claims());
+    let names = ["hmac", "mtls", "oidc"];
+    let mut policies = Vec::new();
+    for mask in 1..8usize {
+        let chosen: Vec<&str> = (0..3).filter(|i| mask & (1 << i) != 0).map(|i| names[i]).collect();
+        policies.push(chosen.join(","));
+        policies.push(chosen.iter().rev().copied().collect::<Vec<_>>().join(","));
+    }
+    let mut checked = 0;
+    for methods in &policies {
+        let proves = methods.contains("hmac") || methods.contains("oidc");
+        for mode in ["any", "all"] {
+            let r = with_accounts(receiver(methods, mode, &server.url));
+            for account in [Some(OUR_ACCOUNT), Some(THEIR_ACCOUNT), None] {
+                let mut event = mtls_request(&account_event(account, 0), methods.contains("hmac"));
+                if methods.contains("oidc") {
+                    event["headers"]["authorization"] = json!(format!("Bearer {bearer}"));
+                }
+                let (status, outcome) = outcome(&r, event).await;
+                if account == Some(OUR_ACCOUNT) {
+                    assert_eq!(status, 202, "{methods} {mode}: our event refused as {outcome}");
+                }
+                if proves && status != 202 {
+                    assert_eq!(
+                        counted(outcome),
+                        Some(Counted::AuthenticRefused),
+                        "{methods} {mode} {account:?}: {outcome} would be refused without a page"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, policies.len() * 2 * 3);
+}
