@@ -69,21 +69,53 @@ pub async fn list(
     let mut prefixes = day_prefixes(since, until);
     prefixes.push(format!("{PREFIX}{UNDATED}/"));
     let mut listed = Vec::new();
+    for (key, written) in keys(s3, bucket, &prefixes).await? {
+        if let Some(archived) = ArchivedKey::parse(&key) {
+            listed.push(Listed { key, archived, written });
+        }
+    }
+    Ok(listed)
+}
+
+/// An object's body and user metadata.
+async fn read(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<(Vec<u8>, std::collections::HashMap<String, String>), String> {
+    let object = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| format!("read: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+    let metadata = object.metadata().cloned().unwrap_or_default();
+    let body = object.body.collect().await.map_err(|e| format!("read: {e}"))?.into_bytes();
+    Ok((body.to_vec(), metadata))
+}
+
+/// Every key under `prefixes` of `bucket`, with when it was written, in key order.
+async fn keys(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefixes: &[String],
+) -> Result<Vec<(String, Option<SystemTime>)>, String> {
+    let mut keys = Vec::new();
     for prefix in prefixes {
-        let mut pages = s3.list_objects_v2().bucket(bucket).prefix(&prefix).into_paginator().send();
+        let mut pages = s3.list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| {
                 format!("list {bucket}/{prefix}: {}", aws_sdk_s3::error::DisplayErrorContext(&e))
             })?;
             for object in page.contents() {
                 let Some(key) = object.key() else { continue };
-                let Some(archived) = ArchivedKey::parse(key) else { continue };
                 let written = object.last_modified().and_then(|t| SystemTime::try_from(*t).ok());
-                listed.push(Listed { key: key.to_owned(), archived, written });
+                keys.push((key.to_owned(), written));
             }
         }
     }
-    Ok(listed)
+    Ok(keys)
 }
 
 /// The keys of the archived events `selection` chooses: from the keys alone (dated ones by the
@@ -170,15 +202,7 @@ async fn send_one<P: QueuePublisher>(
     publisher: &P,
     run: u128,
 ) -> Result<(), String> {
-    let object = s3
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .map_err(|e| format!("read: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
-    let metadata = object.metadata().cloned().unwrap_or_default();
-    let body = object.body.collect().await.map_err(|e| format!("read: {e}"))?.into_bytes();
+    let (body, metadata) = read(s3, bucket, key).await?;
     // Only the verifier may write the archive, but an object that is not the body its key
     // names was not written by it: never send that to a consumer.
     if !ArchivedKey::parse(key).is_some_and(|archived| archived.names(&body)) {
@@ -256,29 +280,20 @@ where
 {
     use middesk_webhooks::verify::refused::{RefusedKey, day_prefixes};
     let mut report = RefusedReport::default();
-    for prefix in day_prefixes(selection.since, selection.until) {
-        let mut pages = s3.list_objects_v2().bucket(bucket).prefix(&prefix).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| {
-                format!("list {bucket}/{prefix}: {}", aws_sdk_s3::error::DisplayErrorContext(&e))
-            })?;
-            for object in page.contents() {
-                let Some(key) = object.key() else { continue };
-                let Some(refused) = RefusedKey::parse(key) else { continue };
-                if !selection.reasons.is_empty() && !selection.reasons.contains(&refused.reason) {
-                    continue;
-                }
-                report.found += 1;
-                if dry_run {
-                    report.delivered.push(key.to_owned());
-                    continue;
-                }
-                match check_again(s3, bucket, key, &refused, verifier).await {
-                    Ok(None) => report.delivered.push(key.to_owned()),
-                    Ok(Some(outcome)) => report.refused.push((key.to_owned(), outcome)),
-                    Err(error) => report.failed.push((key.to_owned(), error)),
-                }
-            }
+    for (key, _) in keys(s3, bucket, &day_prefixes(selection.since, selection.until)).await? {
+        let Some(refused) = RefusedKey::parse(&key) else { continue };
+        if !selection.reasons.is_empty() && !selection.reasons.contains(&refused.reason) {
+            continue;
+        }
+        report.found += 1;
+        if dry_run {
+            report.delivered.push(key);
+            continue;
+        }
+        match check_again(s3, bucket, &key, &refused, verifier).await {
+            Ok(None) => report.delivered.push(key),
+            Ok(Some(outcome)) => report.refused.push((key, outcome)),
+            Err(error) => report.failed.push((key, error)),
         }
     }
     Ok(report)
@@ -300,16 +315,7 @@ where
     A: middesk_webhooks::verify::archive::EventArchive,
 {
     use middesk_webhooks::verify::refused::RefusedRequest;
-    let s3_error = |what: &str, e: &dyn std::fmt::Display| format!("{what}: {e}");
-    let object = s3
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .map_err(|e| s3_error("read", &aws_sdk_s3::error::DisplayErrorContext(&e)))?;
-    let metadata = object.metadata().cloned().unwrap_or_default();
-    let body = object.body.collect().await.map_err(|e| format!("read: {e}"))?.into_bytes();
+    let (body, metadata) = read(s3, bucket, key).await?;
     if !refused.names(&body) {
         return Err("not checked: the object is not the body its key names (its SHA-256 differs)".into());
     }
@@ -335,10 +341,8 @@ where
     match &receipt.result {
         Ok(()) => {
             s3.delete_object().bucket(bucket).key(key).send().await.map_err(|e| {
-                s3_error(
-                    "delivered, but its record was not deleted",
-                    &aws_sdk_s3::error::DisplayErrorContext(&e),
-                )
+                let error = aws_sdk_s3::error::DisplayErrorContext(&e);
+                format!("delivered, but its record was not deleted: {error}")
             })?;
             Ok(None)
         }

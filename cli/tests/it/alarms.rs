@@ -252,17 +252,17 @@ fn t0() -> u64 {
 /// time, as quiet as an idle stack: the metrics it publishes (the only datapoints the watch's
 /// alarms need to stay OK).
 fn quiet_looks(metrics: &mut Metrics, stack: &str, from: u64, to: u64) {
+    looks(metrics, stack, &report(vec![]), from, to);
+}
+
+/// The queue watch's looks of `stack` every five minutes from `from` to `to`, each finding
+/// `report` and nothing new.
+fn looks(metrics: &mut Metrics, stack: &str, report: &StatusReport, from: u64, to: u64) {
     let namespace = namespace_of("QueueWatchFunction", stack);
-    let report = report(vec![]);
     let mut at = from;
     while at <= to {
-        let line = middesk_webhooks::watch::emf_record(
-            &namespace,
-            &report,
-            0,
-            SystemTime::UNIX_EPOCH + Duration::from_secs(at),
-        );
-        metrics.emf(&line);
+        let when = SystemTime::UNIX_EPOCH + Duration::from_secs(at);
+        metrics.emf(&middesk_webhooks::watch::emf_record(&namespace, report, 0, when));
         at += 300;
     }
 }
@@ -415,23 +415,12 @@ fn an_idle_default_stack_idles_in_ok() {
     let mut metrics = Metrics::default();
     // A day after the first events: every queue nobody consumes holds old messages, which the
     // archive keeps; the watch looks, all quiet.
-    let namespace = namespace_of("QueueWatchFunction", PRODUCTION);
     let mut unconsumed = queue("lien-found", 0);
     (unconsumed.waiting, unconsumed.oldest_age_seconds, unconsumed.consumed) =
         (Some(3), Some(200_000), Some(false));
     let report = report(vec![unconsumed, queue("business-updated", 0)]);
     assert_eq!(report.attention(), Vec::<String>::new());
-    let mut at = start - 1800;
-    while at <= start + 3600 {
-        let line = middesk_webhooks::watch::emf_record(
-            &namespace,
-            &report,
-            0,
-            SystemTime::UNIX_EPOCH + Duration::from_secs(at),
-        );
-        metrics.emf(&line);
-        at += 300;
-    }
+    looks(&mut metrics, PRODUCTION, &report, start - 1800, start + 3600);
     let (notified, states) = run(PRODUCTION, &metrics, start + 60, start + 3600);
     assert!(notified.is_empty(), "{notified:?}");
     assert!(states.values().all(|s| *s == State::Ok), "{states:?}");

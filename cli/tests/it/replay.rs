@@ -439,30 +439,19 @@ async fn a_refusal_fixed_after_middesk_gave_up_is_delivered_by_replay_refused() 
         until: SystemTime::now(),
         reasons: vec![reason.to_owned()],
     };
+    let replay = |reason: &'static str, accounts: String| {
+        let (s3, archive, selection) = (&s3, &archive, selection(reason));
+        let verifier = verifier(&accounts);
+        async move { replay::replay_refused(s3, archive, &selection, &verifier, false).await.unwrap() }
+    };
     // Nothing is fixed yet: both are refused again, and stay.
-    let again = replay::replay_refused(
-        &s3,
-        &archive,
-        &selection("signature_mismatch"),
-        &verifier(SAMPLE_ACCOUNT_ID),
-        false,
-    )
-    .await
-    .unwrap();
+    let again = replay("signature_mismatch", SAMPLE_ACCOUNT_ID.to_owned()).await;
     assert_eq!((again.found, again.delivered.len(), again.refused.len()), (1, 0, 1), "{again:?}");
     assert_eq!(again.refused[0].1, "signature_mismatch");
 
     // The secret is fixed: the stack now has Middesk's.
     secrets.put_secret_value().secret_id(&secret_id).secret_string("sec_middesk_has").send().await.unwrap();
-    let fixed = replay::replay_refused(
-        &s3,
-        &archive,
-        &selection("signature_mismatch"),
-        &verifier(SAMPLE_ACCOUNT_ID),
-        false,
-    )
-    .await
-    .unwrap();
+    let fixed = replay("signature_mismatch", SAMPLE_ACCOUNT_ID.to_owned()).await;
     assert_eq!((fixed.found, fixed.delivered.len(), fixed.failed.len()), (1, 1, 0), "{fixed:?}");
     let delivered = drain(&sqs, &queue).await;
     assert_eq!(delivered.len(), 1);
@@ -477,19 +466,13 @@ async fn a_refusal_fixed_after_middesk_gave_up_is_delivered_by_replay_refused() 
     // The list is fixed too (the secret it was signed with is now the previous one, within the
     // grace as of the day it arrived).
     let both = format!("{SAMPLE_ACCOUNT_ID},{THEIRS}");
-    let listed =
-        replay::replay_refused(&s3, &archive, &selection("account_not_listed"), &verifier(&both), false)
-            .await
-            .unwrap();
+    let listed = replay("account_not_listed", both.clone()).await;
     assert_eq!((listed.found, listed.delivered.len()), (1, 1), "{listed:?}");
     let delivered = drain(&sqs, &queue).await;
     assert_eq!(delivered.len(), 1);
     assert_eq!(delivered[0].body(), Some(std::str::from_utf8(&unlisted).unwrap()));
     // Nothing left to replay, and the forgery never reached a queue.
-    let nothing =
-        replay::replay_refused(&s3, &archive, &selection("signature_mismatch"), &verifier(&both), false)
-            .await
-            .unwrap();
+    let nothing = replay("signature_mismatch", both).await;
     assert_eq!(nothing.found, 0);
     assert!(drain(&sqs, &catch_all).await.is_empty());
 }
