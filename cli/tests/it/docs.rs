@@ -1,7 +1,7 @@
 //! The Markdown of the repository as a reader follows it: every relative link and anchor
 //! resolves, every `middesk-webhooks` command in a code block names a real subcommand and
-//! real flags, every `./scripts/…` it names exists, and the blocks marked for it run as
-//! written.
+//! real flags, every `./scripts/…` it names exists, the blocks marked for it run as
+//! written, and every page keeps its sentences short (`scripts/doc-sentences`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -300,4 +300,47 @@ fn the_blocks_marked_to_run_run_as_written() {
         }
     }
     assert!(ran >= 1, "no block is marked to run");
+}
+
+/// `scripts/doc-sentences` on `files` (relative to the repository), with its output.
+fn doc_sentences(files: &[&Path]) -> (bool, String) {
+    let output = Command::new("python3")
+        .arg(repo().join("scripts/doc-sentences"))
+        .args(files)
+        .current_dir(repo())
+        .output()
+        .expect("python3 runs scripts/doc-sentences");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn every_page_of_the_readme_and_docs_keeps_its_sentences_short() {
+    // A median under 20 words a page, none over 50: what a newcomer can scan.
+    let (ok, report) = doc_sentences(&[]);
+    assert!(ok, "scripts/doc-sentences:\n{report}");
+    let pages = report.lines().filter(|l| l.starts_with("README.md") || l.starts_with("docs/")).count();
+    let expected = std::fs::read_dir(repo().join("docs")).unwrap().count() + 1;
+    assert_eq!(pages, expected, "every page is measured:\n{report}");
+}
+
+#[test]
+fn the_sentence_check_refuses_a_long_sentence_and_a_long_median() {
+    let dir = std::env::temp_dir().join(format!("doc-sentences-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let long = dir.join("long.md");
+    let words = |n: usize| vec!["word"; n].join(" ");
+    std::fs::write(&long, format!("# T\n\n{}.\n\n```sh\n{}\n```\n", words(51), words(80))).unwrap();
+    let (ok, report) = doc_sentences(&[&long]);
+    assert!(!ok && report.contains("longest"), "{report}");
+    let median = dir.join("median.md");
+    std::fs::write(&median, format!("{}. {}. Short one.\n", words(22), words(21))).unwrap();
+    assert!(!doc_sentences(&[&median]).0);
+    // Tables, headings and code blocks are not prose; a list item is its own sentence.
+    let fine = dir.join("fine.md");
+    let table_row = format!("| {} |", words(60));
+    std::fs::write(&fine, format!("# {}\n\n{table_row}\n\n- {}\n- {}\n", words(60), words(12), words(12)))
+        .unwrap();
+    let (ok, report) = doc_sentences(&[&fine]);
+    assert!(ok, "{report}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
