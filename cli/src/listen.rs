@@ -1,7 +1,7 @@
 //! `middesk-webhooks listen --forward-to <URL>`: the events a stack receives, on a developer's
 //! laptop, as `stripe listen` does for Stripe. It follows the stack's archive, which the
-//! verifier writes before it answers Middesk, so it never takes a message from a queue a
-//! consumer reads, and POSTs each new event to the URL exactly as Middesk would: the original
+//! verifier writes before it answers Middesk. So it never takes a message from a queue a
+//! consumer reads. It POSTs each new event to the URL exactly as Middesk would: the original
 //! bytes, their `Content-Type`, `X-Middesk-Signature-256` made with a local secret (the local
 //! app verifies with that one, never the stack's), and `X-Correlation-Id` when Middesk sent one.
 //!

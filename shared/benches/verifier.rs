@@ -176,10 +176,10 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-/// The cold start's SDK configuration: the SDK's own loader with the region and credentials
-/// given, which reads every setting the SDK documents from the environment (what the verifier
-/// builds now), next to the configuration built by hand from the region, the credentials, the
-/// standard retries and `AWS_ENDPOINT_URL` alone (what it built before). Both with one shared
+/// The cold start's SDK configuration, two ways side by side. Now: the SDK's own loader with
+/// the region and credentials given, which reads every setting the SDK documents from the
+/// environment. Before: the configuration built by hand from the region, the credentials, the
+/// standard retries and `AWS_ENDPOINT_URL` alone. Both with one shared
 /// HTTPS client, in this process's environment (like Lambda's, no profile files here).
 fn sdk_config(c: &mut Criterion) {
     use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};

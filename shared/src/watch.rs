@@ -95,9 +95,9 @@ pub struct Thresholds {
     pub dead_letter_age: std::time::Duration,
 }
 
-/// One thing that needs attention, with a key that stays the same while it lasts: the queue
-/// watch compares the keys of one look with the last look's, and a key it had not seen is a
-/// problem that started, which notifies even while older ones hold the alarm in ALARM.
+/// One thing that needs attention, with a key that stays the same while it lasts. The queue
+/// watch compares the keys of one look with the last look's. A key it had not seen is a problem
+/// that started: it notifies even while older ones hold the alarm in ALARM.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason {
     /// Stable while the problem lasts, e.g. `business-updated:dead-letters`.

@@ -1,10 +1,10 @@
 //! Loud at one, as a whole: no authentic event is lost without a page, in every configuration.
 //!
-//! No emulator here runs CloudWatch alarms, so these tests evaluate the translated template's
-//! alarm definitions (period, evaluation periods, datapoints to alarm, threshold, comparison,
-//! `TreatMissingData`, the `SUM` metric math) against the metrics the code itself emits in each
-//! scenario (the verifier's and the queue watch's EMF records, parsed as CloudWatch would),
-//! following CloudWatch's documented semantics. Two stacks share the account in every
+//! No emulator here runs CloudWatch alarms. So these tests evaluate the translated template's
+//! alarm definitions: period, evaluation periods, datapoints to alarm, threshold, comparison,
+//! `TreatMissingData`, the `SUM` metric math. They evaluate them against the metrics the code
+//! itself emits in each scenario: the verifier's and the queue watch's EMF records, parsed as
+//! CloudWatch would. They follow CloudWatch's documented semantics. Two stacks share the account in every
 //! scenario, so that one's metrics never page for, nor hide, the other's.
 
 use std::collections::BTreeMap;

@@ -1,7 +1,9 @@
-//! The Markdown of the repository as a reader follows it: every relative link and anchor
-//! resolves, every `middesk-webhooks` command in a code block names a real subcommand and
-//! real flags, every `./scripts/…` it names exists, the blocks marked for it run as
-//! written, and every page keeps its sentences short (`scripts/doc-sentences`).
+//! The Markdown of the repository as a reader follows it:
+//! - every relative link and anchor resolves;
+//! - every `middesk-webhooks` command in a code block names a real subcommand and real flags;
+//! - every `./scripts/…` it names exists;
+//! - the blocks marked for it run as written;
+//! - every page keeps its sentences short (`scripts/doc-sentences`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,8 @@
-//! `replay` on the emulator: events go through the verifier's core into SQS and the archive
-//! (S3), the queues are drained (consumed, or forgotten), then a replay of one type since a time
-//! delivers exactly those events again, once, byte for byte, with their attributes, a 2 MiB
-//! one through the claim check; and a replay of everything goes back to the routed queues.
+//! `replay` on the emulator. Events go through the verifier's core into SQS and the archive
+//! (S3), and the queues are drained (consumed, or forgotten). Then a replay of one type since a
+//! time delivers exactly those events again: once, byte for byte, with their attributes, a
+//! 2 MiB one through the claim check. A replay of everything goes back to the routed queues.
+//! And `replay --refused` delivers what was refused once its cause is fixed.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};

@@ -1,7 +1,7 @@
-//! `middesk-webhooks status` on the emulator, as an operator or a cron job runs it: the local
-//! stack quiet exits 0, a dead letter exits 1; and a deployed stack's queues with the ages and
-//! alarms CloudWatch gives (the emulator does not speak CloudWatch's protocol, so those answers
-//! come from a stand-in behind the `Monitoring` trait).
+//! `middesk-webhooks status` on the emulator, as an operator or a cron job runs it. The local
+//! stack quiet exits 0; a dead letter exits 1. A deployed stack's queues come with the ages and
+//! alarms CloudWatch gives. The emulator does not speak CloudWatch's protocol, so those answers
+//! come from a stand-in behind the `Monitoring` trait.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,11 @@
-//! A consumer Lambda in a dozen lines: [`run`] reads its configuration from the environment
-//! the template sets, builds its clients once, and runs a handler per event, with JSON logs
-//! (every line carrying the event's ids), partial batch failures, claim-checked bodies (from
-//! `PAYLOAD_BUCKET` only) and, when `IDEMPOTENCY_TABLE` is set, at most one run per Middesk
-//! event id. Feature `consumer`.
+//! A consumer Lambda in a dozen lines. [`run`] reads its configuration from the environment the
+//! template sets, and builds its clients once. It runs a handler per event, with:
+//! - JSON logs, every line carrying the event's ids;
+//! - partial batch failures;
+//! - claim-checked bodies, from `PAYLOAD_BUCKET` only;
+//! - when `IDEMPOTENCY_TABLE` is set, at most one run per Middesk event id.
+//!
+//! Feature `consumer`.
 //!
 //! ```no_run
 //! use middesk_webhooks::consume::{self, event::EventObject};

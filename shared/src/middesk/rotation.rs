@@ -420,10 +420,11 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
     }
 }
 
-/// Refuses a schedule that would drop deliveries Middesk signed with an earlier secret: a grace
-/// no longer than Middesk's retries and the margin (its last retries of deliveries signed before
-/// `setSecret` would be refused), or rotations (`interval`, when scheduled) no further apart than
-/// the grace (each would find the previous secret still in use, and `createSecret` refuses it).
+/// Refuses a schedule that would drop deliveries Middesk signed with an earlier secret:
+/// - a grace no longer than Middesk's retries and the margin (its last retries of deliveries
+///   signed before `setSecret` would be refused);
+/// - rotations (`interval`, when scheduled) no further apart than the grace (each would find the
+///   previous secret still in use, and `createSecret` refuses it).
 pub fn check_schedule(grace: Duration, interval: Option<Duration>) -> Result<(), RotationError> {
     let least = MIDDESK_RETRY_SPAN + ROTATION_GRACE_MARGIN;
     if grace < least {

@@ -1,11 +1,13 @@
 //! CloudWatch Embedded Metric Format records: one JSON line for a request an alarm must see,
 //! no extra API calls.
 //!
-//! Every custom metric costs $0.30 a month per name and dimension value, so the verifier
+//! Every custom metric costs $0.30 a month per name and dimension value. So the verifier
 //! publishes three counters without dimensions, one per alarm, and nothing for a request that
-//! needs no alarm: what was delivered is SQS's `NumberOfMessagesSent` per queue and the API's
-//! `Count`, how long it took is Lambda's `Duration`, all free; which outcome it was is in the
-//! log line (`outcome`), which a dashboard or Logs Insights query counts when someone looks.
+//! needs no alarm. The rest is free elsewhere:
+//! - what was delivered: SQS's `NumberOfMessagesSent` per queue, and the API's `Count`;
+//! - how long it took: Lambda's `Duration`;
+//! - which outcome it was: the log line's `outcome`, which a dashboard or a Logs Insights
+//!   query counts when someone looks.
 //! No dimension takes its value from a request, so nobody can add metrics to the bill.
 
 use std::time::{Duration, SystemTime};

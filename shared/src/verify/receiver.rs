@@ -596,12 +596,12 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         if let Some(version) = secrets.verify(request.body, &tag, now, grace) {
             return Ok(version);
         }
-        // A mismatch from anywhere but Middesk's addresses is a forgery attempt, and one on
-        // another Middesk customer's event (their webhook pointed at our URL, signed with their
-        // secret) is nothing we could verify: both are refused at once, without touching
-        // Secrets Manager, so that they cost no API calls, a slow Secrets Manager cannot turn
-        // their 401 into a 503, and, anyone being able to cause them, they alarm only in bursts.
-        // (The body is read for that classification only.)
+        // A mismatch from anywhere but Middesk's addresses is a forgery attempt. One on another
+        // Middesk customer's event (their webhook pointed at our URL, signed with their secret)
+        // is nothing we could verify. Both are refused at once, without touching Secrets
+        // Manager: they cost no API calls, and a slow Secrets Manager cannot turn their 401 into
+        // a 503. Anyone can cause them, so they alarm only in bursts. (The body is read for
+        // that classification only.)
         if !request.source_ip.is_some_and(|ip| self.middesk_addresses.allows(ip)) {
             return Err(ReceiveError::Unauthorized("signature mismatch"));
         }

@@ -176,9 +176,9 @@ fn later(t: SystemTime, d: Duration) -> SystemTime {
     t.checked_add(d).unwrap_or(t)
 }
 
-/// Caches the secret across invocations: one fetch per TTL, and on a failed refresh the last
-/// good secret keeps verifying (retried after `retry_after`) so an outage of Secrets Manager
-/// does not turn into rejected webhooks, for at most `max_stale` past its TTL: after that the
+/// Caches the secret across invocations: one fetch per TTL. On a failed refresh the last good
+/// secret keeps verifying (retried after `retry_after`), so an outage of Secrets Manager does
+/// not turn into rejected webhooks. That lasts at most `max_stale` past its TTL. After that the
 /// answer is 503 (Middesk retries), so a secret revoked by rotation stops verifying.
 pub struct SecretCache<S> {
     source: S,

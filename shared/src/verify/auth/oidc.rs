@@ -1,10 +1,13 @@
 //! OAuth access tokens from the receiver's own OpenID Connect identity provider:
-//! `Authorization: Bearer <JWT>`, verified against the provider's JWKS (cached, refetched on
-//! an unknown `kid` at most once per minute), with issuer, audience (the resource URI),
-//! `exp` / `nbf` with a small leeway, an algorithm allow-list that never admits `none`
-//! or an HMAC algorithm (which would let a public key be used as a shared secret), and an
-//! allow-list of the clients a token may be issued to (so that another client of the same
-//! identity provider cannot post events).
+//! `Authorization: Bearer <JWT>`. Checked:
+//! - the signature, against the provider's JWKS (cached; refetched on an unknown `kid` at most
+//!   once per minute);
+//! - the issuer, and the audience (the resource URI);
+//! - `exp` / `nbf`, with a small leeway;
+//! - an algorithm allow-list that never admits `none` or an HMAC algorithm (which would let a
+//!   public key be used as a shared secret);
+//! - an allow-list of the clients a token may be issued to, so that another client of the same
+//!   identity provider cannot post events.
 
 use std::future::Future;
 use std::net::IpAddr;
