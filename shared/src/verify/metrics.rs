@@ -8,6 +8,7 @@
 //! - how long it took: Lambda's `Duration`;
 //! - which outcome it was: the log line's `outcome`, which a dashboard or a Logs Insights
 //!   query counts when someone looks.
+//!
 //! No dimension takes its value from a request, so nobody can add metrics to the bill.
 
 use std::time::{Duration, SystemTime};
