@@ -97,11 +97,18 @@ impl<T: EventArchive> EventArchive for Option<T> {
     }
 }
 
+/// 9999-12-31T23:59:59Z, in seconds since the epoch: the last time a four-digit year writes.
+const LAST_WRITABLE_SECOND: u64 = 253_402_300_799;
+
 /// The key of an archived body (see the module's documentation).
 pub fn archive_key(created_at: Option<SystemTime>, event_type: Option<&str>, body: &[u8]) -> String {
     let digest = hex::encode(Sha256::digest(body));
     let event_type = event_type.unwrap_or(UNTYPED);
-    match created_at.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()) {
+    // A date RFC 3339 cannot write (before 1970, after 9999-12-31, which an authentic
+    // `created_at` of `9999-12-31T23:59:59-01:00` reaches) is filed as undated: a key, never a
+    // panic, and still listed by replay.
+    let writable = |since: &Duration| since.as_secs() <= LAST_WRITABLE_SECOND;
+    match created_at.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()).filter(writable) {
         Some(since_epoch) => {
             let (date, time) = date_and_time(since_epoch);
             format!("{PREFIX}{date}/{event_type}/{time}Z-{digest}")
@@ -249,6 +256,28 @@ mod tests {
         assert_eq!(archive_key(Some(at("2026-11-23T17:34:56.789Z")), Some("business.updated"), body), key);
         assert_ne!(archive_key(Some(at("2026-11-23T17:34:56Z")), Some("business.updated"), b"{}"), key);
         assert_eq!(archive_key(None, None, body), format!("events/undated/_malformed/{digest}"));
+    }
+
+    #[test]
+    fn a_date_past_year_9999_is_filed_undated_not_a_panic() {
+        // Authentic: Middesk signs whatever body it sends. Before, formatting it panicked (a 500
+        // that Middesk retries for 3 days, then drops).
+        let created = at("9999-12-31T23:59:59-01:00");
+        let key = archive_key(Some(created), Some("business.updated"), b"x");
+        assert!(key.starts_with("events/undated/business.updated/"), "{key}");
+        assert_eq!(ArchivedKey::parse(&key).unwrap().created_at, None);
+        let last = archive_key(Some(at("9999-12-31T23:59:59Z")), Some("t.u"), b"x");
+        assert!(last.starts_with("events/9999-12-31/t.u/235959Z-"), "{last}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_created_at_has_a_key_that_reads_back(seconds in 0u64..=u64::MAX / 2, nanos in 0u32..1_000_000_000) {
+            let created = SystemTime::UNIX_EPOCH.checked_add(Duration::new(seconds, nanos));
+            let key = archive_key(created, Some("business.updated"), b"body");
+            let read = ArchivedKey::parse(&key);
+            proptest::prop_assert!(read.is_some(), "{}", key);
+        }
     }
 
     #[test]

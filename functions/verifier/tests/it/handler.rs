@@ -696,3 +696,15 @@ async fn a_refusal_that_may_be_ours_is_kept_and_nothing_anybody_can_send() {
     let other = body_for_account("ev-unkept", OUR_ACCOUNT);
     assert_eq!(outcome_from(&r, &other, middesk, drifted(&other)).await, (503, "archive_unavailable"));
 }
+
+#[tokio::test]
+async fn an_event_created_past_year_9999_is_delivered_and_archived_not_a_panic() {
+    use middesk_webhooks::verify::archive::InMemoryArchive;
+    // 9999-12-31T23:59:59-01:00 is year 10000 in UTC: the archive key once panicked on it.
+    let r = receiver().with_archive(InMemoryArchive::default());
+    let body = crate::common::event_body_created("ev-far", "business.updated", "9999-12-31T23:59:59-01:00");
+    assert_eq!(call_archive(&r, signed_post(Shape::HttpV2, SECRET, &body, None)).await, 202);
+    let objects = r.archive().objects();
+    assert_eq!(objects.len(), 1);
+    assert!(objects[0].0.starts_with("events/undated/business.updated/"), "{}", objects[0].0);
+}
