@@ -1527,3 +1527,37 @@ fn one_saved_query_follows_an_event_through_the_verifier_and_every_consumer() {
     let text = query["Properties"]["QueryString"].as_str().unwrap();
     assert!(text.contains("span.event_id") && text.contains("event_id = \"EVENT_ID\""), "{text}");
 }
+
+#[test]
+fn only_the_verifier_the_rotator_and_the_operator_may_read_or_change_the_signing_secret() {
+    let policy = resource("WebhookSecretPolicy");
+    assert_eq!(
+        (&policy["Type"], &policy["Condition"]),
+        (&json!("AWS::SecretsManager::ResourcePolicy"), &json!("CreateSecret"))
+    );
+    let props = &policy["Properties"];
+    assert_eq!(
+        (&props["SecretId"], &props["BlockPublicPolicy"]),
+        (&json!({"Ref": "WebhookSecret"}), &json!(true))
+    );
+    let statements = as_list(&props["ResourcePolicy"]["Statement"]);
+    let deny = statements
+        .iter()
+        .find(|s| s["Effect"] == "Deny" && s["Principal"] == "*")
+        .expect("a deny to every other principal");
+    // Reading it signs events; putting or labelling a value makes it verify; rotating moves it.
+    for action in ["GetSecretValue", "PutSecretValue", "UpdateSecretVersionStage", "RotateSecret"] {
+        assert!(
+            actions(deny).contains(&format!("secretsmanager:{action}").as_str()),
+            "{action} is not denied"
+        );
+    }
+    assert_eq!(
+        deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"],
+        json!([
+            {"Fn::GetAtt": ["VerifierRole", "Arn"]},
+            {"Fn::If": ["RotateSecret", {"Fn::GetAtt": ["SecretRotatorRole", "Arn"]}, {"Ref": "AWS::NoValue"}]},
+            {"Fn::If": ["HasOperatorPrincipal", {"Ref": "OperatorPrincipalArn"}, {"Ref": "AWS::NoValue"}]}
+        ])
+    );
+}
