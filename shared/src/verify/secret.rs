@@ -258,6 +258,9 @@ impl<S: SecretSource> SecretCache<S> {
         if recent {
             return Ok(None);
         }
+        // Set before the read, not after it: a read that outlives its budget is dropped, and
+        // would otherwise leave every following mismatch free to read a slow Secrets Manager.
+        state.pending_read_at = Some(now);
         match tokio::time::timeout(PENDING_REREAD_BUDGET, self.fetch(&mut state, now, true)).await {
             Ok(read) => read.map(Some),
             Err(_) => Err(SecretError::Unavailable("the pending version's read took too long".into())),
@@ -404,6 +407,34 @@ mod tests {
 
     fn flaky(failing: bool) -> Flaky {
         Flaky { calls: AtomicUsize::new(0), failing: AtomicBool::new(failing) }
+    }
+
+    /// A source whose pending read hangs, counting its reads.
+    struct HangingPending(AtomicUsize);
+
+    impl SecretSource for HangingPending {
+        async fn fetch(&self, _: bool) -> Result<SecretVersions, SecretError> {
+            Ok(versions(SystemTime::UNIX_EPOCH))
+        }
+
+        async fn fetch_pending(&self) -> Result<Vec<SigningKey>, SecretError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            std::future::pending().await
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pending_read_that_times_out_still_holds_off_the_next_for_a_second() {
+        let cache = SecretCache::new(HangingPending(AtomicUsize::new(0)), Duration::from_secs(300), true);
+        let t0 = SystemTime::UNIX_EPOCH + DAY;
+        assert!(cache.refresh_after_mismatch(t0).await.is_err(), "the read outlived its budget");
+        // A slow Secrets Manager is not read again by every mismatch that follows.
+        for ms in [1, 500, 999] {
+            assert!(cache.refresh_after_mismatch(t0 + Duration::from_millis(ms)).await.unwrap().is_none());
+        }
+        assert_eq!(cache.source.0.load(Ordering::SeqCst), 1);
+        assert!(cache.refresh_after_mismatch(t0 + PENDING_READ_INTERVAL).await.is_err());
+        assert_eq!(cache.source.0.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]
