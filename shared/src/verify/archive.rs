@@ -155,7 +155,9 @@ impl ArchivedKey {
             UNDATED => (None, name),
             date => {
                 let (time, sha256) = name.split_once("Z-")?;
-                if time.len() != 6 {
+                // Six ASCII digits, checked before slicing: a multi-byte character would put a
+                // slice inside it (a panic on a key anyone with the bucket can write).
+                if time.len() != 6 || !time.bytes().all(|b| b.is_ascii_digit()) {
                     return None;
                 }
                 let rfc3339 = format!("{date}T{}:{}:{}Z", &time[..2], &time[2..4], &time[4..]);
@@ -259,6 +261,18 @@ mod tests {
     }
 
     #[test]
+    fn a_key_with_a_multibyte_character_where_the_time_goes_is_not_an_archive_key() {
+        let digest = "a".repeat(64);
+        for time in ["1é234", "12345é", "é1234", "１２３"] {
+            assert_eq!(
+                ArchivedKey::parse(&format!("events/2026-11-23/t.u/{time}Z-{digest}")),
+                None,
+                "{time}"
+            );
+        }
+    }
+
+    #[test]
     fn a_date_past_year_9999_is_filed_undated_not_a_panic() {
         // Authentic: Middesk signs whatever body it sends. Before, formatting it panicked (a 500
         // that Middesk retries for 3 days, then drops).
@@ -271,6 +285,11 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn any_key_at_all_parses_or_not_without_a_panic(key in "events/[0-9a-z\\-é]{0,12}/[a-z.é_]{0,8}/.{0,12}Z-.{0,70}") {
+            let _ = ArchivedKey::parse(&key);
+        }
+
         #[test]
         fn every_created_at_has_a_key_that_reads_back(seconds in 0u64..=u64::MAX / 2, nanos in 0u32..1_000_000_000) {
             let created = SystemTime::UNIX_EPOCH.checked_add(Duration::new(seconds, nanos));
