@@ -78,14 +78,19 @@ def body_of(record):
         bucket, key = location["s3BucketName"], location["s3Key"]
     except (ValueError, KeyError, TypeError):
         raise Failure("claim check: not a pointer") from None
-    payload_bucket = os.environ.get("PAYLOAD_BUCKET", "")
-    prefix = os.environ.get("PAYLOAD_KEY_PREFIX", "payloads/")
+    payload_bucket = os.environ.get("PAYLOAD_BUCKET", "").strip()
+    # Unset or blank is the default, as for the Rust reader: an empty prefix would admit any key.
+    prefix = os.environ.get("PAYLOAD_KEY_PREFIX", "").strip() or "payloads/"
     if pointer_class not in POINTER_CLASSES or not payload_bucket or bucket != payload_bucket or not key.startswith(prefix):
         raise Failure("claim check: points outside the payload bucket")
     head = S3.head_object(Bucket=bucket, Key=key)
     if head["ContentLength"] != int(size):
         raise Failure("claim check: the object is not the size the pointer gives")
-    body = S3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    # The object HEAD measured, and no other: a write between the two fails the read (412),
+    # and at most that many bytes are read whatever happens.
+    body = S3.get_object(Bucket=bucket, Key=key, IfMatch=head["ETag"])["Body"].read(int(size) + 1)
+    if len(body) != int(size):
+        raise Failure("claim check: the object is not the size the pointer gives")
     if hashlib.sha256(body).hexdigest() != key.rsplit("/", 1)[-1]:
         raise Failure("claim check: the object is not the body its key names (SHA-256)")
     return body
@@ -108,7 +113,7 @@ def claim(table, key, now):
             Item={
                 "id": {"S": key},
                 "status": {"S": "IN_PROGRESS"},
-                "expiration": {"N": str(int(now + record_ttl()))},
+                "expiration": {"N": str(int(now + RECORD_TTL))},
                 "in_progress_expiration": {"N": str(int((now + LOCK_SECONDS) * 1000))},
             },
             ConditionExpression="attribute_not_exists(#id) OR #expiration < :now_s"
@@ -126,14 +131,24 @@ def claim(table, key, now):
     return "completed" if item.get("status", {}).get("S") == "COMPLETED" else "in_progress"
 
 
+MIN_RECORD_TTL = 2_332_800  # the Rust consumers' least: every copy of an event outlived
+MAX_RECORD_TTL = 365 * 86_400
+
+
 def record_ttl():
-    return int(os.environ.get("IDEMPOTENCY_TTL_SECONDS") or DEFAULT_RECORD_TTL)
+    """`IDEMPOTENCY_TTL_SECONDS`, within the bounds the Rust consumers accept."""
+    value = os.environ.get("IDEMPOTENCY_TTL_SECONDS", "").strip()
+    if not value:
+        return DEFAULT_RECORD_TTL
+    if not value.isdigit() or not MIN_RECORD_TTL <= int(value) <= MAX_RECORD_TTL:
+        raise SystemExit(f"IDEMPOTENCY_TTL_SECONDS={value!r} is invalid: expected {MIN_RECORD_TTL} to {MAX_RECORD_TTL} seconds")
+    return int(value)
 
 
 def complete(table, key, now, result):
     DYNAMODB.put_item(
         TableName=table,
-        Item={"id": {"S": key}, "status": {"S": "COMPLETED"}, "expiration": {"N": str(int(now + record_ttl()))},
+        Item={"id": {"S": key}, "status": {"S": "COMPLETED"}, "expiration": {"N": str(int(now + RECORD_TTL))},
               "data": {"S": json.dumps(result)}},
     )
 
@@ -189,6 +204,9 @@ def handler(event, context=None):
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
 
+
+# Read once, at the cold start: a lifetime shorter than an event's copies live is refused there.
+RECORD_TTL = record_ttl()
 
 if __name__ == "__main__":
     # An SQS event on standard input, the handler's answer on standard output (last line).

@@ -457,4 +457,65 @@ async fn the_python_consumer_reads_what_the_verifier_queued_once_each_and_fails_
             .any(|l| l["reason"] == "claim check: the object is not the body its key names (SHA-256)"),
         "{lines:#?}"
     );
+
+    // A blank PAYLOAD_KEY_PREFIX is the default prefix, as for the Rust reader, not "any key":
+    // the genuine body copied outside payloads/ is still refused.
+    let outside = format!("elsewhere/{}", key.rsplit('/').next().unwrap());
+    let genuine = serde_json::to_vec(&events[1]).unwrap();
+    s3.put_object().bucket(bucket).key(&outside).body(genuine.into()).send().await.unwrap();
+    let mut pointed = batch.clone();
+    for record in pointed["Records"].as_array_mut().unwrap() {
+        if let Some(body) = record["body"].as_str().filter(|b| b.contains(key)) {
+            record["body"] = serde_json::json!(body.replace(key, &outside));
+        }
+    }
+    let fresh_table = create_idempotency_table(&dynamodb, &unique("python-idempotency")).await;
+    let env = [
+        ("PAYLOAD_BUCKET", bucket.as_str()),
+        ("PAYLOAD_KEY_PREFIX", ""),
+        ("IDEMPOTENCY_TABLE", fresh_table.as_str()),
+    ];
+    let (_, lines) = python_consumer(&pointed, &env);
+    assert!(
+        lines.iter().any(|l| l["reason"] == "claim check: points outside the payload bucket"),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn the_python_consumer_refuses_a_record_lifetime_the_rust_consumers_refuse() {
+    use middesk_webhooks::consume::idempotency::{MAX_RECORD_TTL, MIN_RECORD_TTL};
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/python-consumer/handler.py"
+    ))
+    .unwrap();
+    assert!(
+        source.contains(&format!("MIN_RECORD_TTL = {}", group(MIN_RECORD_TTL.as_secs()))),
+        "the same least"
+    );
+    assert!(source.contains("MAX_RECORD_TTL = 365 * 86_400") && MAX_RECORD_TTL.as_secs() == 365 * 86_400);
+    for (ttl, ok) in [("3600", false), ("abc", false), ("31536001", false), ("2332800", true), ("", true)] {
+        let output = python("examples/python-consumer/handler.py")
+            .env("IDEMPOTENCY_TTL_SECONDS", ttl)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let refused = stderr.contains("IDEMPOTENCY_TTL_SECONDS=");
+        assert_eq!(!refused, ok, "{ttl:?}: {stderr}");
+    }
+}
+
+/// `2332800` as Python writes it with underscores: `2_332_800`.
+fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('_');
+        }
+        out.push(c);
+    }
+    out
 }
