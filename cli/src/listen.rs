@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime};
 
 use middesk_webhooks::SigningKey;
-use middesk_webhooks::verify::archive::field;
+use middesk_webhooks::verify::archive::{ArchivedKey, field};
 use middesk_webhooks::verify::routing::matches_pattern;
 
 use crate::replay::Listed;
@@ -47,6 +47,15 @@ impl Follower {
         self.types.is_empty() || self.types.iter().any(|t| matches_pattern(t, event_type))
     }
 
+    /// Where a look at `now` starts listing. `--since` widens the first look only: every later
+    /// one lists the days a new event can still be from, not the whole range again.
+    pub fn look_from(&self, now: SystemTime) -> SystemTime {
+        match (self.looked, self.since) {
+            (false, Some(since)) => since.min(now - LOOKBACK),
+            _ => now - LOOKBACK,
+        }
+    }
+
     /// The events archived in `bucket` since the last look, oldest first, at `now`.
     pub async fn new_events(
         &mut self,
@@ -54,7 +63,7 @@ impl Follower {
         bucket: &str,
         now: SystemTime,
     ) -> Result<Vec<ArchivedEvent>, String> {
-        let from = self.since.map_or(now - LOOKBACK, |since| since.min(now - LOOKBACK));
+        let from = self.look_from(now);
         // A day ahead too: Middesk's clock may be ahead of ours.
         let listed = crate::replay::list(s3, bucket, from, now + Duration::from_secs(86_400)).await?;
         let mut found = Vec::new();
@@ -80,6 +89,31 @@ impl Follower {
         found.sort_by_key(|e| e.created);
         Ok(found)
     }
+}
+
+/// Refuses a destination that is not this machine's loopback (`localhost`, 127.0.0.0/8, `::1`)
+/// unless `allow_remote`: the events are production KYB data.
+pub fn check_destination(url: &str, allow_remote: bool) -> Result<(), String> {
+    let uri: http::Uri = url.parse().map_err(|e| format!("--forward-to {url:?}: {e}"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err(format!("--forward-to {url:?}: an http or https URL"));
+    }
+    let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    match loopback || allow_remote {
+        true => Ok(()),
+        false => Err(format!(
+            "--forward-to {url:?} is not this machine (localhost, 127.0.0.1, ::1): the events are production KYB data; pass --allow-remote to send them there"
+        )),
+    }
+}
+
+/// What `listen` prints of the secret it signs with: the first 12 hex digits of its SHA-256,
+/// enough to tell secrets apart, nothing to sign with.
+pub fn fingerprint(secret: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))[..12].to_owned()
 }
 
 /// An archived event to forward.
@@ -171,6 +205,12 @@ pub async fn forward(
             return delivery;
         }
     };
+    // What the verifier archived is the body its key names; anything else (written by someone
+    // else, or altered) is never signed and sent.
+    if !ArchivedKey::parse(&event.key).is_some_and(|key| key.names(&body)) {
+        delivery.error = Some("archive: the object is not the body its key names (SHA-256)".into());
+        return delivery;
+    }
     if let Some(id) = metadata.get(field::EVENT_ID) {
         delivery.event_id = id.clone();
     }
@@ -182,8 +222,12 @@ pub async fn forward(
         headers.push(("X-Correlation-Id".to_owned(), correlation_id.clone()));
     }
     // One agent for every attempt (it keeps the connection), statuses as answers, not errors.
+    // No redirect is followed (it would carry the signature elsewhere, and its 200 is not the
+    // local app's), and no proxy from the environment sees the events.
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(None)
         .timeout_global(Some(Duration::from_secs(30)))
         .build()
         .into();
@@ -220,4 +264,53 @@ fn post(agent: &ureq::Agent, url: &str, headers: &[(String, String)], body: &[u8
         request = request.header(name, value);
     }
     request.send(body).map(|r| r.status().as_u16()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_machine_is_a_destination_unless_allowed() {
+        for local in [
+            "http://localhost:3000/webhooks/middesk",
+            "http://LOCALHOST/x",
+            "http://127.0.0.1:8080/x",
+            "http://127.1.2.3/x",
+            "https://[::1]:8443/x",
+        ] {
+            assert!(check_destination(local, false).is_ok(), "{local}");
+        }
+        for remote in [
+            "http://203.0.113.9/hook",
+            "https://hooks.example.com/x",
+            "http://localhost.attacker.example/x",
+            "http://[::ffff:8.8.8.8]/x",
+            "http://10.0.0.2/x",
+        ] {
+            assert!(check_destination(remote, false).unwrap_err().contains("--allow-remote"), "{remote}");
+            assert!(check_destination(remote, true).is_ok(), "{remote}");
+        }
+        assert!(check_destination("ftp://localhost/x", true).is_err());
+        assert!(check_destination("not a url", true).is_err());
+    }
+
+    #[test]
+    fn since_widens_the_first_look_only() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000);
+        let month_ago = now - Duration::from_secs(30 * 86_400);
+        let mut follower = Follower::new(Some(month_ago), Vec::new());
+        assert_eq!(follower.look_from(now), month_ago);
+        follower.looked = true;
+        assert_eq!(follower.look_from(now), now - LOOKBACK);
+        assert_eq!(Follower::new(None, Vec::new()).look_from(now), now - LOOKBACK);
+    }
+
+    #[test]
+    fn a_fingerprint_tells_secrets_apart_and_is_not_the_secret() {
+        let (a, b) = (fingerprint("sec_a"), fingerprint("sec_b"));
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 12);
+        assert!(!a.contains("sec_a"));
+    }
 }

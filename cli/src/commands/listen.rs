@@ -12,11 +12,20 @@ use super::{Outcome, StackArgs};
 #[derive(clap::Args)]
 pub struct Listen {
     /// Where to POST each event: your app's webhook route (http://localhost:3000/webhooks/middesk).
+    /// A loopback address only, unless --allow-remote.
     #[arg(long)]
     forward_to: String,
-    /// The secret to sign with, which your local app verifies with (never the stack's own).
-    #[arg(long, default_value = TEST_SECRET)]
-    secret: String,
+    /// Forward to an address that is not this machine's loopback: production KYB data leaves
+    /// the laptop.
+    #[arg(long)]
+    allow_remote: bool,
+    /// The secret to sign with, which your local app verifies with (never the stack's own), from
+    /// the environment (default: the test secret); never on the command line.
+    #[arg(long = "secret-env", default_value = "MIDDESK_LISTEN_SECRET")]
+    secret_env: String,
+    /// Or a file holding that secret (its first line).
+    #[arg(long)]
+    secret_file: Option<std::path::PathBuf>,
     /// Only this type (`business.updated`) or family (`registration_request.*`); repeatable.
     #[arg(long = "type")]
     types: Vec<String>,
@@ -56,6 +65,20 @@ impl Listen {
         if !(self.poll > 0.0 && self.poll.is_finite()) {
             return Err(format!("--poll {}: a number of seconds above 0", self.poll));
         }
+        listen::check_destination(&self.forward_to, self.allow_remote)?;
+        let secret = match &self.secret_file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| format!("--secret-file {}: {e}", path.display()))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            None => std::env::var(&self.secret_env).unwrap_or_else(|_| TEST_SECRET.to_owned()),
+        };
+        if secret.is_empty() {
+            return Err("the secret to sign with is empty".into());
+        }
         let (_, model) = self.stack.model()?;
         let local = self.stack.stack_name.is_none();
         let bucket = self
@@ -64,11 +87,11 @@ impl Listen {
             .ok_or("pass --archive-bucket (the stack's ArchiveBucketName output)")?;
         let aws = self.stack.aws().await?;
         let s3 = middesk_webhooks::aws::s3_client(&aws);
-        let key = SigningKey::new(&self.secret);
+        let key = SigningKey::new(&secret);
         println!("Ready. Forwarding events from s3://{bucket} to {}", self.forward_to);
         println!(
-            "Signing with the secret {} (verify X-Middesk-Signature-256 with it). Ctrl-C stops.",
-            self.secret
+            "Signing with the secret whose fingerprint is {} (verify X-Middesk-Signature-256 with it). Ctrl-C stops.",
+            listen::fingerprint(&secret)
         );
         let mut follower = Follower::new(since, self.types);
         let (mut forwarded, mut failed) = (0usize, 0usize);

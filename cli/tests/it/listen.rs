@@ -123,7 +123,10 @@ async fn new_events_reach_the_local_app_signed_as_middesk_signs_them_and_a_5xx_i
     let output = finished(child).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
-    assert!(stdout.contains(TEST_SECRET), "the secret to verify with is printed: {stdout}");
+    // The secret is never printed: its fingerprint says which it is.
+    assert!(!stdout.contains(TEST_SECRET), "{stdout}");
+    let fingerprint = middesk_webhooks_cli::listen::fingerprint(TEST_SECRET);
+    assert!(stdout.contains(&format!("fingerprint is {fingerprint}")), "{stdout}");
     assert!(
         stdout.contains("evt_before") && stdout.contains("[200]") && stdout.contains("after 2 attempts"),
         "{stdout}"
@@ -185,4 +188,83 @@ async fn ctrl_c_stops_it_with_a_count_and_a_local_app_that_is_down_is_reported()
         lines.last().map(String::as_str),
         Some(format!("Stopped: 0 forwarded, 1 not taken by {url}").as_str())
     );
+}
+
+/// A server on a free port that answers every request with a redirect to `location`.
+fn redirecting_app(location: &str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/webhooks/middesk", listener.local_addr().unwrap());
+    let answer =
+        format!("HTTP/1.1 307 X\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0u8; 65_536];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn only_the_verifiers_bytes_go_only_to_this_machine_signed_with_a_secret_never_printed() {
+    let s3 = s3_client(&sdk_config(&emulator_endpoint()).await);
+    let bucket = unique("listen-safe");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    // A remote destination is refused before anything is read.
+    let output = listen("http://203.0.113.9/hook", &bucket, &["--max-events", "1"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--allow-remote"), "{output:?}");
+
+    // A redirect is not followed (its target gets nothing), and is not a delivery; a proxy from
+    // the environment is not used (it does not exist: every request through it would fail).
+    let (target, reached) = local_app(vec![]);
+    // By name: the emulator (127.0.0.1) is exempt from the proxy, the local app is not.
+    let redirecting = redirecting_app(&target).replace("127.0.0.1", "localhost");
+    archive(&s3, &bucket, "evt_redirected", "business.updated").await;
+    let secret = "sec_listen_local_app";
+    let output = finished(
+        listen(&redirecting, &bucket, &["--since", "1h", "--attempts", "1", "--max-events", "1"])
+            .env("MIDDESK_LISTEN_SECRET", secret)
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("http_proxy", "http://127.0.0.1:9")
+            .env("ALL_PROXY", "http://127.0.0.1:9")
+            .env("NO_PROXY", "127.0.0.1")
+            .env("no_proxy", "127.0.0.1")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("evt_redirected") && stdout.contains("[307]"), "{stdout}");
+    assert!(stdout.contains("Stopped: 0 forwarded, 1 not taken"), "{stdout}");
+    assert!(reached.lock().unwrap().is_empty(), "the redirect was followed");
+    assert!(!stdout.contains(secret), "{stdout}");
+    assert!(stdout.contains(&middesk_webhooks_cli::listen::fingerprint(secret)), "{stdout}");
+
+    // An object that is not the body its key names is never signed and sent.
+    let bucket = unique("listen-tampered");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let key = archive_key(Some(SystemTime::now()), Some("business.updated"), b"{\"id\":\"evt_genuine\"}");
+    s3.put_object()
+        .bucket(&bucket)
+        .key(&key)
+        .metadata(field::EVENT_ID, "evt_tampered")
+        .body(aws_sdk_s3::primitives::ByteStream::from(b"{\"id\":\"evt_tampered\"}".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let (url, received) = local_app(vec![]);
+    let output = finished(
+        listen(&url, &bucket, &["--since", "1h", "--attempts", "1", "--max-events", "1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("not the body its key names"), "{stdout}");
+    assert!(received.lock().unwrap().is_empty(), "nothing was sent");
 }
