@@ -479,3 +479,45 @@ async fn a_refusal_fixed_after_middesk_gave_up_is_delivered_by_replay_refused() 
     assert_eq!(nothing.found, 0);
     assert!(drain(&sqs, &catch_all).await.is_empty());
 }
+
+#[tokio::test]
+async fn the_cli_finds_the_local_stacks_kept_refusals() {
+    use middesk_webhooks::verify::refused::RefusedRequest;
+    let endpoint = emulator_endpoint();
+    let aws = sdk_config(&endpoint).await;
+    let s3 = s3_client(&aws);
+    let template = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    let model =
+        middesk_webhooks_cli::template::parse_template(&std::fs::read_to_string(template).unwrap()).unwrap();
+    // The secret as it is: this test never sets it.
+    let stack = middesk_webhooks_cli::local::create_local_stack(&aws, &endpoint, &model, None).await.unwrap();
+    let archive = stack.env.iter().find(|(k, _)| k == "ARCHIVE_BUCKET").map(|(_, v)| v.clone()).unwrap();
+    // A refusal as the verifier keeps it, on a day of its own (far from every other test's).
+    let arrived = middesk_webhooks::envelope::parse_rfc3339("2031-03-04T05:06:07Z").unwrap();
+    let body = event("business.updated", &unique("ev-kept"), arrived);
+    let refused = RefusedRequest {
+        reason: "account_not_listed".into(),
+        received_at: arrived,
+        source_ip: "35.239.59.102".parse().ok(),
+        signature: Some(SigningKey::new("sec_other").sign(&body)),
+        attested: Vec::new(),
+    };
+    let key = refused.key(&body);
+    S3Archive::new(s3.clone(), &archive)
+        .put(&key, &body, &refused.metadata([None, Some("business.updated"), None]))
+        .await
+        .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_middesk-webhooks"))
+        .args(["replay", "--refused", "--endpoint", &endpoint, "--dry-run"])
+        .args(["--since", "2031-03-04T00:00:00Z", "--until", "2031-03-04T23:59:59Z"])
+        .args(["--reason", "account_not_listed", "--template", template])
+        .env_remove("MIDDESK_STACK_NAME")
+        .env_remove("ARCHIVE_BUCKET")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    // Gone before asserting: the same emulator serves the pass 400 days ahead.
+    s3.delete_object().bucket(&archive).key(&key).send().await.unwrap();
+    assert!(stdout.contains("found 1, would check 1, refused again 0, failed 0"), "{stdout}");
+}
