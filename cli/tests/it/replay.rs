@@ -492,8 +492,12 @@ async fn the_cli_finds_the_local_stacks_kept_refusals() {
     // The secret as it is: this test never sets it.
     let stack = middesk_webhooks_cli::local::create_local_stack(&aws, &endpoint, &model, None).await.unwrap();
     let archive = stack.env.iter().find(|(k, _)| k == "ARCHIVE_BUCKET").map(|(_, v)| v.clone()).unwrap();
-    // A refusal as the verifier keeps it, on a day of its own (far from every other test's).
-    let arrived = middesk_webhooks::envelope::parse_rfc3339("2031-03-04T05:06:07Z").unwrap();
+    // A refusal as the verifier keeps it, on a day of this run's own, years from every other
+    // test's (the local stack's bucket is shared, and the emulator serves more than one pass).
+    let run = unique("day");
+    let day = run.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))) % 3650;
+    let arrived = SystemTime::UNIX_EPOCH + Duration::from_secs((22_000 + day) * 86_400 + 18_367);
+    let day_text = humantime::format_rfc3339_seconds(arrived).to_string()[..10].to_owned();
     let body = event("business.updated", &unique("ev-kept"), arrived);
     let refused = RefusedRequest {
         reason: "account_not_listed".into(),
@@ -509,7 +513,7 @@ async fn the_cli_finds_the_local_stacks_kept_refusals() {
         .unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_middesk-webhooks"))
         .args(["replay", "--refused", "--endpoint", &endpoint, "--dry-run"])
-        .args(["--since", "2031-03-04T00:00:00Z", "--until", "2031-03-04T23:59:59Z"])
+        .args(["--since", &format!("{day_text}T00:00:00Z"), "--until", &format!("{day_text}T23:59:59Z")])
         .args(["--reason", "account_not_listed", "--template", template])
         .env_remove("MIDDESK_STACK_NAME")
         .env_remove("ARCHIVE_BUCKET")
