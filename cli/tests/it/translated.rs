@@ -1545,8 +1545,8 @@ fn only_the_verifier_the_rotator_and_the_operator_may_read_or_change_the_signing
         .iter()
         .find(|s| s["Effect"] == "Deny" && s["Principal"] == "*")
         .expect("a deny to every other principal");
-    // Reading it signs events; putting or labelling a value makes it verify; rotating moves it.
-    for action in ["GetSecretValue", "PutSecretValue", "UpdateSecretVersionStage", "RotateSecret"] {
+    // Reading it signs events; putting or labelling a value makes it verify.
+    for action in ["GetSecretValue", "PutSecretValue", "UpdateSecretVersionStage"] {
         assert!(
             actions(deny).contains(&format!("secretsmanager:{action}").as_str()),
             "{action} is not denied"
