@@ -23,11 +23,12 @@ pub struct SecretsManagerSource {
     current_id: std::sync::Mutex<Option<String>>,
 }
 
-/// One version of the secret: its value, creation time and version id.
+/// One version of the secret: its value, creation time, version id and labels.
 struct Version {
     value: String,
     created: SystemTime,
     id: String,
+    stages: Vec<String>,
 }
 
 type GetSecretValueError = aws_sdk_secretsmanager::error::SdkError<
@@ -59,6 +60,7 @@ async fn read_version(
                     .and_then(|d| SystemTime::try_from(d).ok())
                     .unwrap_or(SystemTime::UNIX_EPOCH),
                 id: output.version_id.unwrap_or_default(),
+                stages: output.version_stages.unwrap_or_default(),
             }
         }))),
         Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
@@ -173,6 +175,13 @@ impl SecretSource for SecretsManagerSource {
             if seen.contains(&Some(version.id.clone())) {
                 continue;
             }
+            // The label is honoured only on a version that is neither current nor previous: on
+            // the previous one (a leaked secret replaced by hand, a rotation finished) it would
+            // verify forever, past the rotation grace.
+            let settled = version.stages.iter().any(|s| s == "AWSCURRENT" || s == "AWSPREVIOUS");
+            if stage == GIVEN_TO_MIDDESK_STAGE && settled {
+                continue;
+            }
             seen.push(Some(version.id));
             match parse_secret_string(&version.value) {
                 Ok(key) => keys.push(key),
@@ -206,7 +215,7 @@ impl SecretsManagerVersions {
         id: Option<&str>,
     ) -> Result<Option<crate::middesk::rotation::StoredVersion>, String> {
         match read_version(&self.client, secret_id, stage, id).await {
-            Ok(Some(Some(Version { value, created, id }))) => {
+            Ok(Some(Some(Version { value, created, id, .. }))) => {
                 Ok(Some(crate::middesk::rotation::StoredVersion { id, value, created }))
             }
             Ok(Some(None)) => Err("the version has no SecretString".to_owned()),

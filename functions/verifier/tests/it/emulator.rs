@@ -241,6 +241,49 @@ async fn a_secret_rotated_mid_run_keeps_verifying() {
 }
 
 #[tokio::test]
+async fn a_secret_replaced_by_hand_after_a_leak_stops_verifying_though_it_kept_middesks_label() {
+    use middesk_webhooks::verify::secret::GIVEN_TO_MIDDESK_STAGE;
+    let s = stack("sec_leaked").await;
+    let leaked = s.secrets.get_secret_value().secret_id(&s.secret_id).send().await.unwrap();
+    let leaked_id = leaked.version_id.unwrap();
+    // The leak procedure: a new value put as current (Middesk updated by its dashboard), the
+    // grace off while the leaked one is previous.
+    s.secrets.put_secret_value().secret_id(&s.secret_id).secret_string("sec_fresh").send().await.unwrap();
+    // It was given to Middesk, so it carries Middesk's label (as `register` and the rotator
+    // do), which AWS leaves in place when another value becomes current (the emulator drops
+    // it, so it is put back here).
+    s.secrets
+        .update_secret_version_stage()
+        .secret_id(&s.secret_id)
+        .version_stage(GIVEN_TO_MIDDESK_STAGE)
+        .move_to_version_id(&leaked_id)
+        .send()
+        .await
+        .unwrap();
+    let labels = s.secrets.describe_secret().secret_id(&s.secret_id).send().await.unwrap();
+    let stages = labels.version_ids_to_stages.unwrap_or_default();
+    assert_eq!(stages[&leaked_id], ["AWSPREVIOUS", GIVEN_TO_MIDDESK_STAGE], "{stages:?}");
+    let strict = s
+        .verifier(&[("SECRET_CACHE_TTL_SECONDS", "0"), ("SECRET_ROTATION_GRACE_SECONDS", "0")], None, None)
+        .await;
+    let now = SystemTime::now();
+    // From Middesk's address (the sample request's), naming our account: a mismatch there reads
+    // the versions Middesk may sign with again.
+    let signed = |id: &str, secret: &str| {
+        let body =
+            event_body_created(id, "business.updated", &humantime::format_rfc3339_millis(now).to_string());
+        let mut event: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        event["account_id"] = serde_json::json!(SAMPLE_ACCOUNT_ID);
+        signed_post(Shape::HttpV2, secret, &serde_json::to_vec(&event).unwrap(), None)
+    };
+    // Signed with the leaked secret: its label on the previous version
+    // no longer verifies it.
+    assert_eq!(status_at(&strict, signed("ev-leak-1", "sec_leaked"), now).await, 401);
+    assert_eq!(status_at(&strict, signed("ev-leak-2", "sec_fresh"), now).await, 202);
+    assert_eq!(drain(&s.sqs, &s.queues["business.updated"]).await.len(), 1);
+}
+
+#[tokio::test]
 async fn sqs_unreachable_is_503_and_a_retry_delivers() {
     let s = stack("sec_emulator_5").await;
     let refused = refused_endpoint();
