@@ -357,15 +357,14 @@ impl WatchMemory for InMemoryWatchMemory {
     }
 }
 
-/// The reasons of `report` that the last look (`last`: its keys, or why they could not be
+/// The reasons (of a report, [`StatusReport::reasons`]) that the last look (`last`: its keys, or why they could not be
 /// read) did not have. Without the last look every reason counts as new, and so does the
 /// failure to read it: a page too many rather than a problem nobody hears of.
-pub fn started(report: &StatusReport, last: &Result<Vec<String>, String>) -> Vec<Reason> {
-    let reasons = report.reasons();
+pub fn started(reasons: &[Reason], last: &Result<Vec<String>, String>) -> Vec<Reason> {
     match last {
-        Ok(keys) => reasons.into_iter().filter(|r| !keys.contains(&r.key)).collect(),
+        Ok(keys) => reasons.iter().filter(|r| !keys.contains(&r.key)).cloned().collect(),
         Err(error) => {
-            let mut all = reasons;
+            let mut all = reasons.to_vec();
             all.push(Reason {
                 key: "memory".into(),
                 text: format!(
@@ -733,18 +732,18 @@ mod tests {
         dead.oldest_dead_letter_age_seconds = Some(60);
         let first = report(vec![dead.clone(), row("order-created")]);
         let keys = |reasons: Vec<Reason>| reasons.into_iter().map(|r| r.key).collect::<Vec<_>>();
-        assert_eq!(keys(started(&first, &Ok(Vec::new()))), ["catch-all:dead-letters"]);
+        assert_eq!(keys(started(&first.reasons(), &Ok(Vec::new()))), ["catch-all:dead-letters"]);
         let last = Ok(keys(first.reasons()));
         // The same problem, a look later: nothing new.
-        assert!(started(&first, &last).is_empty());
+        assert!(started(&first.reasons(), &last).is_empty());
         // Another queue's first dead letter while the first still holds the alarm: new.
         let mut second = dead.clone();
         second.queue = "order-created".into();
         let r = report(vec![dead, second]);
-        assert_eq!(keys(started(&r, &last)), ["order-created:dead-letters"]);
+        assert_eq!(keys(started(&r.reasons(), &last)), ["order-created:dead-letters"]);
         // Without the last look, everything is new, and so is not knowing it.
         assert_eq!(
-            keys(started(&r, &Err("no table".into()))),
+            keys(started(&r.reasons(), &Err("no table".into()))),
             ["catch-all:dead-letters", "order-created:dead-letters", "memory"]
         );
     }

@@ -361,8 +361,9 @@ fn a_new_dead_letter_pages_while_an_older_one_holds_the_queue_alarm_in_alarm() {
             queue("order-created", u64::from(look >= 8)),
         ];
         let report = report(queues);
-        let new = started(&report, &last);
-        last = Ok(report.reasons().into_iter().map(|r| r.key).collect());
+        let reasons = report.reasons();
+        let new = started(&reasons, &last);
+        last = Ok(reasons.into_iter().map(|r| r.key).collect());
         let line = middesk_webhooks::watch::emf_record(
             &namespace,
             &report,

@@ -37,13 +37,15 @@ pub async fn look_and_report(
             "queue"
         );
     }
+    // The reasons once: the log lines, what started, and what the next look compares with.
+    let reasons = report.reasons();
     let last = memory.last_look().await;
-    let new = started(&report, &last);
-    for reason in report.reasons() {
+    let new = started(&reasons, &last);
+    for reason in &reasons {
         let started = new.iter().any(|n| n.key == reason.key);
         tracing::warn!(reason = reason.text, key = reason.key, started, "needs attention");
     }
-    let keys: Vec<String> = report.reasons().into_iter().map(|r| r.key).collect();
+    let keys: Vec<String> = reasons.into_iter().map(|r| r.key).collect();
     // Written only when it changed: an idle stack's watch reads once a look and writes nothing.
     let unchanged = last.as_ref().is_ok_and(|last| *last == keys);
     if !unchanged && let Err(error) = memory.remember(&keys).await {
