@@ -79,6 +79,17 @@ ensure_sam_tools() {
 }
 SAM_VENV="${SAM_VENV:-.venv-sam}"
 
+# Installs checkov, the infrastructure scanner fintech pipelines run, into its own venv (its
+# pins of boto3 and the like would clash with the others'). Pinned: a new release adds checks.
+ensure_checkov() {
+  if [ ! -x "$CHECKOV_VENV/bin/checkov" ]; then
+    say "installing checkov into $CHECKOV_VENV"
+    python3 -m venv "$CHECKOV_VENV"
+    "$CHECKOV_VENV/bin/pip" install --quiet --disable-pip-version-check "checkov==${CHECKOV_VERSION:-3.3.30}"
+  fi
+}
+CHECKOV_VENV="${CHECKOV_VENV:-.venv-checkov}"
+
 # Starts `cargo lambda watch` on a free loopback port with an env file; sets WATCH_URL.
 start_watch() {
   local env_file="$1" log="$2" port

@@ -15,14 +15,17 @@ fn repo() -> PathBuf {
 
 /// Every Markdown file of the repository, outside build output, tool installs and fuzz corpora.
 fn markdown_files() -> Vec<PathBuf> {
-    const SKIP: [&str; 6] = ["target", ".git", ".venv", ".venv-sam", "node_modules", ".aws-sam"];
+    const SKIP: [&str; 4] = ["target", ".git", "node_modules", ".aws-sam"];
     let mut found = Vec::new();
     let mut dirs = vec![repo()];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap().flatten() {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
-            if path.is_dir() && !SKIP.contains(&name.as_str()) && !name.starts_with(".local") {
+            // Every `.venv*` is a tool install (moto, SAM, checkov), `.local*` a run's scratch.
+            let skipped =
+                SKIP.contains(&name.as_str()) || name.starts_with(".local") || name.starts_with(".venv");
+            if path.is_dir() && !skipped {
                 dirs.push(path);
             } else if name.ends_with(".md") {
                 found.push(path);

@@ -117,3 +117,87 @@ fn a_subscriber_declared_in_the_one_list_gets_its_queue_dead_letter_queue_watch_
     // The committed template has none: nobody consumes a queue declared for nobody.
     assert!(!include_str!("../../../template.yaml").contains("RiskEngine"));
 }
+
+/// Each checkov skip in `template.yaml`: (check, resource, resource type, reason).
+fn scanner_skips(template: &str) -> Vec<(String, String, String, String)> {
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(template).expect("template is YAML");
+    let mut skips = Vec::new();
+    for (id, resource) in doc["Resources"].as_mapping().expect("resources") {
+        let skip = resource["Metadata"]["checkov"]["skip"].as_sequence().cloned().unwrap_or_default();
+        for entry in skip {
+            skips.push((
+                entry["id"].as_str().unwrap_or_default().to_owned(),
+                id.as_str().unwrap_or_default().to_owned(),
+                resource["Type"].as_str().unwrap_or_default().to_owned(),
+                entry["comment"].as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+    }
+    skips
+}
+
+/// The rows of docs/deploy.md's table of skipped checks: (check, resources cell).
+fn documented_skips(page: &str) -> Vec<(String, String)> {
+    page.lines()
+        .filter_map(|line| line.strip_prefix("| `CKV_"))
+        .map(|row| {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let check = format!("CKV_{}", cells[0].split('`').next().unwrap_or_default());
+            (check, cells.get(1).copied().unwrap_or_default().to_owned())
+        })
+        .collect()
+}
+
+/// Every scanner finding the template skips has a reason next to its resource, and the table in
+/// docs/deploy.md names it; the table names no skip the template does not make.
+fn skips_disagree_with_docs(template: &str, page: &str) -> Vec<String> {
+    let skips = scanner_skips(template);
+    let rows = documented_skips(page);
+    let mut problems = Vec::new();
+    for (check, resource, kind, reason) in &skips {
+        if reason.split_whitespace().count() < 5 {
+            problems.push(format!("{resource} skips {check} without a reason"));
+        }
+        let documented = rows.iter().any(|(row_check, cell)| {
+            row_check == check
+                && (cell.contains(&format!("`{resource}`"))
+                    || (kind == "AWS::SQS::Queue" && cell == "every queue and dead-letter queue"))
+        });
+        if !documented {
+            problems.push(format!("docs/deploy.md does not list {resource} under {check}"));
+        }
+    }
+    for (check, cell) in &rows {
+        for named in cell.split('`').skip(1).step_by(2) {
+            if !skips.iter().any(|(c, r, _, _)| c == check && r == named) {
+                problems.push(format!("docs/deploy.md lists {named} under {check}, which it does not skip"));
+            }
+        }
+        if !skips.iter().any(|(c, ..)| c == check) {
+            problems.push(format!("docs/deploy.md lists {check}, which nothing skips"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_scanner_skip_has_its_reason_here() {
+    let template = include_str!("../../../template.yaml");
+    let page = include_str!("../../../docs/deploy.md");
+    assert!(scanner_skips(template).len() > 60, "the queues' skips are read");
+    let problems = skips_disagree_with_docs(template, page);
+    assert!(problems.is_empty(), "{problems:#?}");
+
+    // It can fail: a skip without its row, a row without its skip, a skip without a reason.
+    let undocumented = page.replace("| `CKV_AWS_26`", "| `CKV_AWS_0`");
+    let problems = skips_disagree_with_docs(template, &undocumented);
+    assert!(problems.iter().any(|p| p.contains("AlarmTopic under CKV_AWS_26")), "{problems:#?}");
+    assert!(problems.iter().any(|p| p.contains("CKV_AWS_0, which nothing skips")), "{problems:#?}");
+    let unreasoned = template.replacen(
+        "comment: Alarm notices carry no event data, and CloudWatch cannot publish to a topic under the AWS-managed SNS key.",
+        "comment: no",
+        1,
+    );
+    let problems = skips_disagree_with_docs(&unreasoned, page);
+    assert_eq!(problems, ["AlarmTopic skips CKV_AWS_26 without a reason"]);
+}
