@@ -268,21 +268,16 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
                 self.grace.as_secs()
             )));
         }
-        // An earlier rotation that gave Middesk its secret and never finished (a failed
-        // testSecret, then a cancel): Middesk signs with that secret, and a new one would leave
-        // it neither current nor previous once this rotation finishes. This rotation carries it
-        // instead, so that it becomes current.
-        if let Some(given) = self.abandoned_given_version(token, description).await? {
-            self.store
-                .put_pending(&self.secret_id, token, &given.value)
-                .await
-                .map_err(RotationError::Store)?;
-            tracing::info!(
-                version = token,
-                from = %given.id,
-                "the pending version takes the secret an unfinished rotation gave Middesk"
-            );
-            return Ok(());
+        // A version that carries MIDDESK_SIGNING and is neither current nor previous: an earlier
+        // rotation gave Middesk its secret and never finished, or a leaked secret kept the
+        // label. The verifier accepts it; a new secret would leave it in place. Which one it is,
+        // only the operator knows: carrying it forward would keep a leaked secret for good, and
+        // passing it over would leave Middesk signing with it. So the rotation fails, and pages.
+        if let Some(given) = Self::stray_given_version(token, description) {
+            let current_id = description.version_with("AWSCURRENT").unwrap_or("<current id>");
+            return Err(RotationError::Refused(format!(
+                "version {given} carries {GIVEN_TO_MIDDESK_STAGE} but is neither current nor previous. If an unfinished rotation gave it to Middesk, make it current (aws secretsmanager update-secret-version-stage --version-stage AWSCURRENT --move-to-version-id {given} --remove-from-version-id {current_id}). If it leaked or is stale, take the label off (aws secretsmanager update-secret-version-stage --version-stage {GIVEN_TO_MIDDESK_STAGE} --remove-from-version-id {given}) and give Middesk the current secret (middesk-webhooks middesk register). Then rotate again"
+            )));
         }
         let secret = new_secret().map_err(RotationError::Store)?;
         // The same shape as the current value: a JSON secret stays JSON.
@@ -295,22 +290,12 @@ impl<S: VersionStore, A: WebhooksApi> SecretRotator<S, A> {
         Ok(())
     }
 
-    /// The version an earlier `setSecret` gave Middesk, if it never became current (nor
-    /// previous) and its value is usable.
-    async fn abandoned_given_version(
-        &self,
-        token: &str,
-        description: &SecretDescription,
-    ) -> Result<Option<StoredVersion>, RotationError> {
-        let Some(given) = description.version_with(GIVEN_TO_MIDDESK_STAGE).filter(|id| *id != token) else {
-            return Ok(None);
-        };
+    /// The version that carries `MIDDESK_SIGNING` while neither current, previous nor this
+    /// rotation's own, whatever its value.
+    fn stray_given_version<'a>(token: &str, description: &'a SecretDescription) -> Option<&'a str> {
+        let given = description.version_with(GIVEN_TO_MIDDESK_STAGE).filter(|id| *id != token)?;
         let stages = description.stages_of(given);
-        if stages.iter().any(|s| s == "AWSCURRENT" || s == "AWSPREVIOUS") {
-            return Ok(None);
-        }
-        let version = self.store.by_id(&self.secret_id, given).await.map_err(RotationError::Store)?;
-        Ok(version.filter(|v| parse_secret_text(&v.value).is_ok()))
+        (!stages.iter().any(|s| s == "AWSCURRENT" || s == "AWSPREVIOUS")).then_some(given)
     }
 
     async fn set(

@@ -347,17 +347,24 @@ async fn a_rotation_abandoned_after_set_secret_loses_no_delivery_middesk_signed_
     assert_eq!(post(&w.verifier(), &pending.value, between).await, 202, "a cold one");
     assert_eq!(post(&warm, &old, between).await, 202, "a retry signed before setSecret");
     w.middesk.enable(&w.webhook_id);
+    // The next rotation refuses to start: it cannot tell this version from a leaked one that kept
+    // the label, and carrying either forward, or leaving it, would be a silent choice. The
+    // failure pages (SecretRotationFailedAlarm) and names both ways out.
     let next = new_token();
     let restart = at_set + DAY;
-    w.step(&next, Step::CreateSecret, restart).await.unwrap();
-    let carried = w.version("AWSPENDING").await;
-    assert_eq!((carried.id.as_str(), carried.value.as_str()), (next.as_str(), pending.value.as_str()));
-    let at = carried.created + Duration::from_secs(2);
-    for step in [Step::SetSecret, Step::TestSecret, Step::FinishSecret] {
-        w.step(&next, step, at).await.unwrap();
-    }
-    assert_eq!(w.middesk_secret(), pending.value, "Middesk keeps the secret it had");
+    let error = w.step(&next, Step::CreateSecret, restart).await.unwrap_err().to_string();
+    assert!(error.contains(&format!("version {token} carries {GIVEN_TO_MIDDESK_STAGE}")), "{error}");
+    assert!(error.contains("--version-stage AWSCURRENT --move-to-version-id"), "{error}");
+    assert!(error.contains("middesk register"), "{error}");
+    assert!(store.by_stage(&w.arn, "AWSPENDING").await.unwrap().is_none(), "no pending version was made");
+    assert_eq!(post(&warm, &pending.value, restart).await, 202, "it still verifies meanwhile");
+
+    // The operator knows that rotation gave it to Middesk: it becomes current as the message says.
+    let current = w.version("AWSCURRENT").await;
+    store.move_stage(&w.arn, "AWSCURRENT", Some(&token), Some(&current.id)).await.unwrap();
     assert_eq!(w.version("AWSCURRENT").await.value, pending.value);
+    assert_eq!(w.version("AWSPREVIOUS").await.value, old);
+    assert_eq!(w.middesk_secret(), pending.value, "Middesk keeps the secret it had");
     // Middesk's deliveries signed with the abandoned version's secret verify as current, and
     // its retries of those signed with the old secret as previous, to the end of its retries.
     let last_retry = at_set + 3 * DAY + Duration::from_secs(3600);
@@ -366,10 +373,49 @@ async fn a_rotation_abandoned_after_set_secret_loses_no_delivery_middesk_signed_
         assert_eq!(post(v, &old, last_retry).await, 202);
         assert_eq!(post(v, "sec_forged", last_retry + Duration::from_secs(2)).await, 401);
     }
-    // The next rotation, with nothing abandoned, makes a new secret.
+    // The next rotation, with nothing stray, makes a new secret.
     let third = new_token();
-    w.step(&third, Step::CreateSecret, carried.created + GRACE + Duration::from_secs(1)).await.unwrap();
+    w.step(&third, Step::CreateSecret, pending.created + GRACE + Duration::from_secs(1)).await.unwrap();
     assert_ne!(w.version("AWSPENDING").await.value, pending.value);
+}
+
+#[tokio::test]
+async fn a_leaked_version_left_with_middesks_label_stops_the_next_rotation_instead_of_riding_it() {
+    use middesk_webhooks::verify::secret::GIVEN_TO_MIDDESK_STAGE;
+    let (w, old, token, pending) = created().await;
+    let store = SecretsManagerVersions::new(w.secrets.clone());
+    // The rotation finishes; Middesk signs with the new secret, which carries the label.
+    let at = pending.created + Duration::from_secs(2);
+    for step in [Step::SetSecret, Step::TestSecret, Step::FinishSecret] {
+        w.step(&token, step, at).await.unwrap();
+    }
+    // It leaks. The operator puts a new value by hand and gives it to Middesk by its dashboard,
+    // then takes AWSPREVIOUS off the leaked version, but leaves MIDDESK_SIGNING on it.
+    let leaked = w.version("AWSCURRENT").await;
+    assert_eq!(leaked.value, pending.value);
+    // (Put under a label of its own, then made current: the emulator's plain put, after a
+    // rotation moved the labels, leaves AWSCURRENT on two versions, which AWS never does.)
+    let put = w.secrets.put_secret_value().secret_id(&w.arn).secret_string("sec_after_the_leak");
+    let fresh = put.version_stages("BY_HAND").send().await.unwrap().version_id.unwrap();
+    store.move_stage(&w.arn, "AWSCURRENT", Some(&fresh), Some(&leaked.id)).await.unwrap();
+    assert_eq!(w.version("AWSCURRENT").await.value, "sec_after_the_leak");
+    store.move_stage(&w.arn, "AWSPREVIOUS", None, Some(&leaked.id)).await.unwrap();
+    let labels = store.describe(&w.arn).await.unwrap();
+    if labels.version_with(GIVEN_TO_MIDDESK_STAGE).is_none() {
+        // The emulator drops custom labels on put: Secrets Manager keeps them.
+        store.move_stage(&w.arn, GIVEN_TO_MIDDESK_STAGE, Some(&leaked.id), None).await.unwrap();
+    }
+    // The next rotation must not carry the leaked secret forward (it did, quietly).
+    let next = new_token();
+    let later = at + GRACE + DAY;
+    let error = w.step(&next, Step::CreateSecret, later).await.unwrap_err().to_string();
+    assert!(error.contains(&format!("version {} carries", leaked.id)), "{error}");
+    assert!(error.contains("--remove-from-version-id"), "{error}");
+    // The operator takes the label off, as the message says: the rotation makes a new secret.
+    store.move_stage(&w.arn, GIVEN_TO_MIDDESK_STAGE, None, Some(&leaked.id)).await.unwrap();
+    w.step(&next, Step::CreateSecret, later).await.unwrap();
+    let made = w.version("AWSPENDING").await.value;
+    assert!(![old.as_str(), pending.value.as_str(), "sec_after_the_leak"].contains(&made.as_str()));
 }
 
 #[tokio::test]
