@@ -7,7 +7,7 @@ use middesk_webhooks::verify::sample::TEST_SECRET;
 use middesk_webhooks_cli::listen::{self, Follower};
 use middesk_webhooks_cli::local;
 
-use super::{Outcome, StackArgs};
+use super::{BucketOwnerArgs, Outcome, StackArgs};
 
 #[derive(clap::Args)]
 pub struct Listen {
@@ -45,6 +45,8 @@ pub struct Listen {
     /// The archive bucket (the stack's ArchiveBucketName output; the local stack's by default).
     #[arg(long, env = "ARCHIVE_BUCKET")]
     archive_bucket: Option<String>,
+    #[command(flatten)]
+    owner: BucketOwnerArgs,
     #[command(flatten)]
     stack: StackArgs,
 }
@@ -86,7 +88,7 @@ impl Listen {
             .or_else(|| model.archive_bucket.as_deref().filter(|_| local).map(local::local_bucket_name))
             .ok_or("pass --archive-bucket (the stack's ArchiveBucketName output)")?;
         let aws = self.stack.aws().await?;
-        let s3 = middesk_webhooks::aws::s3_client(&aws);
+        let s3 = self.owner.s3(&aws).await?;
         let key = SigningKey::new(&secret);
         println!("Ready. Forwarding events from s3://{bucket} to {}", self.forward_to);
         println!(

@@ -60,6 +60,36 @@ impl StackArgs {
     }
 }
 
+/// Whose buckets a command reads and writes: S3 refuses a bucket of any other account.
+#[derive(clap::Args)]
+pub struct BucketOwnerArgs {
+    /// The AWS account that owns the stack's buckets (12 digits). Default: the account of the
+    /// credentials. S3 refuses a bucket of any other account, so a wrong name reads nothing.
+    #[arg(long)]
+    pub expected_bucket_owner: Option<String>,
+}
+
+impl BucketOwnerArgs {
+    /// An S3 client whose every request names the expected owner.
+    pub async fn s3(&self, aws: &aws_config::SdkConfig) -> Result<aws_sdk_s3::Client, String> {
+        let owner = match &self.expected_bucket_owner {
+            Some(owner) => owner.clone(),
+            None => {
+                let identity =
+                    aws_sdk_sts::Client::new(aws).get_caller_identity().send().await.map_err(|e| {
+                        format!(
+                            "the account of the credentials (or pass --expected-bucket-owner): {}",
+                            aws_sdk_sts::error::DisplayErrorContext(&e)
+                        )
+                    })?;
+                identity.account.ok_or("STS named no account: pass --expected-bucket-owner")?
+            }
+        };
+        middesk_webhooks::aws::s3_client_for_owner(aws, &owner)
+            .map_err(|e| format!("--expected-bucket-owner: {e}"))
+    }
+}
+
 /// The local stack in an AWS emulator, and the template that defines it.
 #[derive(clap::Args)]
 pub struct LocalArgs {

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use clap::ValueEnum;
 use middesk_webhooks_cli::{local, redrive, replay};
 
-use super::{Outcome, StackArgs};
+use super::{BucketOwnerArgs, Outcome, StackArgs};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum RedriveMethod {
@@ -115,6 +115,8 @@ pub struct Replay {
     #[arg(long, env = "PAYLOAD_BUCKET")]
     payload_bucket: Option<String>,
     #[command(flatten)]
+    owner: BucketOwnerArgs,
+    #[command(flatten)]
     stack: StackArgs,
 }
 
@@ -137,7 +139,7 @@ impl Replay {
         if self.refused {
             return refused(&self, &model, &aws, selection.since, selection.until).await;
         }
-        let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), middesk_webhooks::aws::s3_client(&aws));
+        let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), self.owner.s3(&aws).await?);
         let bucket_of = |given: Option<String>, logical_id: Option<&String>| {
             given.or_else(|| logical_id.filter(|_| local).map(|id| local::local_bucket_name(id)))
         };
@@ -231,14 +233,14 @@ async fn refused(
         .clone()
         .or_else(|| config.archive_bucket.clone())
         .ok_or("the verifier has no ARCHIVE_BUCKET: nothing was kept")?;
+    let s3 = args.owner.s3(aws).await?;
     let verifier = middesk_webhooks::aws::build_verifier(
         &config,
         aws_sdk_secretsmanager::Client::new(aws),
         aws_sdk_sqs::Client::new(aws),
-        middesk_webhooks::aws::s3_client(aws),
+        s3.clone(),
     );
     let selection = replay::RefusedSelection { since, until, reasons: args.reasons.clone() };
-    let s3 = middesk_webhooks::aws::s3_client(aws);
     let report = replay::replay_refused(&s3, &bucket, &selection, &verifier, args.dry_run).await?;
     let verb = if args.dry_run { "would check" } else { "delivered" };
     println!(

@@ -268,3 +268,90 @@ async fn only_the_verifiers_bytes_go_only_to_this_machine_signed_with_a_secret_n
     assert!(stdout.contains("not the body its key names"), "{stdout}");
     assert!(received.lock().unwrap().is_empty(), "nothing was sent");
 }
+
+/// A request's line and its headers (lower-case names).
+type Request = (String, Vec<(String, String)>);
+
+/// A stand-in for S3 at its own endpoint: it records each request's line and headers, and
+/// answers every one with an empty bucket listing.
+fn recording_s3() -> (String, Arc<Mutex<Vec<Request>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut request, mut headers, mut line) = (String::new(), Vec::new(), String::new());
+            let _ = reader.read_line(&mut request);
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                if let Some((name, value)) = line.trim_end().split_once(": ") {
+                    headers.push((name.to_lowercase(), value.to_owned()));
+                }
+                line.clear();
+            }
+            log.lock().unwrap().push((request.trim_end().to_owned(), headers));
+            let listing = r#"<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>"#;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{listing}",
+                listing.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    (url, seen)
+}
+
+/// `listen` on a deployed stack whose S3 has an endpoint of its own (`AWS_ENDPOINT_URL_S3`, and
+/// no global one): the first request it makes to S3, its request line and headers.
+async fn first_s3_request(extra: &[&str]) -> Request {
+    let (s3_url, seen) = recording_s3();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_middesk-webhooks"))
+        .args(["listen", "--stack-name", "prod", "--archive-bucket", "prod-archive"])
+        .args(["--forward-to", "http://127.0.0.1:9/hook", "--poll", "0.2"])
+        .arg("--template")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"))
+        .args(extra)
+        .env_remove("AWS_ENDPOINT_URL")
+        // By name: the SDK itself would address an IP endpoint by path.
+        .env("AWS_ENDPOINT_URL_S3", s3_url.replace("127.0.0.1", "localhost"))
+        // The account of the credentials, from the emulator's STS.
+        .env("AWS_ENDPOINT_URL_STS", emulator_endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while seen.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let first = seen.lock().unwrap().first().cloned();
+    first.expect("listen reached S3 at AWS_ENDPOINT_URL_S3 within 30 s")
+}
+
+#[tokio::test]
+async fn the_archive_is_read_by_path_at_s3s_own_endpoint_and_only_from_the_expected_owner() {
+    let header = |headers: &[(String, String)], name: &str| {
+        headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    };
+    // By path (`bucket.127.0.0.1` does not resolve), and owned by the credentials' account.
+    let (request, headers) = first_s3_request(&[]).await;
+    assert!(request.starts_with("GET /prod-archive/?list-type=2"), "{request}");
+    assert!(header(&headers, "host").is_some_and(|h| h.starts_with("localhost:")), "{headers:?}");
+    let account = "123456789012"; // the emulator's account for any credentials
+    assert_eq!(header(&headers, "x-amz-expected-bucket-owner").as_deref(), Some(account), "{headers:?}");
+    // Or by the owner named on the command line.
+    let (_, headers) = first_s3_request(&["--expected-bucket-owner", "111122223333"]).await;
+    assert_eq!(header(&headers, "x-amz-expected-bucket-owner").as_deref(), Some("111122223333"));
+    // One that is not an account id is refused before anything is read.
+    let output =
+        listen("http://127.0.0.1:9/hook", "b", &["--expected-bucket-owner", "12345"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not an AWS account id"), "{output:?}");
+}

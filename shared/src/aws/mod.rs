@@ -20,7 +20,7 @@ pub use dynamodb::DynamoDbWatchMemory;
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::{DynamoDbIdempotencyStore, create_idempotency_table};
 #[cfg(feature = "s3")]
-pub use s3::{S3Archive, S3Payloads, s3_client};
+pub use s3::{S3Archive, S3Payloads, s3_client, s3_client_for_owner};
 #[cfg(feature = "secretsmanager")]
 pub use secretsmanager::SecretsManagerSource;
 #[cfg(feature = "rotation")]

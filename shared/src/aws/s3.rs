@@ -1,13 +1,58 @@
 //! Claim-checked bodies, and the event archive, in S3.
 
-/// An S3 client for `config`. With a custom endpoint (`AWS_ENDPOINT_URL`: an emulator on
-/// loopback) it addresses buckets by path, since `bucket.127.0.0.1` does not resolve; on AWS
-/// it uses the usual virtual-hosted addressing.
+use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextMut;
+use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
+
+/// An S3 client for `config`. With a custom endpoint (an emulator on loopback), whether the
+/// global `AWS_ENDPOINT_URL` or S3's own `AWS_ENDPOINT_URL_S3`, it addresses buckets by path,
+/// since `bucket.127.0.0.1` does not resolve; on AWS it uses the usual virtual-hosted addressing.
 pub fn s3_client(config: &aws_types::SdkConfig) -> aws_sdk_s3::Client {
-    let path_style = config.endpoint_url().is_some();
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(config).force_path_style(path_style).build(),
-    )
+    aws_sdk_s3::Client::from_conf(s3_config(config).build())
+}
+
+/// An S3 client for `config` whose every request names `owner` (a 12-digit account id) as the
+/// bucket's expected owner (`x-amz-expected-bucket-owner`). S3 then refuses, with 403, a bucket
+/// of any other account. For the operator's tools, which are given a bucket by name: a typo, or
+/// a name another account took, is an error rather than that account's objects.
+pub fn s3_client_for_owner(config: &aws_types::SdkConfig, owner: &str) -> Result<aws_sdk_s3::Client, String> {
+    if owner.len() != 12 || !owner.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{owner:?} is not an AWS account id (12 digits)"));
+    }
+    let pinned = s3_config(config).interceptor(ExpectedBucketOwner(owner.to_owned()));
+    Ok(aws_sdk_s3::Client::from_conf(pinned.build()))
+}
+
+fn s3_config(config: &aws_types::SdkConfig) -> aws_sdk_s3::config::Builder {
+    // Where the SDK itself finds S3's own endpoint (`AWS_ENDPOINT_URL_S3`, or the profile's).
+    let own_endpoint = aws_types::service_config::ServiceConfigKey::builder()
+        .service_id("S3")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok()
+        .and_then(|key| config.service_config()?.load_config(key));
+    let path_style = config.endpoint_url().is_some() || own_endpoint.is_some();
+    aws_sdk_s3::config::Builder::from(config).force_path_style(path_style)
+}
+
+/// Sets `x-amz-expected-bucket-owner` on every request, so that no call can forget it.
+#[derive(Debug)]
+struct ExpectedBucketOwner(String);
+
+impl Intercept for ExpectedBucketOwner {
+    fn name(&self) -> &'static str {
+        "ExpectedBucketOwner"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_s3::error::BoxError> {
+        context.request_mut().headers_mut().insert("x-amz-expected-bucket-owner", self.0.clone());
+        Ok(())
+    }
 }
 
 /// Claim-checked bodies in an S3 bucket: written by the verifier, read by consumers.
