@@ -5,9 +5,9 @@
 
 use middesk_webhooks::catalogue::CATALOGUE;
 use middesk_webhooks::middesk::api::{Plan, WebhookSpec, WebhooksApi, find_by_url, plan};
-use middesk_webhooks::middesk::rotation::SecretDescription;
+use middesk_webhooks::middesk::rotation::{SecretDescription, VersionStore};
 use middesk_webhooks::verify::routing::matches_pattern;
-use middesk_webhooks::verify::secret::GIVEN_TO_MIDDESK_STAGE;
+use middesk_webhooks::verify::secret::{GIVEN_TO_MIDDESK_STAGE, parse_secret_text};
 
 /// The version of the signing secret `register` gives Middesk, and why: the one Middesk should
 /// have, never one a rotation has moved past. During a rotation that is the pending version
@@ -144,6 +144,74 @@ pub async fn run<A: WebhooksApi>(
         lines.push("dry run: nothing changed".to_owned());
     }
     Ok(Report { lines, ok: true })
+}
+
+/// How many times `register` gives Middesk the secret, at most, while rotations move it on.
+const REGISTER_ATTEMPTS: usize = 3;
+
+/// `register`: gives Middesk the version it should have ([`version_for_middesk`]), then looks
+/// at the secret again. A rotation's `setSecret` may give Middesk a newer secret between this
+/// read and this write, and the write would put Middesk back on a secret the rotation moves
+/// past. So while the version to give has changed, it gives the new one. It stops once the one
+/// it gave is still the one to give: any later `setSecret` writes after it, with a newer one.
+pub async fn register<S: VersionStore, A: WebhooksApi>(
+    store: &S,
+    secret_id: &str,
+    api: &A,
+    spec: &WebhookSpec,
+    dry_run: bool,
+) -> Result<Report, String> {
+    let mut given: Option<(String, Report)> = None;
+    for attempt in 0..=REGISTER_ATTEMPTS {
+        let description = store.describe(secret_id).await.map_err(|e| format!("secret {secret_id}: {e}"))?;
+        let (id, why) = version_for_middesk(&description)
+            .ok_or_else(|| format!("secret {secret_id} has no AWSCURRENT version"))?;
+        if let Some((given_id, report)) = given.take() {
+            if given_id == id {
+                return Ok(report);
+            }
+            eprintln!("secret: a rotation moved on while register ran; now {why} ({id})");
+        }
+        if attempt == REGISTER_ATTEMPTS {
+            break;
+        }
+        let secret = labelled_for_middesk(store, secret_id, &description, (id, why), dry_run).await?;
+        let report = run(api, Action::Register, spec, Some(&secret), dry_run).await?;
+        if dry_run {
+            return Ok(report);
+        }
+        given = Some((id.to_owned(), report));
+    }
+    Err(format!(
+        "secret {secret_id}: rotations kept moving the secret while register ran; run register again"
+    ))
+}
+
+/// The value of version `id` of the signing secret, labelled `MIDDESK_SIGNING` first (unless
+/// `dry_run`), as the rotator's setSecret labels it: the verifier then accepts it whatever
+/// becomes of a rotation under way.
+async fn labelled_for_middesk<S: VersionStore>(
+    store: &S,
+    secret_id: &str,
+    description: &SecretDescription,
+    (id, why): (&str, &str),
+    dry_run: bool,
+) -> Result<String, String> {
+    let failed = |e: String| format!("secret {secret_id}: {e}");
+    let version = store.by_id(secret_id, id).await.map_err(failed)?.ok_or_else(|| {
+        format!("secret {secret_id}: version {id} ({why}) has no value yet; run register again when it has")
+    })?;
+    let secret = parse_secret_text(&version.value).map_err(|e| failed(e.to_string()))?;
+    eprintln!("secret: {why} ({id})");
+    let holder = description.version_with(GIVEN_TO_MIDDESK_STAGE);
+    if !dry_run && holder != Some(id) {
+        store.move_stage(secret_id, GIVEN_TO_MIDDESK_STAGE, Some(id), holder).await.map_err(|e| {
+            format!(
+                "secret {secret_id}: could not label version {id} {GIVEN_TO_MIDDESK_STAGE} before giving it to Middesk: {e}"
+            )
+        })?;
+    }
+    Ok(secret)
 }
 
 #[cfg(test)]

@@ -110,11 +110,15 @@ impl Middesk {
             Self::Sync { args, dry_run } => (args, middesk::Action::Sync, None, dry_run),
         };
         let (api, spec, aws) = args.open().await?;
-        let secret = match &secret_id {
-            Some(id) => Some(secret_for_middesk(&aws, id, dry_run).await?),
-            None => None,
+        let report = match &secret_id {
+            Some(id) => {
+                let store = middesk_webhooks::aws::SecretsManagerVersions::new(
+                    aws_sdk_secretsmanager::Client::new(&aws),
+                );
+                middesk::register(&store, id, &api, &spec, dry_run).await?
+            }
+            None => middesk::run(&api, action, &spec, None, dry_run).await?,
         };
-        let report = middesk::run(&api, action, &spec, secret.as_deref(), dry_run).await?;
         for line in &report.lines {
             println!("{line}");
         }
@@ -130,36 +134,4 @@ async fn secret_string(aws: &aws_config::SdkConfig, secret_id: &str) -> Result<S
         format!("secret {secret_id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(&e))
     })?;
     output.secret_string.ok_or_else(|| format!("secret {secret_id} has no SecretString"))
-}
-
-/// The signing secret `register` gives Middesk ([`middesk::version_for_middesk`]): labelled
-/// `MIDDESK_SIGNING` first (unless `dry_run`), as the rotator's setSecret labels it, so that the
-/// verifier accepts it whatever becomes of a rotation under way.
-async fn secret_for_middesk(
-    aws: &aws_config::SdkConfig,
-    secret_id: &str,
-    dry_run: bool,
-) -> Result<String, String> {
-    use middesk_webhooks::middesk::rotation::VersionStore as _;
-    use middesk_webhooks::verify::secret::GIVEN_TO_MIDDESK_STAGE;
-    let store = middesk_webhooks::aws::SecretsManagerVersions::new(aws_sdk_secretsmanager::Client::new(aws));
-    let failed = |e: String| format!("secret {secret_id}: {e}");
-    let description = store.describe(secret_id).await.map_err(failed)?;
-    let (id, why) = middesk::version_for_middesk(&description)
-        .ok_or_else(|| format!("secret {secret_id} has no AWSCURRENT version"))?;
-    let version = store.by_id(secret_id, id).await.map_err(failed)?.ok_or_else(|| {
-        format!("secret {secret_id}: version {id} ({why}) has no value yet; run register again when it has")
-    })?;
-    let secret = middesk_webhooks::verify::secret::parse_secret_text(&version.value)
-        .map_err(|e| failed(e.to_string()))?;
-    eprintln!("secret: {why} ({id})");
-    let holder = description.version_with(GIVEN_TO_MIDDESK_STAGE);
-    if !dry_run && holder != Some(id) {
-        store.move_stage(secret_id, GIVEN_TO_MIDDESK_STAGE, Some(id), holder).await.map_err(|e| {
-            format!(
-                "secret {secret_id}: could not label version {id} {GIVEN_TO_MIDDESK_STAGE} before giving it to Middesk: {e}"
-            )
-        })?;
-    }
-    Ok(secret)
 }

@@ -148,3 +148,99 @@ async fn register_during_a_rotation_gives_middesk_the_pending_secret_never_rolls
     let given = labels.version_with(middesk_webhooks::verify::secret::GIVEN_TO_MIDDESK_STAGE);
     assert_eq!(given, labels.version_with("AWSPENDING"));
 }
+
+/// Middesk's API while a rotation's `setSecret` runs between `register`'s read of the secret
+/// and its write: before passing `register`'s first write on, it does what setSecret does
+/// (a new pending version, given to Middesk, labelled `MIDDESK_SIGNING`).
+struct RotationInBetween {
+    api: middesk_webhooks::middesk::api::HttpWebhooksApi,
+    store: middesk_webhooks::aws::SecretsManagerVersions,
+    secret_id: String,
+    webhook_id: String,
+    new_secret: String,
+    done: std::sync::atomic::AtomicBool,
+}
+
+impl RotationInBetween {
+    async fn set_secret(&self) {
+        use middesk_webhooks::middesk::api::{Secret, WebhookUpdate, WebhooksApi as _};
+        use middesk_webhooks::middesk::rotation::VersionStore as _;
+        use middesk_webhooks::verify::secret::GIVEN_TO_MIDDESK_STAGE;
+        if self.done.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        let token = format!("{:-<36}", unique("version"));
+        self.store.put_pending(&self.secret_id, &token, &self.new_secret).await.unwrap();
+        let update =
+            WebhookUpdate { secret: Some(Secret(self.new_secret.clone())), ..WebhookUpdate::default() };
+        self.api.update(&self.webhook_id, &update).await.unwrap();
+        let holder = self.store.describe(&self.secret_id).await.unwrap();
+        let holder = holder.version_with(GIVEN_TO_MIDDESK_STAGE).map(str::to_owned);
+        self.store
+            .move_stage(&self.secret_id, GIVEN_TO_MIDDESK_STAGE, Some(&token), holder.as_deref())
+            .await
+            .unwrap();
+    }
+}
+
+impl middesk_webhooks::middesk::api::WebhooksApi for RotationInBetween {
+    async fn list(
+        &self,
+    ) -> Result<Vec<middesk_webhooks::middesk::api::Webhook>, middesk_webhooks::middesk::api::MiddeskApiError>
+    {
+        self.api.list().await
+    }
+
+    async fn create(
+        &self,
+        spec: &middesk_webhooks::middesk::api::WebhookSpec,
+        secret: &str,
+    ) -> Result<middesk_webhooks::middesk::api::Webhook, middesk_webhooks::middesk::api::MiddeskApiError>
+    {
+        self.set_secret().await;
+        self.api.create(spec, secret).await
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        update: &middesk_webhooks::middesk::api::WebhookUpdate,
+    ) -> Result<middesk_webhooks::middesk::api::Webhook, middesk_webhooks::middesk::api::MiddeskApiError>
+    {
+        self.set_secret().await;
+        self.api.update(id, update).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_racing_a_rotations_set_secret_leaves_middesk_on_the_rotations_secret() {
+    use middesk_webhooks::middesk::api::{ApiKey, HttpWebhooksApi, WebhookSpec};
+    use middesk_webhooks::middesk::rotation::VersionStore as _;
+    let (secret_id, current) = signing_secret().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk_config(&emulator_endpoint()).await);
+    let mock = MockMiddesk::start(API_KEY).await;
+    // Middesk holds an older secret: register has something to write.
+    let webhook_id = mock.add(URL, &["*"], Some("sec_before"));
+    let new_secret = format!("sec_{}", unique("rotated"));
+    let racing = RotationInBetween {
+        api: HttpWebhooksApi::new(&mock.url, ApiKey::new(API_KEY).unwrap()).unwrap(),
+        store: middesk_webhooks::aws::SecretsManagerVersions::new(secrets.clone()),
+        secret_id: secret_id.clone(),
+        webhook_id: webhook_id.clone(),
+        new_secret: new_secret.clone(),
+        done: false.into(),
+    };
+    let spec = WebhookSpec { url: URL.to_owned(), enabled_events: vec!["*".to_owned()], include: None };
+    // register reads the current secret; setSecret gives Middesk the new one; register writes.
+    let report = middesk_webhooks_cli::middesk::register(&racing.store, &secret_id, &racing, &spec, false)
+        .await
+        .unwrap();
+    assert!(report.ok, "{:?}", report.lines);
+    let ours = mock.webhooks().into_iter().find(|w| w.webhook.id == webhook_id).unwrap();
+    // Left on `current`, the rotation's finishSecret would make it previous: refused past the grace.
+    assert_ne!(ours.secret.as_deref(), Some(current.as_str()), "register undid the rotation's setSecret");
+    assert_eq!(ours.secret.as_deref(), Some(new_secret.as_str()));
+    let labels = racing.store.describe(&secret_id).await.unwrap();
+    let given = labels.version_with(middesk_webhooks::verify::secret::GIVEN_TO_MIDDESK_STAGE);
+    assert_eq!(given, labels.version_with("AWSPENDING"));
+}
