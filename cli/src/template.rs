@@ -319,9 +319,9 @@ pub mod generated {
 
     /// Every queue with its dead-letter queue and their alarms, then the policy that lets only
     /// the verifier (and the operator) send to them.
-    fn queues(subs: &Subscribers) -> String {
+    fn queues(subs: &Subscribers, consumer_roles: &[String]) -> String {
         let mut parts: Vec<String> = queues_with(subs).iter().map(|q| queue_resources(q, subs)).collect();
-        parts.push(queue_policy(subs));
+        parts.push(queue_policy(subs, consumer_roles));
         parts.join("\n")
     }
 
@@ -397,12 +397,19 @@ pub mod generated {
         out
     }
 
-    /// Only the verifier's role, and the operator's principal when set (redrive and replay send
-    /// as it), may send to the queues: a consumer, or anything else in the account, cannot
-    /// inject an event. Nobody but the operator may send to a dead-letter queue (SQS's own
-    /// move of a failed message is not a send): a forged dead letter would otherwise reach a
-    /// consumer through the next `redrive`.
-    fn queue_policy(subs: &Subscribers) -> String {
+    /// Who may do what with the queues, as a deny to everyone else (broad admin and read-only
+    /// roles of the account included):
+    /// - send: the verifier's role, and the operator's principal (redrive and replay send as
+    ///   it); to a dead-letter queue, the operator only (SQS's own move of a failed message is
+    ///   not a send), or a forged dead letter would reach a consumer through the next `redrive`;
+    /// - receive, delete, change visibility: the stack's consumers, `ConsumerPrincipalArns`
+    ///   (consumers in other stacks) and the operator; in a dead-letter queue, the operator;
+    /// - purge: the operator.
+    ///
+    /// The queue watch reads attributes only, which no statement denies. Resources are patterns
+    /// of the stack's queue names: SQS keeps a queue's policy within 8,192 bytes, which a list
+    /// of every queue's ARN per statement outgrows.
+    fn queue_policy(subs: &Subscribers, consumer_roles: &[String]) -> String {
         let queues = queues_with(subs);
         let ids: Vec<String> = queues.iter().map(|q| queue_logical_id(q)).collect();
         let dead_letter = |id: &String| format!("{}DeadLetterQueue", id.trim_end_matches("Queue"));
@@ -411,11 +418,14 @@ pub mod generated {
             .flat_map(|id| [id.clone(), dead_letter(id)])
             .map(|id| format!("    - !Ref {id}\n"))
             .collect();
-        let arns: String = ids.iter().map(|id| format!("          - !GetAtt {id}.Arn\n")).collect();
-        let dead_letter_arns: String =
-            ids.iter().map(|id| format!("          - !GetAtt {}.Arn\n", dead_letter(id))).collect();
+        let consumers: String =
+            consumer_roles.iter().map(|role| format!("                - !GetAtt {role}.Arn\n")).collect();
+        let stack_queues =
+            r#"!Sub "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${AWS::StackName}-*""#;
+        let dead_letters =
+            r#"!Sub "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${AWS::StackName}-*-dlq""#;
         format!(
-            r#"QueueSendersPolicy:
+            r#"QueueAccessPolicy:
   Type: AWS::SQS::QueuePolicy
   Properties:
     Queues:
@@ -426,8 +436,8 @@ pub mod generated {
           Effect: Deny
           Principal: "*"
           Action: sqs:SendMessage
-          Resource:
-{arns}          Condition:
+          Resource: {stack_queues}
+          Condition:
             ArnNotEquals:
               aws:PrincipalArn:
                 - !GetAtt VerifierRole.Arn
@@ -436,8 +446,41 @@ pub mod generated {
           Effect: Deny
           Principal: "*"
           Action: sqs:SendMessage
-          Resource:
-{dead_letter_arns}          Condition: !If
+          Resource: {dead_letters}
+          Condition: !If
+            - HasOperatorPrincipal
+            - ArnNotEquals:
+                aws:PrincipalArn: !Ref OperatorPrincipalArn
+            - !Ref AWS::NoValue
+        - Sid: OnlyConsumersAndTheOperatorReceive
+          Effect: Deny
+          Principal: "*"
+          Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility]
+          Resource: {stack_queues}
+          Condition:
+            ArnNotEquals:
+              aws:PrincipalArn:
+{consumers}                - !If [HasOperatorPrincipal, !Ref OperatorPrincipalArn, !Ref AWS::NoValue]
+            ArnNotLike: !If
+              - HasConsumerPrincipals
+              - aws:PrincipalArn: !Ref ConsumerPrincipalArns
+              - !Ref AWS::NoValue
+        - Sid: OnlyTheOperatorReadsDeadLetters
+          Effect: Deny
+          Principal: "*"
+          Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility]
+          Resource: {dead_letters}
+          Condition: !If
+            - HasOperatorPrincipal
+            - ArnNotEquals:
+                aws:PrincipalArn: !Ref OperatorPrincipalArn
+            - !Ref AWS::NoValue
+        - Sid: OnlyTheOperatorPurges
+          Effect: Deny
+          Principal: "*"
+          Action: sqs:PurgeQueue
+          Resource: {stack_queues}
+          Condition: !If
             - HasOperatorPrincipal
             - ArnNotEquals:
                 aws:PrincipalArn: !Ref OperatorPrincipalArn
@@ -746,21 +789,47 @@ pub mod generated {
             .collect()
     }
 
-    /// The generated parts made from the catalogue alone, by name.
-    pub fn parts() -> Vec<(&'static str, String)> {
-        parts_with(SUBSCRIBERS)
+    /// The names of the generated parts, the dashboard's aside.
+    pub fn part_names() -> Vec<&'static str> {
+        parts_with(SUBSCRIBERS, &[]).into_iter().map(|(name, _)| name).collect()
     }
 
-    /// The generated parts with these subscriber queues.
-    pub fn parts_with(subs: &Subscribers) -> Vec<(&'static str, String)> {
+    /// The generated parts with these subscriber queues, the stack's consumers having these
+    /// roles (logical ids).
+    fn parts_with(subs: &Subscribers, consumer_roles: &[String]) -> Vec<(&'static str, String)> {
         vec![
             ("routes", routes(subs)),
             ("queue-arns", queue_arns(subs)),
             ("alarms", alarms()),
             ("watched-queues", watched_queues(subs)),
-            ("queues", queues(subs)),
+            ("queues", queues(subs, consumer_roles)),
             ("queue-outputs", queue_outputs(subs)),
         ]
+    }
+
+    /// The roles (logical ids) of the template's functions that an SQS queue invokes, in
+    /// template order: the stack's own consumers.
+    fn consumer_roles(text: &str) -> Result<Vec<String>, String> {
+        let doc: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(text).map_err(|e| format!("template is not YAML: {e}"))?;
+        let resources = doc["Resources"].as_mapping().ok_or("template has no Resources")?;
+        let mut roles = Vec::new();
+        for (id, function) in resources {
+            let props = &function["Properties"];
+            let from_sqs = props["Events"]
+                .as_mapping()
+                .is_some_and(|events| events.values().any(|e| e["Type"].as_str() == Some("SQS")));
+            if function["Type"].as_str() != Some("AWS::Serverless::Function") || !from_sqs {
+                continue;
+            }
+            let (role, _) = super::get_att(&props["Role"]).ok_or_else(|| {
+                format!("{}: a consumer needs a role of the stack", id.as_str().unwrap_or_default())
+            })?;
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+        Ok(roles)
     }
 
     /// `template` with every generated part rewritten from the catalogue; the dashboard last,
@@ -772,11 +841,15 @@ pub mod generated {
     /// [`regenerate`] with these subscriber queues.
     pub fn regenerate_with(template: &str, subs: &Subscribers) -> Result<String, String> {
         let mut text = template.to_owned();
-        for (name, body) in parts_with(subs) {
+        // Emptied first: what stands there may be stale, and need not even parse. The
+        // consumers' roles are then read from what is written by hand.
+        for name in part_names().into_iter().chain(["dashboard"]) {
+            replace_part(&mut text, name, "")?;
+        }
+        let roles = consumer_roles(&text)?;
+        for (name, body) in parts_with(subs, &roles) {
             replace_part(&mut text, name, &body)?;
         }
-        // Emptied first: what stands there may be stale, and need not even parse.
-        replace_part(&mut text, "dashboard", "")?;
         let (alarms, functions) = alarms_and_functions(&text)?;
         replace_part(&mut text, "dashboard", &super::dashboard::resource(&alarms, &functions))?;
         Ok(text)

@@ -2,6 +2,7 @@
 //! One binary for the crate's integration tests (each test file its own binary would link
 //! the AWS SDKs again): a module per subject.
 
+mod access;
 mod alarms;
 mod docs;
 mod events;

@@ -1,0 +1,337 @@
+//! Who may read, delete and write the stack's data, asked of its resource policies as AWS
+//! evaluates an explicit deny: the queues' and buckets' policies of the translated template,
+//! resolved for a deployment (its parameters, a stack name), against a principal's ARN.
+//! Identity policies grant; these denies hold even against an account's broad admin and
+//! read-only roles.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::translated::{as_list, resources_of_type, translated};
+
+const ACCOUNT: &str = "123456789012";
+const ADMIN: &str = "arn:aws:iam::123456789012:role/Admin";
+const OPERATOR: &str = "arn:aws:iam::123456789012:role/middesk-operator";
+const ELSEWHERE: &str = "arn:aws:iam::123456789012:role/payments-risk-consumer";
+
+/// A deployment: its stack name and the parameters given (the others at their defaults).
+struct Deployment {
+    stack: String,
+    given: BTreeMap<&'static str, String>,
+}
+
+impl Deployment {
+    fn new(stack: &str, given: &[(&'static str, &str)]) -> Self {
+        let given = given.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        Self { stack: stack.to_owned(), given }
+    }
+
+    /// The ARN AWS would give resource `id`'s `Arn` (a role's name as CloudFormation makes it).
+    fn arn_of(&self, id: &str) -> String {
+        let resource = &translated()["Resources"][id];
+        match resource["Type"].as_str() {
+            Some("AWS::SQS::Queue") => {
+                let name = self.resolve(&resource["Properties"]["QueueName"]);
+                format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{}", name.as_str().unwrap())
+            }
+            Some("AWS::S3::Bucket") => format!("arn:aws:s3:::{}", self.bucket_name(id)),
+            Some("AWS::IAM::Role") => format!("arn:aws:iam::{ACCOUNT}:role/{}-{id}-1A2B3C4D5E6F", self.stack),
+            other => panic!("no ARN for {id} ({other:?})"),
+        }
+    }
+
+    fn bucket_name(&self, id: &str) -> String {
+        format!("{}-{}-1a2b3c4d5e6f", self.stack, id.to_lowercase())
+    }
+
+    fn condition(&self, name: &str) -> bool {
+        self.resolve(&translated()["Conditions"][name])
+            .as_bool()
+            .unwrap_or_else(|| panic!("condition {name}"))
+    }
+
+    /// `value` with every intrinsic function resolved; `Null` where it is `AWS::NoValue`.
+    fn resolve(&self, value: &Value) -> Value {
+        let text = |v: Value| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        let Some(object) = value.as_object() else {
+            return match value {
+                Value::Array(items) => {
+                    Value::Array(items.iter().map(|v| self.resolve(v)).filter(|v| !v.is_null()).collect())
+                }
+                other => other.clone(),
+            };
+        };
+        if object.len() != 1 {
+            return Value::Object(
+                object
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.resolve(v)))
+                    .filter(|(_, v)| !v.is_null())
+                    .collect(),
+            );
+        }
+        let (function, args) = object.iter().next().unwrap();
+        let arg = |i: usize| self.resolve(&args[i]);
+        match function.as_str() {
+            "Ref" => self.reference(args.as_str().unwrap()),
+            "Fn::GetAtt" => json!(self.arn_of(args[0].as_str().unwrap())),
+            "Condition" => json!(self.condition(args.as_str().unwrap())),
+            "Fn::If" => match self.condition(args[0].as_str().unwrap()) {
+                true => arg(1),
+                false => arg(2),
+            },
+            "Fn::Equals" => json!(text(arg(0)) == text(arg(1))),
+            "Fn::Not" => json!(!arg(0).as_bool().unwrap()),
+            "Fn::And" => json!(as_list(args).iter().all(|c| self.resolve(c).as_bool().unwrap())),
+            "Fn::Or" => json!(as_list(args).iter().any(|c| self.resolve(c).as_bool().unwrap())),
+            "Fn::Join" => {
+                let parts: Vec<String> = as_list(&arg(1)).into_iter().map(|v| text(v.clone())).collect();
+                json!(parts.join(args[0].as_str().unwrap()))
+            }
+            "Fn::Split" => json!(text(arg(1)).split(args[0].as_str().unwrap()).collect::<Vec<_>>()),
+            "Fn::Sub" => {
+                let mut out = args.as_str().expect("Fn::Sub of a plain string").to_owned();
+                while let Some(start) = out.find("${") {
+                    let end = start + out[start..].find('}').unwrap();
+                    let name = &out[start + 2..end];
+                    let value = match name.split_once('.') {
+                        Some((id, "Arn")) => self.arn_of(id),
+                        _ => text(self.reference(name)),
+                    };
+                    out.replace_range(start..=end, &value);
+                }
+                json!(out)
+            }
+            _ => Value::Object(
+                object
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.resolve(v)))
+                    .filter(|(_, v)| !v.is_null())
+                    .collect(),
+            ),
+        }
+    }
+
+    fn reference(&self, name: &str) -> Value {
+        match name {
+            "AWS::NoValue" => Value::Null,
+            "AWS::StackName" => json!(self.stack),
+            "AWS::Partition" => json!("aws"),
+            "AWS::Region" => json!("us-east-1"),
+            "AWS::AccountId" => json!(ACCOUNT),
+            "AWS::URLSuffix" => json!("amazonaws.com"),
+            _ => {
+                let resources = &translated()["Resources"];
+                if resources[name]["Type"] == "AWS::S3::Bucket" {
+                    return json!(self.bucket_name(name));
+                }
+                if resources[name]["Type"] == "AWS::SQS::Queue" {
+                    // A queue's URL: here, its ARN, which is what a request names.
+                    return json!(self.arn_of(name));
+                }
+                let parameter = &translated()["Parameters"][name];
+                assert!(!parameter.is_null(), "no parameter or resource {name}");
+                let raw = self.given.get(name).cloned().unwrap_or_else(|| match &parameter["Default"] {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+                match parameter["Type"].as_str() {
+                    Some("CommaDelimitedList") => json!(raw.split(',').map(str::trim).collect::<Vec<_>>()),
+                    _ => json!(raw),
+                }
+            }
+        }
+    }
+
+    /// The resolved statements of every queue and bucket policy that applies to `arn`.
+    fn statements_for(&self, arn: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        for (_, policy) in resources_of_type("AWS::SQS::QueuePolicy") {
+            let props = self.resolve(&policy["Properties"]);
+            if as_list(&props["Queues"]).iter().any(|q| q.as_str() == Some(arn)) {
+                out.extend(as_list(&props["PolicyDocument"]["Statement"]).into_iter().cloned());
+            }
+        }
+        for (_, policy) in resources_of_type("AWS::S3::BucketPolicy") {
+            let props = self.resolve(&policy["Properties"]);
+            let bucket = format!("arn:aws:s3:::{}", props["Bucket"].as_str().unwrap());
+            if arn == bucket || arn.starts_with(&format!("{bucket}/")) {
+                out.extend(as_list(&props["PolicyDocument"]["Statement"]).into_iter().cloned());
+            }
+        }
+        out
+    }
+
+    /// Whether an explicit deny of the stack's resource policies refuses `principal` `action`
+    /// on `arn`, over TLS, a write naming `If-None-Match`.
+    fn denies(&self, principal: &str, action: &str, arn: &str) -> bool {
+        self.statements_for(arn).iter().any(|s| {
+            s["Effect"] == "Deny"
+                && s["Principal"] == "*"
+                && as_list(&s["Action"]).iter().any(|a| like(a.as_str().unwrap(), action))
+                && as_list(&s["Resource"]).iter().any(|r| like(r.as_str().unwrap(), arn))
+                && holds(&s["Condition"], principal)
+        })
+    }
+}
+
+/// Whether every operator of a condition block holds for a request by `principal` (over TLS,
+/// a write naming `If-None-Match`). No block: it holds.
+fn holds(condition: &Value, principal: &str) -> bool {
+    let Some(operators) = condition.as_object() else { return true };
+    operators.iter().all(|(operator, keys)| {
+        keys.as_object().unwrap().iter().all(|(key, values)| {
+            let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            let values: Vec<String> = as_list(values).into_iter().map(text).collect();
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            match (operator.as_str(), key.as_str()) {
+                ("ArnNotEquals", "aws:PrincipalArn") => !values.contains(&principal),
+                ("ArnNotLike", "aws:PrincipalArn") => !values.iter().any(|p| like(p, principal)),
+                ("Bool", "aws:SecureTransport") => values == ["true"],
+                ("Null", "s3:if-none-match") => values == ["false"],
+                other => panic!("no evaluation of {other:?}"),
+            }
+        })
+    })
+}
+
+/// IAM's wildcard match: `*` any run of characters, `?` one; case-sensitive (ARNs).
+fn like(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => {
+            pattern.len() == text.len() && pattern.chars().zip(text.chars()).all(|(p, t)| p == '?' || p == t)
+        }
+        Some((head, rest)) => {
+            text.len() >= head.len()
+                && like(head, &text[..head.len()])
+                && (0..=text.len() - head.len()).any(|skip| like(rest, &text[head.len() + skip..]))
+        }
+    }
+}
+
+#[test]
+fn the_wildcard_match_is_iams() {
+    assert!(like("arn:aws:sqs:*:1:s-*-dlq", "arn:aws:sqs:us-east-1:1:s-a-b-dlq"));
+    assert!(!like("arn:aws:sqs:*:1:s-*-dlq", "arn:aws:sqs:us-east-1:1:s-a-b"));
+    assert!(like("s3:*", "s3:GetObject") && like("role/pay?ents-*", "role/payments-x"));
+    assert!(!like("role/payments-*", "role/Admin") && like("*", ""));
+}
+
+/// Every principal a test asks about: the stack's roles, an admin, the operator, a consumer
+/// in another stack.
+fn principals(d: &Deployment) -> Vec<(&'static str, String)> {
+    let role = |id: &str| d.arn_of(id);
+    vec![
+        ("verifier", role("VerifierRole")),
+        ("business-decision", role("BusinessDecisionRole")),
+        ("event-logger", role("EventLoggerRole")),
+        ("queue-watch", role("QueueWatchRole")),
+        ("admin", ADMIN.to_owned()),
+        ("operator", OPERATOR.to_owned()),
+        ("elsewhere", ELSEWHERE.to_owned()),
+    ]
+}
+
+/// Who, of [`principals`], may do `action` on `arn`.
+fn who_may(d: &Deployment, action: &str, arn: &str) -> Vec<&'static str> {
+    principals(d).into_iter().filter(|(_, p)| !d.denies(p, action, arn)).map(|(name, _)| name).collect()
+}
+
+#[test]
+fn only_ours_read_delete_and_write_the_queues_the_archive_and_the_payloads() {
+    let configured = [
+        ("OperatorPrincipalArn", OPERATOR),
+        ("ConsumerPrincipalArns", "arn:aws:iam::123456789012:role/payments-*"),
+    ];
+    for (d, operator, elsewhere) in [
+        (Deployment::new("mw", &[]), None, None),
+        (Deployment::new("mw-prod", &configured), Some("operator"), Some("elsewhere")),
+    ] {
+        let stack = &d.stack;
+        let queue = d.arn_of("BusinessUpdatedQueue");
+        let dead_letters = d.arn_of("BusinessUpdatedDeadLetterQueue");
+        let archive = format!("{}/events/2026-12-05/business.updated/120000Z-ab", d.arn_of("ArchiveBucket"));
+        let payload = format!("{}/payloads/ab", d.arn_of("PayloadBucket"));
+        let with = |names: &[&'static str], extra: &[Option<&'static str>]| -> Vec<&'static str> {
+            let mut all: Vec<&'static str> =
+                names.iter().copied().chain(extra.iter().flatten().copied()).collect();
+            let order: Vec<&str> = principals(&d).into_iter().map(|(n, _)| n).collect();
+            all.sort_by_key(|n| order.iter().position(|o| o == n));
+            all
+        };
+        let consumers = with(&["business-decision", "event-logger"], &[operator, elsewhere]);
+        for action in ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"] {
+            assert_eq!(who_may(&d, action, &queue), consumers, "{stack}: {action} on a queue");
+            assert_eq!(
+                who_may(&d, action, &dead_letters),
+                with(&[], &[operator]),
+                "{stack}: {action} on dead letters"
+            );
+        }
+        for arn in [&queue, &dead_letters] {
+            assert_eq!(who_may(&d, "sqs:PurgeQueue", arn), with(&[], &[operator]), "{stack}: purge {arn}");
+            // The queue watch reads attributes; nothing denies that to anybody.
+            assert_eq!(who_may(&d, "sqs:GetQueueAttributes", arn).len(), principals(&d).len());
+        }
+        assert_eq!(who_may(&d, "sqs:SendMessage", &queue), with(&["verifier"], &[operator]), "{stack}: send");
+        assert_eq!(
+            who_may(&d, "sqs:SendMessage", &dead_letters),
+            with(&[], &[operator]),
+            "{stack}: send dead letters"
+        );
+        assert_eq!(who_may(&d, "s3:GetObject", &payload), consumers, "{stack}: read a claim-checked body");
+        assert_eq!(
+            who_may(&d, "s3:PutObject", &payload),
+            with(&["verifier"], &[operator]),
+            "{stack}: write one"
+        );
+        for (action, arn) in [
+            ("s3:GetObject", &archive),
+            ("s3:GetObjectVersion", &archive),
+            ("s3:ListBucket", &d.arn_of("ArchiveBucket")),
+        ] {
+            assert_eq!(who_may(&d, action, arn), with(&[], &[operator]), "{stack}: {action} on the archive");
+        }
+        assert_eq!(
+            who_may(&d, "s3:PutObject", &archive),
+            with(&["verifier"], &[operator]),
+            "{stack}: archive"
+        );
+        assert_eq!(
+            who_may(&d, "s3:DeleteObject", &archive),
+            with(&[], &[operator]),
+            "{stack}: delete archived"
+        );
+    }
+}
+
+#[test]
+fn every_queue_takes_sends_from_the_verifier_and_dead_letters_from_the_operator_only() {
+    let d = Deployment::new("mw", &[("OperatorPrincipalArn", OPERATOR)]);
+    let verifier = d.arn_of("VerifierRole");
+    for (id, queue) in resources_of_type("AWS::SQS::Queue") {
+        let arn = d.arn_of(id);
+        let dead_letter = queue["Properties"]["RedrivePolicy"].is_null();
+        assert_eq!(d.denies(&verifier, "sqs:SendMessage", &arn), dead_letter, "{id}");
+        assert!(!d.denies(OPERATOR, "sqs:SendMessage", &arn), "{id}");
+        assert!(d.denies(ADMIN, "sqs:SendMessage", &arn), "{id}");
+    }
+}
+
+#[test]
+fn each_queues_policy_fits_sqss_8192_bytes_under_the_longest_stack_name() {
+    // CloudFormation allows 128 characters; SQS refuses a policy over 8,192 bytes.
+    let d = Deployment::new(
+        &"s".repeat(128),
+        &[("OperatorPrincipalArn", OPERATOR), ("ConsumerPrincipalArns", ELSEWHERE)],
+    );
+    for (id, policy) in resources_of_type("AWS::SQS::QueuePolicy") {
+        let document = d.resolve(&policy["Properties"]["PolicyDocument"]);
+        let size = serde_json::to_string(&document).unwrap().len();
+        assert!(size <= 8_192, "{id}: {size} bytes");
+    }
+}
