@@ -1,5 +1,6 @@
 //! Example consumer for `business.updated`: decide approve / review / reject from the
-//! business's status and Middesk's review tasks, log the decision, once per event id.
+//! business's status and Middesk's review tasks, log the decision, once per event id, and
+//! never on a business older than the newest already decided on (events arrive out of order).
 
 use std::time::SystemTime;
 
@@ -7,7 +8,8 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use middesk_webhooks::claim_check::PayloadReader;
 use middesk_webhooks::consume::batch::{BatchError, BatchOptions, process_batch_with};
 use middesk_webhooks::consume::event::{Business, Event, EventObject};
-use middesk_webhooks::consume::idempotency::{GuardError, Guarded, IdempotencyGuard, IdempotencyStore};
+use middesk_webhooks::consume::idempotency::{GuardError, Guarded, IdempotencyGuard};
+use middesk_webhooks::consume::newest::{Freshness, NewestStateStore};
 use serde::{Deserialize, Serialize};
 
 /// What to do with a business.
@@ -75,6 +77,22 @@ pub fn decide(business: &Business) -> DecisionRecord {
     DecisionRecord { business_id: business.id.clone(), decision, reason }
 }
 
+/// What the consumer did with an event, as logged and stored for repeats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Handled {
+    /// Decided on the business as the event carries it.
+    Decided(DecisionRecord),
+    /// Not decided: a newer event of the business was decided on, and this one's data is older
+    /// (a retry, a redrive or a replay that arrived late).
+    Superseded {
+        /// Middesk's business id.
+        business_id: Option<String>,
+        /// The newer event the business's decision stands on.
+        newest_event_id: String,
+    },
+}
+
 /// Why an event got no decision; each fails its message.
 #[derive(Debug, thiserror::Error)]
 pub enum DecisionError {
@@ -86,37 +104,57 @@ pub enum DecisionError {
     Guard(#[from] GuardError<std::convert::Infallible>),
 }
 
-/// Decides on one event, at most once per event id.
-pub async fn handle_event<S: IdempotencyStore>(
+/// Decides on one event, at most once per event id, unless a newer event of its business was
+/// decided on already.
+pub async fn handle_event<S: NewestStateStore>(
     guard: &IdempotencyGuard<S>,
     event: &Event,
     deadline: SystemTime,
-) -> Result<Guarded<DecisionRecord>, DecisionError> {
+) -> Result<Guarded<Handled>, DecisionError> {
     let EventObject::Business(business) = event.object() else {
         // Subscribed to the wrong queue, or a new kind of object: nothing to decide on. Failing
         // sends it to the dead-letter queue (alarm) rather than acknowledging it unhandled.
         tracing::error!(event_id = event.id, event_type = %event.event_type, "not a business object");
         return Err(DecisionError::NotABusiness);
     };
-    let outcome = guard.run(&event.id, deadline, || async { Ok(decide(business)) }).await?;
-    let (record, repeat) = match &outcome {
-        Guarded::Ran(r) => (r, false),
-        Guarded::Repeat(r) => (r, true),
+    let outcome = guard
+        .run_in_order(event, deadline, |freshness| async move {
+            Ok(match freshness {
+                Freshness::Older { newest } => {
+                    Handled::Superseded { business_id: business.id.clone(), newest_event_id: newest.event_id }
+                }
+                Freshness::Newest | Freshness::Unordered => Handled::Decided(decide(business)),
+            })
+        })
+        .await?;
+    let (handled, repeat) = match &outcome {
+        Guarded::Ran(h) => (h, false),
+        Guarded::Repeat(h) => (h, true),
     };
-    tracing::info!(
-        event_id = event.id,
-        event_type = %event.event_type,
-        business_id = record.business_id.as_deref(),
-        decision = %record.decision,
-        reason = record.reason,
-        repeat,
-        "business decision"
-    );
+    match handled {
+        Handled::Decided(record) => tracing::info!(
+            event_id = event.id,
+            event_type = %event.event_type,
+            business_id = record.business_id.as_deref(),
+            decision = %record.decision,
+            reason = record.reason,
+            repeat,
+            "business decision"
+        ),
+        Handled::Superseded { business_id, newest_event_id } => tracing::info!(
+            event_id = event.id,
+            event_type = %event.event_type,
+            business_id = business_id.as_deref(),
+            newest_event_id,
+            repeat,
+            "not decided: a newer event of this business was decided on"
+        ),
+    }
     Ok(outcome)
 }
 
 /// Handles an SQS batch, reporting exactly the messages that failed.
-pub async fn handle_batch<S: IdempotencyStore, R: PayloadReader>(
+pub async fn handle_batch<S: NewestStateStore, R: PayloadReader>(
     guard: &IdempotencyGuard<S>,
     options: &BatchOptions<R>,
     batch: &SqsEvent,

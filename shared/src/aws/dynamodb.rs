@@ -3,6 +3,7 @@
 use std::time::SystemTime;
 
 use crate::consume::idempotency::{Claim, IdempotencyStore, StoreError};
+use crate::consume::newest::{EventOrder, NewestStateStore, OrderedClaim};
 
 /// Idempotency records in a DynamoDB table with a string partition key `id` and TTL enabled on
 /// the `expiration` attribute (epoch seconds).
@@ -47,11 +48,7 @@ impl IdempotencyStore for DynamoDbIdempotencyStore {
             .item("status", A::S("IN_PROGRESS".into()))
             .item("expiration", A::N(epoch(expires_at).as_secs().to_string()))
             .item("in_progress_expiration", A::N(epoch(lock_until).as_millis().to_string()))
-            // New, expired (TTL deletion lags by up to days), or an abandoned claim.
-            .condition_expression(
-                "attribute_not_exists(#id) OR #expiration < :now_s \
-                 OR (#status = :in_progress AND #in_progress_expiration < :now_ms)",
-            )
+            .condition_expression(CLAIM_CONDITION)
             .expression_attribute_names("#id", "id")
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#expiration", "expiration")
@@ -66,23 +63,7 @@ impl IdempotencyStore for DynamoDbIdempotencyStore {
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
             Err(e) => return Err(store_error(&e)),
         }
-        let existing = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("id", A::S(key.to_owned()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error(&e))?;
-        let item = existing.item.unwrap_or_default();
-        match (item.get("status"), item.get("data")) {
-            (Some(A::S(status)), Some(A::S(data))) if status == "COMPLETED" => {
-                Ok(Claim::Completed(data.clone()))
-            }
-            // In progress, or deleted in between: either way, retry later.
-            _ => Ok(Claim::InProgress),
-        }
+        self.existing(key).await
     }
 
     async fn complete(&self, key: &str, result: &str, expires_at: SystemTime) -> Result<(), StoreError> {
@@ -144,6 +125,244 @@ impl IdempotencyStore for DynamoDbIdempotencyStore {
             }
             Err(e) => Err(store_error(&e)),
         }
+    }
+}
+
+/// The condition a claim puts its record under: new, expired (TTL deletion lags by up to days),
+/// or an abandoned claim.
+const CLAIM_CONDITION: &str = "attribute_not_exists(#id) OR #expiration < :now_s \
+     OR (#status = :in_progress AND #in_progress_expiration < :now_ms)";
+
+impl DynamoDbIdempotencyStore {
+    /// What stands in `key`'s record after a claim of it was refused.
+    async fn existing(&self, key: &str) -> Result<Claim, StoreError> {
+        use aws_sdk_dynamodb::types::AttributeValue as A;
+        let existing = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("id", A::S(key.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        let item = existing.item.unwrap_or_default();
+        match (item.get("status"), item.get("data")) {
+            (Some(A::S(status)), Some(A::S(data))) if status == "COMPLETED" => {
+                Ok(Claim::Completed(data.clone()))
+            }
+            // In progress, or deleted in between: either way, retry later.
+            _ => Ok(Claim::InProgress),
+        }
+    }
+}
+
+/// An event's time as the newest-state records keep it: microseconds since the epoch.
+fn micros(order: &EventOrder) -> String {
+    epoch(order.created_at).as_micros().to_string()
+}
+
+/// The newest event an object's record names, if it names one and has not expired at `now`.
+fn newest_in(
+    item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+    now: SystemTime,
+) -> Option<EventOrder> {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    let number = |name: &str| match item.get(name) {
+        Some(A::N(n)) => n.parse::<u64>().ok(),
+        _ => None,
+    };
+    if number("expiration").is_some_and(|at| at < epoch(now).as_secs()) {
+        return None;
+    }
+    let created_at = SystemTime::UNIX_EPOCH + std::time::Duration::from_micros(number("newest_at")?);
+    let Some(A::S(event_id)) = item.get("newest_id") else { return None };
+    Some(EventOrder { created_at, event_id: event_id.clone() })
+}
+
+/// Per object, beside the idempotency records: an item `id` = the object's key, with the newest
+/// event applied (`newest_at`, microseconds since the epoch, and `newest_id`), the event that
+/// holds it (`holder`, its record's key, until `holder_until`, milliseconds) and `expiration`.
+impl NewestStateStore for DynamoDbIdempotencyStore {
+    async fn claim_in_order(
+        &self,
+        key: &str,
+        object_key: &str,
+        order: &EventOrder,
+        now: SystemTime,
+        lock_until: SystemTime,
+        expires_at: SystemTime,
+        object_expires_at: SystemTime,
+    ) -> Result<OrderedClaim, StoreError> {
+        use aws_sdk_dynamodb::types::{
+            AttributeValue as A, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+        };
+        let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError(e.to_string());
+        let (now_s, now_ms) = (epoch(now).as_secs().to_string(), epoch(now).as_millis().to_string());
+        let claim = Put::builder()
+            .table_name(&self.table)
+            .item("id", A::S(key.to_owned()))
+            .item("status", A::S("IN_PROGRESS".into()))
+            .item("expiration", A::N(epoch(expires_at).as_secs().to_string()))
+            .item("in_progress_expiration", A::N(epoch(lock_until).as_millis().to_string()))
+            .condition_expression(CLAIM_CONDITION)
+            .expression_attribute_names("#id", "id")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#expiration", "expiration")
+            .expression_attribute_names("#in_progress_expiration", "in_progress_expiration")
+            .expression_attribute_values(":now_s", A::N(now_s.clone()))
+            .expression_attribute_values(":now_ms", A::N(now_ms.clone()))
+            .expression_attribute_values(":in_progress", A::S("IN_PROGRESS".into()))
+            .build()
+            .map_err(built)?;
+        // Held by nobody (or a crashed holder), and this event is newer than the newest applied.
+        let hold = Update::builder()
+            .table_name(&self.table)
+            .key("id", A::S(object_key.to_owned()))
+            .update_expression("SET #holder = :key, #holder_until = :lock_ms, #expiration = :object_s")
+            .condition_expression(
+                "(attribute_not_exists(#holder) OR #holder_until < :now_ms) AND \
+                 (attribute_not_exists(#newest_at) OR #expiration < :now_s OR #newest_at < :at \
+                  OR (#newest_at = :at AND #newest_id < :event_id))",
+            )
+            .expression_attribute_names("#holder", "holder")
+            .expression_attribute_names("#holder_until", "holder_until")
+            .expression_attribute_names("#expiration", "expiration")
+            .expression_attribute_names("#newest_at", "newest_at")
+            .expression_attribute_names("#newest_id", "newest_id")
+            .expression_attribute_values(":key", A::S(key.to_owned()))
+            .expression_attribute_values(":lock_ms", A::N(epoch(lock_until).as_millis().to_string()))
+            .expression_attribute_values(":object_s", A::N(epoch(object_expires_at).as_secs().to_string()))
+            .expression_attribute_values(":now_ms", A::N(now_ms))
+            .expression_attribute_values(":now_s", A::N(now_s))
+            .expression_attribute_values(":at", A::N(micros(order)))
+            .expression_attribute_values(":event_id", A::S(order.event_id.clone()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(built)?;
+        let written = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(claim).build())
+            .transact_items(TransactWriteItem::builder().update(hold).build())
+            .send()
+            .await;
+        let error = match written {
+            Ok(_) => return Ok(OrderedClaim::Newest),
+            Err(error) => error,
+        };
+        let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(
+            cancelled,
+        )) = error.as_service_error()
+        else {
+            return Err(store_error(&error));
+        };
+        let reasons = cancelled.cancellation_reasons();
+        let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
+        if code(0) == "ConditionalCheckFailed" {
+            return Ok(match self.existing(key).await? {
+                Claim::Completed(result) => OrderedClaim::Completed(result),
+                _ => OrderedClaim::InProgress,
+            });
+        }
+        if code(1) != "ConditionalCheckFailed" {
+            // Another transaction on these items at the same moment: a retry will see it done.
+            tracing::warn!(reasons = ?reasons.iter().map(|r| r.code()).collect::<Vec<_>>(), "claim in order cancelled");
+            return Ok(OrderedClaim::InProgress);
+        }
+        let object = reasons.get(1).and_then(|r| r.item()).cloned().unwrap_or_default();
+        match newest_in(&object, now).filter(|newest| newest >= order) {
+            // Newer than the newest applied: refused only because another event holds the object.
+            None => Ok(OrderedClaim::InProgress),
+            Some(newest) => Ok(match self.claim(key, now, lock_until, expires_at).await? {
+                Claim::Acquired => OrderedClaim::Older(newest),
+                Claim::Completed(result) => OrderedClaim::Completed(result),
+                Claim::InProgress => OrderedClaim::InProgress,
+            }),
+        }
+    }
+
+    async fn complete_in_order(
+        &self,
+        key: &str,
+        object_key: &str,
+        order: &EventOrder,
+        result: &str,
+        expires_at: SystemTime,
+        object_expires_at: SystemTime,
+    ) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{AttributeValue as A, Put, TransactWriteItem, Update};
+        let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError(e.to_string());
+        let completed = Put::builder()
+            .table_name(&self.table)
+            .item("id", A::S(key.to_owned()))
+            .item("status", A::S("COMPLETED".into()))
+            .item("expiration", A::N(epoch(expires_at).as_secs().to_string()))
+            .item("data", A::S(result.to_owned()))
+            .build()
+            .map_err(built)?;
+        let applied = Update::builder()
+            .table_name(&self.table)
+            .key("id", A::S(object_key.to_owned()))
+            .update_expression(
+                "SET #newest_at = :at, #newest_id = :event_id, #expiration = :object_s REMOVE #holder, #holder_until",
+            )
+            .condition_expression("#holder = :key")
+            .expression_attribute_names("#newest_at", "newest_at")
+            .expression_attribute_names("#newest_id", "newest_id")
+            .expression_attribute_names("#expiration", "expiration")
+            .expression_attribute_names("#holder", "holder")
+            .expression_attribute_names("#holder_until", "holder_until")
+            .expression_attribute_values(":at", A::N(micros(order)))
+            .expression_attribute_values(":event_id", A::S(order.event_id.clone()))
+            .expression_attribute_values(":object_s", A::N(epoch(object_expires_at).as_secs().to_string()))
+            .expression_attribute_values(":key", A::S(key.to_owned()))
+            .build()
+            .map_err(built)?;
+        let written = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(completed).build())
+            .transact_items(TransactWriteItem::builder().update(applied).build())
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_transaction_canceled_exception()) => {
+                // The hold ran out (the handler outlived its deadline) and another event took
+                // it: the event is done all the same; the other records the object's newest.
+                tracing::warn!(key, "the object's hold ran out before completion; recorded the event alone");
+                self.complete(key, result, expires_at).await
+            }
+            Err(e) => Err(store_error(&e)),
+        }
+    }
+
+    async fn release_in_order(
+        &self,
+        key: &str,
+        object_key: &str,
+        _order: &EventOrder,
+    ) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::AttributeValue as A;
+        let let_go = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("id", A::S(object_key.to_owned()))
+            .update_expression("REMOVE #holder, #holder_until")
+            .condition_expression("#holder = :key")
+            .expression_attribute_names("#holder", "holder")
+            .expression_attribute_names("#holder_until", "holder_until")
+            .expression_attribute_values(":key", A::S(key.to_owned()))
+            .send()
+            .await;
+        match let_go {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+            Err(e) => return Err(store_error(&e)),
+        }
+        self.release(key).await
     }
 }
 

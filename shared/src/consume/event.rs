@@ -126,6 +126,11 @@ impl Event {
         &self.data.object
     }
 
+    /// The resource as JSON, whatever its kind.
+    pub(crate) fn object_json(&self) -> Option<Value> {
+        self.data.object.to_value().ok()
+    }
+
     /// The attributes the resource had before this change, on `*.updated` and monitoring
     /// events that carry them (`data.previous_attributes`).
     pub fn previous_attributes(&self) -> Option<&Map<String, Value>> {

@@ -144,6 +144,21 @@ impl<S: IdempotencyStore> IdempotencyGuard<S> {
         &self.store
     }
 
+    /// The record key of `event_id`.
+    pub(crate) fn key(&self, event_id: &str) -> String {
+        format!("{}#{event_id}", self.namespace)
+    }
+
+    /// The consumer's name, which prefixes its keys.
+    pub(crate) fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// How long a record lives.
+    pub(crate) fn record_ttl(&self) -> Duration {
+        self.record_ttl
+    }
+
     /// Runs `handler` for `event_id` unless it already ran. `deadline` is when this invocation
     /// times out (Lambda's `context.deadline()`): past it, a retry may take the claim over.
     pub async fn run<T, E, F, Fut>(
@@ -173,7 +188,7 @@ impl<S: IdempotencyStore> IdempotencyGuard<S> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let key = format!("{}#{event_id}", self.namespace);
+        let key = self.key(event_id);
         let expires_at = now.checked_add(self.record_ttl).unwrap_or(now);
         match self.store.claim(&key, now, deadline, expires_at).await? {
             Claim::Completed(stored) => return Ok(Guarded::Repeat(serde_json::from_str(&stored)?)),
@@ -206,7 +221,7 @@ impl<S: IdempotencyStore> IdempotencyGuard<S> {
     /// long as the record lives (`expires_at`), so that no redelivery, however late, runs the
     /// side effect again. A redelivery finds the event in progress and fails, until it is
     /// dead-lettered and its alarm calls someone: loud, never a second run.
-    async fn keep_lock(
+    pub(crate) async fn keep_lock(
         &self,
         key: &str,
         event_id: &str,
@@ -232,7 +247,7 @@ impl<S: IdempotencyStore> IdempotencyGuard<S> {
 
 /// Runs `write` up to [`WRITE_ATTEMPTS`] times with doubling waits, never waiting past
 /// `deadline` (the invocation must still answer in time).
-async fn retried<F, Fut>(deadline: SystemTime, mut write: F) -> Result<(), StoreError>
+pub(crate) async fn retried<F, Fut>(deadline: SystemTime, mut write: F) -> Result<(), StoreError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), StoreError>>,
@@ -266,6 +281,52 @@ enum Record {
 #[derive(Debug, Default)]
 pub struct InMemoryIdempotencyStore {
     records: Mutex<HashMap<String, Record>>,
+    /// Per object, the newest event applied and who holds it ([`super::newest`]).
+    objects: Mutex<HashMap<String, super::newest::ObjectRecord>>,
+}
+
+impl InMemoryIdempotencyStore {
+    pub(crate) fn objects(&self) -> std::sync::MutexGuard<'_, HashMap<String, super::newest::ObjectRecord>> {
+        self.objects.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl InMemoryIdempotencyStore {
+    /// [`IdempotencyStore::claim`], at once (callers may hold the objects' lock around it).
+    pub(crate) fn claim_now(
+        &self,
+        key: &str,
+        now: SystemTime,
+        lock_until: SystemTime,
+        expires_at: SystemTime,
+    ) -> Claim {
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        match records.get(key) {
+            Some(Record::Completed { result, expires_at }) if *expires_at > now => {
+                return Claim::Completed(result.clone());
+            }
+            Some(Record::InProgress { lock_until, expires_at }) if *lock_until > now && *expires_at > now => {
+                return Claim::InProgress;
+            }
+            _ => {}
+        }
+        records.insert(key.to_owned(), Record::InProgress { lock_until, expires_at });
+        Claim::Acquired
+    }
+
+    /// [`IdempotencyStore::complete`], at once.
+    pub(crate) fn complete_now(&self, key: &str, result: &str, expires_at: SystemTime) {
+        let record = Record::Completed { result: result.to_owned(), expires_at };
+        self.records.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_owned(), record);
+    }
+
+    /// [`IdempotencyStore::release`], at once.
+    pub(crate) fn release_now(&self, key: &str) {
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        if matches!(records.get(key), Some(Record::InProgress { .. })) {
+            records.remove(key);
+        }
+    }
 }
 
 impl IdempotencyStore for InMemoryIdempotencyStore {
@@ -276,23 +337,11 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
         lock_until: SystemTime,
         expires_at: SystemTime,
     ) -> Result<Claim, StoreError> {
-        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        match records.get(key) {
-            Some(Record::Completed { result, expires_at }) if *expires_at > now => {
-                return Ok(Claim::Completed(result.clone()));
-            }
-            Some(Record::InProgress { lock_until, expires_at }) if *lock_until > now && *expires_at > now => {
-                return Ok(Claim::InProgress);
-            }
-            _ => {}
-        }
-        records.insert(key.to_owned(), Record::InProgress { lock_until, expires_at });
-        Ok(Claim::Acquired)
+        Ok(self.claim_now(key, now, lock_until, expires_at))
     }
 
     async fn complete(&self, key: &str, result: &str, expires_at: SystemTime) -> Result<(), StoreError> {
-        let record = Record::Completed { result: result.to_owned(), expires_at };
-        self.records.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_owned(), record);
+        self.complete_now(key, result, expires_at);
         Ok(())
     }
 
@@ -305,10 +354,7 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
     }
 
     async fn release(&self, key: &str) -> Result<(), StoreError> {
-        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        if matches!(records.get(key), Some(Record::InProgress { .. })) {
-            records.remove(key);
-        }
+        self.release_now(key);
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! What a consumer author uses, and all of it: the typed [`event`]s, [`batch`] processing of
 //! an SQS batch (partial failures, claim checks, malformed and drifted messages), and
-//! [`idempotency`] (at most once per Middesk event id). Needs no cargo feature; the `consumer`
+//! [`idempotency`] (at most once per Middesk event id), and the [`newest`] state winning over
+//! events that arrive out of order. Needs no cargo feature; the `consumer`
 //! feature adds [`run`]: all of it wired into a Lambda in a dozen lines ([`lambda`]).
 
 pub mod batch;
@@ -8,6 +9,7 @@ pub mod event;
 pub mod idempotency;
 #[cfg(feature = "consumer")]
 pub mod lambda;
+pub mod newest;
 
 #[cfg(feature = "consumer")]
 pub use lambda::{Consumer, Error, run};

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use business_decision::{Decision, handle_batch, handle_event};
+use business_decision::{Decision, Handled, handle_batch, handle_event};
 use middesk_webhooks::aws::DynamoDbIdempotencyStore;
 use middesk_webhooks::consume::batch::BatchOptions;
 use middesk_webhooks::consume::event::Event;
@@ -170,10 +170,126 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
     // The first delivery's batch ran the decision; every later handling got the stored one.
     for outcome in &outcomes {
         match outcome {
-            Guarded::Repeat(record) => assert_eq!(record.decision, Decision::Reject),
+            Guarded::Repeat(Handled::Decided(record)) => assert_eq!(record.decision, Decision::Reject),
+            Guarded::Repeat(superseded) => panic!("{superseded:?}"),
             Guarded::Ran(_) => panic!("the decision ran more than once: {outcomes:?}"),
         }
     }
+}
+
+/// `business.updated` for business `business` at `created_at`, with Middesk's `status` and no
+/// review tasks: `in_review` is decided Review, `approved` Approve.
+fn business_event(id: &str, business: &str, created_at: SystemTime, status: &str) -> Event {
+    let mut event: serde_json::Value =
+        serde_json::from_str(sample_payload("business.updated").unwrap()).unwrap();
+    event["id"] = serde_json::json!(id);
+    event["created_at"] = serde_json::json!(humantime::format_rfc3339_millis(created_at).to_string());
+    event["data"]["object"]["id"] = serde_json::json!(business);
+    event["data"]["object"]["status"] = serde_json::json!(status);
+    event["data"]["object"]["review"]["tasks"] = serde_json::json!([]);
+    Event::from_slice(&serde_json::to_vec(&event).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn in_either_order_the_business_is_decided_on_its_newest_state() {
+    let (_, store, _) = store().await;
+    let guard = IdempotencyGuard::new(store, "business-decision", DEFAULT_RECORD_TTL);
+    let at = SystemTime::now() - Duration::from_secs(3600);
+    for (business, newer_first) in [(unique("biz-in-order"), false), (unique("biz-reversed"), true)] {
+        let in_review = business_event(&unique("evt-in-review"), &business, at, "in_review");
+        let approved =
+            business_event(&unique("evt-approved"), &business, at + Duration::from_secs(60), "approved");
+        let decided = |outcome: Guarded<Handled>| match outcome {
+            Guarded::Ran(Handled::Decided(record)) => Some(record.decision),
+            Guarded::Ran(Handled::Superseded { newest_event_id, .. }) => {
+                assert_eq!(newest_event_id, approved.id);
+                None
+            }
+            Guarded::Repeat(repeat) => panic!("a first delivery is a repeat: {repeat:?}"),
+        };
+        if newer_first {
+            let first = handle_event(&guard, &approved, in_a_minute()).await.unwrap();
+            assert_eq!(decided(first), Some(Decision::Approve));
+            // Middesk's retry of the older event, days late: never decided on its stale data.
+            let late = handle_event(&guard, &in_review, in_a_minute()).await.unwrap();
+            assert_eq!(decided(late), None, "the in_review event undid the approval");
+        } else {
+            assert_eq!(
+                decided(handle_event(&guard, &in_review, in_a_minute()).await.unwrap()),
+                Some(Decision::Review)
+            );
+            assert_eq!(
+                decided(handle_event(&guard, &approved, in_a_minute()).await.unwrap()),
+                Some(Decision::Approve)
+            );
+        }
+        // Each delivered again: the stored outcome, nothing run.
+        for event in [&in_review, &approved] {
+            assert!(matches!(handle_event(&guard, event, in_a_minute()).await.unwrap(), Guarded::Repeat(_)));
+        }
+    }
+}
+
+#[tokio::test]
+async fn concurrent_deliveries_of_one_business_apply_in_middesks_order_never_backwards() {
+    use middesk_webhooks::consume::newest::Freshness;
+    let (_, store, _) = store().await;
+    let guard = IdempotencyGuard::new(store, "ordering", DEFAULT_RECORD_TTL);
+    let at = SystemTime::now() - Duration::from_secs(3600);
+    let mut waited = 0;
+    for round in 0..6 {
+        let business = unique("biz-concurrent");
+        let events: Vec<Event> = (0..3)
+            .map(|i| {
+                business_event(
+                    &format!("evt-{round}-{i}"),
+                    &business,
+                    at + Duration::from_secs(i * 60),
+                    "open",
+                )
+            })
+            .collect();
+        // What each handler saw, in the order the handlers ran.
+        let applied = std::sync::Mutex::new(Vec::new());
+        let mut pending: Vec<&Event> = events.iter().rev().collect();
+        let mut attempts = 0;
+        while !pending.is_empty() {
+            attempts += 1;
+            assert!(attempts < 20, "deliveries never settled");
+            let runs = pending.iter().map(|event| {
+                let applied = &applied;
+                guard.run_in_order(event, in_a_minute(), move |freshness| async move {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    applied.lock().unwrap().push((event.id.clone(), freshness.clone()));
+                    Ok::<_, String>(matches!(freshness, Freshness::Newest))
+                })
+            });
+            let outcomes = futures_util::future::join_all(runs).await;
+            // Those refused while another of the business was applied come back, as SQS redelivers.
+            pending = pending
+                .into_iter()
+                .zip(outcomes)
+                .filter_map(|(event, outcome)| match outcome {
+                    Err(GuardError::InProgress) => {
+                        waited += 1;
+                        Some(event)
+                    }
+                    Ok(_) => None,
+                    Err(other) => panic!("{other}"),
+                })
+                .collect();
+        }
+        let applied = applied.into_inner().unwrap();
+        assert_eq!(applied.len(), 3, "each ran once: {applied:?}");
+        // The events applied as the newest come in Middesk's order: the state never goes back.
+        let newest: Vec<&str> =
+            applied.iter().filter(|(_, f)| *f == Freshness::Newest).map(|(id, _)| id.as_str()).collect();
+        let mut in_order = newest.clone();
+        in_order.sort();
+        assert_eq!(newest, in_order, "round {round}: {applied:?}");
+        assert_eq!(newest.last().copied(), Some(events[2].id.as_str()), "the newest is applied last");
+    }
+    assert!(waited > 0, "no delivery ever waited for another: the rounds were not concurrent");
 }
 
 /// The DynamoDB store with the emulator cut off during every completion write: the handler
