@@ -229,6 +229,82 @@ async fn a_replay_of_every_type_goes_back_to_the_routed_queues() {
     assert!(drain(&s.sqs, &s.catch_all).await.is_empty());
 }
 
+#[tokio::test]
+async fn an_older_event_replayed_after_a_newer_one_was_decided_is_not_decided_again() {
+    use business_decision::{Handled, handle_batch, handle_event};
+    use middesk_webhooks::aws::DynamoDbIdempotencyStore;
+    use middesk_webhooks::consume::batch::{BatchOptions, decode_message};
+    use middesk_webhooks::consume::idempotency::{DEFAULT_RECORD_TTL, Guarded, IdempotencyGuard};
+    let s = setup().await;
+    let now = SystemTime::now();
+    let with_status = |id: &str, created: SystemTime, status: &str| {
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&event("business.updated", id, created)).unwrap();
+        value["data"]["object"]["status"] = serde_json::json!(status);
+        value["data"]["object"]["review"]["tasks"] = serde_json::json!([]);
+        serde_json::to_vec(&value).unwrap()
+    };
+    let in_review = with_status(&unique("ev-in-review"), now - Duration::from_secs(7200), "in_review");
+    let approved = with_status(&unique("ev-approved"), now - Duration::from_secs(3600), "approved");
+    s.receive(&[in_review.clone(), approved.clone()]).await;
+    let aws = sdk_config(&emulator_endpoint()).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    let table = create_idempotency_table(&dynamodb, &unique("replay-decisions")).await;
+    let guard = IdempotencyGuard::new(
+        DynamoDbIdempotencyStore::new(dynamodb, &table),
+        "business-decision",
+        DEFAULT_RECORD_TTL,
+    );
+    let in_a_minute = || SystemTime::now() + Duration::from_secs(60);
+    // The consumer got only the approval (the in_review event was lost to it: dead-lettered
+    // and expired, say), and approved the business.
+    let approved_id =
+        serde_json::from_slice::<serde_json::Value>(&approved).unwrap()["id"].as_str().unwrap().to_owned();
+    let queued = drain(&s.sqs, &s.business_updated).await;
+    let first: Vec<_> =
+        queued.into_iter().filter(|m| attributes(m)[attribute::EVENT_ID] == approved_id).collect();
+    let batch = middesk_webhooks::aws::lambda_sqs_event(&first, "arn:aws:sqs:us-east-1:1:business-updated");
+    assert!(
+        handle_batch(&guard, &BatchOptions::default(), &batch, in_a_minute())
+            .await
+            .unwrap()
+            .batch_item_failures
+            .is_empty()
+    );
+    // A replay of the last hours brings the in_review event back, after the approval.
+    let selection = Selection {
+        since: now - Duration::from_secs(3 * 3600),
+        until: now - Duration::from_secs(5400),
+        types: vec!["business.updated".into()],
+    };
+    let found = replay::find(&s.s3, &s.archive, &selection).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let destination = Destination::Routed(s.router());
+    let report = replay::send(&s.s3, &s.archive, &found, &destination, &s.publisher(), false, now).await;
+    assert_eq!(report.sent, 1);
+    let replayed = drain(&s.sqs, &s.business_updated).await;
+    let batch =
+        middesk_webhooks::aws::lambda_sqs_event(&replayed, "arn:aws:sqs:us-east-1:1:business-updated");
+    assert!(
+        handle_batch(&guard, &BatchOptions::default(), &batch, in_a_minute())
+            .await
+            .unwrap()
+            .batch_item_failures
+            .is_empty()
+    );
+    // It was not decided on (its in_review would have sent the approved business to review).
+    let decoded = decode_message(&batch.records[0]).unwrap();
+    match handle_event(&guard, &decoded, in_a_minute()).await.unwrap() {
+        Guarded::Repeat(Handled::Superseded { newest_event_id, .. }) => {
+            assert_eq!(newest_event_id, approved_id)
+        }
+        Guarded::Repeat(Handled::Decided(record)) => {
+            panic!("the replayed in_review event was decided on its stale data: {record:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 /// Receives and deletes every message now in the queue: a FIFO queue hands out no more of a
 /// group while one of its messages is in flight.
 async fn take(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> usize {
