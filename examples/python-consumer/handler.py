@@ -9,6 +9,9 @@ What the Rust crate's `consume::run` does, in Python, on boto3 and jsonschema:
   Rust types), so that a field that changed type fails here as it fails the Rust model;
 - runs the business logic at most once per Middesk event id, with a DynamoDB conditional write
   in IDEMPOTENCY_TABLE (the same records as the Rust consumers: they can share the table);
+- tells it whether the event is older than the newest applied for its Middesk object (its
+  business, else the object), in the same transactions and records as the Rust guard
+  (`consume::newest`): an older event arriving late is not acted on;
 - reports partial batch failures (subscribe it with FunctionResponseTypes:
   [ReportBatchItemFailures]), so that only the failed messages come back, and reach the
   dead-letter queue after maxReceiveCount;
@@ -23,6 +26,7 @@ import hashlib
 import json
 import os
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import boto3
@@ -35,6 +39,10 @@ SCHEMA_BASE = "https://github.com/middesk-webhooks/middesk-webhooks-aws/raw/main
 CONSUMER = os.environ.get("CONSUMER_NAME", "python-consumer")
 DEFAULT_RECORD_TTL = 2_332_800  # 27 days, as the Rust consumers (docs/archive-and-replay.md)
 LOCK_SECONDS = 60
+NEWEST_RECORD_TTL = 400 * 86_400  # as the Rust guard's: the archive's default retention
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+CLAIM_CONDITION = ("attribute_not_exists(#id) OR #expiration < :now_s"
+                   " OR (#status = :in_progress AND #in_progress_expiration < :now_ms)")
 
 
 class Failure(Exception):
@@ -105,30 +113,144 @@ def validate(event):
         raise Failure(f"schema: {where} does not fit ({errors[0].validator})")
 
 
+def claim_put(table, key, now):
+    """The put that claims an event's record (new, expired, or an abandoned claim)."""
+    return {
+        "TableName": table,
+        "Item": {
+            "id": {"S": key},
+            "status": {"S": "IN_PROGRESS"},
+            "expiration": {"N": str(int(now + RECORD_TTL))},
+            "in_progress_expiration": {"N": str(int((now + LOCK_SECONDS) * 1000))},
+        },
+        "ConditionExpression": CLAIM_CONDITION,
+        "ExpressionAttributeNames": {"#id": "id", "#status": "status", "#expiration": "expiration",
+                                     "#in_progress_expiration": "in_progress_expiration"},
+        "ExpressionAttributeValues": {":now_s": {"N": str(int(now))}, ":now_ms": {"N": str(int(now * 1000))},
+                                      ":in_progress": {"S": "IN_PROGRESS"}},
+    }
+
+
+def existing(table, key):
+    """What a refused claim found: 'completed' or 'in_progress'."""
+    item = DYNAMODB.get_item(TableName=table, Key={"id": {"S": key}}, ConsistentRead=True).get("Item", {})
+    return "completed" if item.get("status", {}).get("S") == "COMPLETED" else "in_progress"
+
+
 def claim(table, key, now):
     """Takes the event's claim: 'acquired', 'completed' (a repeat) or 'in_progress'."""
     try:
-        DYNAMODB.put_item(
-            TableName=table,
-            Item={
-                "id": {"S": key},
-                "status": {"S": "IN_PROGRESS"},
-                "expiration": {"N": str(int(now + RECORD_TTL))},
-                "in_progress_expiration": {"N": str(int((now + LOCK_SECONDS) * 1000))},
-            },
-            ConditionExpression="attribute_not_exists(#id) OR #expiration < :now_s"
-            " OR (#status = :in_progress AND #in_progress_expiration < :now_ms)",
-            ExpressionAttributeNames={"#id": "id", "#status": "status", "#expiration": "expiration",
-                                      "#in_progress_expiration": "in_progress_expiration"},
-            ExpressionAttributeValues={":now_s": {"N": str(int(now))}, ":now_ms": {"N": str(int(now * 1000))},
-                                       ":in_progress": {"S": "IN_PROGRESS"}},
-        )
+        DYNAMODB.put_item(**claim_put(table, key, now))
         return "acquired"
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
-    item = DYNAMODB.get_item(TableName=table, Key={"id": {"S": key}}, ConsistentRead=True).get("Item", {})
-    return "completed" if item.get("status", {}).get("S") == "COMPLETED" else "in_progress"
+    return existing(table, key)
+
+
+def ordered(event):
+    """The object the event carries the state of, and its place: (object, (microseconds since
+    the epoch, event id)), as the Rust crate's Event::ordered; None without an object id or a time."""
+    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    obj = data if isinstance(data.get("object"), str) else data.get("object")
+    if not isinstance(obj, dict):
+        return None
+    text = lambda name: obj.get(name) if isinstance(obj.get(name), str) and obj.get(name) else None
+    if text("business_id"):
+        about = f"business/{text('business_id')}"
+    elif text("object") and text("id"):
+        about = f"{text('object')}/{text('id')}"
+    else:
+        return None
+    try:
+        created = datetime.fromisoformat(str(event.get("created_at")).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if created.tzinfo is None:
+        return None
+    return about, ((created - EPOCH) // timedelta(microseconds=1), event["id"])
+
+
+def newest_in(item, now):
+    """The newest event an object's record names, (microseconds, event id), unless expired."""
+    if int(item.get("expiration", {}).get("N", "0")) < now or "newest_at" not in item:
+        return None
+    return int(item["newest_at"]["N"]), item["newest_id"]["S"]
+
+
+def claim_in_order(table, key, object_key, place, now):
+    """Claims the event and, if it is newer than the newest applied and nobody holds its object,
+    the object too, in one transaction: 'newest', ('older', newest event id), 'completed' or
+    'in_progress'."""
+    at, event_id = place
+    hold = {
+        "TableName": table,
+        "Key": {"id": {"S": object_key}},
+        "UpdateExpression": "SET #holder = :key, #holder_until = :lock_ms, #expiration = :object_s",
+        "ConditionExpression": "(attribute_not_exists(#holder) OR #holder_until < :now_ms) AND"
+        " (attribute_not_exists(#newest_at) OR #expiration < :now_s OR #newest_at < :at"
+        " OR (#newest_at = :at AND #newest_id < :event_id))",
+        "ExpressionAttributeNames": {"#holder": "holder", "#holder_until": "holder_until", "#expiration": "expiration",
+                                     "#newest_at": "newest_at", "#newest_id": "newest_id"},
+        "ExpressionAttributeValues": {":key": {"S": key}, ":lock_ms": {"N": str(int((now + LOCK_SECONDS) * 1000))},
+                                      ":object_s": {"N": str(int(now + NEWEST_RECORD_TTL))},
+                                      ":now_ms": {"N": str(int(now * 1000))}, ":now_s": {"N": str(int(now))},
+                                      ":at": {"N": str(at)}, ":event_id": {"S": event_id}},
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    try:
+        DYNAMODB.transact_write_items(TransactItems=[{"Put": claim_put(table, key, now)}, {"Update": hold}])
+        return "newest"
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        reasons = error.response.get("CancellationReasons", [])
+    code = lambda i: reasons[i].get("Code") if i < len(reasons) else None
+    if code(0) == "ConditionalCheckFailed":
+        return existing(table, key)
+    if code(1) != "ConditionalCheckFailed":
+        return "in_progress"  # another transaction on these items at the same moment
+    newest = newest_in(reasons[1].get("Item", {}), now)
+    if newest is None or newest < place:
+        return "in_progress"  # newer than the newest applied: another event holds the object
+    state = claim(table, key, now)
+    return ("older", newest[1]) if state == "acquired" else state
+
+
+def complete_in_order(table, key, object_key, place, now, result):
+    """Completes the event and records it as its object's newest applied, in one transaction."""
+    at, event_id = place
+    applied = {
+        "TableName": table,
+        "Key": {"id": {"S": object_key}},
+        "UpdateExpression": "SET #newest_at = :at, #newest_id = :event_id, #expiration = :object_s"
+        " REMOVE #holder, #holder_until",
+        "ConditionExpression": "#holder = :key",
+        "ExpressionAttributeNames": {"#newest_at": "newest_at", "#newest_id": "newest_id", "#expiration": "expiration",
+                                     "#holder": "holder", "#holder_until": "holder_until"},
+        "ExpressionAttributeValues": {":at": {"N": str(at)}, ":event_id": {"S": event_id},
+                                      ":object_s": {"N": str(int(now + NEWEST_RECORD_TTL))}, ":key": {"S": key}},
+    }
+    try:
+        DYNAMODB.transact_write_items(TransactItems=[{"Put": completed_put(table, key, now, result)},
+                                                     {"Update": applied}])
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        # The hold ran out and another event took it: the event is done all the same.
+        complete(table, key, now, result)
+
+
+def release_in_order(table, key, object_key):
+    try:
+        DYNAMODB.update_item(TableName=table, Key={"id": {"S": object_key}},
+                             UpdateExpression="REMOVE #holder, #holder_until", ConditionExpression="#holder = :key",
+                             ExpressionAttributeNames={"#holder": "holder", "#holder_until": "holder_until"},
+                             ExpressionAttributeValues={":key": {"S": key}})
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+    DYNAMODB.delete_item(TableName=table, Key={"id": {"S": key}})
 
 
 MIN_RECORD_TTL = 2_332_800  # the Rust consumers' least: every copy of an event outlived
@@ -145,16 +267,22 @@ def record_ttl():
     return int(value)
 
 
+def completed_put(table, key, now, result):
+    return {"TableName": table,
+            "Item": {"id": {"S": key}, "status": {"S": "COMPLETED"}, "expiration": {"N": str(int(now + RECORD_TTL))},
+                     "data": {"S": json.dumps(result)}}}
+
+
 def complete(table, key, now, result):
-    DYNAMODB.put_item(
-        TableName=table,
-        Item={"id": {"S": key}, "status": {"S": "COMPLETED"}, "expiration": {"N": str(int(now + RECORD_TTL))},
-              "data": {"S": json.dumps(result)}},
-    )
+    DYNAMODB.put_item(**completed_put(table, key, now, result))
 
 
-def handle_event(event, ids):
-    """The business logic: here, log what the event is about. Return what to store."""
+def handle_event(event, ids, newer=None):
+    """The business logic: here, log what the event is about. Return what to store. `newer` is
+    the id of a newer event already applied for its object: this one's data is older."""
+    if newer is not None:
+        log("info", "older than the newest applied: not acted on", newest_event_id=newer, **ids)
+        return {"handled": False, "superseded_by": newer}
     obj = event.get("data", {}).get("object")
     kind = obj.get("object") if isinstance(obj, dict) else obj
     log("info", "event handled", event_type=event.get("type"), object=kind, **ids)
@@ -177,18 +305,28 @@ def handle_record(record, table):
         handle_event(event, ids)
         return
     key, now = f"{CONSUMER}#{event_id}", time.time()
-    state = claim(table, key, now)
+    placed = ordered(event)
+    object_key = f"{CONSUMER}#newest#{placed[0]}" if placed else None
+    state = claim_in_order(table, key, object_key, placed[1], now) if placed else claim(table, key, now)
     if state == "completed":
         log("info", "handled before: acknowledged, not run again", **ids)
         return
     if state == "in_progress":
-        raise Failure("another invocation is handling it")
+        raise Failure("another invocation is handling it, or a newer event of its object")
+    newer = state[1] if isinstance(state, tuple) else None
+    holds_object = state == "newest"
     try:
-        result = handle_event(event, ids)
+        result = handle_event(event, ids, newer)
     except Exception:
-        DYNAMODB.delete_item(TableName=table, Key={"id": {"S": key}})
+        if holds_object:
+            release_in_order(table, key, object_key)
+        else:
+            DYNAMODB.delete_item(TableName=table, Key={"id": {"S": key}})
         raise
-    complete(table, key, time.time(), result)
+    if holds_object:
+        complete_in_order(table, key, object_key, placed[1], time.time(), result)
+    else:
+        complete(table, key, time.time(), result)
 
 
 def handler(event, context=None):

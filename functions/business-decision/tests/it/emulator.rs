@@ -482,6 +482,8 @@ async fn the_python_consumer_reads_what_the_verifier_queued_once_each_and_fails_
     {
         let mut event: serde_json::Value = serde_json::from_str(sample).unwrap();
         event["id"] = serde_json::json!(id);
+        // Three businesses: events of one are ordered by the newest-state guard.
+        event["data"]["object"]["id"] = serde_json::json!(format!("biz-{id}"));
         if let Some(padding) = change {
             event["data"]["object"]["padding"] = serde_json::json!(padding);
         }
@@ -634,4 +636,77 @@ fn group(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+#[tokio::test]
+async fn the_python_consumer_keeps_the_newest_state_on_the_same_records_as_the_rust_guard() {
+    let d = Delivering::new("python-order", "sec_python_order").await;
+    let sample = sample_payload("business.updated").unwrap();
+    let created = middesk_webhooks::verify::sample::created_at_of(sample.as_bytes()).unwrap();
+    let business = unique("biz-py");
+    // Two states of one business, a minute apart, through the verifier.
+    let mut bodies = Vec::new();
+    for (id, at, status) in [
+        (unique("evt-py-in-review"), created - Duration::from_secs(60), "in_review"),
+        (unique("evt-py-approved"), created, "approved"),
+    ] {
+        let event = business_event(&id, &business, at, status);
+        let json = serde_json::to_value(&event).unwrap();
+        d.send(&json, None).await;
+        bodies.push(id);
+    }
+    let (older, newer) = (bodies[0].clone(), bodies[1].clone());
+    let messages = drain(&d.sqs, &d.queue).await;
+    let one = |event_id: &str| -> serde_json::Value {
+        let message: Vec<_> = messages
+            .iter()
+            .filter(|m| {
+                m.message_attributes().and_then(|a| a.get("event_id")).and_then(|v| v.string_value())
+                    == Some(event_id)
+            })
+            .cloned()
+            .collect();
+        serde_json::to_value(lambda_sqs_event(&message, "arn:aws:sqs:us-east-1:123456789012:python-q"))
+            .unwrap()
+    };
+    let dynamodb = aws_sdk_dynamodb::Client::new(&d.aws);
+    let run = |table: &str, event_id: &str| {
+        let env = [("IDEMPOTENCY_TABLE", table), ("CONSUMER_NAME", "business-decision")];
+        let (answer, lines) = python_consumer(&one(event_id), &env);
+        assert_eq!(answer, serde_json::json!({"batchItemFailures": []}), "{lines:#?}");
+        lines
+    };
+    let superseded = |lines: &[serde_json::Value]| {
+        lines
+            .iter()
+            .find(|l| l["message"] == "older than the newest applied: not acted on")
+            .map(|l| l["newest_event_id"].clone())
+    };
+    // In Middesk's order, both are handled; the other way round, the older one is not acted on.
+    let table = create_idempotency_table(&dynamodb, &unique("py-in-order")).await;
+    assert_eq!(superseded(&run(&table, &older)), None);
+    assert_eq!(superseded(&run(&table, &newer)), None);
+    let table = create_idempotency_table(&dynamodb, &unique("py-reversed")).await;
+    assert_eq!(superseded(&run(&table, &newer)), None);
+    assert_eq!(superseded(&run(&table, &older)), Some(serde_json::json!(newer)));
+
+    // The same records as the Rust guard: the Rust consumer decides on the approval, and the
+    // Python one, sharing its table and name, does not act on the older event.
+    let table = create_idempotency_table(&dynamodb, &unique("py-with-rust")).await;
+    let guard = IdempotencyGuard::new(
+        DynamoDbIdempotencyStore::new(dynamodb.clone(), &table),
+        "business-decision",
+        DEFAULT_RECORD_TTL,
+    );
+    let approved = messages.iter().find(|m| {
+        m.message_attributes().and_then(|a| a.get("event_id")).and_then(|v| v.string_value())
+            == Some(newer.as_str())
+    });
+    let batch = lambda_sqs_event(std::slice::from_ref(approved.unwrap()), "arn:aws:sqs:us-east-1:1:q");
+    let decoded = middesk_webhooks::consume::batch::decode_message(&batch.records[0]).unwrap();
+    assert!(matches!(
+        handle_event(&guard, &decoded, in_a_minute()).await.unwrap(),
+        Guarded::Ran(Handled::Decided(_))
+    ));
+    assert_eq!(superseded(&run(&table, &older)), Some(serde_json::json!(newer)));
 }
