@@ -296,6 +296,10 @@ struct MockState {
     /// Every request: method and path.
     requests: Vec<(String, String)>,
     next_id: usize,
+    /// Businesses by id, as "Retrieve a business" answers them.
+    businesses: std::collections::HashMap<String, serde_json::Value>,
+    /// How long to wait before answering the next requests, in order.
+    delays: std::collections::VecDeque<std::time::Duration>,
 }
 
 impl MockMiddesk {
@@ -367,6 +371,13 @@ impl MockMiddesk {
         self.state().failures.extend(statuses);
     }
 
+    /// Forgets the failures not yet given: serves every request again.
+    pub fn serve_again(&self) {
+        let mut state = self.state();
+        state.failures.clear();
+        state.write_failures.clear();
+    }
+
     /// Answers the next creates and updates with these statuses; reads are still served.
     pub fn fail_next_write(&self, statuses: &[u16]) {
         self.state().write_failures.extend(statuses);
@@ -375,6 +386,17 @@ impl MockMiddesk {
     /// Every request so far: method and path.
     pub fn requests(&self) -> Vec<(String, String)> {
         self.state().requests.clone()
+    }
+
+    /// Keeps `business` (a business object, by its `id`) for `GET /v1/businesses/{id}`.
+    pub fn put_business(&self, business: serde_json::Value) {
+        let id = business["id"].as_str().expect("a business has an id").to_owned();
+        self.state().businesses.insert(id, business);
+    }
+
+    /// Answers the next requests only after these waits, in order (a slow Middesk).
+    pub fn delay_next(&self, delays: &[std::time::Duration]) {
+        self.state().delays.extend(delays);
     }
 }
 
@@ -429,6 +451,10 @@ async fn mock_answer(
     use http_body_util::BodyExt as _;
     let (parts, body) = request.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let delay = state.lock().unwrap_or_else(|e| e.into_inner()).delays.pop_front();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
     let path = parts.uri.path().to_owned();
     state.requests.push((parts.method.to_string(), parts.uri.to_string()));
@@ -464,6 +490,14 @@ async fn mock_answer(
                 state.webhooks.iter().skip((page - 1) * per_page).take(per_page).map(show).collect();
             let has_more = state.webhooks.len() > page * per_page;
             mock_json(200, serde_json::json!({ "object": "list", "data": data, "has_more": has_more }))
+        }
+        // Retrieve a business: the business object, or 404.
+        ("GET", p) if p.starts_with("/v1/businesses/") => {
+            let id = &p["/v1/businesses/".len()..];
+            match state.businesses.get(id) {
+                Some(business) => mock_json(200, business.clone()),
+                None => mock_error(404, "Business not found"),
+            }
         }
         ("POST", "/v1/webhooks") => {
             let body = match json().and_then(|b| mock_fields(&b, true).map(|()| b)) {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
-use middesk_webhooks::middesk::api::{ApiKey, HttpWebhooksApi, WebhookSpec};
+use middesk_webhooks::middesk::api::{ApiKey, MiddeskApi, WebhookSpec};
 use middesk_webhooks_cli::{middesk, template};
 
 use super::Outcome;
@@ -73,7 +73,7 @@ pub struct MiddeskArgs {
 impl MiddeskArgs {
     /// The API client, the webhook the stack wants, and the AWS configuration (the usual one;
     /// AWS_ENDPOINT_URL for an emulator).
-    async fn open(&self) -> Result<(HttpWebhooksApi, WebhookSpec, aws_config::SdkConfig), String> {
+    async fn open(&self) -> Result<(MiddeskApi, WebhookSpec, aws_config::SdkConfig), String> {
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let key = match &self.api_key_secret_id {
             Some(id) => {
@@ -84,7 +84,7 @@ impl MiddeskArgs {
                 .and_then(|k| ApiKey::new(&k))
                 .ok_or("set MIDDESK_API_KEY, or pass --api-key-secret-id")?,
         };
-        let api = HttpWebhooksApi::new(&self.api_url, key).map_err(|e| e.to_string())?;
+        let api = MiddeskApi::new(&self.api_url, key).map_err(|e| e.to_string())?;
         let routes = match self.events {
             EventSelection::All => Vec::new(),
             EventSelection::Routes => {

@@ -153,7 +153,7 @@ async fn register_during_a_rotation_gives_middesk_the_pending_secret_never_rolls
 /// and its write: before passing `register`'s first write on, it does what setSecret does
 /// (a new pending version, given to Middesk, labelled `MIDDESK_SIGNING`).
 struct RotationInBetween {
-    api: middesk_webhooks::middesk::api::HttpWebhooksApi,
+    api: middesk_webhooks::middesk::api::MiddeskApi,
     store: middesk_webhooks::aws::SecretsManagerVersions,
     secret_id: String,
     webhook_id: String,
@@ -214,7 +214,7 @@ impl middesk_webhooks::middesk::api::WebhooksApi for RotationInBetween {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_racing_a_rotations_set_secret_leaves_middesk_on_the_rotations_secret() {
-    use middesk_webhooks::middesk::api::{ApiKey, HttpWebhooksApi, WebhookSpec};
+    use middesk_webhooks::middesk::api::{ApiKey, MiddeskApi, WebhookSpec};
     use middesk_webhooks::middesk::rotation::VersionStore as _;
     let (secret_id, current) = signing_secret().await;
     let secrets = aws_sdk_secretsmanager::Client::new(&sdk_config(&emulator_endpoint()).await);
@@ -223,7 +223,7 @@ async fn register_racing_a_rotations_set_secret_leaves_middesk_on_the_rotations_
     let webhook_id = mock.add(URL, &["*"], Some("sec_before"));
     let new_secret = format!("sec_{}", unique("rotated"));
     let racing = RotationInBetween {
-        api: HttpWebhooksApi::new(&mock.url, ApiKey::new(API_KEY).unwrap()).unwrap(),
+        api: MiddeskApi::new(&mock.url, ApiKey::new(API_KEY).unwrap()).unwrap(),
         store: middesk_webhooks::aws::SecretsManagerVersions::new(secrets.clone()),
         secret_id: secret_id.clone(),
         webhook_id: webhook_id.clone(),

@@ -21,6 +21,9 @@ use middesk_webhooks::{
 };
 use middesk_webhooks_cli::replay::{self, Destination, Selection};
 
+/// No Middesk API: these events carry their business.
+const NO_API: Option<&middesk_webhooks::middesk::api::MiddeskApi> = None;
+
 const SECRET: &str = "sec_replay";
 
 struct Setup {
@@ -265,7 +268,7 @@ async fn an_older_event_replayed_after_a_newer_one_was_decided_is_not_decided_ag
         queued.into_iter().filter(|m| attributes(m)[attribute::EVENT_ID] == approved_id).collect();
     let batch = middesk_webhooks::aws::lambda_sqs_event(&first, "arn:aws:sqs:us-east-1:1:business-updated");
     assert!(
-        handle_batch(&guard, &BatchOptions::default(), &batch, in_a_minute())
+        handle_batch(&guard, NO_API, &BatchOptions::default(), &batch, in_a_minute())
             .await
             .unwrap()
             .batch_item_failures
@@ -286,7 +289,7 @@ async fn an_older_event_replayed_after_a_newer_one_was_decided_is_not_decided_ag
     let batch =
         middesk_webhooks::aws::lambda_sqs_event(&replayed, "arn:aws:sqs:us-east-1:1:business-updated");
     assert!(
-        handle_batch(&guard, &BatchOptions::default(), &batch, in_a_minute())
+        handle_batch(&guard, NO_API, &BatchOptions::default(), &batch, in_a_minute())
             .await
             .unwrap()
             .batch_item_failures
@@ -294,7 +297,7 @@ async fn an_older_event_replayed_after_a_newer_one_was_decided_is_not_decided_ag
     );
     // It was not decided on (its in_review would have sent the approved business to review).
     let decoded = decode_message(&batch.records[0]).unwrap();
-    match handle_event(&guard, &decoded, in_a_minute()).await.unwrap() {
+    match handle_event(&guard, NO_API, &decoded, in_a_minute()).await.unwrap() {
         Guarded::Repeat(Handled::Superseded { newest_event_id, .. }) => {
             assert_eq!(newest_event_id, approved_id)
         }

@@ -293,8 +293,15 @@ fn each_consumer_may_only_read_its_own_queues_and_the_table() {
         for table in granted(role, "dynamodb") {
             assert_eq!(get_att(table), Some(("IdempotencyTable", "Arn")), "{function}");
         }
-        for service in ["secretsmanager", "kms"] {
-            assert!(granted(role, service).is_empty(), "{function} has {service} permissions");
+        assert!(granted(role, "kms").is_empty(), "{function} has kms permissions");
+        // At most the Middesk API key, to fetch a thin event's business.
+        for secret in granted(role, "secretsmanager") {
+            assert_eq!(secret, &json!({"Ref": "MiddeskApiKeySecretArn"}), "{function}");
+        }
+        for statement in statements(role) {
+            for action in actions(statement).into_iter().filter(|a| a.starts_with("secretsmanager:")) {
+                assert_eq!(action, "secretsmanager:GetSecretValue", "{function}");
+            }
         }
         // Claim-checked bodies: read only, only under the payload prefix.
         assert_eq!(granted(role, "s3"), [&payload_objects()], "{function}");

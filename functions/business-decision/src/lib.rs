@@ -1,6 +1,9 @@
 //! Example consumer for `business.updated`: decide approve / review / reject from the
 //! business's status and Middesk's review tasks, log the decision, once per event id, and
 //! never on a business older than the newest already decided on (events arrive out of order).
+//!
+//! A thin event (a monitoring event naming its `business_id`, or a business with identifiers
+//! only) is decided on the business as Middesk has it now, fetched with its API.
 
 use std::time::SystemTime;
 
@@ -10,6 +13,8 @@ use middesk_webhooks::consume::batch::{BatchError, BatchOptions, process_batch_w
 use middesk_webhooks::consume::event::{Business, Event, EventObject};
 use middesk_webhooks::consume::idempotency::{GuardError, Guarded, IdempotencyGuard};
 use middesk_webhooks::consume::newest::{Freshness, NewestStateStore};
+use middesk_webhooks::middesk::api::MiddeskApiError;
+use middesk_webhooks::middesk::businesses::BusinessSource;
 use serde::{Deserialize, Serialize};
 
 /// What to do with a business.
@@ -96,35 +101,75 @@ pub enum Handled {
 /// Why an event got no decision; each fails its message.
 #[derive(Debug, thiserror::Error)]
 pub enum DecisionError {
-    /// The event's object is not a business.
-    #[error("not a business object")]
+    /// The event is about no business.
+    #[error("not about a business")]
     NotABusiness,
-    /// The idempotency guard failed.
+    /// A thin event, and no Middesk API key to fetch its business with.
+    #[error("a thin event needs the business from Middesk: set MIDDESK_API_KEY_SECRET_ID")]
+    NoMiddeskApi,
+    /// The idempotency guard failed, or Middesk did (its answer retried within the time left).
     #[error(transparent)]
-    Guard(#[from] GuardError<std::convert::Infallible>),
+    Guard(#[from] GuardError<MiddeskApiError>),
+}
+
+/// The time kept, after fetching a business, to decide and record it before the deadline.
+const TIME_TO_FINISH: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// What an event tells about its business: the business itself, or only its id (a thin event:
+/// a monitoring event's `business_id`, or a business object with neither status nor review).
+enum About<'a> {
+    Business(&'a Business),
+    Id(String),
+}
+
+fn about(event: &Event) -> Option<About<'_>> {
+    match event.object() {
+        EventObject::Business(b) if b.status.is_some() || b.review.is_some() => Some(About::Business(b)),
+        EventObject::Business(b) => b.id.clone().map(About::Id),
+        _ => {
+            let ordered = event.ordered()?;
+            ordered.object.strip_prefix("business/").map(|id| About::Id(id.to_owned()))
+        }
+    }
 }
 
 /// Decides on one event, at most once per event id, unless a newer event of its business was
-/// decided on already.
-pub async fn handle_event<S: NewestStateStore>(
+/// decided on already. A thin event's business is fetched from `middesk`, within the time
+/// left before `deadline`.
+pub async fn handle_event<S: NewestStateStore, B: BusinessSource>(
     guard: &IdempotencyGuard<S>,
+    middesk: Option<&B>,
     event: &Event,
     deadline: SystemTime,
 ) -> Result<Guarded<Handled>, DecisionError> {
-    let EventObject::Business(business) = event.object() else {
+    let Some(about) = about(event) else {
         // Subscribed to the wrong queue, or a new kind of object: nothing to decide on. Failing
         // sends it to the dead-letter queue (alarm) rather than acknowledging it unhandled.
-        tracing::error!(event_id = event.id, event_type = %event.event_type, "not a business object");
+        tracing::error!(event_id = event.id, event_type = %event.event_type, "not about a business");
         return Err(DecisionError::NotABusiness);
     };
+    if matches!(about, About::Id(_)) && middesk.is_none() {
+        tracing::error!(event_id = event.id, event_type = %event.event_type, "a thin event, and no Middesk API");
+        return Err(DecisionError::NoMiddeskApi);
+    }
     let outcome = guard
         .run_in_order(event, deadline, |freshness| async move {
-            Ok(match freshness {
-                Freshness::Older { newest } => {
-                    Handled::Superseded { business_id: business.id.clone(), newest_event_id: newest.event_id }
+            let business_id = match &about {
+                About::Business(b) => b.id.clone(),
+                About::Id(id) => Some(id.clone()),
+            };
+            if let Freshness::Older { newest } = freshness {
+                return Ok(Handled::Superseded { business_id, newest_event_id: newest.event_id });
+            }
+            match (about, middesk) {
+                (About::Business(business), _) => Ok(Handled::Decided(decide(business))),
+                (About::Id(id), Some(middesk)) => {
+                    let left = deadline.duration_since(SystemTime::now()).unwrap_or_default();
+                    let latest = middesk.retrieve_business(&id, left.saturating_sub(TIME_TO_FINISH)).await?;
+                    Ok(Handled::Decided(decide(&latest)))
                 }
-                Freshness::Newest | Freshness::Unordered => Handled::Decided(decide(business)),
-            })
+                (About::Id(_), None) => unreachable!("refused before the claim"),
+            }
         })
         .await?;
     let (handled, repeat) = match &outcome {
@@ -154,14 +199,15 @@ pub async fn handle_event<S: NewestStateStore>(
 }
 
 /// Handles an SQS batch, reporting exactly the messages that failed.
-pub async fn handle_batch<S: NewestStateStore, R: PayloadReader>(
+pub async fn handle_batch<S: NewestStateStore, B: BusinessSource, R: PayloadReader>(
     guard: &IdempotencyGuard<S>,
+    middesk: Option<&B>,
     options: &BatchOptions<R>,
     batch: &SqsEvent,
     deadline: SystemTime,
 ) -> Result<SqsBatchResponse, BatchError> {
     process_batch_with(batch, options, |event, _| async move {
-        handle_event(guard, &event, deadline).await.map(drop)
+        handle_event(guard, middesk, &event, deadline).await.map(drop)
     })
     .await
 }
@@ -223,6 +269,8 @@ mod tests {
         assert_eq!(decide(&Business::default()).decision, Decision::Review);
     }
 
+    const NO_API: Option<&middesk_webhooks::middesk::api::MiddeskApi> = None;
+
     #[tokio::test]
     async fn a_business_that_no_longer_fits_the_model_is_a_batch_failure() {
         use middesk_webhooks::consume::idempotency::{DEFAULT_RECORD_TTL, InMemoryIdempotencyStore};
@@ -241,7 +289,8 @@ mod tests {
             serde_json::from_value(sqs_batch_event("arn:aws:sqs:us-east-1:1:q", &records)).unwrap();
         let guard = IdempotencyGuard::new(InMemoryIdempotencyStore::default(), "t", DEFAULT_RECORD_TTL);
         let deadline = SystemTime::now() + std::time::Duration::from_secs(60);
-        let response = handle_batch(&guard, &BatchOptions::default(), &batch, deadline).await.unwrap();
+        let response =
+            handle_batch(&guard, NO_API, &BatchOptions::default(), &batch, deadline).await.unwrap();
         let failed: Vec<_> =
             response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
         assert_eq!(failed, ["drifted", "order"]);

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use middesk_webhooks::aws::SecretsManagerVersions;
-use middesk_webhooks::middesk::api::{self, ApiKey, HttpWebhooksApi};
+use middesk_webhooks::middesk::api::{self, ApiKey, MiddeskApi};
 use middesk_webhooks::middesk::rotation::{
     RotationError, RotationEvent, SecretRotator, VersionStore, check_schedule, random_secret,
 };
@@ -71,7 +71,7 @@ async fn rotate(
         .await
         .map_err(|e| RotationError::Store(format!("the Middesk API key secret: {e}")))?
         .ok_or_else(|| RotationError::Refused("the Middesk API key secret has no value".into()))?;
-    let api = HttpWebhooksApi::new(&config.api_url, ApiKey::from_secret_string(&key.value)?)?;
+    let api = MiddeskApi::new(&config.api_url, ApiKey::from_secret_string(&key.value)?)?;
     let rotator = SecretRotator::new(
         store.clone(),
         api,

@@ -381,21 +381,22 @@ type HttpsClient = hyper_util::client::legacy::Client<
     http_body_util::Full<bytes::Bytes>,
 >;
 
-/// The Webhooks API over HTTPS (plain HTTP only for a loopback test server).
+/// Middesk's API over HTTPS (plain HTTP only for a loopback test server): its Webhooks API
+/// ([`WebhooksApi`]), and a business's latest state ([`MiddeskApi::retrieve_business`]).
 #[derive(Clone)]
-pub struct HttpWebhooksApi {
+pub struct MiddeskApi {
     base: String,
     key: ApiKey,
     client: HttpsClient,
 }
 
-impl std::fmt::Debug for HttpWebhooksApi {
+impl std::fmt::Debug for MiddeskApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpWebhooksApi").field("base", &self.base).finish_non_exhaustive()
+        f.debug_struct("MiddeskApi").field("base", &self.base).finish_non_exhaustive()
     }
 }
 
-impl HttpWebhooksApi {
+impl MiddeskApi {
     /// A client of the API at `base_url` (`https://api.middesk.com`, with or without `/v1`).
     pub fn new(base_url: &str, key: ApiKey) -> Result<Self, MiddeskApiError> {
         let base = base_url.trim().trim_end_matches('/');
@@ -432,6 +433,18 @@ impl HttpWebhooksApi {
         body: Option<Vec<u8>>,
         secret: Option<&str>,
     ) -> Result<Vec<u8>, MiddeskApiError> {
+        self.call_within(method, path, body, secret, REQUEST_TIMEOUT).await
+    }
+
+    /// One request, answered within `timeout`; the body of a success.
+    pub(super) async fn call_within(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        secret: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, MiddeskApiError> {
         use http_body_util::BodyExt as _;
         let request = http::Request::builder()
             .method(method)
@@ -459,9 +472,9 @@ impl HttpWebhooksApi {
             check(status, path, &body, retry_after, secret)?;
             Ok(body.to_vec())
         };
-        tokio::time::timeout(REQUEST_TIMEOUT, exchange).await.unwrap_or_else(|_| {
-            Err(MiddeskApiError::Transport(format!("no answer within {REQUEST_TIMEOUT:?}")))
-        })
+        tokio::time::timeout(timeout, exchange)
+            .await
+            .unwrap_or_else(|_| Err(MiddeskApiError::Transport(format!("no answer within {timeout:?}"))))
     }
 }
 
@@ -480,17 +493,17 @@ impl WebhookPage {
 
 /// `text` as one path segment: everything but letters, digits, `-`, `_` and `~`
 /// percent-encoded, so that an id with `/`, `?`, `#` or a `..` cannot reach another path.
-fn path_segment(text: &str) -> String {
+pub(super) fn path_segment(text: &str) -> String {
     use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
     const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'~');
     utf8_percent_encode(text, SEGMENT).to_string()
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, MiddeskApiError> {
+pub(super) fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, MiddeskApiError> {
     serde_json::from_slice(body).map_err(|e| MiddeskApiError::Unexpected(format!("{what}: {e}")))
 }
 
-impl WebhooksApi for HttpWebhooksApi {
+impl WebhooksApi for MiddeskApi {
     async fn list(&self) -> Result<Vec<Webhook>, MiddeskApiError> {
         let mut all = Vec::new();
         for page in 1..=MAX_PAGES {
@@ -677,12 +690,12 @@ mod tests {
     #[test]
     fn only_https_or_loopback_http() {
         let key = || ApiKey::new("k").unwrap();
-        assert!(HttpWebhooksApi::new("http://api.middesk.com", key()).is_err());
+        assert!(MiddeskApi::new("http://api.middesk.com", key()).is_err());
         assert_eq!(
-            HttpWebhooksApi::new("https://api.middesk.com/v1/", key()).unwrap().base,
+            MiddeskApi::new("https://api.middesk.com/v1/", key()).unwrap().base,
             "https://api.middesk.com"
         );
-        assert!(HttpWebhooksApi::new("http://127.0.0.1:9/", key()).is_ok());
+        assert!(MiddeskApi::new("http://127.0.0.1:9/", key()).is_ok());
     }
 
     #[test]

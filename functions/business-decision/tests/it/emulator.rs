@@ -11,6 +11,7 @@ use middesk_webhooks::consume::event::Event;
 use middesk_webhooks::consume::idempotency::{
     Claim, DEFAULT_RECORD_TTL, GuardError, Guarded, IdempotencyGuard, IdempotencyStore, StoreError,
 };
+use middesk_webhooks::consume::newest::{EventOrder, NewestStateStore, OrderedClaim};
 use middesk_webhooks::testkit::*;
 use middesk_webhooks::verify::sample::{GatewayShape, gateway_event, sample_payload, signed_headers};
 
@@ -20,6 +21,9 @@ async fn store() -> (aws_sdk_dynamodb::Client, DynamoDbIdempotencyStore, String)
     let table = create_idempotency_table(&dynamodb, &unique("idempotency")).await;
     (dynamodb.clone(), DynamoDbIdempotencyStore::new(dynamodb, &table), table)
 }
+
+/// No Middesk API: these events carry their business.
+const NO_API: Option<&middesk_webhooks::middesk::api::MiddeskApi> = None;
 
 fn in_a_minute() -> SystemTime {
     SystemTime::now() + Duration::from_secs(60)
@@ -156,7 +160,7 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
         assert_eq!(messages.len(), 1);
         let batch = lambda_sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:business-updated");
         assert!(
-            handle_batch(&guard, &BatchOptions::default(), &batch, in_a_minute())
+            handle_batch(&guard, NO_API, &BatchOptions::default(), &batch, in_a_minute())
                 .await
                 .unwrap()
                 .batch_item_failures
@@ -165,7 +169,7 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
         // The same message handled again (SQS at-least-once) also reports success.
         let decoded = middesk_webhooks::consume::batch::decode_message(&batch.records[0]).unwrap();
         assert_eq!(decoded.id, event_id);
-        outcomes.push(handle_event(&guard, &decoded, in_a_minute()).await.unwrap());
+        outcomes.push(handle_event(&guard, NO_API, &decoded, in_a_minute()).await.unwrap());
     }
     // The first delivery's batch ran the decision; every later handling got the stored one.
     for outcome in &outcomes {
@@ -208,32 +212,108 @@ async fn in_either_order_the_business_is_decided_on_its_newest_state() {
             Guarded::Repeat(repeat) => panic!("a first delivery is a repeat: {repeat:?}"),
         };
         if newer_first {
-            let first = handle_event(&guard, &approved, in_a_minute()).await.unwrap();
+            let first = handle_event(&guard, NO_API, &approved, in_a_minute()).await.unwrap();
             assert_eq!(decided(first), Some(Decision::Approve));
             // Middesk's retry of the older event, days late: never decided on its stale data.
-            let late = handle_event(&guard, &in_review, in_a_minute()).await.unwrap();
+            let late = handle_event(&guard, NO_API, &in_review, in_a_minute()).await.unwrap();
             assert_eq!(decided(late), None, "the in_review event undid the approval");
         } else {
             assert_eq!(
-                decided(handle_event(&guard, &in_review, in_a_minute()).await.unwrap()),
+                decided(handle_event(&guard, NO_API, &in_review, in_a_minute()).await.unwrap()),
                 Some(Decision::Review)
             );
             assert_eq!(
-                decided(handle_event(&guard, &approved, in_a_minute()).await.unwrap()),
+                decided(handle_event(&guard, NO_API, &approved, in_a_minute()).await.unwrap()),
                 Some(Decision::Approve)
             );
         }
         // Each delivered again: the stored outcome, nothing run.
         for event in [&in_review, &approved] {
-            assert!(matches!(handle_event(&guard, event, in_a_minute()).await.unwrap(), Guarded::Repeat(_)));
+            assert!(matches!(
+                handle_event(&guard, NO_API, event, in_a_minute()).await.unwrap(),
+                Guarded::Repeat(_)
+            ));
         }
+    }
+}
+
+/// A store whose every request is applied alone, as DynamoDB applies a transaction: the
+/// emulator serves requests on threads and checks a transaction's conditions without a lock,
+/// so two transactions on one item could both pass there.
+struct OneRequestAtATime {
+    inner: DynamoDbIdempotencyStore,
+    turn: tokio::sync::Mutex<()>,
+}
+
+impl IdempotencyStore for OneRequestAtATime {
+    async fn claim(
+        &self,
+        key: &str,
+        now: SystemTime,
+        lock: SystemTime,
+        exp: SystemTime,
+    ) -> Result<Claim, StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.claim(key, now, lock, exp).await
+    }
+    async fn complete(&self, key: &str, result: &str, expires_at: SystemTime) -> Result<(), StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.complete(key, result, expires_at).await
+    }
+    async fn extend_lock(&self, key: &str, lock_until: SystemTime) -> Result<(), StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.extend_lock(key, lock_until).await
+    }
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.release(key).await
+    }
+}
+
+impl NewestStateStore for OneRequestAtATime {
+    async fn claim_in_order(
+        &self,
+        key: &str,
+        object_key: &str,
+        order: &EventOrder,
+        now: SystemTime,
+        lock_until: SystemTime,
+        expires_at: SystemTime,
+        object_expires_at: SystemTime,
+    ) -> Result<OrderedClaim, StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner
+            .claim_in_order(key, object_key, order, now, lock_until, expires_at, object_expires_at)
+            .await
+    }
+    async fn complete_in_order(
+        &self,
+        key: &str,
+        object_key: &str,
+        order: &EventOrder,
+        result: &str,
+        expires_at: SystemTime,
+        object_expires_at: SystemTime,
+    ) -> Result<(), StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.complete_in_order(key, object_key, order, result, expires_at, object_expires_at).await
+    }
+    async fn release_in_order(
+        &self,
+        key: &str,
+        object_key: &str,
+        order: &EventOrder,
+    ) -> Result<(), StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.release_in_order(key, object_key, order).await
     }
 }
 
 #[tokio::test]
 async fn concurrent_deliveries_of_one_business_apply_in_middesks_order_never_backwards() {
     use middesk_webhooks::consume::newest::Freshness;
-    let (_, store, _) = store().await;
+    let (_, inner, _) = store().await;
+    let store = OneRequestAtATime { inner, turn: tokio::sync::Mutex::new(()) };
     let guard = IdempotencyGuard::new(store, "ordering", DEFAULT_RECORD_TTL);
     let at = SystemTime::now() - Duration::from_secs(3600);
     let mut waited = 0;
@@ -705,8 +785,154 @@ async fn the_python_consumer_keeps_the_newest_state_on_the_same_records_as_the_r
     let batch = lambda_sqs_event(std::slice::from_ref(approved.unwrap()), "arn:aws:sqs:us-east-1:1:q");
     let decoded = middesk_webhooks::consume::batch::decode_message(&batch.records[0]).unwrap();
     assert!(matches!(
-        handle_event(&guard, &decoded, in_a_minute()).await.unwrap(),
+        handle_event(&guard, NO_API, &decoded, in_a_minute()).await.unwrap(),
         Guarded::Ran(Handled::Decided(_))
     ));
     assert_eq!(superseded(&run(&table, &older)), Some(serde_json::json!(newer)));
+}
+
+const MIDDESK_KEY: &str = "mk_test_businesses";
+
+/// A business as Middesk's "Retrieve a business" answers it: the sample's, with `id`, `status`
+/// and no review tasks.
+fn business_json(id: &str, status: &str) -> serde_json::Value {
+    let sample: serde_json::Value =
+        serde_json::from_str(sample_payload("business.updated").unwrap()).unwrap();
+    let mut business = sample["data"]["object"].clone();
+    business["id"] = serde_json::json!(id);
+    business["status"] = serde_json::json!(status);
+    business["review"]["tasks"] = serde_json::json!([]);
+    business
+}
+
+/// A watchlist hit on `business`: a monitoring event that carries the change, not the business.
+fn thin_event(id: &str, business: &str, created_at: SystemTime) -> Event {
+    let mut event: serde_json::Value =
+        serde_json::from_str(sample_payload("watchlist_result.created").unwrap()).unwrap();
+    event["id"] = serde_json::json!(id);
+    event["created_at"] = serde_json::json!(humantime::format_rfc3339_millis(created_at).to_string());
+    event["data"]["object"]["business_id"] = serde_json::json!(business);
+    Event::from_slice(&serde_json::to_vec(&event).unwrap()).unwrap()
+}
+
+/// Every log line written while `work` runs, as text.
+async fn logged<T>(work: impl std::future::Future<Output = T>) -> (T, String) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    #[derive(Clone, Default)]
+    struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let layer = middesk_webhooks::logging::json_layer(
+        move || writer.clone(),
+        tracing_subscriber::filter::LevelFilter::DEBUG,
+    );
+    let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    let out = work.await;
+    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    (out, text)
+}
+
+#[tokio::test]
+async fn a_thin_event_is_decided_on_the_business_as_middesk_has_it_now() {
+    use middesk_webhooks::middesk::api::{ApiKey, MiddeskApi, MiddeskApiError};
+    let mock = MockMiddesk::start(MIDDESK_KEY).await;
+    let business = unique("biz-thin");
+    let mut approved = business_json(&business, "approved");
+    approved["name"] = serde_json::json!("Jane Roe Holdings");
+    mock.put_business(approved);
+    let api = MiddeskApi::new(&mock.url, ApiKey::new(MIDDESK_KEY).unwrap()).unwrap();
+    let (_, store, _) = store().await;
+    let guard = IdempotencyGuard::new(store, "business-decision", DEFAULT_RECORD_TTL);
+    let at = SystemTime::now() - Duration::from_secs(60);
+
+    let hit = thin_event(&unique("evt-hit"), &business, at);
+    mock.fail_next(&[503]);
+    let (outcome, logs) = logged(handle_event(&guard, Some(&api), &hit, in_a_minute())).await;
+    match outcome.unwrap() {
+        Guarded::Ran(Handled::Decided(record)) => {
+            assert_eq!((record.decision, record.business_id), (Decision::Approve, Some(business.clone())))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(logs.contains("retrying retrieving the business"), "{logs}");
+    for secret_or_pii in [MIDDESK_KEY, "Jane Roe", "ACME"] {
+        assert!(!logs.contains(secret_or_pii), "{secret_or_pii} logged: {logs}");
+    }
+    let gets =
+        mock.requests().into_iter().filter(|(m, p)| m == "GET" && p == &format!("/v1/businesses/{business}"));
+    assert_eq!(gets.count(), 2, "a 503, then the business");
+
+    // Without an API key, a thin event fails (dead letter, alarm): never decided on nothing.
+    let blind =
+        handle_event(&guard, NO_API, &thin_event(&unique("evt-blind"), &business, at), in_a_minute()).await;
+    assert!(matches!(blind, Err(business_decision::DecisionError::NoMiddeskApi)), "{blind:?}");
+    // A business Middesk does not know fails at once, and its claim is free for the retry.
+    let unknown = unique("biz-unknown");
+    let lost = thin_event(&unique("evt-unknown"), &unknown, at);
+    let refused = handle_event(&guard, Some(&api), &lost, in_a_minute()).await;
+    assert!(
+        matches!(
+            refused,
+            Err(business_decision::DecisionError::Guard(GuardError::Handler(
+                MiddeskApiError::NotFound { .. }
+            )))
+        ),
+        "{refused:?}"
+    );
+    mock.put_business(business_json(&unknown, "rejected"));
+    let retried = handle_event(&guard, Some(&api), &lost, in_a_minute()).await.unwrap();
+    assert!(
+        matches!(retried, Guarded::Ran(Handled::Decided(ref r)) if r.decision == Decision::Reject),
+        "{retried:?}"
+    );
+}
+
+#[tokio::test]
+async fn retrieving_a_business_waits_out_429_and_5xx_within_its_time_and_never_past_it() {
+    use middesk_webhooks::middesk::api::{ApiKey, MiddeskApi, MiddeskApiError};
+    let mock = MockMiddesk::start(MIDDESK_KEY).await;
+    let id = unique("biz-retry");
+    mock.put_business(business_json(&id, "in_review"));
+    let api = MiddeskApi::new(&mock.url, ApiKey::new(MIDDESK_KEY).unwrap()).unwrap();
+    let requests = || mock.requests().len();
+
+    // 429 with Retry-After: 1 (the mock's), then the business: waited as Middesk asked.
+    mock.fail_next(&[429]);
+    let (business, logs) = logged(api.retrieve_business(&id, Duration::from_secs(20))).await;
+    assert_eq!(business.unwrap().status.as_deref(), Some("in_review"));
+    assert!(logs.contains(r#""wait_ms":1000"#), "{logs}");
+    // Two 5xx, then the business.
+    let before = requests();
+    mock.fail_next(&[503, 502]);
+    assert!(api.retrieve_business(&id, Duration::from_secs(20)).await.is_ok());
+    assert_eq!(requests() - before, 3);
+    // Middesk down for longer than the time given: it gives up within that time, with the error.
+    let before = requests();
+    mock.fail_next(&[500; 30]);
+    let started = std::time::Instant::now();
+    let down = api.retrieve_business(&id, Duration::from_secs(2)).await;
+    assert!(matches!(down, Err(MiddeskApiError::Status { status: 500, .. })), "{down:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "it waited past its time");
+    assert!((2..30).contains(&(requests() - before)), "retried, then stopped");
+    mock.serve_again();
+    // A slow answer never holds the function past its time.
+    mock.delay_next(&[Duration::from_secs(6)]);
+    let started = std::time::Instant::now();
+    let slow = api.retrieve_business(&id, Duration::from_secs(1)).await;
+    assert!(matches!(slow, Err(MiddeskApiError::Transport(_))), "{slow:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "it waited for the slow answer");
+    // 404 is answered at once: no retry.
+    let before = requests();
+    let missing = api.retrieve_business("biz-nobody", Duration::from_secs(20)).await;
+    assert!(matches!(missing, Err(MiddeskApiError::NotFound { .. })), "{missing:?}");
+    assert_eq!(requests() - before, 1);
 }

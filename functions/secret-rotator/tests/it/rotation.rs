@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method};
 use middesk_webhooks::aws::{SecretsManagerSource, SecretsManagerVersions};
-use middesk_webhooks::middesk::api::{ApiKey, HttpWebhooksApi};
+use middesk_webhooks::middesk::api::{ApiKey, MiddeskApi};
 use middesk_webhooks::middesk::rotation::{
     RotationError, RotationEvent, SecretDescription, SecretRotator, Step, StoredVersion, VersionStore,
 };
@@ -110,13 +110,13 @@ async fn world(old_secret: &str) -> World {
 }
 
 impl World {
-    fn rotator(&self, token: &str, api_key: &str) -> SecretRotator<StartedRotation, HttpWebhooksApi> {
+    fn rotator(&self, token: &str, api_key: &str) -> SecretRotator<StartedRotation, MiddeskApi> {
         let store = StartedRotation {
             moto: SecretsManagerVersions::new(self.secrets.clone()),
             token: token.to_owned(),
             verifier: None,
         };
-        let api = HttpWebhooksApi::new(&self.middesk.url, ApiKey::new(api_key).unwrap()).unwrap();
+        let api = MiddeskApi::new(&self.middesk.url, ApiKey::new(api_key).unwrap()).unwrap();
         SecretRotator::new(store, api, self.arn.clone(), WEBHOOK_URL.to_owned(), GRACE).unwrap()
     }
 
@@ -464,7 +464,7 @@ async fn test_secret_reads_as_the_verifier_does_and_fails_when_the_verifier_cann
         token: token.clone(),
         verifier: Some(unreachable),
     };
-    let api = HttpWebhooksApi::new(&w.middesk.url, ApiKey::new(API_KEY).unwrap()).unwrap();
+    let api = MiddeskApi::new(&w.middesk.url, ApiKey::new(API_KEY).unwrap()).unwrap();
     let rotator = SecretRotator::new(store, api, w.arn.clone(), WEBHOOK_URL.to_owned(), GRACE).unwrap();
     let event = RotationEvent {
         secret_id: w.arn.clone(),
