@@ -94,25 +94,109 @@ impl JsonSchema for Event {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let mut schema = RawEvent::json_schema(generator);
-        // The type comes from `type`, else from `namespace` (jurisdiction registrations).
-        schema.insert(
-            "anyOf".into(),
-            json!([{"required": ["type"]}, {"required": ["namespace"], "properties": {"namespace": {"type": "string"}}}]),
-        );
+        // The type comes from `type`, else from `namespace` (jurisdiction registrations). Each
+        // documented type's schema requires the one Middesk uses. Here, "one or the other" is
+        // left out: as an `anyOf`, code generators make two types of every event of it.
+        let namespace = json!({"type": "string", "description": "The event type, where Middesk names it here instead of in `type`."});
+        if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+            properties.insert("namespace".into(), namespace);
+        }
         schema
     }
 }
 
-/// A schema document: the dialect, an id, a title, the schema and its definitions.
-fn document(id: &str, title: &str, mut schema: Schema, generator: &mut SchemaGenerator) -> Value {
+/// `pascal("business.updated")` is `BusinessUpdated`: a type's name in generated code.
+pub fn pascal(event_type: &str) -> String {
+    event_type
+        .split(['.', '_', '-'])
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Makes `schema` what strict validators (ajv's strict mode) and code generators expect, as
+/// it means the same: every subschema that constrains properties says it is about objects
+/// (`type: object`), names each property it requires, and a tuple closes its items.
+pub fn strict(schema: &mut Value) {
+    const ONE: [&str; 12] = [
+        "items",
+        "additionalProperties",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "propertyNames",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "contentSchema",
+        "additionalItems",
+    ];
+    const MAPS: [&str; 5] = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
+    const LISTS: [&str; 4] = ["allOf", "anyOf", "oneOf", "prefixItems"];
+    let Some(object) = schema.as_object_mut() else { return };
+    let about_objects = ["properties", "required", "additionalProperties", "patternProperties"]
+        .iter()
+        .any(|k| object.contains_key(*k));
+    if about_objects && !object.contains_key("type") {
+        object.insert("type".into(), json!("object"));
+    }
+    let required: Vec<String> = object
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    if !required.is_empty() {
+        let properties = object.entry("properties").or_insert_with(|| json!({}));
+        if let Some(properties) = properties.as_object_mut() {
+            for name in required {
+                properties.entry(name).or_insert(Value::Bool(true));
+            }
+        }
+    }
+    if object.contains_key("prefixItems") && !object.contains_key("items") {
+        object.insert("items".into(), Value::Bool(false));
+    }
+    for key in ONE {
+        if let Some(sub) = object.get_mut(key) {
+            strict(sub);
+        }
+    }
+    for key in MAPS {
+        if let Some(Value::Object(map)) = object.get_mut(key) {
+            map.values_mut().for_each(strict);
+        }
+    }
+    for key in LISTS {
+        if let Some(Value::Array(items)) = object.get_mut(key) {
+            items.iter_mut().for_each(strict);
+        }
+    }
+}
+
+/// A schema document: the dialect, an id, a title (the type's name in generated code), a
+/// description, the schema and its definitions, made strict ([`strict`]).
+fn document(
+    id: &str,
+    title: &str,
+    description: &str,
+    mut schema: Schema,
+    generator: &mut SchemaGenerator,
+) -> Value {
     schema.insert("$schema".into(), json!(DIALECT));
     schema.insert("$id".into(), json!(format!("{BASE}{id}")));
     schema.insert("title".into(), json!(title));
+    schema.insert("description".into(), json!(description));
     let definitions = generator.definitions().clone();
     if !definitions.is_empty() {
         schema.insert("$defs".into(), Value::Object(definitions));
     }
-    schema.to_value()
+    let mut value = schema.to_value();
+    strict(&mut value);
+    value
 }
 
 fn generator() -> SchemaGenerator {
@@ -123,12 +207,18 @@ fn generator() -> SchemaGenerator {
 pub fn event() -> Value {
     let mut generator = generator();
     let schema = generator.root_schema_for::<Event>();
-    document("event.json", "A Middesk webhook event, any type", schema, &mut generator)
+    let description = "A Middesk webhook event of any type, those Middesk adds later included.";
+    document("event.json", "Event", description, schema, &mut generator)
 }
 
 /// The schema of an event of `event_type`, whose object is of `kind` (`None`: any object): the
 /// event's schema with the type and the object's, both from `event.json` by reference.
-pub fn event_of_type(event_type: &str, kind: Option<&str>, object_in_data: bool) -> Value {
+pub fn event_of_type(
+    event_type: &str,
+    kind: Option<&str>,
+    object_in_data: bool,
+    namespace_shaped: bool,
+) -> Value {
     let mut generator = generator();
     // References into event.json's definitions (the object kinds are all there).
     let base = json!({"$ref": "../event.json"});
@@ -137,25 +227,46 @@ pub fn event_of_type(event_type: &str, kind: Option<&str>, object_in_data: bool)
         let reference = s.get("$ref").and_then(Value::as_str).unwrap_or_default();
         json!({"$ref": format!("../event.json{reference}")})
     });
+    let name = pascal(event_type);
     let data = match (object, object_in_data) {
-        (Some(object), true) => json!(object),
-        (Some(object), false) => json!({"properties": {"object": object}, "required": ["object"]}),
-        (None, _) => json!({"type": "object"}),
+        (Some(object), true) => json!({"allOf": [object], "title": format!("{name}Data")}),
+        (Some(object), false) => json!({
+            "title": format!("{name}Data"),
+            "properties": {"object": object},
+            "required": ["object"]
+        }),
+        (None, _) => json!({"type": "object", "title": format!("{name}Data")}),
     };
+    // Where Middesk names the type: in `type`, or (jurisdiction registrations) in `namespace`.
+    let named_in = if namespace_shaped { "namespace" } else { "type" };
     let schema = json_schema!({
+        "type": "object",
         "allOf": [base],
-        "properties": {"data": data},
-        "anyOf": [
-            {"properties": {"type": {"const": event_type}}, "required": ["type"]},
-            {"properties": {"namespace": {"const": event_type}}, "required": ["namespace"]}
-        ]
+        "properties": {named_in: {"const": event_type}, "data": data},
+        "required": [named_in]
     });
     let mut generator = self::generator();
     document(
         &format!("events/{event_type}.json"),
-        &format!("A Middesk `{event_type}` event"),
+        &format!("{name}Event"),
+        &format!("A Middesk `{event_type}` event."),
         schema,
         &mut generator,
+    )
+}
+
+/// The schema of an event of any documented type: one of the per-type schemas, told apart by
+/// `type` (or `namespace`). Code generators make it a union of the types.
+pub fn documented_event() -> Value {
+    let members: Vec<Value> =
+        CATALOGUE.iter().map(|e| json!({"$ref": format!("events/{}.json", e.event_type)})).collect();
+    let schema = json_schema!({"oneOf": members});
+    document(
+        "documented-event.json",
+        "DocumentedEvent",
+        "A Middesk webhook event of a documented type. A type Middesk adds later matches none: read it as an Event.",
+        schema,
+        &mut generator(),
     )
 }
 
@@ -245,13 +356,15 @@ pub fn sqs_record() -> Value {
     });
     let mut document = document(
         "sqs-record.json",
-        "An SQS record of a Middesk webhooks queue, as Lambda delivers it",
+        "SqsRecord",
+        "An SQS record of a Middesk webhooks queue, as Lambda delivers it.",
         schema,
         &mut generator,
     );
     document["$defs"]["ClaimCheckPointer"] = json!({
         "type": "array",
         "prefixItems": [{"const": POINTER_CLASS}, pointer],
+        "items": false,
         "minItems": 2,
         "maxItems": 2
     });
@@ -259,20 +372,100 @@ pub fn sqs_record() -> Value {
 }
 
 /// Every schema file, by its path under `shared/schemas/`: the event, each documented type's,
-/// and the SQS record.
+/// their union, and the SQS record.
 pub fn files() -> Vec<(String, Value)> {
-    let mut files = vec![("event.json".to_owned(), event()), ("sqs-record.json".to_owned(), sqs_record())];
+    let mut files = vec![
+        ("event.json".to_owned(), event()),
+        ("documented-event.json".to_owned(), documented_event()),
+        ("sqs-record.json".to_owned(), sqs_record()),
+    ];
     for entry in CATALOGUE {
         let sample = Event::from_slice(entry.sample.as_bytes()).ok();
         let kind = sample.as_ref().and_then(|e| match e.object() {
             EventObject::Other(_) => None,
             _ => serde_json::to_value(e.object()).ok()?.get("object")?.as_str().map(str::to_owned),
         });
-        let in_data = sample.is_some_and(|e| e.data.placement == crate::consume::event::Placement::InData);
+        let in_data =
+            sample.as_ref().is_some_and(|e| e.data.placement == crate::consume::event::Placement::InData);
+        let namespace_shaped = serde_json::from_str::<Value>(entry.sample)
+            .is_ok_and(|raw| raw.get("type").is_none() && raw.get("namespace").is_some());
         files.push((
             format!("events/{}.json", entry.event_type),
-            event_of_type(entry.event_type, kind.as_deref(), in_data),
+            event_of_type(entry.event_type, kind.as_deref(), in_data, namespace_shaped),
         ));
     }
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_type_is_named_in_pascal_case() {
+        assert_eq!(pascal("business.updated"), "BusinessUpdated");
+        assert_eq!(pascal("agent_jurisdiction_registration.created"), "AgentJurisdictionRegistrationCreated");
+        assert_eq!(pascal("watchlist_result.created"), "WatchlistResultCreated");
+    }
+
+    #[test]
+    fn strict_says_what_a_subschema_is_about_and_names_what_it_requires() {
+        let mut schema = json!({
+            "if": {"properties": {"object": {"const": "business"}}, "required": ["object", "id"]},
+            "anyOf": [{"required": ["type"]}],
+            "$defs": {"Pointer": {"prefixItems": [{"const": "a"}, {"properties": {"k": {}}}]}},
+            "properties": {"examples": {"type": "array", "examples": [{"properties": 1}]}}
+        });
+        strict(&mut schema);
+        assert_eq!(schema["if"]["type"], "object");
+        assert_eq!(schema["if"]["properties"]["id"], true, "a required name gets its property");
+        assert_eq!(
+            schema["anyOf"][0],
+            json!({"type": "object", "required": ["type"], "properties": {"type": true}})
+        );
+        assert_eq!(schema["$defs"]["Pointer"]["items"], false, "a tuple is closed");
+        assert_eq!(schema["$defs"]["Pointer"]["prefixItems"][1]["type"], "object");
+        // Values that are not schemas are left alone.
+        assert_eq!(schema["properties"]["examples"]["examples"], json!([{"properties": 1}]));
+        assert_eq!(schema["type"], "object");
+    }
+
+    #[test]
+    fn every_committed_kind_of_schema_is_strict() {
+        fn check(schema: &Value, at: &str, problems: &mut Vec<String>) {
+            let Some(object) = schema.as_object() else { return };
+            if object.contains_key("properties") && object.get("type").is_none() {
+                problems.push(format!("{at}: properties without a type"));
+            }
+            for name in object.get("required").and_then(Value::as_array).into_iter().flatten() {
+                let name = name.as_str().unwrap_or_default();
+                if object.get("properties").and_then(|p| p.get(name)).is_none() {
+                    problems.push(format!("{at}: requires {name} without naming it"));
+                }
+            }
+            for (key, value) in object {
+                match value {
+                    Value::Object(map) if ["properties", "$defs"].contains(&key.as_str()) => {
+                        map.iter().for_each(|(k, v)| check(v, &format!("{at}/{key}/{k}"), problems))
+                    }
+                    Value::Array(items) if ["allOf", "anyOf", "oneOf"].contains(&key.as_str()) => {
+                        items.iter().for_each(|v| check(v, &format!("{at}/{key}"), problems))
+                    }
+                    Value::Object(_) if ["if", "then", "else", "items", "not"].contains(&key.as_str()) => {
+                        check(value, &format!("{at}/{key}"), problems)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut problems = Vec::new();
+        for (file, schema) in files() {
+            check(&schema, &file, &mut problems);
+            assert!(
+                schema["title"].as_str().is_some_and(|t| t.chars().all(char::is_alphanumeric)),
+                "{file}: a name"
+            );
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 }

@@ -28,6 +28,24 @@ fn validator(file: &str) -> jsonschema::Validator {
     jsonschema::options().with_registry(&registry).build(&schema).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
+/// A validator for the union of every documented type, with every schema it refers to
+/// registered under its id.
+fn documented_event_validator() -> jsonschema::Validator {
+    let mut resources = vec![(format!("{BASE}event.json"), read(&schemas_dir().join("event.json")))];
+    for entry in std::fs::read_dir(schemas_dir().join("events")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        resources.push((format!("{BASE}events/{name}"), read(&path)));
+    }
+    let mut registry = jsonschema::Registry::new();
+    for (id, schema) in resources {
+        registry = registry.add(id, jsonschema::Resource::from_contents(schema)).unwrap();
+    }
+    let registry = registry.prepare().unwrap();
+    let schema = read(&schemas_dir().join("documented-event.json"));
+    jsonschema::options().with_registry(&registry).build(&schema).unwrap()
+}
+
 fn errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
     validator.iter_errors(instance).map(|e| format!("{}: {e}", e.instance_path())).collect()
 }
@@ -118,4 +136,27 @@ fn an_sqs_record_and_a_claim_check_pointer_validate_against_the_record_schema() 
     let body = PayloadPointer { bucket: "b".into(), key: "payloads/abc".into() }.to_body();
     assert!(pointer.is_valid(&serde_json::from_str(&body).unwrap()), "{body}");
     assert!(!pointer.is_valid(&json!(["another.Class", {"s3BucketName": "b", "s3Key": "k"}])));
+}
+
+#[test]
+fn the_union_of_documented_events_takes_each_once_and_no_unknown_type() {
+    use middesk_webhooks::catalogue::CATALOGUE;
+    let union = documented_event_validator();
+    for entry in CATALOGUE {
+        let sample: Value = serde_json::from_str(entry.sample).unwrap();
+        // oneOf: exactly one member, the sample's own type's.
+        assert_eq!(errors(&union, &sample), Vec::<String>::new(), "{}", entry.event_type);
+    }
+    // A type Middesk adds later is no documented event (read it as an Event), and a documented
+    // type whose object is not its kind's fails.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tests/fixtures");
+    assert!(!errors(&union, &read(&fixtures.join("unknown_type.json"))).is_empty());
+    let mut wrong: Value =
+        serde_json::from_str(middesk_webhooks::catalogue::entry("business.updated").unwrap().sample).unwrap();
+    wrong["data"]["object"]["review"] = json!("not an object");
+    assert!(!errors(&union, &wrong).is_empty());
+    // Each per-type schema requires its type where Middesk names it.
+    let mut untyped = wrong.clone();
+    untyped.as_object_mut().unwrap().remove("type");
+    assert!(!errors(&validator("events/business.updated.json"), &untyped).is_empty());
 }
