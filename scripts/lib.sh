@@ -14,10 +14,11 @@ ensure_python_tools() {
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
   fi
-  if ! "$VENV/bin/python" -c 'import samtranslator, sqs_extended_client, jsonschema' 2>/dev/null; then
-    say "installing the SAM translator, the SQS Extended Client and jsonschema into $VENV"
+  if ! "$VENV/bin/python" -c 'import samtranslator, sqs_extended_client, jsonschema, pydantic' 2>/dev/null; then
+    say "installing the SAM translator, the SQS Extended Client, jsonschema and pydantic into $VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-      "aws-sam-translator==${SAM_TRANSLATOR_VERSION:-1.*}" "amazon-sqs-extended-client==1.*" "jsonschema==4.*"
+      "aws-sam-translator==${SAM_TRANSLATOR_VERSION:-1.*}" "amazon-sqs-extended-client==1.*" "jsonschema==4.*" \
+      "pydantic==2.*"
   fi
 }
 
@@ -89,6 +90,27 @@ ensure_checkov() {
   fi
 }
 CHECKOV_VENV="${CHECKOV_VENV:-.venv-checkov}"
+
+# Installs what makes the TypeScript and Python types from shared/schemas/, pinned: ajv and
+# json-schema-to-typescript (npm, scripts/types/), datamodel-code-generator (PyPI, its own venv),
+# and the TypeScript consumer example's packages (examples/typescript-consumer/).
+ensure_type_tools() {
+  if [ ! -d scripts/types/node_modules ]; then
+    say "installing ajv and json-schema-to-typescript into scripts/types/node_modules"
+    npm ci --prefix scripts/types --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+  if [ ! -d examples/typescript-consumer/node_modules ]; then
+    say "installing the TypeScript consumer's packages into examples/typescript-consumer/node_modules"
+    npm ci --prefix examples/typescript-consumer --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+  if [ ! -x "$TYPES_VENV/bin/datamodel-codegen" ]; then
+    say "installing datamodel-code-generator into $TYPES_VENV"
+    python3 -m venv "$TYPES_VENV"
+    "$TYPES_VENV/bin/pip" install --quiet --disable-pip-version-check \
+      "datamodel-code-generator==${DATAMODEL_CODEGEN_VERSION:-0.97.0}"
+  fi
+}
+TYPES_VENV="${TYPES_VENV:-.venv-types}"
 
 # Starts `cargo lambda watch` on a free loopback port with an env file; sets WATCH_URL.
 start_watch() {

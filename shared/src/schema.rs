@@ -237,12 +237,13 @@ pub fn event_of_type(
         }),
         (None, _) => json!({"type": "object", "title": format!("{name}Data")}),
     };
-    // Where Middesk names the type: in `type`, or (jurisdiction registrations) in `namespace`.
+    // Where Middesk names the type: in `type`, or (jurisdiction registrations) in `namespace`,
+    // `type` then absent or the same. So `type` tells every documented event apart in code.
     let named_in = if namespace_shaped { "namespace" } else { "type" };
     let schema = json_schema!({
         "type": "object",
         "allOf": [base],
-        "properties": {named_in: {"const": event_type}, "data": data},
+        "properties": {"type": {"const": event_type}, named_in: {"const": event_type}, "data": data},
         "required": [named_in]
     });
     let mut generator = self::generator();

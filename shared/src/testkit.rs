@@ -38,6 +38,32 @@ pub fn python(script: &str) -> std::process::Command {
     command
 }
 
+/// The TypeScript consumer example, built once per test binary (`tsc` from its
+/// `node_modules`, which `./scripts/test` installs), as a `node` command that reaches the
+/// emulator.
+pub fn typescript_consumer() -> std::process::Command {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/typescript-consumer");
+    BUILT.get_or_init(|| {
+        let output = std::process::Command::new(example.join("node_modules/.bin/tsc"))
+            .args(["-p", "."])
+            .current_dir(&example)
+            .output()
+            .expect("run ./scripts/test, which installs the TypeScript consumer's packages");
+        assert!(output.status.success(), "tsc: {}", String::from_utf8_lossy(&output.stdout));
+    });
+    let mut command = std::process::Command::new("node");
+    command
+        .arg(example.join("dist/handler.js"))
+        .env("AWS_ENDPOINT_URL", emulator_endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE");
+    command
+}
+
 /// A unique name, so tests sharing one emulator never see each other's resources.
 pub fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};

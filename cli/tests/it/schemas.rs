@@ -160,3 +160,59 @@ fn the_union_of_documented_events_takes_each_once_and_no_unknown_type() {
     untyped.as_object_mut().unwrap().remove("type");
     assert!(!errors(&validator("events/business.updated.json"), &untyped).is_empty());
 }
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `scripts/generate-types --check` on the types in `dir`: whether they are fresh, and why not.
+fn types_are_fresh(dir: &Path) -> (bool, String) {
+    let output = std::process::Command::new(repo().join("scripts/generate-types"))
+        .arg("--check")
+        .env("TYPES_DIR", dir)
+        .output()
+        .expect("scripts/generate-types");
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn the_generated_typescript_and_python_types_are_fresh_and_read_every_sample() {
+    // What is committed is what the pinned generators make of the schemas (ajv strict first).
+    let (fresh, why) = types_are_fresh(&repo().join("shared/types"));
+    assert!(fresh, "{why}");
+    // The check can fail: a stale copy is refused.
+    let stale = std::env::temp_dir().join(middesk_webhooks::testkit::unique("stale-types"));
+    let copy =
+        std::process::Command::new("cp").arg("-r").arg(repo().join("shared/types")).arg(&stale).status();
+    assert!(copy.unwrap().success());
+    let file = stale.join("typescript/middesk-events.d.ts");
+    let text = std::fs::read_to_string(&file).unwrap().replace("BusinessUpdatedEvent", "BusinessUpdated");
+    std::fs::write(&file, text).unwrap();
+    let (fresh, why) = types_are_fresh(&stale);
+    std::fs::remove_dir_all(&stale).unwrap();
+    assert!(!fresh && why.contains("stale"), "{why}");
+    // The pydantic models read every sample as its own type, through the union.
+    let check = r#"
+import glob, json, sys
+sys.path.insert(0, "shared/types/python")
+from middesk_events.documented_event import DocumentedEvent
+from middesk_events.event import Event
+read = 0
+for path in sorted(glob.glob("shared/samples/events/*.json")):
+    raw = json.load(open(path))
+    event = DocumentedEvent.model_validate(raw).root
+    name = path.rsplit("/", 1)[-1][:-5].replace(".", "_").split("_")
+    assert type(event).__name__ == "".join(w.capitalize() for w in name) + "Event", (path, type(event).__name__)
+    assert event.id == raw["id"]
+    read += 1
+Event.model_validate(json.load(open("shared/tests/fixtures/unknown_type.json")))
+print(read)
+"#;
+    let output = std::process::Command::new(repo().join(".venv/bin/python"))
+        .args(["-c", check])
+        .current_dir(repo())
+        .output()
+        .expect("run ./scripts/test, which installs pydantic with the Python tools");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "40");
+}

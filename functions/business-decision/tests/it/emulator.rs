@@ -534,8 +534,25 @@ fn python_consumer(
     batch: &serde_json::Value,
     env: &[(&str, &str)],
 ) -> (serde_json::Value, Vec<serde_json::Value>) {
+    example_consumer(python("examples/python-consumer/handler.py"), batch, env)
+}
+
+/// Runs the TypeScript example consumer, as [`python_consumer`] runs the Python one.
+fn ts_consumer(
+    batch: &serde_json::Value,
+    env: &[(&str, &str)],
+) -> (serde_json::Value, Vec<serde_json::Value>) {
+    example_consumer(typescript_consumer(), batch, env)
+}
+
+/// Runs an example consumer's `command` on `batch` with `env`: its answer and its log lines.
+fn example_consumer(
+    mut command: std::process::Command,
+    batch: &serde_json::Value,
+    env: &[(&str, &str)],
+) -> (serde_json::Value, Vec<serde_json::Value>) {
     use std::io::Write as _;
-    let mut child = python("examples/python-consumer/handler.py")
+    let mut child = command
         .envs(env.iter().copied())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -551,8 +568,20 @@ fn python_consumer(
     (answer, lines)
 }
 
+/// An example consumer in another language, run on an SQS event with an environment.
+type ExampleConsumer = fn(&serde_json::Value, &[(&str, &str)]) -> (serde_json::Value, Vec<serde_json::Value>);
+
 #[tokio::test]
 async fn the_python_consumer_reads_what_the_verifier_queued_once_each_and_fails_what_it_must() {
+    reads_what_the_verifier_queued_once_each_and_fails_what_it_must(python_consumer).await;
+}
+
+#[tokio::test]
+async fn the_typescript_consumer_reads_what_the_verifier_queued_once_each_and_fails_what_it_must() {
+    reads_what_the_verifier_queued_once_each_and_fails_what_it_must(ts_consumer).await;
+}
+
+async fn reads_what_the_verifier_queued_once_each_and_fails_what_it_must(python_consumer: ExampleConsumer) {
     let d = Delivering::new("python", "sec_python").await;
     let sample = sample_payload("business.updated").unwrap();
     // A typical event, one too large for SQS (through S3), and one whose name changed type.
@@ -720,6 +749,15 @@ fn group(n: u64) -> String {
 
 #[tokio::test]
 async fn the_python_consumer_keeps_the_newest_state_on_the_same_records_as_the_rust_guard() {
+    keeps_the_newest_state_on_the_same_records_as_the_rust_guard(python_consumer).await;
+}
+
+#[tokio::test]
+async fn the_typescript_consumer_keeps_the_newest_state_on_the_same_records_as_the_rust_guard() {
+    keeps_the_newest_state_on_the_same_records_as_the_rust_guard(ts_consumer).await;
+}
+
+async fn keeps_the_newest_state_on_the_same_records_as_the_rust_guard(python_consumer: ExampleConsumer) {
     let d = Delivering::new("python-order", "sec_python_order").await;
     let sample = sample_payload("business.updated").unwrap();
     let created = middesk_webhooks::verify::sample::created_at_of(sample.as_bytes()).unwrap();

@@ -1,0 +1,19 @@
+# Generated from shared/schemas/ by scripts/generate-types (datamodel-code-generator): do not edit.
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .. import event
+from ..event import Event
+
+
+class AgentItemChangeCreatedEvent(Event):
+    data: event.ItemChange | None = Field(
+        None,
+        description='The resource in `object` (the usual shape), or the resource itself, its `object` naming its kind.',
+        title='AgentItemChangeCreatedData',
+    )
+    type: Literal['agent_item_change.created']

@@ -1,0 +1,23 @@
+# Generated from shared/schemas/ by scripts/generate-types (datamodel-code-generator): do not edit.
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .. import event
+from ..event import Event
+
+
+class RegistrationRequestSubmittedData(BaseModel):
+    object: event.RegistrationRequest
+
+
+class RegistrationRequestSubmittedEvent(Event):
+    data: RegistrationRequestSubmittedData | None = Field(
+        None,
+        description='The resource in `object` (the usual shape), or the resource itself, its `object` naming its kind.',
+        title='RegistrationRequestSubmittedData',
+    )
+    type: Literal['registration_request.submitted']
