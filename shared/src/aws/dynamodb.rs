@@ -39,23 +39,15 @@ impl IdempotencyStore for DynamoDbIdempotencyStore {
         lock_until: SystemTime,
         expires_at: SystemTime,
     ) -> Result<Claim, StoreError> {
-        use aws_sdk_dynamodb::types::AttributeValue as A;
+        let claim = claim_put(&self.table, key, now, lock_until, expires_at)?;
         let put = self
             .client
             .put_item()
-            .table_name(&self.table)
-            .item("id", A::S(key.to_owned()))
-            .item("status", A::S("IN_PROGRESS".into()))
-            .item("expiration", A::N(epoch(expires_at).as_secs().to_string()))
-            .item("in_progress_expiration", A::N(epoch(lock_until).as_millis().to_string()))
-            .condition_expression(CLAIM_CONDITION)
-            .expression_attribute_names("#id", "id")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#expiration", "expiration")
-            .expression_attribute_names("#in_progress_expiration", "in_progress_expiration")
-            .expression_attribute_values(":now_s", A::N(epoch(now).as_secs().to_string()))
-            .expression_attribute_values(":now_ms", A::N(epoch(now).as_millis().to_string()))
-            .expression_attribute_values(":in_progress", A::S("IN_PROGRESS".into()))
+            .table_name(claim.table_name())
+            .set_item(Some(claim.item().clone()))
+            .set_condition_expression(claim.condition_expression().map(str::to_owned))
+            .set_expression_attribute_names(claim.expression_attribute_names().cloned())
+            .set_expression_attribute_values(claim.expression_attribute_values().cloned())
             .send()
             .await;
         match put {
@@ -157,6 +149,34 @@ impl DynamoDbIdempotencyStore {
     }
 }
 
+/// The write that claims `key`'s record until `lock_until` ([`CLAIM_CONDITION`]): alone, or in
+/// a transaction with its object's hold.
+fn claim_put(
+    table: &str,
+    key: &str,
+    now: SystemTime,
+    lock_until: SystemTime,
+    expires_at: SystemTime,
+) -> Result<aws_sdk_dynamodb::types::Put, StoreError> {
+    use aws_sdk_dynamodb::types::{AttributeValue as A, Put};
+    Put::builder()
+        .table_name(table)
+        .item("id", A::S(key.to_owned()))
+        .item("status", A::S("IN_PROGRESS".into()))
+        .item("expiration", A::N(epoch(expires_at).as_secs().to_string()))
+        .item("in_progress_expiration", A::N(epoch(lock_until).as_millis().to_string()))
+        .condition_expression(CLAIM_CONDITION)
+        .expression_attribute_names("#id", "id")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_names("#expiration", "expiration")
+        .expression_attribute_names("#in_progress_expiration", "in_progress_expiration")
+        .expression_attribute_values(":now_s", A::N(epoch(now).as_secs().to_string()))
+        .expression_attribute_values(":now_ms", A::N(epoch(now).as_millis().to_string()))
+        .expression_attribute_values(":in_progress", A::S("IN_PROGRESS".into()))
+        .build()
+        .map_err(|e| StoreError(e.to_string()))
+}
+
 /// An event's time as the newest-state records keep it: microseconds since the epoch.
 fn micros(order: &EventOrder) -> String {
     epoch(order.created_at).as_micros().to_string()
@@ -195,26 +215,11 @@ impl NewestStateStore for DynamoDbIdempotencyStore {
         object_expires_at: SystemTime,
     ) -> Result<OrderedClaim, StoreError> {
         use aws_sdk_dynamodb::types::{
-            AttributeValue as A, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+            AttributeValue as A, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
         };
         let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError(e.to_string());
         let (now_s, now_ms) = (epoch(now).as_secs().to_string(), epoch(now).as_millis().to_string());
-        let claim = Put::builder()
-            .table_name(&self.table)
-            .item("id", A::S(key.to_owned()))
-            .item("status", A::S("IN_PROGRESS".into()))
-            .item("expiration", A::N(epoch(expires_at).as_secs().to_string()))
-            .item("in_progress_expiration", A::N(epoch(lock_until).as_millis().to_string()))
-            .condition_expression(CLAIM_CONDITION)
-            .expression_attribute_names("#id", "id")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#expiration", "expiration")
-            .expression_attribute_names("#in_progress_expiration", "in_progress_expiration")
-            .expression_attribute_values(":now_s", A::N(now_s.clone()))
-            .expression_attribute_values(":now_ms", A::N(now_ms.clone()))
-            .expression_attribute_values(":in_progress", A::S("IN_PROGRESS".into()))
-            .build()
-            .map_err(built)?;
+        let claim = claim_put(&self.table, key, now, lock_until, expires_at)?;
         // Held by nobody (or a crashed holder), and this event is newer than the newest applied.
         let hold = Update::builder()
             .table_name(&self.table)
