@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use crate::consume::idempotency::{Claim, IdempotencyStore, StoreError};
-use crate::consume::newest::{EventOrder, NewestStateStore, OrderedClaim};
+use crate::consume::newest::{EventOrder, NewestStateStore, OrderedClaim, OrderedRecords};
 
 /// Idempotency records in a DynamoDB table with a string partition key `id` and TTL enabled on
 /// the `expiration` attribute (epoch seconds).
@@ -206,14 +206,11 @@ fn newest_in(
 impl NewestStateStore for DynamoDbIdempotencyStore {
     async fn claim_in_order(
         &self,
-        key: &str,
-        object_key: &str,
-        order: &EventOrder,
+        records: OrderedRecords<'_>,
         now: SystemTime,
         lock_until: SystemTime,
-        expires_at: SystemTime,
-        object_expires_at: SystemTime,
     ) -> Result<OrderedClaim, StoreError> {
+        let OrderedRecords { key, object_key, order, expires_at, object_expires_at } = records;
         use aws_sdk_dynamodb::types::{
             AttributeValue as A, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
         };
@@ -287,15 +284,8 @@ impl NewestStateStore for DynamoDbIdempotencyStore {
         }
     }
 
-    async fn complete_in_order(
-        &self,
-        key: &str,
-        object_key: &str,
-        order: &EventOrder,
-        result: &str,
-        expires_at: SystemTime,
-        object_expires_at: SystemTime,
-    ) -> Result<(), StoreError> {
+    async fn complete_in_order(&self, records: OrderedRecords<'_>, result: &str) -> Result<(), StoreError> {
+        let OrderedRecords { key, object_key, order, expires_at, object_expires_at } = records;
         use aws_sdk_dynamodb::types::{AttributeValue as A, Put, TransactWriteItem, Update};
         let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError(e.to_string());
         let completed = Put::builder()
@@ -343,12 +333,8 @@ impl NewestStateStore for DynamoDbIdempotencyStore {
         }
     }
 
-    async fn release_in_order(
-        &self,
-        key: &str,
-        object_key: &str,
-        _order: &EventOrder,
-    ) -> Result<(), StoreError> {
+    async fn release_in_order(&self, records: OrderedRecords<'_>) -> Result<(), StoreError> {
+        let OrderedRecords { key, object_key, .. } = records;
         use aws_sdk_dynamodb::types::AttributeValue as A;
         let let_go = self
             .client

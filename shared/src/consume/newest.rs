@@ -92,42 +92,46 @@ pub enum OrderedClaim {
     InProgress,
 }
 
+/// The two records an ordered event's writes touch: its own idempotency record and its object's.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderedRecords<'a> {
+    /// The event's idempotency record.
+    pub key: &'a str,
+    /// The object's record: the newest event applied, and the event holding the object.
+    pub object_key: &'a str,
+    /// The event's place among its object's events.
+    pub order: &'a EventOrder,
+    /// When the event's record expires.
+    pub expires_at: SystemTime,
+    /// When the object's record expires ([`NEWEST_RECORD_TTL`] after its last event).
+    pub object_expires_at: SystemTime,
+}
+
 /// The store of the idempotency records that also keeps, per object, the newest event applied
-/// (DynamoDB in production, memory in tests). `object_key` names the object's record.
+/// (DynamoDB in production, memory in tests).
 pub trait NewestStateStore: IdempotencyStore {
-    /// Claims `key` as [`IdempotencyStore::claim`] does. If `order` is newer than the newest
-    /// applied for the object and no other event holds it, holds the object for `key` until
-    /// `lock_until`, in the same atomic write.
-    #[allow(clippy::too_many_arguments)]
+    /// Claims the event's record as [`IdempotencyStore::claim`] does. If the event is newer than
+    /// the newest applied for its object and no other event holds the object, holds it for this
+    /// event until `lock_until`, in the same atomic write.
     fn claim_in_order(
         &self,
-        key: &str,
-        object_key: &str,
-        order: &EventOrder,
+        records: OrderedRecords<'_>,
         now: SystemTime,
         lock_until: SystemTime,
-        expires_at: SystemTime,
-        object_expires_at: SystemTime,
     ) -> impl Future<Output = Result<OrderedClaim, StoreError>> + Send;
 
-    /// Completes `key` with `result` and records `order` as the object's newest applied,
-    /// letting the object go, in one atomic write.
+    /// Completes the event's record with `result` and records the event as its object's newest
+    /// applied, letting the object go, in one atomic write.
     fn complete_in_order(
         &self,
-        key: &str,
-        object_key: &str,
-        order: &EventOrder,
+        records: OrderedRecords<'_>,
         result: &str,
-        expires_at: SystemTime,
-        object_expires_at: SystemTime,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Releases `key` and the object's hold by it, so that a retry runs again.
+    /// Releases the event's record and its hold on the object, so that a retry runs again.
     fn release_in_order(
         &self,
-        key: &str,
-        object_key: &str,
-        order: &EventOrder,
+        records: OrderedRecords<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
@@ -168,11 +172,15 @@ impl<S: NewestStateStore> IdempotencyGuard<S> {
         let key = self.key(event_id);
         let object_key = format!("{}#newest#{object}", self.namespace());
         let expires_at = now.checked_add(self.record_ttl()).unwrap_or(now);
-        let object_expires_at = now.checked_add(NEWEST_RECORD_TTL).unwrap_or(now);
+        let records = OrderedRecords {
+            key: &key,
+            object_key: &object_key,
+            order,
+            expires_at,
+            object_expires_at: now.checked_add(NEWEST_RECORD_TTL).unwrap_or(now),
+        };
         let store = self.store();
-        let claim =
-            store.claim_in_order(&key, &object_key, order, now, deadline, expires_at, object_expires_at);
-        let freshness = match claim.await? {
+        let freshness = match store.claim_in_order(records, now, deadline).await? {
             OrderedClaim::Completed(stored) => return Ok(Guarded::Repeat(serde_json::from_str(&stored)?)),
             OrderedClaim::InProgress => return Err(GuardError::InProgress),
             OrderedClaim::Newest => Freshness::Newest,
@@ -184,10 +192,7 @@ impl<S: NewestStateStore> IdempotencyGuard<S> {
                 let result = serde_json::to_string(&value)?;
                 let completed = retried(deadline, || async {
                     match holds_object {
-                        true => {
-                            let (k, o) = (&key, &object_key);
-                            store.complete_in_order(k, o, order, &result, expires_at, object_expires_at).await
-                        }
+                        true => store.complete_in_order(records, &result).await,
                         false => store.complete(&key, &result, expires_at).await,
                     }
                 })
@@ -199,7 +204,7 @@ impl<S: NewestStateStore> IdempotencyGuard<S> {
             }
             Err(error) => {
                 let released = match holds_object {
-                    true => store.release_in_order(&key, &object_key, order).await,
+                    true => store.release_in_order(records).await,
                     false => store.release(&key).await,
                 };
                 if let Err(release) = released {
@@ -221,14 +226,11 @@ pub(crate) struct ObjectRecord {
 impl NewestStateStore for super::idempotency::InMemoryIdempotencyStore {
     async fn claim_in_order(
         &self,
-        key: &str,
-        object_key: &str,
-        order: &EventOrder,
+        records: OrderedRecords<'_>,
         now: SystemTime,
         lock_until: SystemTime,
-        expires_at: SystemTime,
-        _object_expires_at: SystemTime,
     ) -> Result<OrderedClaim, StoreError> {
+        let OrderedRecords { key, object_key, order, expires_at, .. } = records;
         let mut objects = self.objects();
         let object = objects.entry(object_key.to_owned()).or_default();
         let held_by_another =
@@ -249,15 +251,8 @@ impl NewestStateStore for super::idempotency::InMemoryIdempotencyStore {
         }
     }
 
-    async fn complete_in_order(
-        &self,
-        key: &str,
-        object_key: &str,
-        order: &EventOrder,
-        result: &str,
-        expires_at: SystemTime,
-        _object_expires_at: SystemTime,
-    ) -> Result<(), StoreError> {
+    async fn complete_in_order(&self, records: OrderedRecords<'_>, result: &str) -> Result<(), StoreError> {
+        let OrderedRecords { key, object_key, order, expires_at, .. } = records;
         let mut objects = self.objects();
         let object = objects.entry(object_key.to_owned()).or_default();
         if object.holder.as_ref().is_some_and(|(holder, _)| holder == key) {
@@ -268,19 +263,14 @@ impl NewestStateStore for super::idempotency::InMemoryIdempotencyStore {
         Ok(())
     }
 
-    async fn release_in_order(
-        &self,
-        key: &str,
-        object_key: &str,
-        _order: &EventOrder,
-    ) -> Result<(), StoreError> {
+    async fn release_in_order(&self, records: OrderedRecords<'_>) -> Result<(), StoreError> {
         let mut objects = self.objects();
-        if let Some(object) = objects.get_mut(object_key)
-            && object.holder.as_ref().is_some_and(|(holder, _)| holder == key)
+        if let Some(object) = objects.get_mut(records.object_key)
+            && object.holder.as_ref().is_some_and(|(holder, _)| holder == records.key)
         {
             object.holder = None;
         }
-        self.release_now(key);
+        self.release_now(records.key);
         Ok(())
     }
 }
@@ -398,19 +388,26 @@ mod tests {
             EventOrder { created_at: now + Duration::from_secs(1), event_id: "b".into() },
         );
         let far = now + DEFAULT_RECORD_TTL;
+        let records = |key, order| OrderedRecords {
+            key,
+            object_key: "o",
+            order,
+            expires_at: far,
+            object_expires_at: far,
+        };
         let minute = now + Duration::from_secs(60);
         assert_eq!(
-            store.claim_in_order("t#a", "o", &a, now, minute, far, far).await.unwrap(),
+            store.claim_in_order(records("t#a", &a), now, minute).await.unwrap(),
             OrderedClaim::Newest
         );
         assert_eq!(
-            store.claim_in_order("t#b", "o", &b, now, minute, far, far).await.unwrap(),
+            store.claim_in_order(records("t#b", &b), now, minute).await.unwrap(),
             OrderedClaim::InProgress
         );
         let later = minute + Duration::from_secs(1);
         let after = later + Duration::from_secs(60);
         assert_eq!(
-            store.claim_in_order("t#b", "o", &b, later, after, far, far).await.unwrap(),
+            store.claim_in_order(records("t#b", &b), later, after).await.unwrap(),
             OrderedClaim::Newest
         );
     }

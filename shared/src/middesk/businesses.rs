@@ -53,9 +53,14 @@ pub fn retry_wait(error: &MiddeskApiError, attempt: u32) -> Option<Duration> {
 fn kind(error: &MiddeskApiError) -> String {
     match error {
         MiddeskApiError::RateLimited { .. } => "429".into(),
-        MiddeskApiError::Status { status, .. } => status.to_string(),
+        MiddeskApiError::Status { status, .. } | MiddeskApiError::Unauthorized { status } => {
+            status.to_string()
+        }
+        MiddeskApiError::NotFound { .. } => "404".into(),
+        MiddeskApiError::Unprocessable { .. } => "422".into(),
         MiddeskApiError::Transport(_) => "no answer".into(),
-        other => format!("{:?}", std::mem::discriminant(other)),
+        MiddeskApiError::Unexpected(_) => "unexpected answer".into(),
+        MiddeskApiError::Config(_) => "configuration".into(),
     }
 }
 

@@ -11,7 +11,7 @@ use middesk_webhooks::consume::event::Event;
 use middesk_webhooks::consume::idempotency::{
     Claim, DEFAULT_RECORD_TTL, GuardError, Guarded, IdempotencyGuard, IdempotencyStore, StoreError,
 };
-use middesk_webhooks::consume::newest::{EventOrder, NewestStateStore, OrderedClaim};
+use middesk_webhooks::consume::newest::{NewestStateStore, OrderedClaim, OrderedRecords};
 use middesk_webhooks::testkit::*;
 use middesk_webhooks::verify::sample::{GatewayShape, gateway_event, sample_payload, signed_headers};
 
@@ -273,39 +273,20 @@ impl IdempotencyStore for OneRequestAtATime {
 impl NewestStateStore for OneRequestAtATime {
     async fn claim_in_order(
         &self,
-        key: &str,
-        object_key: &str,
-        order: &EventOrder,
+        records: OrderedRecords<'_>,
         now: SystemTime,
         lock_until: SystemTime,
-        expires_at: SystemTime,
-        object_expires_at: SystemTime,
     ) -> Result<OrderedClaim, StoreError> {
         let _turn = self.turn.lock().await;
-        self.inner
-            .claim_in_order(key, object_key, order, now, lock_until, expires_at, object_expires_at)
-            .await
+        self.inner.claim_in_order(records, now, lock_until).await
     }
-    async fn complete_in_order(
-        &self,
-        key: &str,
-        object_key: &str,
-        order: &EventOrder,
-        result: &str,
-        expires_at: SystemTime,
-        object_expires_at: SystemTime,
-    ) -> Result<(), StoreError> {
+    async fn complete_in_order(&self, records: OrderedRecords<'_>, result: &str) -> Result<(), StoreError> {
         let _turn = self.turn.lock().await;
-        self.inner.complete_in_order(key, object_key, order, result, expires_at, object_expires_at).await
+        self.inner.complete_in_order(records, result).await
     }
-    async fn release_in_order(
-        &self,
-        key: &str,
-        object_key: &str,
-        order: &EventOrder,
-    ) -> Result<(), StoreError> {
+    async fn release_in_order(&self, records: OrderedRecords<'_>) -> Result<(), StoreError> {
         let _turn = self.turn.lock().await;
-        self.inner.release_in_order(key, object_key, order).await
+        self.inner.release_in_order(records).await
     }
 }
 
