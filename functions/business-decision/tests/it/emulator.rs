@@ -562,7 +562,7 @@ async fn the_typescript_consumer_reads_what_the_verifier_queued_once_each_and_fa
     reads_what_the_verifier_queued_once_each_and_fails_what_it_must(ts_consumer).await;
 }
 
-async fn reads_what_the_verifier_queued_once_each_and_fails_what_it_must(python_consumer: ExampleConsumer) {
+async fn reads_what_the_verifier_queued_once_each_and_fails_what_it_must(consumer: ExampleConsumer) {
     let d = Delivering::new("python", "sec_python").await;
     let sample = sample_payload("business.updated").unwrap();
     // A typical event, one too large for SQS (through S3), and one whose name changed type.
@@ -601,7 +601,7 @@ async fn reads_what_the_verifier_queued_once_each_and_fails_what_it_must(python_
     let dynamodb = aws_sdk_dynamodb::Client::new(aws);
     let table = create_idempotency_table(&dynamodb, &unique("python-idempotency")).await;
     let env = [("PAYLOAD_BUCKET", bucket.as_str()), ("IDEMPOTENCY_TABLE", table.as_str())];
-    let (answer, lines) = python_consumer(&batch, &env);
+    let (answer, lines) = consumer(&batch, &env);
     // Only the drifted event fails, reported by its message id alone.
     assert_eq!(
         answer,
@@ -623,7 +623,7 @@ async fn reads_what_the_verifier_queued_once_each_and_fails_what_it_must(python_
     }
 
     // Delivered again (SQS at least once): acknowledged from the records, not run again.
-    let (again, lines) = python_consumer(&batch, &env);
+    let (again, lines) = consumer(&batch, &env);
     assert_eq!(again["batchItemFailures"].as_array().unwrap().len(), 1);
     assert!(lines.iter().all(|l| l["message"] != "event handled"), "{lines:#?}");
     assert_eq!(
@@ -633,10 +633,8 @@ async fn reads_what_the_verifier_queued_once_each_and_fails_what_it_must(python_
 
     // A pointer into another bucket, or a body that is not the one its key names, fails.
     let mut elsewhere = batch.clone();
-    let (_, lines) = python_consumer(
-        &elsewhere,
-        &[("PAYLOAD_BUCKET", "another-bucket"), ("IDEMPOTENCY_TABLE", table.as_str())],
-    );
+    let (_, lines) =
+        consumer(&elsewhere, &[("PAYLOAD_BUCKET", "another-bucket"), ("IDEMPOTENCY_TABLE", table.as_str())]);
     assert!(
         lines.iter().any(|l| l["reason"] == "claim check: points outside the payload bucket"),
         "{lines:#?}"
@@ -654,10 +652,8 @@ async fn reads_what_the_verifier_queued_once_each_and_fails_what_it_must(python_
     forged[10] ^= 1;
     s3.put_object().bucket(bucket).key(key).body(forged.into()).send().await.unwrap();
     let fresh_table = create_idempotency_table(&dynamodb, &unique("python-idempotency")).await;
-    let (answer, lines) = python_consumer(
-        &batch,
-        &[("PAYLOAD_BUCKET", bucket.as_str()), ("IDEMPOTENCY_TABLE", fresh_table.as_str())],
-    );
+    let (answer, lines) =
+        consumer(&batch, &[("PAYLOAD_BUCKET", bucket.as_str()), ("IDEMPOTENCY_TABLE", fresh_table.as_str())]);
     assert_eq!(answer["batchItemFailures"].as_array().unwrap().len(), 2, "{lines:#?}");
     assert!(
         lines
@@ -683,7 +679,7 @@ async fn reads_what_the_verifier_queued_once_each_and_fails_what_it_must(python_
         ("PAYLOAD_KEY_PREFIX", ""),
         ("IDEMPOTENCY_TABLE", fresh_table.as_str()),
     ];
-    let (_, lines) = python_consumer(&pointed, &env);
+    let (_, lines) = consumer(&pointed, &env);
     assert!(
         lines.iter().any(|l| l["reason"] == "claim check: points outside the payload bucket"),
         "{lines:#?}"
@@ -738,7 +734,7 @@ async fn the_typescript_consumer_keeps_the_newest_state_on_the_same_records_as_t
     keeps_the_newest_state_on_the_same_records_as_the_rust_guard(ts_consumer).await;
 }
 
-async fn keeps_the_newest_state_on_the_same_records_as_the_rust_guard(python_consumer: ExampleConsumer) {
+async fn keeps_the_newest_state_on_the_same_records_as_the_rust_guard(consumer: ExampleConsumer) {
     let d = Delivering::new("python-order", "sec_python_order").await;
     let sample = sample_payload("business.updated").unwrap();
     let created = middesk_webhooks::verify::sample::created_at_of(sample.as_bytes()).unwrap();
@@ -771,7 +767,7 @@ async fn keeps_the_newest_state_on_the_same_records_as_the_rust_guard(python_con
     let dynamodb = aws_sdk_dynamodb::Client::new(&d.aws);
     let run = |table: &str, event_id: &str| {
         let env = [("IDEMPOTENCY_TABLE", table), ("CONSUMER_NAME", "business-decision")];
-        let (answer, lines) = python_consumer(&one(event_id), &env);
+        let (answer, lines) = consumer(&one(event_id), &env);
         assert_eq!(answer, serde_json::json!({"batchItemFailures": []}), "{lines:#?}");
         lines
     };
