@@ -2,6 +2,8 @@
 
 use http::StatusCode;
 
+use crate::verify::verdict::{Reason, Whose};
+
 /// The signing secret could not be had.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SecretError {
@@ -29,53 +31,15 @@ pub enum ReceiveError {
     /// Only POST is a webhook.
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// The body is larger than the configured limit.
-    #[error("body of {size} bytes exceeds the limit of {limit}")]
-    PayloadTooLarge {
-        /// Bytes received.
-        size: usize,
-        /// Bytes allowed.
-        limit: usize,
+    /// Refused by the verdict on all the evidence ([`crate::verify::verdict::judge`]): the first
+    /// check it failed, and whether it is probably ours (kept, pages at once) or anybody's.
+    #[error("refused ({whose:?}): {}", .reason.outcome())]
+    Refused {
+        /// The first check it failed.
+        reason: Reason,
+        /// Whose it probably is.
+        whose: Whose,
     },
-    /// An empty body carries no event.
-    #[error("empty body")]
-    EmptyBody,
-    /// An authentic event older than the configured maximum age: a replay.
-    #[error("event created {age_seconds} s ago, older than the maximum event age")]
-    EventTooOld {
-        /// How old the event is.
-        age_seconds: u64,
-    },
-    /// Authentication failed; the reason is logged, never sent back.
-    #[error("unauthorized: {0}")]
-    Unauthorized(&'static str),
-    /// A well-formed `X-Middesk-Signature-256` from one of Middesk's addresses matched no
-    /// secret, on a body that names one of our accounts when `MIDDESK_ACCOUNT_IDS` is set:
-    /// Middesk signs with a secret the stack does not have (a rotation done on one side only).
-    /// 401 like any refusal, but its own outcome, because it alarms at once.
-    #[error("unauthorized: signature mismatch on a request from Middesk's address")]
-    SignatureMismatch,
-    /// An event that only Middesk's certificate vouches for (mutual TLS), for a Middesk account
-    /// not in `MIDDESK_ACCOUNT_IDS`: another Middesk customer's webhook pointed at our URL.
-    /// 403, nothing queued or archived; anybody with a Middesk account can cause it.
-    #[error("event for Middesk account {account} is not for one of ours")]
-    AccountNotAllowed {
-        /// The event's `account_id` (logged: it is not a secret, and it is how the operator
-        /// recognises a misrouted webhook).
-        account: String,
-    },
-    /// An event that a method proving it is ours authenticated (our HMAC secret, our identity
-    /// provider's token), for an account not in `MIDDESK_ACCOUNT_IDS`: the list is wrong (a
-    /// typo, an account opened later). 403, kept as refused; alarms at once.
-    #[error("event signed for us names Middesk account {account}, which MIDDESK_ACCOUNT_IDS does not list")]
-    AccountNotListed {
-        /// The event's `account_id`.
-        account: String,
-    },
-    /// An event that only Middesk's certificate vouches for names no account: nothing says it is
-    /// ours, and every real Middesk event names one. 403; alarms at once.
-    #[error("event authenticated by mutual TLS alone names no Middesk account")]
-    AccountMissing,
     /// The secret was unavailable: retryable.
     #[error(transparent)]
     Secret(#[from] SecretError),
@@ -100,12 +64,7 @@ impl ReceiveError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::EmptyBody | Self::EventTooOld { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) | Self::SignatureMismatch => StatusCode::UNAUTHORIZED,
-            Self::AccountNotAllowed { .. } | Self::AccountNotListed { .. } | Self::AccountMissing => {
-                StatusCode::FORBIDDEN
-            }
+            Self::Refused { reason, .. } => reason.status(),
             Self::Secret(_)
             | Self::AuthUnavailable(_)
             | Self::Publish(_)
@@ -114,23 +73,19 @@ impl ReceiveError {
         }
     }
 
-    /// Whether this is a refusal of the request (401), rather than a failure to judge it.
-    pub fn is_refusal(&self) -> bool {
-        matches!(self, Self::Unauthorized(_) | Self::SignatureMismatch)
+    /// Whose a refused request probably is; `None` for anything but a verdict's refusal.
+    pub fn whose(&self) -> Option<Whose> {
+        match self {
+            Self::Refused { whose, .. } => Some(*whose),
+            _ => None,
+        }
     }
 
     /// A short, stable label for logs and metrics.
     pub fn outcome(&self) -> &'static str {
         match self {
             Self::MethodNotAllowed => "method_not_allowed",
-            Self::PayloadTooLarge { .. } => "payload_too_large",
-            Self::EmptyBody => "empty_body",
-            Self::EventTooOld { .. } => "event_too_old",
-            Self::Unauthorized(_) => "unauthorized",
-            Self::SignatureMismatch => "signature_mismatch",
-            Self::AccountNotAllowed { .. } => "account_not_allowed",
-            Self::AccountNotListed { .. } => "account_not_listed",
-            Self::AccountMissing => "account_missing",
+            Self::Refused { reason, .. } => reason.outcome(),
             Self::Secret(_) => "secret_unavailable",
             Self::AuthUnavailable(_) => "auth_unavailable",
             Self::Publish(_) => "queue_unavailable",
@@ -143,13 +98,13 @@ impl ReceiveError {
     pub fn public_message(&self) -> &'static str {
         match self {
             Self::MethodNotAllowed => "only POST is accepted",
-            Self::PayloadTooLarge { .. } => "body too large",
-            Self::EmptyBody => "empty body",
-            Self::EventTooOld { .. } => "event too old",
-            Self::Unauthorized(_) | Self::SignatureMismatch => "unauthorized",
-            Self::AccountNotAllowed { .. } | Self::AccountNotListed { .. } | Self::AccountMissing => {
-                "forbidden"
-            }
+            Self::Refused { reason, .. } => match reason {
+                Reason::PayloadTooLarge => "body too large",
+                Reason::EmptyBody => "empty body",
+                Reason::EventTooOld => "event too old",
+                Reason::AccountNotListed | Reason::AccountMissing => "forbidden",
+                _ => "unauthorized",
+            },
             Self::Secret(_)
             | Self::AuthUnavailable(_)
             | Self::Publish(_)

@@ -15,7 +15,7 @@ pub use middesk_webhooks::aws::{Verifier, build_verifier};
 use middesk_webhooks::verify::archive::EventArchive;
 use middesk_webhooks::verify::auth::mtls::ClientCertificate;
 use middesk_webhooks::verify::auth::oidc::JwksSource;
-use middesk_webhooks::verify::metrics::emf_record;
+use middesk_webhooks::verify::metrics::{Counted, emf_record};
 use middesk_webhooks::{QueuePublisher, Receipt, SecretSource, WebhookReceiver, WebhookRequest};
 
 /// The client certificate and source address from the gateway's request context: HTTP API
@@ -75,7 +75,7 @@ pub async fn handle_event<S: SecretSource, P: QueuePublisher, J: JwksSource, A: 
         }
         Err(()) => {
             tracing::warn!(outcome = "malformed_event", status = 400, "request event could not be decoded");
-            emit(metrics_namespace, "malformed_event", Duration::ZERO, received_at);
+            emit(metrics_namespace, Some(Counted::ForeignRefused), "malformed_event", Duration::ZERO, received_at);
             json_response(400, r#"{"error":"malformed request"}"#.into())
         }
     };
@@ -163,13 +163,13 @@ pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventA
         Ok(receipt) => receipt,
         Err(_) => {
             tracing::error!(outcome = "panic", status = 500, "webhook handler panicked");
-            emit(metrics_namespace, "panic", started.elapsed(), received_at);
+            emit(metrics_namespace, Some(Counted::Fault), "panic", started.elapsed(), received_at);
             return Ok(json_response(500, r#"{"error":"internal error, retry later"}"#.into()));
         }
     };
     let latency = started.elapsed();
     log_receipt(&receipt, latency.as_secs_f64() * 1000.0, source_ip);
-    emit(metrics_namespace, receipt.outcome(), latency, received_at);
+    emit(metrics_namespace, receipt.counted(), receipt.outcome(), latency, received_at);
     let mut response = json_response(receipt.status().as_u16(), receipt.response_body());
     if receipt.status() == http::StatusCode::METHOD_NOT_ALLOWED {
         response.headers_mut().insert(http::header::ALLOW, http::HeaderValue::from_static("POST"));
@@ -179,12 +179,9 @@ pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventA
 
 /// The metrics record of a request whose outcome an alarm watches, including those the
 /// receiver never saw (a request event that does not decode, a panic).
-fn emit(metrics_namespace: &str, outcome: &str, latency: Duration, at: SystemTime) {
-    if metrics_namespace.is_empty() {
-        return;
-    }
-    if let Some(record) = emf_record(metrics_namespace, outcome, latency, at) {
-        println!("{record}");
+fn emit(metrics_namespace: &str, counted: Option<Counted>, outcome: &str, latency: Duration, at: SystemTime) {
+    if let Some(counted) = counted.filter(|_| !metrics_namespace.is_empty()) {
+        println!("{}", emf_record(metrics_namespace, counted, outcome, latency, at));
     }
 }
 
@@ -214,6 +211,7 @@ fn log_receipt(receipt: &Receipt, latency_ms: f64, source_ip: Option<IpAddr>) {
                 event_type = receipt.event_type.as_deref(),
                 correlation_id = receipt.correlation_id.as_deref(),
                 outcome = receipt.outcome(),
+                refused_as = receipt.result.as_ref().err().and_then(|e| e.whose()).map(|w| w.as_str()),
                 status,
                 queue = receipt.queue.as_deref(),
                 latency_ms,

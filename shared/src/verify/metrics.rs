@@ -42,44 +42,44 @@ impl Counted {
         }
     }
 
-    /// The outcomes this metric counts.
+    /// The outcomes this metric may count.
     pub fn outcomes(self) -> impl Iterator<Item = &'static str> {
-        OUTCOMES.iter().filter(move |(_, counted)| *counted == Some(self)).map(|(outcome, _)| *outcome)
+        OUTCOMES.iter().filter(move |(_, counted)| counted.contains(&self)).map(|(outcome, _)| *outcome)
     }
 }
 
-/// Every outcome the verifier logs, and the metric that counts it (`None`: no alarm needs it).
-pub const OUTCOMES: &[(&str, Option<Counted>)] = &[
-    ("accepted", None),
-    ("accepted_malformed", Some(Counted::AuthenticRefused)),
-    ("signature_mismatch", Some(Counted::AuthenticRefused)),
-    ("payload_too_large", Some(Counted::AuthenticRefused)),
-    ("empty_body", Some(Counted::AuthenticRefused)),
-    ("event_too_old", Some(Counted::AuthenticRefused)),
-    ("account_not_listed", Some(Counted::AuthenticRefused)),
-    ("account_missing", Some(Counted::AuthenticRefused)),
-    ("unauthorized", Some(Counted::ForeignRefused)),
-    ("account_not_allowed", Some(Counted::ForeignRefused)),
-    ("malformed_event", Some(Counted::ForeignRefused)),
-    ("method_not_allowed", Some(Counted::ForeignRefused)),
-    ("secret_unavailable", Some(Counted::Fault)),
-    ("auth_unavailable", Some(Counted::Fault)),
-    ("queue_unavailable", Some(Counted::Fault)),
-    ("archive_unavailable", Some(Counted::Fault)),
-    ("timed_out", Some(Counted::Fault)),
-    ("panic", Some(Counted::Fault)),
+/// Every outcome the verifier logs, and the metrics that may count it (none: no alarm needs
+/// it). A refusal's reason is counted by its verdict: as ours, or as anybody's.
+pub const OUTCOMES: &[(&str, &[Counted])] = &[
+    ("accepted", &[]),
+    ("accepted_malformed", &[Counted::AuthenticRefused]),
+    ("signature_mismatch", BY_VERDICT),
+    ("signature_missing", BY_VERDICT),
+    ("certificate_refused", BY_VERDICT),
+    ("token_refused", BY_VERDICT),
+    ("source_not_allowed", BY_VERDICT),
+    ("account_not_listed", BY_VERDICT),
+    ("account_missing", BY_VERDICT),
+    ("empty_body", BY_VERDICT),
+    ("payload_too_large", BY_VERDICT),
+    ("event_too_old", BY_VERDICT),
+    ("method_not_allowed", &[Counted::ForeignRefused]),
+    ("malformed_event", &[Counted::ForeignRefused]),
+    ("secret_unavailable", &[Counted::Fault]),
+    ("auth_unavailable", &[Counted::Fault]),
+    ("queue_unavailable", &[Counted::Fault]),
+    ("archive_unavailable", &[Counted::Fault]),
+    ("timed_out", &[Counted::Fault]),
+    ("panic", &[Counted::Fault]),
 ];
 
-/// The metric that counts `outcome`. An outcome missing from [`OUTCOMES`] counts as a fault,
-/// so that a new one is never silently unalarmed (a test keeps the list complete).
-pub fn counted(outcome: &str) -> Option<Counted> {
-    OUTCOMES.iter().find(|(o, _)| *o == outcome).map_or(Some(Counted::Fault), |(_, counted)| *counted)
-}
+/// A refusal's reason: ours or anybody's, as the verdict says.
+const BY_VERDICT: &[Counted] = &[Counted::AuthenticRefused, Counted::ForeignRefused];
 
-/// The EMF line for a request whose `outcome` an alarm watches, or `None` when none does.
-/// Carries the outcome (a log field, not a dimension), never a payload, secret or signature.
-pub fn emf_record(namespace: &str, outcome: &str, latency: Duration, now: SystemTime) -> Option<String> {
-    let metric = counted(outcome)?.metric();
+/// The EMF line that counts one request in `counted`'s metric. Carries the outcome (a log
+/// field, not a dimension), never a payload, secret or signature.
+pub fn emf_record(namespace: &str, counted: Counted, outcome: &str, latency: Duration, now: SystemTime) -> String {
+    let metric = counted.metric();
     let timestamp = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
     let mut record = json!({
         "_aws": {
@@ -95,20 +95,22 @@ pub fn emf_record(namespace: &str, outcome: &str, latency: Duration, now: System
         "latency_ms": latency.as_secs_f64() * 1000.0,
     });
     record[metric] = json!(1);
-    Some(record.to_string())
+    record.to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::ReceiveError;
+    use crate::verify::verdict::{Reason, Whose};
     use crate::{PublishError, SecretError};
     use serde_json::Value;
 
     #[test]
     fn a_counted_outcome_is_one_metric_without_dimensions() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
-        let line = emf_record("MiddeskWebhooks", "event_too_old", Duration::from_micros(2500), now).unwrap();
+        let line =
+            emf_record("MiddeskWebhooks", Counted::AuthenticRefused, "event_too_old", Duration::from_micros(2500), now);
         let v: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["_aws"]["Timestamp"], 1_700_000_000_123u64);
         let directives = v["_aws"]["CloudWatchMetrics"].as_array().unwrap();
@@ -121,45 +123,29 @@ mod tests {
     }
 
     #[test]
-    fn an_accepted_event_publishes_no_metric() {
-        assert_eq!(emf_record("NS", "accepted", Duration::ZERO, SystemTime::now()), None);
-    }
-
-    #[test]
     fn every_outcome_the_verifier_can_log_is_listed_and_the_fault_ones_are_faults() {
-        let errors = [
+        let mut errors = vec![
             ReceiveError::MethodNotAllowed,
-            ReceiveError::PayloadTooLarge { size: 2, limit: 1 },
-            ReceiveError::EmptyBody,
-            ReceiveError::EventTooOld { age_seconds: 1 },
-            ReceiveError::Unauthorized("x"),
-            ReceiveError::SignatureMismatch,
-            ReceiveError::AccountNotAllowed { account: String::new() },
-            ReceiveError::AccountNotListed { account: String::new() },
-            ReceiveError::AccountMissing,
             ReceiveError::Secret(SecretError::Unavailable(String::new())),
             ReceiveError::AuthUnavailable(String::new()),
             ReceiveError::Publish(PublishError { queue: String::new(), reason: String::new() }),
             ReceiveError::Archive(String::new()),
             ReceiveError::TimedOut,
         ];
+        for reason in Reason::ALL {
+            errors.push(ReceiveError::Refused { reason, whose: Whose::Ours });
+        }
         for error in &errors {
             let listed = OUTCOMES.iter().find(|(o, _)| *o == error.outcome());
             let (_, counted) = listed.unwrap_or_else(|| panic!("{} is not in OUTCOMES", error.outcome()));
             // A 5xx is our failure: Middesk retries, and the operator must know at once.
-            assert_eq!(
-                error.status().is_server_error(),
-                *counted == Some(Counted::Fault),
-                "{}",
-                error.outcome()
-            );
-            assert!(counted.is_some(), "a refusal is counted: {}", error.outcome());
+            assert_eq!(error.status().is_server_error(), counted.contains(&Counted::Fault), "{}", error.outcome());
+            assert!(!counted.is_empty(), "a refusal is counted: {}", error.outcome());
         }
         // The verifier's own outcomes outside ReceiveError.
         for outcome in ["accepted", "accepted_malformed", "malformed_event", "panic"] {
             assert!(OUTCOMES.iter().any(|(o, _)| *o == outcome), "{outcome}");
         }
-        assert_eq!(counted("an_outcome_added_later"), Some(Counted::Fault));
     }
 
     #[test]

@@ -20,3 +20,4 @@ pub mod sample;
 #[cfg(feature = "verify")]
 pub mod secret;
 pub mod signature;
+pub mod verdict;

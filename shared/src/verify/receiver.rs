@@ -7,17 +7,21 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
 
-use crate::envelope::{EventEnvelope, MalformedEvent, ReadableParts, account_id_of};
-use crate::error::ReceiveError;
+use crate::envelope::{EventEnvelope, MalformedEvent, ReadableParts};
+use crate::error::{ReceiveError, SecretError};
 use crate::message::{MessageContext, OutboundMessage, correlation_id};
 use crate::verify::archive::{EventArchive, NoArchive, archive_key};
 use crate::verify::auth::mtls::{ClientCertificate, ExpectedSubject, verify_client_certificate};
 use crate::verify::auth::oidc::{HttpJwks, JwksSource, OidcVerifier, TokenError};
-use crate::verify::auth::{AccountAllowList, AuthMethod, AuthPolicy, PolicyMode, SourceIpAllowList};
+use crate::verify::auth::{AccountAllowList, AuthMethod, AuthPolicy, SourceIpAllowList};
 use crate::verify::publisher::QueuePublisher;
 use crate::verify::routing::QueueRouter;
 use crate::verify::secret::{SecretCache, SecretSource, SecretVersion};
 use crate::verify::signature::{SIGNATURE_HEADER, parse_signature};
+use crate::verify::metrics::Counted;
+use crate::verify::verdict::{
+    Account, Age, Allowlist, Evidence, Hmac, Mtls, Oidc, Size, Source, Unchecked, Verdict, Whose, judge,
+};
 
 /// The `X-Correlation-Id` header Middesk sets to the id of the event's main object.
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
@@ -110,6 +114,18 @@ impl Receipt {
         }
     }
 
+    /// The metric that counts this request (`None`: an accepted event, which needs no alarm).
+    /// A refusal is counted by its verdict; any 5xx is a fault.
+    pub fn counted(&self) -> Option<Counted> {
+        match (&self.result, &self.malformed) {
+            (Ok(()), None) => None,
+            (Ok(()), Some(_)) => Some(Counted::AuthenticRefused),
+            (Err(error), _) if error.status().is_server_error() => Some(Counted::Fault),
+            (Err(error), _) if error.whose() == Some(Whose::Ours) => Some(Counted::AuthenticRefused),
+            (Err(_), _) => Some(Counted::ForeignRefused),
+        }
+    }
+
     /// The short JSON response body. Never contains secrets, signatures or internals. Its
     /// fields are in this order whatever serde_json's map does (a struct, not a `json!` map).
     pub fn response_body(&self) -> String {
@@ -141,18 +157,6 @@ pub struct WebhookReceiver<S, P, J = HttpJwks, A = NoArchive> {
     accounts: Option<AccountAllowList>,
     archive: A,
     time_budget: Duration,
-}
-
-/// The methods that authenticated a request.
-struct Authenticated {
-    /// Their names, e.g. `hmac` or `hmac+mtls`.
-    label: String,
-    /// Whether one of them proves the request was sent for our account
-    /// ([`AuthMethod::proves_our_account`]).
-    proves_account: bool,
-    /// A method that could not be checked because its dependency failed (under `any`, once
-    /// another passed): the account check answers with it rather than refuse.
-    unavailable: Option<ReceiveError>,
 }
 
 impl<S: SecretSource, P: QueuePublisher> WebhookReceiver<S, P> {
@@ -324,7 +328,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         let work = async {
             let delivered = self.deliver(request, attested, correlation, &mut receipt).await;
             match delivered {
-                Err(error) if keep && self.archive.enabled() && crate::verify::refused::keeps(&error) => {
+                Err(error) if keep && self.archive.enabled() && error.whose() == Some(crate::verify::verdict::Whose::Ours) => {
                     self.keep_refused(&request, &receipt, &error).await.map_err(ReceiveError::Archive)?;
                     Err(error)
                 }
@@ -375,30 +379,23 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
             return Err(ReceiveError::MethodNotAllowed);
         }
         let body = request.body;
-        let authenticated = self.authenticate(&request, attested, receipt).await?;
-        receipt.auth_method = Some(authenticated.label.clone());
-        // Before anything else is judged, so that only our own events can reach the outcomes
-        // that alarm at once (413, an empty body, a malformed or replayed event): another
-        // Middesk customer's webhook pointed at our URL gets a 403 and nothing more.
-        self.check_account(body, &authenticated)?;
-        // After authentication, so that a 413 always means an authentic event refused (it
-        // alarms at once) and nobody else can trigger it. Verifying first costs little: the
-        // body is at most Lambda's 6 MB request, already in memory.
-        if body.len() > self.settings.max_body_bytes {
-            return Err(ReceiveError::PayloadTooLarge {
-                size: body.len(),
-                limit: self.settings.max_body_bytes,
-            });
+        // Every piece of evidence first, then one verdict on all of it.
+        let envelope = EventEnvelope::parse(body);
+        let gathered = self.gather(&request, &envelope, attested, receipt).await;
+        match judge(&gathered.evidence) {
+            Verdict::Accept => {}
+            Verdict::Refuse(reason, whose) => return Err(ReceiveError::Refused { reason, whose }),
+            Verdict::Retry(Unchecked::Secret) => {
+                return Err(gathered.unchecked_secret.map_or(ReceiveError::TimedOut, ReceiveError::Secret));
+            }
+            Verdict::Retry(Unchecked::Keys) => {
+                return Err(ReceiveError::AuthUnavailable(gathered.unchecked_keys.unwrap_or_default()));
+            }
         }
 
-        // Only a verified body is parsed.
-        if body.is_empty() {
-            return Err(ReceiveError::EmptyBody);
-        }
         // A well-formed event goes to its type's queue. So does a malformed one whose type can
         // be read (flagged `malformed`: its consumer fails it by default, and it alarms); only
         // a body without a readable type goes to the catch-all.
-        let envelope = EventEnvelope::parse(body);
         let readable = match &envelope {
             Ok(_) => None,
             Err(malformed) => {
@@ -419,9 +416,6 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         };
         receipt.event_id = event_id.map(str::to_owned);
         receipt.event_type = event_type.map(str::to_owned);
-        if let Ok(envelope) = &envelope {
-            self.check_age(envelope.created_at, request.received_at)?;
-        }
         receipt.queue = Some(queues.iter().map(|q| q.name.as_str()).collect::<Vec<_>>().join("+"));
         let reason = receipt.malformed.as_ref().map(ToString::to_string);
         let context = MessageContext {
@@ -454,181 +448,205 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         Ok(())
     }
 
-    /// Refuses an event older than `max_event_age`: a replay, since Middesk's own retries stop
-    /// about 3 days after the first attempt. (An event whose `created_at` cannot be read never
-    /// gets here: it is delivered flagged `malformed`, see [`MalformedEvent::UnreadableCreatedAt`].)
-    fn check_age(&self, created: SystemTime, now: SystemTime) -> Result<(), ReceiveError> {
-        let limit = self.settings.max_event_age;
-        match now.duration_since(created) {
-            Ok(age) if !limit.is_zero() && age > limit => {
-                Err(ReceiveError::EventTooOld { age_seconds: age.as_secs() })
-            }
-            // A created_at ahead of our clock is younger than any limit.
-            _ => Ok(()),
-        }
-    }
-
-    /// Refuses an authentic event for a Middesk account that is not ours (when the list is set).
-    /// Who vouched for the body decides what the refusal means: our own secret or token says the
-    /// event is ours and the list is wrong (alarmed at once); Middesk's certificate alone says
-    /// only that Middesk sent it, perhaps for another customer.
-    fn check_account(&self, body: &[u8], authenticated: &Authenticated) -> Result<(), ReceiveError> {
-        let Some(accounts) = &self.accounts else { return Ok(()) };
-        let account = account_id_of(body);
-        match (account, authenticated.proves_account, &authenticated.unavailable) {
-            (Some(account), _, _) if accounts.allows(&account) => Ok(()),
-            // Our own secret or token vouches for a body that names no account.
-            (None, true, _) => Ok(()),
-            // A method that could prove the event ours could not be checked (its dependency
-            // failed): the retry may prove it, so the answer is that failure's 5xx.
-            (_, _, Some(failure)) => Err(failure.clone()),
-            (Some(account), true, None) => {
-                Err(ReceiveError::AccountNotListed { account: account.into_owned() })
-            }
-            (Some(account), false, None) => {
-                Err(ReceiveError::AccountNotAllowed { account: account.into_owned() })
-            }
-            (None, false, None) => Err(ReceiveError::AccountMissing),
-        }
-    }
-
-    /// Whether an unauthenticated body names one of our accounts (always, without a list).
-    /// Read only to classify a refusal, never trusted for anything else.
-    fn names_our_account(&self, body: &[u8]) -> bool {
-        self.accounts.as_ref().is_none_or(|accounts| account_id_of(body).is_some_and(|a| accounts.allows(&a)))
-    }
-
-    /// Applies the source-IP allow-list and the policy.
-    async fn authenticate(
+    /// Gathers every piece of evidence about a request: nothing is decided here. The body is
+    /// read (its account, its age) only as evidence, never trusted for anything else.
+    async fn gather(
         &self,
         request: &WebhookRequest<'_>,
+        envelope: &Result<EventEnvelope<'_>, MalformedEvent>,
         attested: &[AuthMethod],
         receipt: &mut Receipt,
-    ) -> Result<Authenticated, ReceiveError> {
-        let allowed = |list: &SourceIpAllowList| request.source_ip.is_some_and(|ip| list.allows(ip));
-        if self.source_ips.as_ref().is_some_and(|list| !allowed(list)) {
-            return Err(ReceiveError::Unauthorized("source address not allowed"));
-        }
-        let mut passed = Vec::new();
-        let mut refused = None;
-        let mut unavailable = None;
-        let listed = || {
-            self.accounts
-                .as_ref()
-                .is_some_and(|a| account_id_of(request.body).is_some_and(|id| a.allows(&id)))
+    ) -> Gathered {
+        let body = request.body;
+        let now = request.received_at;
+        let source = Source {
+            middesk: request.source_ip.is_some_and(|ip| self.middesk_addresses.allows(ip)),
+            allowlist: match &self.source_ips {
+                None => Allowlist::Off,
+                Some(list) if request.source_ip.is_some_and(|ip| list.allows(ip)) => Allowlist::Listed,
+                Some(_) => Allowlist::Unlisted,
+            },
         };
-        for &method in &self.policy.methods {
-            if self.policy.mode == PolicyMode::Any && !passed.is_empty() {
-                // One method suffices, but the account check needs to know whether the event is
-                // ours: while only a method that cannot prove it (mutual TLS) passed and the body
-                // names no listed account, a method that can is still tried, whatever its place
-                // in AUTH_METHODS.
-                let proven = passed.iter().any(|m: &AuthMethod| m.proves_our_account());
-                if proven || !method.proves_our_account() || listed() {
-                    continue;
+        let account = account_evidence(body, self.accounts.as_ref());
+        let limit = self.settings.max_event_age;
+        let age = match envelope {
+            Err(_) => Age::Unknown,
+            Ok(event) => match now.duration_since(event.created_at) {
+                Ok(age) if !limit.is_zero() && age > limit => Age::TooOld,
+                Ok(_) => Age::Fresh,
+                Err(_) => Age::Ahead,
+            },
+        };
+        let size = match body.len() {
+            0 => Size::Empty,
+            n if n > self.settings.max_body_bytes => Size::Over,
+            _ => Size::Within,
+        };
+        let mut gathered = Gathered {
+            evidence: Evidence {
+                mode: self.policy.mode,
+                source,
+                hmac: None,
+                mtls: None,
+                oidc: None,
+                account,
+                age,
+                size,
+            },
+            unchecked_secret: None,
+            unchecked_keys: None,
+        };
+        // Every method of the policy is checked: the verdict needs all of them.
+        let (hmac, mtls, oidc) = tokio::join!(
+            async {
+                match self.policy.uses(AuthMethod::Hmac) {
+                    true => Some(self.check_hmac(request, source.middesk && account == Account::Listed).await),
+                    false => None,
                 }
-            }
-            let checked = match attested.contains(&method) && method != AuthMethod::Hmac {
-                // Checked by this verifier when the request arrived (its refused record says so).
-                true => Ok(()),
-                false => self.check(method, request, receipt).await,
-            };
-            match checked {
-                Ok(()) => passed.push(method),
-                // Under `all`, the first failure decides.
-                Err(error) if self.policy.mode == PolicyMode::All => return Err(error),
-                // Under `any`, a dependency failure wins over a refusal: the retry may pass.
-                Err(error) if error.is_refusal() => refused = refused.or(Some(error)),
-                Err(error) => unavailable = unavailable.or(Some(error)),
-            }
+            },
+            async {
+                self.policy.uses(AuthMethod::Mtls).then(|| match attested.contains(&AuthMethod::Mtls) {
+                    // Checked by this verifier when the request arrived (its refused record says so).
+                    true => Mtls::Valid,
+                    false => mtls_evidence(verify_client_certificate(request.client_certificate, &self.mtls, now)),
+                })
+            },
+            async {
+                match (self.policy.uses(AuthMethod::Oidc), attested.contains(&AuthMethod::Oidc)) {
+                    (false, _) => None,
+                    (true, true) => Some(Ok(Oidc::Valid)),
+                    (true, false) => Some(self.check_oidc(request).await),
+                }
+            },
+        );
+        if let Some(hmac) = hmac {
+            gathered.evidence.hmac = Some(match hmac {
+                Ok((evidence, version)) => {
+                    receipt.secret_version = version;
+                    evidence
+                }
+                Err(error) => {
+                    gathered.unchecked_secret = Some(error);
+                    Hmac::Unavailable
+                }
+            });
         }
-        if passed.is_empty() {
-            return Err(unavailable.or(refused).unwrap_or(ReceiveError::Unauthorized("no method passed")));
-        }
-        Ok(Authenticated {
-            label: passed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join("+"),
-            proves_account: passed.iter().any(|m| m.proves_our_account()),
-            unavailable,
-        })
+        gathered.evidence.mtls = mtls;
+        gathered.evidence.oidc = oidc.map(|checked| {
+            checked.unwrap_or_else(|error| {
+                gathered.unchecked_keys = Some(error);
+                Oidc::KeysUnavailable
+            })
+        });
+        let e = &gathered.evidence;
+        let passed = [
+            (AuthMethod::Hmac, receipt.secret_version.is_some()),
+            (AuthMethod::Mtls, e.mtls == Some(Mtls::Valid)),
+            (AuthMethod::Oidc, e.oidc == Some(Oidc::Valid)),
+        ];
+        let label: Vec<&str> = self
+            .policy
+            .methods
+            .iter()
+            .filter(|m| passed.iter().any(|(p, ok)| p == *m && *ok))
+            .map(|m| m.as_str())
+            .collect();
+        receipt.auth_method = (!label.is_empty()).then(|| label.join("+"));
+        gathered
     }
 
-    async fn check(
+    /// The HMAC evidence, with the version that matched; an error when no secret could be read.
+    /// `reread` (from Middesk's address, naming our account): a mismatch reads the secret again
+    /// with its pending version first, since a rotation may be under way.
+    async fn check_hmac(
         &self,
-        method: AuthMethod,
         request: &WebhookRequest<'_>,
-        receipt: &mut Receipt,
-    ) -> Result<(), ReceiveError> {
-        match method {
-            AuthMethod::Hmac => {
-                receipt.secret_version = Some(self.verify_hmac(request).await?);
-                Ok(())
-            }
-            AuthMethod::Mtls => {
-                verify_client_certificate(request.client_certificate, &self.mtls, request.received_at)
-                    .map_err(|e| ReceiveError::Unauthorized(mtls_reason(&e)))
-            }
-            AuthMethod::Oidc => {
-                let oidc = self.oidc.as_ref().ok_or(ReceiveError::Unauthorized("oidc is not configured"))?;
-                let authorization = request.headers.get(http::header::AUTHORIZATION).map(|v| v.as_bytes());
-                match oidc.verify(authorization, request.received_at).await {
-                    Ok(()) => Ok(()),
-                    Err(TokenError::KeysUnavailable(e)) => Err(ReceiveError::AuthUnavailable(e)),
-                    Err(TokenError::Missing) => Err(ReceiveError::Unauthorized("missing bearer token")),
-                    Err(TokenError::Invalid(reason)) => {
-                        tracing::debug!(reason, "bearer token refused");
-                        Err(ReceiveError::Unauthorized("invalid bearer token"))
-                    }
-                }
-            }
-        }
-    }
-
-    async fn verify_hmac(&self, request: &WebhookRequest<'_>) -> Result<SecretVersion, ReceiveError> {
-        // A missing or malformed signature is rejected before the secret is even needed.
-        let tag = request
-            .headers
-            .get(SIGNATURE_HEADER)
-            .and_then(|v| parse_signature(v.as_bytes()))
-            .ok_or(ReceiveError::Unauthorized("missing or malformed signature"))?;
+        reread: bool,
+    ) -> Result<(Hmac, Option<SecretVersion>), SecretError> {
+        let Some(header) = request.headers.get(SIGNATURE_HEADER) else { return Ok((Hmac::Missing, None)) };
+        // A malformed signature needs no secret.
+        let Some(tag) = parse_signature(header.as_bytes()) else { return Ok((Hmac::Malformed, None)) };
         let now = request.received_at;
         let grace = self.settings.rotation_grace;
         let secrets = self.secrets.get(now).await?;
-        if let Some(version) = secrets.verify(request.body, &tag, now, grace) {
-            return Ok(version);
+        let mut version = secrets.verify(request.body, &tag, now, grace);
+        // Anywhere else, a mismatch costs no Secrets Manager call: anybody can send one, and a
+        // slow Secrets Manager must not turn their refusal into a 503. If the re-read fails,
+        // the mismatch stands: a 401, which Middesk retries like any refusal.
+        if version.is_none() && reread {
+            let reread = self.secrets.refresh_after_mismatch(now).await.unwrap_or_else(|error| {
+                tracing::warn!(%error, "could not read the pending secret after a signature mismatch");
+                None
+            });
+            version = reread.and_then(|secrets| secrets.verify(request.body, &tag, now, grace));
         }
-        // A mismatch from anywhere but Middesk's addresses is a forgery attempt. One on another
-        // Middesk customer's event (their webhook pointed at our URL, signed with their secret)
-        // is nothing we could verify. Both are refused at once, without touching Secrets
-        // Manager: they cost no API calls, and a slow Secrets Manager cannot turn their 401 into
-        // a 503. Anyone can cause them, so they alarm only in bursts. (The body is read for
-        // that classification only.)
-        if !request.source_ip.is_some_and(|ip| self.middesk_addresses.allows(ip)) {
-            return Err(ReceiveError::Unauthorized("signature mismatch"));
+        let evidence = match version {
+            Some(SecretVersion::Current) => Hmac::Current,
+            Some(SecretVersion::Pending) => Hmac::Pending,
+            Some(SecretVersion::Previous) => Hmac::Previous,
+            None => Hmac::Mismatch,
+        };
+        Ok((evidence, version))
+    }
+
+    /// The OIDC evidence; an error (logged nowhere but the receipt) when no keys can be had.
+    async fn check_oidc(&self, request: &WebhookRequest<'_>) -> Result<Oidc, String> {
+        // Configuration refuses a policy with OIDC but no verifier; here it would refuse all.
+        let Some(oidc) = self.oidc.as_ref() else { return Ok(Oidc::Invalid) };
+        let authorization = request.headers.get(http::header::AUTHORIZATION).map(|v| v.as_bytes());
+        match oidc.verify(authorization, request.received_at).await {
+            Ok(()) => Ok(Oidc::Valid),
+            Err(TokenError::KeysUnavailable(e)) => Err(e),
+            Err(TokenError::Missing) => Ok(Oidc::Missing),
+            Err(TokenError::Invalid(reason)) => {
+                tracing::debug!(reason, "bearer token refused");
+                Ok(Oidc::Invalid)
+            }
         }
-        if !self.names_our_account(request.body) {
-            return Err(ReceiveError::Unauthorized("signature mismatch on another account's event"));
-        }
-        // Middesk may be signing with a version that became pending since the cache was filled.
-        // If that read fails the verdict stands: a 401, which Middesk retries like any refusal.
-        let reread = self.secrets.refresh_after_mismatch(now).await.unwrap_or_else(|error| {
-            tracing::warn!(%error, "could not read the pending secret after a signature mismatch");
-            None
-        });
-        // Still no match: Middesk signs our events with a secret we do not have, and every
-        // event is being refused. That alarms at once.
-        reread
-            .and_then(|secrets| secrets.verify(request.body, &tag, now, grace))
-            .ok_or(ReceiveError::SignatureMismatch)
     }
 }
 
-fn mtls_reason(error: &crate::verify::auth::mtls::CertificateError) -> &'static str {
+/// What the verifier gathered about a request, and the failures of checks it could not make.
+struct Gathered {
+    evidence: Evidence,
+    unchecked_secret: Option<SecretError>,
+    unchecked_keys: Option<String>,
+}
+
+/// What the body says of its account. Without a list, every account is ours.
+fn account_evidence(body: &[u8], accounts: Option<&AccountAllowList>) -> Account {
+    #[derive(serde::Deserialize)]
+    struct AccountOnly<'a> {
+        #[serde(borrow, default)]
+        account_id: Option<&'a serde_json::value::RawValue>,
+    }
+    let Ok(AccountOnly { account_id: Some(raw) }) = serde_json::from_slice::<AccountOnly>(body) else {
+        return Account::Missing;
+    };
+    match serde_json::from_str::<Option<std::borrow::Cow<'_, str>>>(raw.get()) {
+        Ok(None) => Account::Missing,
+        Ok(Some(id)) => match accounts {
+            None => Account::Listed,
+            Some(list) => match list.classify(&id) {
+                Some(true) => Account::Listed,
+                Some(false) => Account::Unlisted,
+                None => Account::Unparseable,
+            },
+        },
+        Err(_) => match accounts {
+            None => Account::Listed,
+            Some(_) => Account::Unparseable,
+        },
+    }
+}
+
+fn mtls_evidence(checked: Result<(), crate::verify::auth::mtls::CertificateError>) -> Mtls {
     use crate::verify::auth::mtls::CertificateError as E;
-    match error {
-        E::Missing => "no client certificate",
-        E::NoPem => "no client certificate PEM in the request context",
-        E::WrongSubject => "client certificate subject is not Middesk's",
-        E::NotValidNow => "client certificate expired or not yet valid",
-        E::BadPem => "client certificate does not parse",
+    match checked {
+        Ok(()) => Mtls::Valid,
+        Err(E::Missing) => Mtls::Missing,
+        Err(E::NoPem | E::BadPem) => Mtls::Chain,
+        Err(E::WrongSubject) => Mtls::Subject,
+        Err(E::NotValidNow) => Mtls::Validity,
     }
 }

@@ -2,22 +2,12 @@
 //! may carry an event of ours, so that a mistake fixed after Middesk gave up (its retries stop
 //! after about 3 days, and it has no resend) loses nothing.
 //!
-//! Kept:
-//!
-//! | outcome | why it may be ours |
-//! |---|---|
-//! | `signature_mismatch` | from Middesk's address, naming our account: our secret may have drifted |
-//! | `account_not_listed` | our secret or token vouched for it: the account list may be wrong |
-//! | `account_missing` | Middesk's certificate vouched for it, naming no account |
-//! | `event_too_old` | authenticated, older than `MAX_EVENT_AGE_SECONDS` |
-//! | `payload_too_large` | authenticated, over `MAX_BODY_BYTES` |
-//!
-//! Nothing that anybody on the internet can send is kept: an unauthenticated request from
-//! elsewhere than Middesk's addresses, or naming another account, never reaches these outcomes.
+//! Kept: every refusal that the verdict ([`crate::verify::verdict::judge`]) finds probably
+//! ours. Its table is in docs/verifier.md. Nothing that anybody on the internet can send is kept.
 //!
 //! One object per body and outcome, in the archive's bucket under its own prefix (and so with
 //! the archive's protections), dated by when it arrived:
-//! `refused/<YYYY-MM-DD>/<outcome>/<HHMMSS>Z-<sha256 of the body>`. Its metadata says why, and
+//! `refused/<YYYY-MM-DD>/<outcome>/<sha256 of the body>`. Its metadata says why, and
 //! holds what a later check needs: the signature header, the caller's address, when it arrived,
 //! and the methods the verifier checked that cannot be checked again (mutual TLS: the
 //! certificate is not kept; OIDC: the token expires). `middesk-webhooks replay --refused` puts
@@ -31,6 +21,7 @@ use sha2::{Digest as _, Sha256};
 use crate::error::ReceiveError;
 use crate::verify::archive::Metadata;
 use crate::verify::auth::AuthMethod;
+use crate::verify::verdict::Whose;
 
 /// The prefix of every refused request kept.
 pub const PREFIX: &str = "refused/";
@@ -56,16 +47,9 @@ pub mod field {
     pub const ACCOUNT_ID: &str = "account-id";
 }
 
-/// Whether a request refused with `error` is kept: it may carry an event of ours.
+/// Whether a request refused with `error` is kept: the verdict found it probably ours.
 pub fn keeps(error: &ReceiveError) -> bool {
-    matches!(
-        error,
-        ReceiveError::SignatureMismatch
-            | ReceiveError::AccountNotListed { .. }
-            | ReceiveError::AccountMissing
-            | ReceiveError::EventTooOld { .. }
-            | ReceiveError::PayloadTooLarge { .. }
-    )
+    error.whose() == Some(Whose::Ours)
 }
 
 /// What the verifier knew of a refused request.
@@ -87,11 +71,10 @@ impl RefusedRequest {
     /// The object key of `body` refused as this says.
     pub fn key(&self, body: &[u8]) -> String {
         let digest = hex::encode(Sha256::digest(body));
-        let Utc { year, month, day, hour, minute, second, .. } = Utc::of(self.received_at);
-        format!(
-            "{PREFIX}{year:04}-{month:02}-{day:02}/{}/{hour:02}{minute:02}{second:02}Z-{digest}",
-            self.reason
-        )
+        // No time of day: a body refused again the same day for the same reason is the same
+        // object, so a repeated request cannot fill the bucket.
+        let Utc { year, month, day, .. } = Utc::of(self.received_at);
+        format!("{PREFIX}{year:04}-{month:02}-{day:02}/{}/{digest}", self.reason)
     }
 
     /// Its metadata, with what the body names (`parts`: event id, type, account).
@@ -204,7 +187,8 @@ impl RefusedKey {
         if parts.next().is_some() || day.is_empty() || reason.is_empty() {
             return None;
         }
-        let (_, sha256) = name.split_once("Z-")?;
+        // Keys written before 2026-12 had the time of day before the digest (`HHMMSSZ-`).
+        let sha256 = name.split_once("Z-").map_or(name, |(_, digest)| digest);
         let is_digest = sha256.len() == 64 && sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         is_digest.then(|| Self { day: day.to_owned(), reason: reason.to_owned(), sha256: sha256.to_owned() })
     }
@@ -234,22 +218,12 @@ mod tests {
 
     #[test]
     fn what_may_be_ours_is_kept_and_nothing_anybody_can_send() {
-        for kept in [
-            ReceiveError::SignatureMismatch,
-            ReceiveError::AccountNotListed { account: "a".into() },
-            ReceiveError::AccountMissing,
-            ReceiveError::EventTooOld { age_seconds: 1 },
-            ReceiveError::PayloadTooLarge { size: 2, limit: 1 },
-        ] {
-            assert!(keeps(&kept), "{kept:?}");
+        use crate::verify::verdict::Reason;
+        for reason in Reason::ALL {
+            assert!(keeps(&ReceiveError::Refused { reason, whose: Whose::Ours }), "{reason:?}");
+            assert!(!keeps(&ReceiveError::Refused { reason, whose: Whose::Anybody }), "{reason:?}");
         }
-        for not in [
-            ReceiveError::Unauthorized("signature mismatch"),
-            ReceiveError::AccountNotAllowed { account: "theirs".into() },
-            ReceiveError::MethodNotAllowed,
-            ReceiveError::EmptyBody,
-            ReceiveError::TimedOut,
-        ] {
+        for not in [ReceiveError::MethodNotAllowed, ReceiveError::TimedOut, ReceiveError::Archive(String::new())] {
             assert!(!keeps(&not), "{not:?}");
         }
     }
@@ -264,7 +238,13 @@ mod tests {
             attested: vec![AuthMethod::Mtls],
         };
         let key = refused.key(b"{}");
-        assert!(key.starts_with("refused/2026-11-23/signature_mismatch/173456Z-"), "{key}");
+        assert_eq!(key, format!("refused/2026-11-23/signature_mismatch/{}", hex::encode(Sha256::digest(b"{}"))));
+        // The same body refused again that day, at another time, is the same object.
+        let later = RefusedRequest { received_at: at("2026-11-23T23:59:59Z"), ..refused.clone() };
+        assert_eq!(later.key(b"{}"), key);
+        // A key of the earlier form, with the time of day, still reads back.
+        let earlier = key.replace("signature_mismatch/", "signature_mismatch/173456Z-");
+        assert_eq!(RefusedKey::parse(&earlier).map(|k| k.sha256), RefusedKey::parse(&key).map(|k| k.sha256));
         let parsed = RefusedKey::parse(&key).unwrap();
         assert_eq!((parsed.day.as_str(), parsed.reason.as_str()), ("2026-11-23", "signature_mismatch"));
         assert!(parsed.names(b"{}") && !parsed.names(b"{ }"));

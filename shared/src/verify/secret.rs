@@ -39,7 +39,7 @@ pub struct SecretVersions {
 }
 
 /// Which secret version verified a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretVersion {
     /// The current secret.
     Current,

@@ -53,14 +53,7 @@ impl AuthMethod {
     }
 }
 
-/// Whether one listed method suffices or all are required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PolicyMode {
-    /// Any one of the methods.
-    Any,
-    /// Every method.
-    All,
-}
+pub use crate::verify::verdict::PolicyMode;
 
 /// Which methods a request must pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +140,11 @@ impl AccountAllowList {
             ids.push(uuid);
         }
         Ok((!ids.is_empty()).then_some(Self(ids)))
+    }
+
+    /// Whether `account_id` is listed: `None` when it is not a Middesk account id at all.
+    pub fn classify(&self, account_id: &str) -> Option<bool> {
+        parse_account_id(account_id).map(|id| self.0.contains(&id))
     }
 
     /// Whether events of `account_id` are ours (any case; an id that is not a UUID never is).
