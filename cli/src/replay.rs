@@ -254,6 +254,9 @@ pub struct RefusedReport {
     /// Passed the verifier's checks: queued and archived like a new delivery, the record
     /// deleted (or, in a dry run, that would be checked).
     pub delivered: Vec<String>,
+    /// Already in the archive: delivered since (Middesk's retry passed). Nothing queued, the
+    /// record deleted: queueing it again could reach consumers that have forgotten it.
+    pub already_delivered: Vec<String>,
     /// Refused again: each key with the outcome of today's checks. The record stays.
     pub refused: Vec<(String, String)>,
     /// Not checked, or not delivered (a dependency failed): run the same replay again.
@@ -291,23 +294,34 @@ where
             continue;
         }
         match check_again(s3, bucket, &key, &refused, verifier).await {
-            Ok(None) => report.delivered.push(key),
-            Ok(Some(outcome)) => report.refused.push((key, outcome)),
+            Ok(Checked::Delivered) => report.delivered.push(key),
+            Ok(Checked::AlreadyDelivered) => report.already_delivered.push(key),
+            Ok(Checked::Refused(outcome)) => report.refused.push((key, outcome)),
             Err(error) => report.failed.push((key, error)),
         }
     }
     Ok(report)
 }
 
-/// Checks one kept refusal again: `None` once delivered (and its record deleted), or the
-/// outcome that refuses it today.
+/// What checking one kept refusal again did.
+enum Checked {
+    /// Passed today's checks: queued and archived, its record deleted.
+    Delivered,
+    /// Its event was in the archive already: its record deleted, nothing queued.
+    AlreadyDelivered,
+    /// Refused again, with today's outcome: the record stays.
+    Refused(String),
+}
+
+/// Checks one kept refusal again. The archive first: an event delivered since is not queued
+/// again, since its consumers' idempotency records may have expired.
 async fn check_again<S, P, J, A>(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,
     refused: &middesk_webhooks::verify::refused::RefusedKey,
     verifier: &middesk_webhooks::WebhookReceiver<S, P, J, A>,
-) -> Result<Option<String>, String>
+) -> Result<Checked, String>
 where
     S: middesk_webhooks::SecretSource,
     P: QueuePublisher,
@@ -319,8 +333,18 @@ where
     if !refused.names(&body) {
         return Err("not checked: the object is not the body its key names (its SHA-256 differs)".into());
     }
-    let record = RefusedRequest::from_metadata(|name| metadata.get(name).cloned())
+    let mut record = RefusedRequest::from_metadata(|name| metadata.get(name).cloned())
         .ok_or("not checked: its metadata is not the verifier's record of a refusal")?;
+    // Methods the verifier attested on arrival count only on its own record of this very key;
+    // metadata copied onto another object is checked like a new request, and fails.
+    if !refused.is_written_by(&record, &body) {
+        record.attested.clear();
+    }
+    let archived = middesk_webhooks::verify::archive::archive_key_of(&body);
+    if exists(s3, bucket, &archived).await? {
+        delete(s3, bucket, key).await.map_err(|e| format!("already delivered, but {e}"))?;
+        return Ok(Checked::AlreadyDelivered);
+    }
     let mut headers = http::HeaderMap::new();
     if let Some(signature) = record.signature.as_deref().and_then(|s| s.parse().ok()) {
         headers.insert(middesk_webhooks::verify::signature::SIGNATURE_HEADER, signature);
@@ -340,15 +364,35 @@ where
     let receipt = Box::pin(verifier.receive_again(request, &record.attested)).await;
     match &receipt.result {
         Ok(()) => {
-            s3.delete_object().bucket(bucket).key(key).send().await.map_err(|e| {
-                let error = aws_sdk_s3::error::DisplayErrorContext(&e);
-                format!("delivered, but its record was not deleted: {error}")
-            })?;
-            Ok(None)
+            delete(s3, bucket, key).await.map_err(|e| format!("delivered, but {e}"))?;
+            Ok(Checked::Delivered)
         }
         Err(error) if error.status().is_server_error() => Err(format!("not delivered: {error}")),
-        Err(_) => Ok(Some(receipt.outcome().to_owned())),
+        Err(_) => Ok(Checked::Refused(receipt.outcome().to_owned())),
     }
+}
+
+/// Whether `bucket` holds `key`.
+async fn exists(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<bool, String> {
+    match s3.head_object().bucket(bucket).key(key).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(false),
+        Err(e) => Err(format!(
+            "not checked: the archive could not be read: {}",
+            aws_sdk_s3::error::DisplayErrorContext(&e)
+        )),
+    }
+}
+
+/// Deletes a kept refusal's record.
+async fn delete(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<(), String> {
+    s3.delete_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| format!("its record was not deleted: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))
 }
 
 /// A deduplication id of this replay run for a message whose own id is `original`: the same

@@ -255,22 +255,35 @@ pub mod generated {
     /// minutes, so that nobody can page the operator from the internet.
     pub const BURST: u32 = 10;
 
+    /// Whom an alarm tells when it fires and when it is OK again.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Notify {
+        /// The alarm topic: it pages.
+        Topic,
+        /// Nobody: a dashboard alarm. For what anybody on the internet can cause at will, so
+        /// that nobody can page the operator from outside.
+        Nobody,
+    }
+
     /// The verifier's alarms on its three metrics (`verify::metrics::Counted`), other than
     /// its faults (in `VerifierErrorsAlarm` with the function's errors): logical id, metric,
-    /// threshold in five minutes, description. At 1: an authentic event of ours refused or
-    /// unusable, which only Middesk can cause. At [`BURST`]: what anybody can cause.
-    pub const REFUSAL_ALARMS: &[(&str, Counted, u32, &str)] = &[
+    /// threshold in five minutes, whom it tells, description. At 1, paging: an event of ours
+    /// refused or unusable, which only Middesk or our own secret can cause. At [`BURST`], on the
+    /// dashboard only: what anybody can cause.
+    pub const REFUSAL_ALARMS: &[(&str, Counted, u32, Notify, &str)] = &[
         (
             "AuthenticEventRefusedAlarm",
             Counted::AuthenticRefused,
             1,
-            "An authentic event of ours was refused or cannot be used; Middesk gives up on it after 3 days, and the verifier keeps a copy under the archive bucket's refused/ prefix for RefusedRetentionDays. The verifier's log line (outcome) says which: signature_mismatch (Middesk signs with a secret the stack does not have: compare the stack's secret with Middesk's webhook), account_not_listed (our secret or token vouched for an event naming an account MiddeskAccountIds lacks: add it), account_missing (mutual TLS alone, and the event names no account), payload_too_large (over MAX_BODY_BYTES), empty_body, event_too_old (older than MaxEventAgeSeconds: a replay, or an old event re-sent), accepted_malformed (delivered flagged malformed=true; its consumer fails it by default). Once the cause is fixed, middesk-webhooks replay --refused delivers what was kept. docs/runbook.md has what to do for each; the stack's saved Logs Insights query <stack>/refusals lists them.",
+            Notify::Topic,
+            "An event that is probably ours was refused or cannot be used: Middesk sent it (its address or its certificate) and it names no other account, or our secret or token vouches for a fresh body. Middesk gives up on it after 3 days; the verifier keeps a copy under the archive bucket's refused/ prefix for RefusedRetentionDays. The verifier's log line (outcome, refused_as: ours) says why: signature_mismatch, signature_missing, certificate_refused, token_refused, source_not_allowed, account_not_listed, account_missing, payload_too_large, empty_body, event_too_old, or accepted_malformed (delivered flagged malformed=true; its consumer fails it by default). Once the cause is fixed, middesk-webhooks replay --refused delivers what was kept. docs/runbook.md has what to do for each; the stack's saved Logs Insights query <stack>/refusals lists them.",
         ),
         (
             "ForeignRequestsAlarm",
             Counted::ForeignRefused,
             BURST,
-            "A burst of requests anybody can send was refused: unauthorized (401: no or a wrong signature, from elsewhere than Middesk's addresses or on another account's event), account_not_allowed (403: under mutual TLS alone, another Middesk customer's webhook points at this URL; if the account is yours, add it to MiddeskAccountIds), malformed_event (400: a request event that does not decode), method_not_allowed. The verifier's log lines (outcome, source_ip, account) say which; the stack's saved Logs Insights query <stack>/refusals lists them.",
+            Notify::Nobody,
+            "A burst of requests anybody can send was refused (refused_as: anybody): a forgery or a scan from elsewhere than Middesk's addresses, a captured request replayed old or oversized, another Middesk customer's event (account_not_listed), a request event that does not decode (malformed_event), method_not_allowed. A dashboard alarm: it notifies nobody, since anybody can cause it. The verifier's log lines (outcome, source_ip, account) say which; the stack's saved Logs Insights query <stack>/refusals lists them.",
         ),
     ];
 
@@ -550,11 +563,27 @@ pub mod generated {
 
     /// The alarm's notification and state settings, the same for every alarm.
     fn alarm_tail(breach: Breach, threshold: &str, missing: Missing) -> String {
-        alarm_tail_comparing(breach, threshold, Compare::AtLeast, missing)
+        alarm_tail_with(breach, threshold, Rule::paging(missing))
     }
 
-    /// [`alarm_tail`] with the comparison given.
-    fn alarm_tail_comparing(breach: Breach, threshold: &str, compare: Compare, missing: Missing) -> String {
+    /// How an alarm compares, what it makes of missing data, and whom it tells.
+    #[derive(Clone, Copy)]
+    struct Rule {
+        compare: Compare,
+        missing: Missing,
+        notify: Notify,
+    }
+
+    impl Rule {
+        /// At or above the threshold, telling the alarm topic.
+        const fn paging(missing: Missing) -> Rule {
+            Rule { compare: Compare::AtLeast, missing, notify: Notify::Topic }
+        }
+    }
+
+    /// [`alarm_tail`] with the rule given.
+    fn alarm_tail_with(breach: Breach, threshold: &str, rule: Rule) -> String {
+        let Rule { compare, missing, notify } = rule;
         let Breach { period: _, periods } = breach;
         let missing = match missing {
             Missing::NotBreaching => "notBreaching",
@@ -565,15 +594,21 @@ pub mod generated {
             Compare::AtLeast => "GreaterThanOrEqualToThreshold",
             Compare::Below => "LessThanThreshold",
         };
+        let actions = match notify {
+            Notify::Topic => {
+                "    AlarmActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
+    OKActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
+"
+            }
+            Notify::Nobody => "",
+        };
         format!(
             r#"    EvaluationPeriods: {periods}
     DatapointsToAlarm: {periods}
     Threshold: {threshold}
     ComparisonOperator: {operator}
     TreatMissingData: {missing}
-    AlarmActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
-    OKActions: [!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]]
-"#
+{actions}"#
         )
     }
 
@@ -587,18 +622,17 @@ pub mod generated {
         threshold: &str,
         missing: Missing,
     ) -> String {
-        alarm_comparing(id, description, metric, breach, threshold, Compare::AtLeast, missing)
+        alarm_with(id, description, metric, breach, threshold, Rule::paging(missing))
     }
 
-    /// [`alarm`] with the comparison given.
-    fn alarm_comparing(
+    /// [`alarm`] with the rule given.
+    fn alarm_with(
         id: &str,
         description: &str,
         metric: &Metric,
         breach: Breach,
         threshold: &str,
-        compare: Compare,
-        missing: Missing,
+        rule: Rule,
     ) -> String {
         let Metric { namespace, name, statistic, .. } = metric;
         let period = breach.period;
@@ -613,7 +647,7 @@ pub mod generated {
     Period: {period}
 {tail}"#,
             dimensions = metric.dimensions("    "),
-            tail = alarm_tail_comparing(breach, threshold, compare, missing)
+            tail = alarm_tail_with(breach, threshold, rule)
         )
     }
 
@@ -680,15 +714,9 @@ pub mod generated {
             ),
             &faults,
         )];
-        for (id, metric, threshold, description) in REFUSAL_ALARMS {
-            parts.push(alarm(
-                id,
-                description,
-                &counted(*metric),
-                AT_ONCE,
-                &threshold.to_string(),
-                Missing::NotBreaching,
-            ));
+        for &(id, metric, threshold, notify, description) in REFUSAL_ALARMS {
+            let rule = Rule { notify, ..Rule::paging(Missing::NotBreaching) };
+            parts.push(alarm_with(id, description, &counted(metric), AT_ONCE, &threshold.to_string(), rule));
         }
         let api = |name: &str, namespace: &'static str| Metric {
             namespace,
@@ -734,14 +762,13 @@ pub mod generated {
             "1",
             Missing::NotBreaching,
         ));
-        parts.push(alarm_comparing(
+        parts.push(alarm_with(
             "QueueWatchStoppedAlarm",
             "The queue watch has not looked at the queues for 15 minutes: its schedule is off, it fails before publishing, or it cannot publish. Until it looks again, no dead letter or stale queue pages. Its log group (QueueWatchLogGroup) and the function's errors say why.",
             &watch(ATTENTION_METRIC, "SampleCount"),
             WATCHED,
             "1",
-            Compare::Below,
-            Missing::Breaching,
+            Rule { compare: Compare::Below, missing: Missing::Breaching, notify: Notify::Topic },
         ));
         parts.push(alarm(
             "DeadLettersExpiringAlarm",

@@ -100,7 +100,9 @@ pub struct Thresholds {
 /// that started: it notifies even while older ones hold the alarm in ALARM.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason {
-    /// Stable while the problem lasts, e.g. `business-updated:dead-letters`.
+    /// Stable while the problem lasts, e.g. `business-updated:stale`. A problem that can grow
+    /// ends in its size: `business-updated:dead-letters:2`. A size larger than the last look's
+    /// is a problem that started (a new dead letter), a smaller one is not (a redrive).
     pub key: String,
     /// What to tell the operator.
     pub text: String,
@@ -150,7 +152,7 @@ impl StatusReport {
             if let Some(n @ 1..) = q.dead_letters {
                 let dlq = q.dead_letter_queue.as_deref().unwrap_or("its dead-letter queue");
                 add(
-                    format!("{name}:dead-letters"),
+                    format!("{name}:dead-letters:{n}"),
                     format!(
                         "{name}: {n} dead letter(s); once the consumer is fixed: middesk-webhooks redrive {dlq}"
                     ),
@@ -362,7 +364,19 @@ impl WatchMemory for InMemoryWatchMemory {
 /// failure to read it: a page too many rather than a problem nobody hears of.
 pub fn started(reasons: &[Reason], last: &Result<Vec<String>, String>) -> Vec<Reason> {
     match last {
-        Ok(keys) => reasons.iter().filter(|r| !keys.contains(&r.key)).cloned().collect(),
+        Ok(keys) => reasons
+            .iter()
+            .filter(|r| {
+                let (problem, size) = sized(&r.key);
+                // Known when the last look had it at least this large; a last key without a size
+                // (written before sizes were) is taken as known.
+                !keys
+                    .iter()
+                    .map(|k| sized(k))
+                    .any(|(p, s)| p == problem && s.is_none_or(|s| size.is_some_and(|n| s >= n)))
+            })
+            .cloned()
+            .collect(),
         Err(error) => {
             let mut all = reasons.to_vec();
             all.push(Reason {
@@ -373,6 +387,18 @@ pub fn started(reasons: &[Reason], last: &Result<Vec<String>, String>) -> Vec<Re
             });
             all
         }
+    }
+}
+
+/// A reason's key split into its problem and its size: `("catch-all:dead-letters", Some(2))`
+/// for `catch-all:dead-letters:2`. Only dead letters have a size.
+fn sized(key: &str) -> (&str, Option<u64>) {
+    match key.rsplit_once(':') {
+        Some((problem, n)) if problem.ends_with(":dead-letters") => match n.parse() {
+            Ok(n) => (problem, Some(n)),
+            Err(_) => (key, None),
+        },
+        _ => (key, None),
     }
 }
 
@@ -732,7 +758,7 @@ mod tests {
         dead.oldest_dead_letter_age_seconds = Some(60);
         let first = report(vec![dead.clone(), row("order-created")]);
         let keys = |reasons: Vec<Reason>| reasons.into_iter().map(|r| r.key).collect::<Vec<_>>();
-        assert_eq!(keys(started(&first.reasons(), &Ok(Vec::new()))), ["catch-all:dead-letters"]);
+        assert_eq!(keys(started(&first.reasons(), &Ok(Vec::new()))), ["catch-all:dead-letters:1"]);
         let last = Ok(keys(first.reasons()));
         // The same problem, a look later: nothing new.
         assert!(started(&first.reasons(), &last).is_empty());
@@ -740,11 +766,29 @@ mod tests {
         let mut second = dead.clone();
         second.queue = "order-created".into();
         let r = report(vec![dead, second]);
-        assert_eq!(keys(started(&r.reasons(), &last)), ["order-created:dead-letters"]);
+        assert_eq!(keys(started(&r.reasons(), &last)), ["order-created:dead-letters:1"]);
         // Without the last look, everything is new, and so is not knowing it.
         assert_eq!(
             keys(started(&r.reasons(), &Err("no table".into()))),
-            ["catch-all:dead-letters", "order-created:dead-letters", "memory"]
+            ["catch-all:dead-letters:1", "order-created:dead-letters:1", "memory"]
         );
+    }
+
+    #[test]
+    fn a_new_dead_letter_in_a_queue_that_holds_one_is_new_and_a_redrive_is_not() {
+        let with = |n: u64| {
+            let mut dead = row("catch-all");
+            dead.dead_letters = Some(n);
+            dead.oldest_dead_letter_age_seconds = Some(60);
+            report(vec![dead])
+        };
+        let keys = |reasons: &[Reason]| reasons.iter().map(|r| r.key.clone()).collect::<Vec<_>>();
+        let last = |n: u64| Ok(keys(&with(n).reasons()));
+        let new = |n: u64, before: u64| keys(&started(&with(n).reasons(), &last(before)));
+        assert_eq!(new(2, 1), ["catch-all:dead-letters:2"], "a second dead letter is new");
+        assert!(new(2, 2).is_empty(), "the same two, a look later");
+        assert!(new(1, 3).is_empty(), "two of three redriven: nothing new");
+        // A key the watch wrote before keys had sizes is not taken as new.
+        assert!(started(&with(4).reasons(), &Ok(vec!["catch-all:dead-letters".into()])).is_empty());
     }
 }

@@ -228,11 +228,15 @@ async fn refused(
     };
     let config = middesk_webhooks::VerifierConfig::from_lookup(|name| environment.get(name).cloned())
         .map_err(|e| format!("the verifier's configuration: {e}"))?;
-    let bucket = args
-        .archive_bucket
-        .clone()
-        .or_else(|| config.archive_bucket.clone())
-        .ok_or("the verifier has no ARCHIVE_BUCKET: nothing was kept")?;
+    // Only the verifier's own bucket: records anywhere else were not written by this verifier,
+    // and their attested methods would be trusted.
+    let bucket =
+        config.archive_bucket.clone().ok_or("the verifier has no ARCHIVE_BUCKET: nothing was kept")?;
+    if let Some(given) = args.archive_bucket.as_ref().filter(|given| **given != bucket) {
+        return Err(format!(
+            "--archive-bucket {given} is not the verifier's ARCHIVE_BUCKET ({bucket}): refusals are checked only where the verifier kept them"
+        ));
+    }
     let s3 = args.owner.s3(aws).await?;
     let verifier = middesk_webhooks::aws::build_verifier(
         &config,
@@ -244,12 +248,16 @@ async fn refused(
     let report = replay::replay_refused(&s3, &bucket, &selection, &verifier, args.dry_run).await?;
     let verb = if args.dry_run { "would check" } else { "delivered" };
     println!(
-        "found {}, {verb} {}, refused again {}, failed {}",
+        "found {}, {verb} {}, already delivered {}, refused again {}, failed {}",
         report.found,
         report.delivered.len(),
+        report.already_delivered.len(),
         report.refused.len(),
         report.failed.len()
     );
+    for key in &report.already_delivered {
+        println!("  already delivered (its record deleted, nothing queued): {key}");
+    }
     for (key, outcome) in &report.refused {
         println!("  refused again: {key}: {outcome}");
     }

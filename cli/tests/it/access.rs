@@ -37,6 +37,9 @@ impl Deployment {
             }
             Some("AWS::S3::Bucket") => format!("arn:aws:s3:::{}", self.bucket_name(id)),
             Some("AWS::IAM::Role") => format!("arn:aws:iam::{ACCOUNT}:role/{}-{id}-1A2B3C4D5E6F", self.stack),
+            Some("AWS::SecretsManager::Secret") => {
+                format!("arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{id}-Ab12Cd")
+            }
             other => panic!("no ARN for {id} ({other:?})"),
         }
     }
@@ -129,6 +132,10 @@ impl Deployment {
                 if resources[name]["Type"] == "AWS::S3::Bucket" {
                     return json!(self.bucket_name(name));
                 }
+                if resources[name]["Type"] == "AWS::SecretsManager::Secret" {
+                    // A secret's Ref is its ARN.
+                    return json!(self.arn_of(name));
+                }
                 if resources[name]["Type"] == "AWS::SQS::Queue" {
                     // A queue's URL: here, its ARN, which is what a request names.
                     return json!(self.arn_of(name));
@@ -154,6 +161,13 @@ impl Deployment {
             let props = self.resolve(&policy["Properties"]);
             if as_list(&props["Queues"]).iter().any(|q| q.as_str() == Some(arn)) {
                 out.extend(as_list(&props["PolicyDocument"]["Statement"]).into_iter().cloned());
+            }
+        }
+        for (_, policy) in resources_of_type("AWS::SecretsManager::ResourcePolicy") {
+            let created = policy["Condition"].as_str().is_none_or(|c| self.condition(c));
+            let props = self.resolve(&policy["Properties"]);
+            if created && props["SecretId"].as_str() == Some(arn) {
+                out.extend(as_list(&props["ResourcePolicy"]["Statement"]).into_iter().cloned());
             }
         }
         for (_, policy) in resources_of_type("AWS::S3::BucketPolicy") {
@@ -306,6 +320,52 @@ fn only_ours_read_delete_and_write_the_queues_the_archive_and_the_payloads() {
             with(&[], &[operator]),
             "{stack}: delete archived"
         );
+    }
+}
+
+#[test]
+fn only_the_verifier_the_rotator_and_the_operator_may_read_set_or_unprotect_the_signing_secret() {
+    let rotating = [
+        ("OperatorPrincipalArn", OPERATOR),
+        ("SecretRotationDays", "30"),
+        ("MiddeskApiKeySecretArn", "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"),
+    ];
+    for (d, rotator) in [
+        (Deployment::new("mw", &[("OperatorPrincipalArn", OPERATOR)]), false),
+        (Deployment::new("mw-rotating", &rotating), true),
+    ] {
+        let secret = d.arn_of("WebhookSecret");
+        let rotator_role = d.arn_of("SecretRotatorRole");
+        let mut ours = vec![d.arn_of("VerifierRole"), OPERATOR.to_owned()];
+        if rotator {
+            ours.push(rotator_role.clone());
+        }
+        for action in [
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:UpdateSecret",
+            "secretsmanager:UpdateSecretVersionStage",
+            "secretsmanager:PutResourcePolicy",
+            "secretsmanager:DeleteResourcePolicy",
+            "secretsmanager:RestoreSecret",
+        ] {
+            for principal in [ADMIN, ELSEWHERE, d.arn_of("QueueWatchRole").as_str(), rotator_role.as_str()] {
+                let allowed = ours.iter().any(|o| o == principal);
+                assert_eq!(
+                    !d.denies(principal, action, &secret),
+                    allowed,
+                    "{}: {principal} {action}",
+                    d.stack
+                );
+            }
+            for principal in &ours {
+                assert!(!d.denies(principal, action, &secret), "{}: {principal} {action}", d.stack);
+            }
+        }
+        // A stack update run as the operator still changes the secret's settings and its policy;
+        // describing it (what status and CloudFormation read) is denied to nobody.
+        assert!(!d.denies(OPERATOR, "secretsmanager:UpdateSecret", &secret));
+        assert!(!d.denies(ADMIN, "secretsmanager:DescribeSecret", &secret));
     }
 }
 

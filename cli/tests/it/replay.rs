@@ -465,33 +465,141 @@ async fn post<V: middesk_webhooks::verify::archive::EventArchive>(
     Box::pin(verifier.receive(request)).await.outcome()
 }
 
+/// A secret, an archive bucket and two queues of this run, and verifiers over them.
+struct RefusalStack {
+    sqs: aws_sdk_sqs::Client,
+    s3: aws_sdk_s3::Client,
+    secrets: aws_sdk_secretsmanager::Client,
+    secret_id: String,
+    archive: String,
+    queue: String,
+    catch_all: String,
+}
+
+impl RefusalStack {
+    async fn new(name: &str) -> Self {
+        let aws = sdk_config(&emulator_endpoint()).await;
+        let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), s3_client(&aws));
+        let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+        let run = unique(name).to_lowercase();
+        let secret_id = format!("{run}-secret");
+        secrets.create_secret().name(&secret_id).secret_string("sec_ours").send().await.unwrap();
+        let archive = format!("{run}-archive");
+        s3.create_bucket().bucket(&archive).send().await.unwrap();
+        let queue = create_queue(&sqs, &format!("{run}-business-updated")).await;
+        let catch_all = create_queue(&sqs, &format!("{run}-catch-all")).await;
+        Self { sqs, s3, secrets, secret_id, archive, queue, catch_all }
+    }
+
+    /// The verifier of this stack, with the account list `accounts`.
+    fn verifier(&self, accounts: &str) -> middesk_webhooks::aws::Verifier {
+        let vars = std::collections::HashMap::from([
+            ("MIDDESK_SECRET_ID", self.secret_id.clone()),
+            ("MIDDESK_ACCOUNT_IDS", accounts.to_owned()),
+            ("CATCH_ALL_QUEUE", self.catch_all.clone()),
+            ("ROUTES", format!("business.updated={}", self.queue)),
+            ("ARCHIVE_BUCKET", self.archive.clone()),
+            ("SECRET_CACHE_TTL_SECONDS", "0".to_owned()),
+        ]);
+        let config = middesk_webhooks::VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
+        middesk_webhooks::aws::build_verifier(
+            &config,
+            self.secrets.clone(),
+            self.sqs.clone(),
+            self.s3.clone(),
+        )
+    }
+
+    /// Every key in the archive bucket.
+    async fn keys(&self) -> Vec<String> {
+        let listed = self.s3.list_objects_v2().bucket(&self.archive).send().await.unwrap();
+        listed.contents().iter().filter_map(|o| o.key().map(str::to_owned)).collect()
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_whose_event_was_delivered_since_is_deleted_and_never_queued_again() {
+    use middesk_webhooks::verify::refused::RefusedKey;
+    use middesk_webhooks::verify::sample::SAMPLE_ACCOUNT_ID;
+    let stack = RefusalStack::new("redelivered").await;
+    let verifier = stack.verifier(SAMPLE_ACCOUNT_ID);
+    let middesk = "35.239.59.102";
+    let arrived = SystemTime::now() - Duration::from_secs(3600);
+    let body = event("business.updated", &unique("ev-retried"), arrived);
+    // Day 1: Middesk signs with a secret the stack lacks; the copy is kept.
+    assert_eq!(post(&verifier, &body, "sec_middesk_has", middesk, arrived).await, "signature_mismatch");
+    // The secret is fixed, and Middesk's retry is accepted: queued and archived.
+    let secrets = &stack.secrets;
+    secrets
+        .put_secret_value()
+        .secret_id(&stack.secret_id)
+        .secret_string("sec_middesk_has")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post(&verifier, &body, "sec_middesk_has", middesk, SystemTime::now()).await, "accepted");
+    assert_eq!(drain(&stack.sqs, &stack.queue).await.len(), 1);
+    // Weeks later, the replay of kept refusals finds the event archived: its record goes, and
+    // nothing is queued, where the consumers may have forgotten the event id by now.
+    let selection = replay::RefusedSelection {
+        since: arrived - Duration::from_secs(60),
+        until: SystemTime::now(),
+        reasons: Vec::new(),
+    };
+    let report =
+        replay::replay_refused(&stack.s3, &stack.archive, &selection, &verifier, false).await.unwrap();
+    assert_eq!(
+        (report.found, report.already_delivered.len(), report.delivered.len()),
+        (1, 1, 0),
+        "{report:?}"
+    );
+    assert!(drain(&stack.sqs, &stack.queue).await.is_empty(), "queued again");
+    let keys = stack.keys().await;
+    assert_eq!(keys.iter().filter_map(|k| RefusedKey::parse(k)).count(), 0, "{keys:?}");
+}
+
+#[tokio::test]
+async fn attested_methods_count_only_on_the_verifiers_own_record_of_its_key() {
+    use middesk_webhooks::verify::auth::AuthMethod;
+    use middesk_webhooks::verify::refused::RefusedRequest;
+    use middesk_webhooks::verify::sample::SAMPLE_ACCOUNT_ID;
+    let stack = RefusalStack::new("attested").await;
+    let verifier = stack.verifier(SAMPLE_ACCOUNT_ID);
+    let arrived = SystemTime::now() - Duration::from_secs(3600);
+    let body = event("business.updated", &unique("ev-planted"), arrived);
+    // A record claiming mutual TLS passed, filed under another reason than its own: not the
+    // verifier's record of that key. Under HMAC it is checked again, and its signature fails.
+    let record = RefusedRequest {
+        reason: "account_not_listed".into(),
+        received_at: arrived,
+        source_ip: "35.239.59.102".parse().ok(),
+        signature: Some(SigningKey::new("sec_guess").sign(&body)),
+        attested: vec![AuthMethod::Mtls],
+    };
+    let key = record.key(&body).replace("/account_not_listed/", "/signature_mismatch/");
+    S3Archive::new(stack.s3.clone(), &stack.archive)
+        .put(&key, &body, &record.metadata([None, Some("business.updated"), None]))
+        .await
+        .unwrap();
+    let selection = replay::RefusedSelection {
+        since: arrived - Duration::from_secs(60),
+        until: SystemTime::now(),
+        reasons: Vec::new(),
+    };
+    let report =
+        replay::replay_refused(&stack.s3, &stack.archive, &selection, &verifier, false).await.unwrap();
+    assert_eq!((report.found, report.refused.len(), report.delivered.len()), (1, 1, 0), "{report:?}");
+    assert!(drain(&stack.sqs, &stack.queue).await.is_empty());
+}
+
 #[tokio::test]
 async fn a_refusal_fixed_after_middesk_gave_up_is_delivered_by_replay_refused() {
     use middesk_webhooks::verify::refused::RefusedKey;
     use middesk_webhooks::verify::sample::SAMPLE_ACCOUNT_ID;
     const THEIRS: &str = "9e3f5a10-2b7c-4d8e-a1f0-6c5b4a392817";
-    let aws = sdk_config(&emulator_endpoint()).await;
-    let (sqs, s3) = (aws_sdk_sqs::Client::new(&aws), s3_client(&aws));
-    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
-    let run = unique("refused").to_lowercase();
-    let secret_id = format!("{run}-secret");
-    secrets.create_secret().name(&secret_id).secret_string("sec_ours").send().await.unwrap();
-    let archive = format!("{run}-archive");
-    s3.create_bucket().bucket(&archive).send().await.unwrap();
-    let queue = create_queue(&sqs, &format!("{run}-business-updated")).await;
-    let catch_all = create_queue(&sqs, &format!("{run}-catch-all")).await;
-    let verifier = |accounts: &str| {
-        let vars = std::collections::HashMap::from([
-            ("MIDDESK_SECRET_ID", secret_id.clone()),
-            ("MIDDESK_ACCOUNT_IDS", accounts.to_owned()),
-            ("CATCH_ALL_QUEUE", catch_all.clone()),
-            ("ROUTES", format!("business.updated={queue}")),
-            ("ARCHIVE_BUCKET", archive.clone()),
-            ("SECRET_CACHE_TTL_SECONDS", "0".to_owned()),
-        ]);
-        let config = middesk_webhooks::VerifierConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
-        middesk_webhooks::aws::build_verifier(&config, secrets.clone(), sqs.clone(), s3.clone())
-    };
+    let stack = RefusalStack::new("refused").await;
+    let RefusalStack { sqs, s3, secrets, secret_id, archive, queue, catch_all } = &stack;
+    let verifier = |accounts: &str| stack.verifier(accounts);
     let middesk = "35.239.59.102";
     // Four days ago: Middesk has given up on both by now.
     let arrived = SystemTime::now() - Duration::from_secs(4 * 86_400);
@@ -508,8 +616,8 @@ async fn a_refusal_fixed_after_middesk_gave_up_is_delivered_by_replay_refused() 
     // Our secret, an account the list lacks (a second account opened later).
     assert_eq!(post(&before, &unlisted, "sec_ours", middesk, arrived).await, "account_not_listed");
     // A forgery from elsewhere: refused and not kept.
-    assert_eq!(post(&before, &forged, "sec_guess", "203.0.113.9", arrived).await, "unauthorized");
-    let kept = s3.list_objects_v2().bucket(&archive).prefix("refused/").send().await.unwrap();
+    assert_eq!(post(&before, &forged, "sec_guess", "203.0.113.9", arrived).await, "signature_mismatch");
+    let kept = s3.list_objects_v2().bucket(archive).prefix("refused/").send().await.unwrap();
     let keys: Vec<String> = kept.contents().iter().filter_map(|o| o.key().map(str::to_owned)).collect();
     assert_eq!(keys.len(), 2, "{keys:?}");
     assert!(drain(&sqs, &queue).await.is_empty());
@@ -542,15 +650,14 @@ async fn a_refusal_fixed_after_middesk_gave_up_is_delivered_by_replay_refused() 
     assert_eq!(delivered[0].body(), Some(std::str::from_utf8(&unlisted).unwrap()), "the exact bytes");
 
     // The secret is fixed: the stack now has Middesk's.
-    secrets.put_secret_value().secret_id(&secret_id).secret_string("sec_middesk_has").send().await.unwrap();
+    secrets.put_secret_value().secret_id(secret_id).secret_string("sec_middesk_has").send().await.unwrap();
     let fixed = replay("signature_mismatch", both.clone()).await;
     assert_eq!((fixed.found, fixed.delivered.len(), fixed.failed.len()), (1, 1, 0), "{fixed:?}");
     let delivered = drain(&sqs, &queue).await;
     assert_eq!(delivered.len(), 1);
     assert_eq!(delivered[0].body(), Some(std::str::from_utf8(&drifted).unwrap()), "the exact bytes");
     // Each archived like a new delivery, and no record left.
-    let listed = s3.list_objects_v2().bucket(&archive).send().await.unwrap();
-    let keys: Vec<String> = listed.contents().iter().filter_map(|o| o.key().map(str::to_owned)).collect();
+    let keys = stack.keys().await;
     assert_eq!(keys.iter().filter(|k| k.starts_with("events/")).count(), 2, "{keys:?}");
     assert_eq!(keys.iter().filter_map(|k| RefusedKey::parse(k)).count(), 0, "{keys:?}");
     // Nothing left to replay, and the forgery never reached a queue.

@@ -765,12 +765,21 @@ fn an_authentic_event_refused_alarms_at_once_and_what_anybody_can_cause_only_in_
 }
 
 #[test]
-fn every_alarm_notifies_a_topic_the_stack_creates_unless_one_is_given() {
+fn every_alarm_notifies_a_topic_the_stack_creates_unless_one_is_given_but_none_anybody_can_cause() {
+    use middesk_webhooks::verify::metrics::Counted;
     let topic = json!([{"Fn::If": ["CreateAlarmTopic", {"Ref": "AlarmTopic"}, {"Ref": "AlarmTopicArn"}]}]);
+    let mut dashboard_only = Vec::new();
     for (id, p) in alarms() {
+        // What anybody on the internet can cause at will must not wake anyone (issue 38, 5).
+        if p["MetricName"] == Counted::ForeignRefused.metric() {
+            assert!(p.get("AlarmActions").is_none() && p.get("OKActions").is_none(), "{id} pages: {p}");
+            dashboard_only.push(id);
+            continue;
+        }
         assert_eq!(p["AlarmActions"], topic, "{id} notifies nobody when it fires");
         assert_eq!(p["OKActions"], topic, "{id} says nothing when it is OK again");
     }
+    assert_eq!(dashboard_only, ["ForeignRequestsAlarm"]);
     assert_eq!(resource("AlarmTopic")["Type"], "AWS::SNS::Topic");
     assert_eq!(resource("AlarmTopic")["Condition"], "CreateAlarmTopic");
     assert_eq!(
@@ -1126,7 +1135,13 @@ fn refusals_that_may_be_ours_are_kept_beside_the_archive_bounded_in_time() {
     // Kept past Middesk's retries, so that the operator can fix the cause and replay.
     let least = number(&parameter("RefusedRetentionDays")["MinValue"]) * 86_400;
     assert!(least > MIDDESK_RETRY_SPAN.as_secs(), "{least}");
-    assert_eq!(number(&parameter("RefusedRetentionDays")["Default"]), 30);
+    // And never past the consumers' memory of an event id: a refused copy of an event that was
+    // delivered meanwhile must not be replayed after its idempotency record expired. S3 expires
+    // an object at the midnight (UTC) after its days are up: up to a day more.
+    use middesk_webhooks::consume::idempotency::MIN_RECORD_TTL;
+    let most = number(&parameter("RefusedRetentionDays")["MaxValue"]);
+    assert!((most + 1) * 86_400 <= MIN_RECORD_TTL.as_secs(), "{most} days outlive the records");
+    assert_eq!(number(&parameter("RefusedRetentionDays")["Default"]), most);
     // Only the verifier writes them: the same bucket, the same protections.
     let role = resource(role_of(verifier()));
     let writes: Vec<&Value> = statements(role)
@@ -1237,11 +1252,12 @@ fn rule_value(value: &Value, given: &BTreeMap<&str, &str>) -> Value {
     }
 }
 
-/// The template's Rules that refuse a deploy with these parameter values (and an account list,
-/// which every deploy needs, unless `given` sets `MiddeskAccountIds`).
+/// The template's Rules that refuse a deploy with these parameter values (and an account list
+/// and an operator, which a deploy that creates the secret needs, unless `given` sets them).
 fn refused_by_rules(given: &[(&str, &str)]) -> Vec<String> {
     let listed = ("MiddeskAccountIds", "5b1c86a4-3a7e-4f0e-9d59-6f1d2f8e4c10");
-    let given: BTreeMap<&str, &str> = std::iter::once(listed).chain(given.iter().copied()).collect();
+    let operator = ("OperatorPrincipalArn", "arn:aws:iam::123456789012:role/middesk-operator");
+    let given: BTreeMap<&str, &str> = [listed, operator].into_iter().chain(given.iter().copied()).collect();
     let mut refused = Vec::new();
     for (name, rule) in translated()["Rules"].as_object().expect("Rules") {
         let applies = rule.get("RuleCondition").is_none_or(|c| rule_value(c, &given) == json!(true));
@@ -1493,6 +1509,18 @@ fn one_saved_query_follows_an_event_through_the_verifier_and_every_consumer() {
 }
 
 #[test]
+fn a_stack_that_creates_the_secret_needs_an_operator_to_read_it() {
+    let without = [("OperatorPrincipalArn", "")];
+    assert_eq!(refused_by_rules(&without), ["OperatorRequiredWithACreatedSecret"]);
+    // Your own secret: you read it as you always did, and the stack sets no policy on it.
+    let existing = [
+        ("OperatorPrincipalArn", ""),
+        ("ExistingSecretArn", "arn:aws:secretsmanager:us-east-1:123456789012:secret:s"),
+    ];
+    assert!(refused_by_rules(&existing).is_empty());
+}
+
+#[test]
 fn only_the_verifier_the_rotator_and_the_operator_may_read_or_change_the_signing_secret() {
     let policy = resource("WebhookSecretPolicy");
     assert_eq!(
@@ -1509,8 +1537,17 @@ fn only_the_verifier_the_rotator_and_the_operator_may_read_or_change_the_signing
         .iter()
         .find(|s| s["Effect"] == "Deny" && s["Principal"] == "*")
         .expect("a deny to every other principal");
-    // Reading it signs events; putting or labelling a value makes it verify.
-    for action in ["GetSecretValue", "PutSecretValue", "UpdateSecretVersionStage"] {
+    // Reading it signs events; putting, updating or labelling a value makes it verify; replacing
+    // or deleting the policy, or restoring a deleted secret, opens the way to read it.
+    for action in [
+        "GetSecretValue",
+        "PutSecretValue",
+        "UpdateSecret",
+        "UpdateSecretVersionStage",
+        "PutResourcePolicy",
+        "DeleteResourcePolicy",
+        "RestoreSecret",
+    ] {
         assert!(
             actions(deny).contains(&format!("secretsmanager:{action}").as_str()),
             "{action} is not denied"

@@ -75,7 +75,13 @@ pub async fn handle_event<S: SecretSource, P: QueuePublisher, J: JwksSource, A: 
         }
         Err(()) => {
             tracing::warn!(outcome = "malformed_event", status = 400, "request event could not be decoded");
-            emit(metrics_namespace, Some(Counted::ForeignRefused), "malformed_event", Duration::ZERO, received_at);
+            emit(
+                metrics_namespace,
+                Some(Counted::ForeignRefused),
+                "malformed_event",
+                Duration::ZERO,
+                received_at,
+            );
             json_response(400, r#"{"error":"malformed request"}"#.into())
         }
     };

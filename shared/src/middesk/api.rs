@@ -499,8 +499,13 @@ pub(super) fn path_segment(text: &str) -> String {
     utf8_percent_encode(text, SEGMENT).to_string()
 }
 
+/// `body` as a `T`. The error names what went wrong and where, never a value: serde quotes
+/// the input, and a business's fields are KYB data that must not reach the logs.
 pub(super) fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, MiddeskApiError> {
-    serde_json::from_slice(body).map_err(|e| MiddeskApiError::Unexpected(format!("{what}: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        let described = crate::consume::event::describe_json_error(&e);
+        MiddeskApiError::Unexpected(format!("{what}: {described}"))
+    })
 }
 
 impl WebhooksApi for MiddeskApi {

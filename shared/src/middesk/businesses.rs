@@ -127,6 +127,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_business_that_does_not_parse_is_described_without_its_values() {
+        // A field of the wrong type: serde's own message quotes the value.
+        let body = br#"{"object":"business","id":"b-1","name":"Acme Confidential Holdings","tin":{"tin":123456789,"verified":"Sensitive Street 1"}}"#;
+        let body = String::from_utf8_lossy(body).replace(r#""id":"b-1""#, r#""id":987654321"#);
+        let error = parse::<Business>(body.as_bytes(), "business").unwrap_err();
+        let text = error.to_string();
+        for quoted in ["987654321", "Acme", "123456789", "Sensitive"] {
+            assert!(!text.contains(quoted), "{text}");
+        }
+        assert!(text.contains("business: invalid type at line 1"), "{text}");
+    }
+
+    #[test]
     fn what_may_pass_later_is_retried_with_a_growing_wait() {
         let status = |status| MiddeskApiError::Status { status, message: String::new() };
         let waits: Vec<_> = (1..=7).map(|n| retry_wait(&status(503), n).unwrap().as_millis()).collect();

@@ -117,6 +117,19 @@ pub fn archive_key(created_at: Option<SystemTime>, event_type: Option<&str>, bod
     }
 }
 
+/// The key the verifier archives `body` under when it accepts it: by its `created_at` and its
+/// type when the envelope (or, for a malformed one, its type) can be read. `replay --refused`
+/// looks there first: an event already archived was delivered.
+pub fn archive_key_of(body: &[u8]) -> String {
+    match crate::envelope::EventEnvelope::parse(body) {
+        Ok(event) => archive_key(Some(event.created_at), Some(&event.event_type), body),
+        Err(_) => {
+            let parts = crate::envelope::ReadableParts::of(body);
+            archive_key(None, parts.as_ref().map(|p| p.event_type.as_str()), body)
+        }
+    }
+}
+
 /// `YYYY-MM-DD` and `HHMMSS` (UTC) of a time since the epoch.
 fn date_and_time(since_epoch: Duration) -> (String, String) {
     let text = humantime::format_rfc3339_seconds(SystemTime::UNIX_EPOCH + since_epoch).to_string();

@@ -78,7 +78,13 @@ const BY_VERDICT: &[Counted] = &[Counted::AuthenticRefused, Counted::ForeignRefu
 
 /// The EMF line that counts one request in `counted`'s metric. Carries the outcome (a log
 /// field, not a dimension), never a payload, secret or signature.
-pub fn emf_record(namespace: &str, counted: Counted, outcome: &str, latency: Duration, now: SystemTime) -> String {
+pub fn emf_record(
+    namespace: &str,
+    counted: Counted,
+    outcome: &str,
+    latency: Duration,
+    now: SystemTime,
+) -> String {
     let metric = counted.metric();
     let timestamp = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
     let mut record = json!({
@@ -109,8 +115,13 @@ mod tests {
     #[test]
     fn a_counted_outcome_is_one_metric_without_dimensions() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
-        let line =
-            emf_record("MiddeskWebhooks", Counted::AuthenticRefused, "event_too_old", Duration::from_micros(2500), now);
+        let line = emf_record(
+            "MiddeskWebhooks",
+            Counted::AuthenticRefused,
+            "event_too_old",
+            Duration::from_micros(2500),
+            now,
+        );
         let v: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["_aws"]["Timestamp"], 1_700_000_000_123u64);
         let directives = v["_aws"]["CloudWatchMetrics"].as_array().unwrap();
@@ -139,7 +150,12 @@ mod tests {
             let listed = OUTCOMES.iter().find(|(o, _)| *o == error.outcome());
             let (_, counted) = listed.unwrap_or_else(|| panic!("{} is not in OUTCOMES", error.outcome()));
             // A 5xx is our failure: Middesk retries, and the operator must know at once.
-            assert_eq!(error.status().is_server_error(), counted.contains(&Counted::Fault), "{}", error.outcome());
+            assert_eq!(
+                error.status().is_server_error(),
+                counted.contains(&Counted::Fault),
+                "{}",
+                error.outcome()
+            );
             assert!(!counted.is_empty(), "a refusal is counted: {}", error.outcome());
         }
         // The verifier's own outcomes outside ReceiveError.

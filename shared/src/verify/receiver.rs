@@ -14,11 +14,11 @@ use crate::verify::archive::{EventArchive, NoArchive, archive_key};
 use crate::verify::auth::mtls::{ClientCertificate, ExpectedSubject, verify_client_certificate};
 use crate::verify::auth::oidc::{HttpJwks, JwksSource, OidcVerifier, TokenError};
 use crate::verify::auth::{AccountAllowList, AuthMethod, AuthPolicy, SourceIpAllowList};
+use crate::verify::metrics::Counted;
 use crate::verify::publisher::QueuePublisher;
 use crate::verify::routing::QueueRouter;
 use crate::verify::secret::{SecretCache, SecretSource, SecretVersion};
 use crate::verify::signature::{SIGNATURE_HEADER, parse_signature};
-use crate::verify::metrics::Counted;
 use crate::verify::verdict::{
     Account, Age, Allowlist, Evidence, Hmac, Mtls, Oidc, Size, Source, Unchecked, Verdict, Whose, judge,
 };
@@ -328,7 +328,11 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         let work = async {
             let delivered = self.deliver(request, attested, correlation, &mut receipt).await;
             match delivered {
-                Err(error) if keep && self.archive.enabled() && error.whose() == Some(crate::verify::verdict::Whose::Ours) => {
+                Err(error)
+                    if keep
+                        && self.archive.enabled()
+                        && error.whose() == Some(crate::verify::verdict::Whose::Ours) =>
+                {
                     self.keep_refused(&request, &receipt, &error).await.map_err(ReceiveError::Archive)?;
                     Err(error)
                 }
@@ -384,7 +388,16 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         let gathered = self.gather(&request, &envelope, attested, receipt).await;
         match judge(&gathered.evidence) {
             Verdict::Accept => {}
-            Verdict::Refuse(reason, whose) => return Err(ReceiveError::Refused { reason, whose }),
+            Verdict::Refuse(reason, whose) => {
+                // The log line names the event when the body is authentic (a method passed) or
+                // probably ours; what anybody sends is not theirs to name.
+                if let (Ok(event), true) = (&envelope, receipt.auth_method.is_some() || whose == Whose::Ours)
+                {
+                    receipt.event_id = Some(event.id.to_string());
+                    receipt.event_type = Some(event.event_type.to_string());
+                }
+                return Err(ReceiveError::Refused { reason, whose });
+            }
             Verdict::Retry(Unchecked::Secret) => {
                 return Err(gathered.unchecked_secret.map_or(ReceiveError::TimedOut, ReceiveError::Secret));
             }
@@ -500,7 +513,9 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         let (hmac, mtls, oidc) = tokio::join!(
             async {
                 match self.policy.uses(AuthMethod::Hmac) {
-                    true => Some(self.check_hmac(request, source.middesk && account == Account::Listed).await),
+                    true => {
+                        Some(self.check_hmac(request, source.middesk && account == Account::Listed).await)
+                    }
                     false => None,
                 }
             },
@@ -508,7 +523,9 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
                 self.policy.uses(AuthMethod::Mtls).then(|| match attested.contains(&AuthMethod::Mtls) {
                     // Checked by this verifier when the request arrived (its refused record says so).
                     true => Mtls::Valid,
-                    false => mtls_evidence(verify_client_certificate(request.client_certificate, &self.mtls, now)),
+                    false => {
+                        mtls_evidence(verify_client_certificate(request.client_certificate, &self.mtls, now))
+                    }
                 })
             },
             async {
@@ -620,23 +637,19 @@ fn account_evidence(body: &[u8], accounts: Option<&AccountAllowList>) -> Account
         #[serde(borrow, default)]
         account_id: Option<&'a serde_json::value::RawValue>,
     }
+    // Without `MIDDESK_ACCOUNT_IDS` there is no account check: every body is as good as listed.
+    let Some(list) = accounts else { return Account::Listed };
     let Ok(AccountOnly { account_id: Some(raw) }) = serde_json::from_slice::<AccountOnly>(body) else {
         return Account::Missing;
     };
     match serde_json::from_str::<Option<std::borrow::Cow<'_, str>>>(raw.get()) {
         Ok(None) => Account::Missing,
-        Ok(Some(id)) => match accounts {
-            None => Account::Listed,
-            Some(list) => match list.classify(&id) {
-                Some(true) => Account::Listed,
-                Some(false) => Account::Unlisted,
-                None => Account::Unparseable,
-            },
+        Ok(Some(id)) => match list.classify(&id) {
+            Some(true) => Account::Listed,
+            Some(false) => Account::Unlisted,
+            None => Account::Unparseable,
         },
-        Err(_) => match accounts {
-            None => Account::Listed,
-            Some(_) => Account::Unparseable,
-        },
+        Err(_) => Account::Unparseable,
     }
 }
 

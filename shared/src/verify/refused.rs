@@ -193,6 +193,12 @@ impl RefusedKey {
         is_digest.then(|| Self { day: day.to_owned(), reason: reason.to_owned(), sha256: sha256.to_owned() })
     }
 
+    /// Whether `record` is the verifier's own record of `body` under this key: it names the same
+    /// day, reason and body. Only then do its `attested` methods count.
+    pub fn is_written_by(&self, record: &RefusedRequest, body: &[u8]) -> bool {
+        Self::parse(&record.key(body)).is_some_and(|written| written == *self)
+    }
+
     /// Whether `body` is the body this key names.
     pub fn names(&self, body: &[u8]) -> bool {
         hex::encode(Sha256::digest(body)) == self.sha256
@@ -223,7 +229,9 @@ mod tests {
             assert!(keeps(&ReceiveError::Refused { reason, whose: Whose::Ours }), "{reason:?}");
             assert!(!keeps(&ReceiveError::Refused { reason, whose: Whose::Anybody }), "{reason:?}");
         }
-        for not in [ReceiveError::MethodNotAllowed, ReceiveError::TimedOut, ReceiveError::Archive(String::new())] {
+        for not in
+            [ReceiveError::MethodNotAllowed, ReceiveError::TimedOut, ReceiveError::Archive(String::new())]
+        {
             assert!(!keeps(&not), "{not:?}");
         }
     }
@@ -238,7 +246,10 @@ mod tests {
             attested: vec![AuthMethod::Mtls],
         };
         let key = refused.key(b"{}");
-        assert_eq!(key, format!("refused/2026-11-23/signature_mismatch/{}", hex::encode(Sha256::digest(b"{}"))));
+        assert_eq!(
+            key,
+            format!("refused/2026-11-23/signature_mismatch/{}", hex::encode(Sha256::digest(b"{}")))
+        );
         // The same body refused again that day, at another time, is the same object.
         let later = RefusedRequest { received_at: at("2026-11-23T23:59:59Z"), ..refused.clone() };
         assert_eq!(later.key(b"{}"), key);

@@ -106,7 +106,7 @@ pub enum Oidc {
 /// What the body says of its Middesk account (read for the verdict only, never trusted alone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Account {
-    /// A top-level `account_id` that `MIDDESK_ACCOUNT_IDS` lists (or no list is set).
+    /// A top-level `account_id` that `MIDDESK_ACCOUNT_IDS` lists, or any body when no list is set.
     Listed,
     /// A top-level `account_id` that is a Middesk account id, not listed: someone else's.
     Unlisted,
@@ -380,7 +380,8 @@ fn decide(e: &Evidence) -> Verdict {
 pub(crate) fn every_evidence() -> impl Iterator<Item = Evidence> {
     let modes = [PolicyMode::Any, PolicyMode::All];
     let sources = [true, false].into_iter().flat_map(|middesk| {
-        [Allowlist::Off, Allowlist::Listed, Allowlist::Unlisted].map(|allowlist| Source { middesk, allowlist })
+        [Allowlist::Off, Allowlist::Listed, Allowlist::Unlisted]
+            .map(|allowlist| Source { middesk, allowlist })
     });
     let sources: Vec<Source> = sources.collect();
     let hmacs = [
@@ -393,8 +394,16 @@ pub(crate) fn every_evidence() -> impl Iterator<Item = Evidence> {
         Some(Hmac::Malformed),
         Some(Hmac::Unavailable),
     ];
-    let mtlss = [None, Some(Mtls::Valid), Some(Mtls::Missing), Some(Mtls::Chain), Some(Mtls::Subject), Some(Mtls::Validity)];
-    let oidcs = [None, Some(Oidc::Valid), Some(Oidc::Missing), Some(Oidc::Invalid), Some(Oidc::KeysUnavailable)];
+    let mtlss = [
+        None,
+        Some(Mtls::Valid),
+        Some(Mtls::Missing),
+        Some(Mtls::Chain),
+        Some(Mtls::Subject),
+        Some(Mtls::Validity),
+    ];
+    let oidcs =
+        [None, Some(Oidc::Valid), Some(Oidc::Missing), Some(Oidc::Invalid), Some(Oidc::KeysUnavailable)];
     let accounts = [Account::Listed, Account::Unlisted, Account::Missing, Account::Unparseable];
     let ages = [Age::Fresh, Age::TooOld, Age::Ahead, Age::Unknown];
     let sizes = [Size::Empty, Size::Within, Size::Over];
@@ -463,7 +472,11 @@ mod tests {
     #[test]
     fn an_accepted_request_passed_every_check() {
         for e in every_evidence().filter(|e| judge(e) == Verdict::Accept) {
-            let results = [e.hmac.map(Hmac::passed), e.mtls.map(|m| m == Mtls::Valid), e.oidc.map(|o| o == Oidc::Valid)];
+            let results = [
+                e.hmac.map(Hmac::passed),
+                e.mtls.map(|m| m == Mtls::Valid),
+                e.oidc.map(|o| o == Oidc::Valid),
+            ];
             let passed = match e.mode {
                 PolicyMode::Any => results.iter().any(|r| *r == Some(true)),
                 PolicyMode::All => results.iter().flatten().all(|r| *r),
@@ -472,7 +485,8 @@ mod tests {
             assert_ne!(e.source.allowlist, Allowlist::Unlisted, "{e:?}");
             assert_eq!(e.size, Size::Within, "{e:?}");
             assert_ne!(e.age, Age::TooOld, "{e:?}");
-            let account_ok = e.account == Account::Listed || (e.account == Account::Missing && vouched_ours(&e));
+            let account_ok =
+                e.account == Account::Listed || (e.account == Account::Missing && vouched_ours(&e));
             assert!(account_ok, "{e:?}");
         }
     }

@@ -118,7 +118,7 @@ async fn a_new_dead_letter_is_a_problem_that_started_even_while_another_holds_th
     assert_eq!(keys(started), Vec::<String>::new());
     sqs.send_message().queue_url(&business_dlq).message_body("{}").send().await.unwrap();
     let (report, started) = look().await;
-    assert!(keys(started).contains(&"business-created:dead-letters".to_owned()));
+    assert!(keys(started).contains(&"business-created:dead-letters:1".to_owned()));
     assert!(!report.attention().is_empty());
     // The same dead letter a look later: it still needs attention, but nothing started.
     let (report, started) = look().await;
@@ -128,8 +128,11 @@ async fn a_new_dead_letter_is_a_problem_that_started_even_while_another_holds_th
     sqs.send_message().queue_url(&orders_dlq).message_body("{}").send().await.unwrap();
     let (_, started) = look().await;
     let started = keys(started);
-    assert!(started.contains(&"order-created:dead-letters".to_owned()), "{started:?}");
-    assert!(!started.contains(&"business-created:dead-letters".to_owned()), "{started:?}");
+    assert_eq!(started, ["order-created:dead-letters:1"]);
+    // A second dead letter in a queue that already holds one: it started too.
+    sqs.send_message().queue_url(&business_dlq).message_body("{}").send().await.unwrap();
+    let (_, started) = look().await;
+    assert_eq!(keys(started), ["business-created:dead-letters:2"]);
     use middesk_webhooks::watch::WatchMemory as _;
     assert_eq!(other.last_look().await.unwrap(), Vec::<String>::new());
 }

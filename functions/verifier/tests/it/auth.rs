@@ -595,7 +595,7 @@ async fn every_method_that_proves_the_account_is_heard_before_the_account_check_
         // Middesk's certificate alone: another customer's event, or one that names nobody.
         assert_eq!(
             outcome(&r, mtls_request(&unlisted, false)).await,
-            (403, "account_not_allowed"),
+            (403, "account_not_listed (anybody's)"),
             "{methods}"
         );
         assert_eq!(outcome(&r, mtls_request(&unnamed, false)).await, (403, "account_missing"), "{methods}");

@@ -432,10 +432,19 @@ async fn a_signature_from_middesks_address_that_matches_no_secret_is_its_own_out
         outcome_from(&r, &body, "::ffff:104.198.38.1", other_secret()).await,
         (401, "signature_mismatch")
     );
-    // Anyone else, or no well-formed signature at all: an anonymous caller's refusal.
-    assert_eq!(outcome_from(&r, &body, "203.0.113.9", other_secret()).await, (401, "unauthorized"));
-    assert_eq!(outcome_from(&r, &body, "35.239.59.102", None).await, (401, "unauthorized"));
-    assert_eq!(outcome_from(&r, &body, "35.239.59.102", Some("not-hex".into())).await, (401, "unauthorized"));
+    // Anyone else: an anonymous caller's refusal.
+    assert_eq!(
+        outcome_from(&r, &body, "203.0.113.9", other_secret()).await,
+        (401, "signature_mismatch (anybody's)")
+    );
+    // No signature, or a header that is not one, from Middesk's address on our account's event:
+    // a webhook registered without a secret. Ours, so kept and alarmed at once (issue 38, 1).
+    assert_eq!(outcome_from(&r, &body, "35.239.59.102", None).await, (401, "signature_missing"));
+    assert_eq!(
+        outcome_from(&r, &body, "35.239.59.102", Some("not-hex".into())).await,
+        (401, "signature_missing")
+    );
+    assert_eq!(outcome_from(&r, &body, "203.0.113.9", None).await, (401, "signature_missing (anybody's)"));
     assert_eq!(r.publisher().messages().len(), 0);
     // The list is overridable (MIDDESK_SOURCE_IPS), e.g. for a proxy in front of the API.
     let proxied = receiver().with_middesk_addresses(
@@ -446,7 +455,10 @@ async fn a_signature_from_middesks_address_that_matches_no_secret_is_its_own_out
         outcome_from(&proxied, &body, "203.0.113.9", other_secret()).await,
         (401, "signature_mismatch")
     );
-    assert_eq!(outcome_from(&proxied, &body, "35.239.59.102", other_secret()).await, (401, "unauthorized"));
+    assert_eq!(
+        outcome_from(&proxied, &body, "35.239.59.102", other_secret()).await,
+        (401, "signature_mismatch (anybody's)")
+    );
 }
 
 #[tokio::test]
@@ -536,9 +548,17 @@ async fn with_the_account_list_only_our_accounts_mismatches_alarm() {
     // Another Middesk customer's webhook pointed at our URL, from the same addresses with their
     // own secret: anyone can cause it, so it is an ordinary refusal (alarmed in bursts).
     let theirs = body_for_account("ev-theirs", THEIR_ACCOUNT);
-    assert_eq!(outcome_from(&r, &theirs, middesk, other_secret(&theirs)).await, (401, "unauthorized"));
+    assert_eq!(
+        outcome_from(&r, &theirs, middesk, other_secret(&theirs)).await,
+        (401, "signature_mismatch (anybody's)")
+    );
+    // An event that names no account, from Middesk's address: it may be ours (a webhook
+    // registered with another secret), so it is kept and alarms.
     let unnamed = event_body("ev-unnamed", "business.updated");
-    assert_eq!(outcome_from(&r, &unnamed, middesk, other_secret(&unnamed)).await, (401, "unauthorized"));
+    assert_eq!(
+        outcome_from(&r, &unnamed, middesk, other_secret(&unnamed)).await,
+        (401, "signature_mismatch")
+    );
     // Our own secret proves the event is ours: naming an account the list lacks (a typo, an
     // account opened later) is the list's fault, refused (403) but alarmed at once.
     let signed = Some(SigningKey::new(SECRET).sign(&theirs));
@@ -672,9 +692,15 @@ async fn a_refusal_that_may_be_ours_is_kept_and_nothing_anybody_can_send() {
     // Middesk retries: the same object, not a second.
     assert_eq!(outcome_from(&r, &unlisted, middesk, signed).await, (403, "account_not_listed"));
     // What anybody can send is never kept: a forgery from elsewhere, another customer's event.
-    assert_eq!(outcome_from(&r, &ours, "203.0.113.9", drifted(&ours)).await.1, "unauthorized");
+    assert_eq!(
+        outcome_from(&r, &ours, "203.0.113.9", drifted(&ours)).await.1,
+        "signature_mismatch (anybody's)"
+    );
     let theirs = body_for_account("ev-theirs", THEIR_ACCOUNT);
-    assert_eq!(outcome_from(&r, &theirs, middesk, drifted(&theirs)).await.1, "unauthorized");
+    assert_eq!(
+        outcome_from(&r, &theirs, middesk, drifted(&theirs)).await.1,
+        "signature_mismatch (anybody's)"
+    );
     let objects = r.archive().objects();
     let kept: Vec<(RefusedKey, &Vec<u8>)> =
         objects.iter().map(|(k, b, _)| (RefusedKey::parse(k).expect("a refused key"), b)).collect();
