@@ -620,7 +620,7 @@ async fn a_refusal_fixed_after_middesk_gave_up_is_delivered_by_replay_refused() 
     let kept = s3.list_objects_v2().bucket(archive).prefix("refused/").send().await.unwrap();
     let keys: Vec<String> = kept.contents().iter().filter_map(|o| o.key().map(str::to_owned)).collect();
     assert_eq!(keys.len(), 2, "{keys:?}");
-    assert!(drain(&sqs, &queue).await.is_empty());
+    assert!(drain(sqs, queue).await.is_empty());
 
     let selection = |reason: &str| replay::RefusedSelection {
         since: arrived - Duration::from_secs(60),
@@ -645,7 +645,7 @@ async fn a_refusal_fixed_after_middesk_gave_up_is_delivered_by_replay_refused() 
     let both = format!("{SAMPLE_ACCOUNT_ID},{THEIRS}");
     let listed = replay("account_not_listed", both.clone()).await;
     assert_eq!((listed.found, listed.delivered.len()), (1, 1), "{listed:?}");
-    let delivered = drain(&sqs, &queue).await;
+    let delivered = drain(sqs, queue).await;
     assert_eq!(delivered.len(), 1);
     assert_eq!(delivered[0].body(), Some(std::str::from_utf8(&unlisted).unwrap()), "the exact bytes");
 
@@ -653,7 +653,7 @@ async fn a_refusal_fixed_after_middesk_gave_up_is_delivered_by_replay_refused() 
     secrets.put_secret_value().secret_id(secret_id).secret_string("sec_middesk_has").send().await.unwrap();
     let fixed = replay("signature_mismatch", both.clone()).await;
     assert_eq!((fixed.found, fixed.delivered.len(), fixed.failed.len()), (1, 1, 0), "{fixed:?}");
-    let delivered = drain(&sqs, &queue).await;
+    let delivered = drain(sqs, queue).await;
     assert_eq!(delivered.len(), 1);
     assert_eq!(delivered[0].body(), Some(std::str::from_utf8(&drifted).unwrap()), "the exact bytes");
     // Each archived like a new delivery, and no record left.
@@ -663,7 +663,7 @@ async fn a_refusal_fixed_after_middesk_gave_up_is_delivered_by_replay_refused() 
     // Nothing left to replay, and the forgery never reached a queue.
     let nothing = replay("signature_mismatch", both).await;
     assert_eq!(nothing.found, 0);
-    assert!(drain(&sqs, &catch_all).await.is_empty());
+    assert!(drain(sqs, catch_all).await.is_empty());
 }
 
 #[tokio::test]
@@ -709,5 +709,8 @@ async fn the_cli_finds_the_local_stacks_kept_refusals() {
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
     // Gone before asserting: the same emulator serves the pass 400 days ahead.
     s3.delete_object().bucket(&archive).key(&key).send().await.unwrap();
-    assert!(stdout.contains("found 1, would check 1, refused again 0, failed 0"), "{stdout}");
+    assert!(
+        stdout.contains("found 1, would check 1, already delivered 0, refused again 0, failed 0"),
+        "{stdout}"
+    );
 }

@@ -478,7 +478,7 @@ mod tests {
                 e.oidc.map(|o| o == Oidc::Valid),
             ];
             let passed = match e.mode {
-                PolicyMode::Any => results.iter().any(|r| *r == Some(true)),
+                PolicyMode::Any => results.contains(&Some(true)),
                 PolicyMode::All => results.iter().flatten().all(|r| *r),
             };
             assert!(passed, "{e:?}");

@@ -22,9 +22,9 @@ use middesk_webhooks::{
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
 use serde_json::{Value, json};
 
-const SECRET: &str = "sec_auth_tests";
-const ISSUER: &str = "https://idp.example.com/";
-const AUDIENCE: &str = "https://hooks.example.com/webhooks/middesk";
+pub(crate) const SECRET: &str = "sec_auth_tests";
+pub(crate) const ISSUER: &str = "https://idp.example.com/";
+pub(crate) const AUDIENCE: &str = "https://hooks.example.com/webhooks/middesk";
 
 type Receiver = WebhookReceiver<SecretVersions, InMemoryQueues, HttpJwks>;
 
@@ -91,7 +91,7 @@ fn request(shape: GatewayShape, hmac: bool, bearer: Option<&str>) -> Value {
 
 // ---------- mutual TLS ----------
 
-struct TestCert {
+pub(crate) struct TestCert {
     pem: String,
     dn: String,
     not_before: String,
@@ -114,7 +114,7 @@ fn years_from_now(years: i32) -> (i32, u8, u8) {
 
 /// A certificate with subject `attributes` (in this order), valid from `from` years from now
 /// until `until` years from now.
-fn cert(attributes: &[(DnType, &str)], from: i32, until: i32) -> TestCert {
+pub(crate) fn cert(attributes: &[(DnType, &str)], from: i32, until: i32) -> TestCert {
     let (from, until) = (years_from_now(from), years_from_now(until));
     let key = KeyPair::generate().unwrap();
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -144,7 +144,7 @@ fn cert(attributes: &[(DnType, &str)], from: i32, until: i32) -> TestCert {
     TestCert { pem, dn, not_before: gmt(from.0, from.1, from.2), not_after: gmt(until.0, until.1, until.2) }
 }
 
-fn client_cert(c: &TestCert, with_pem: bool) -> Value {
+pub(crate) fn client_cert(c: &TestCert, with_pem: bool) -> Value {
     let mut v = json!({
         "subjectDN": c.dn,
         "issuerDN": c.dn,
@@ -158,9 +158,9 @@ fn client_cert(c: &TestCert, with_pem: bool) -> Value {
 }
 
 /// Valid from a year ago until a year from now (in years from now).
-const VALID: (i32, i32) = (-1, 1);
+pub(crate) const VALID: (i32, i32) = (-1, 1);
 
-fn middesk() -> Vec<(DnType, &'static str)> {
+pub(crate) fn middesk() -> Vec<(DnType, &'static str)> {
     vec![
         (DnType::CountryName, "US"),
         (DnType::OrganizationName, "Middesk, Inc."),
@@ -280,13 +280,13 @@ async fn mtls_expected_subject_is_configurable() {
 
 // ---------- OIDC ----------
 
-struct Idp {
-    key: EncodingKey,
-    jwks: Value,
+pub(crate) struct Idp {
+    pub(crate) key: EncodingKey,
+    pub(crate) jwks: Value,
     public_pem: String,
 }
 
-fn idp(kid: &str) -> Idp {
+pub(crate) fn idp(kid: &str) -> Idp {
     let pair = KeyPair::generate().unwrap();
     let raw = pair.public_key_raw(); // 0x04 || x || y
     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
@@ -301,20 +301,20 @@ fn idp(kid: &str) -> Idp {
     }
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs()
 }
 
-fn token(idp: &Idp, kid: &str, claims: Value) -> String {
+pub(crate) fn token(idp: &Idp, kid: &str, claims: Value) -> String {
     let mut header = Header::new(Algorithm::ES256);
     header.kid = Some(kid.into());
     jsonwebtoken::encode(&header, &claims, &idp.key).unwrap()
 }
 
 /// The client id of Middesk's tokens at the receiver's identity provider.
-const CLIENT: &str = "middesk";
+pub(crate) const CLIENT: &str = "middesk";
 
-fn claims() -> Value {
+pub(crate) fn claims() -> Value {
     json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": CLIENT, "iat": now(), "exp": now() + 300 })
 }
 

@@ -8,3 +8,4 @@ mod emulator;
 mod faults;
 mod handler;
 mod sample_events;
+mod verdict;
