@@ -934,6 +934,7 @@ pub mod generated {
 /// events waiting in their queues, with every alarm's state. Its body is a `!Sub` string, so
 /// that it names the stack's own resources.
 pub mod dashboard {
+    use middesk_webhooks::consume::newest::SUPERSEDED_METRIC;
     use serde_json::{Value, json};
 
     /// Alarms an alarm-status widget may show (CloudWatch's limit).
@@ -1009,12 +1010,22 @@ pub mod dashboard {
                 ],
             ),
             graph(
-                (0, 8, 12, 6),
+                (0, 8, 8, 6),
                 "Verifier duration (ms)",
                 "p50",
                 vec![verifier("Duration", "p50"), verifier("Duration", "p99")],
             ),
-            graph((12, 8, 12, 6), "Function errors, verifier throttles (per hour)", "Sum", {
+            // Events older than their object's newest, not acted on: the ordering at work, never
+            // alarmed. A rise says Middesk retries or replays are arriving late.
+            graph(
+                (8, 8, 6, 6),
+                "Events superseded (per hour)",
+                "Sum",
+                vec![
+                    json!(["MiddeskWebhooks/${AWS::StackName}", SUPERSEDED_METRIC, {"label": "superseded"}]),
+                ],
+            ),
+            graph((14, 8, 10, 6), "Function errors, verifier throttles (per hour)", "Sum", {
                 let mut metrics: Vec<Value> = errors;
                 metrics.push(json!(["AWS/Lambda", "Throttles", "FunctionName", "${VerifierFunction}", {"label": "verifier throttles"}]));
                 metrics

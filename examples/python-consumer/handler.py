@@ -9,9 +9,9 @@ What the Rust crate's `consume::run` does, in Python, on boto3 and jsonschema:
   Rust types), so that a field that changed type fails here as it fails the Rust model;
 - runs the business logic at most once per Middesk event id, with a DynamoDB conditional write
   in IDEMPOTENCY_TABLE (the same records as the Rust consumers: they can share the table);
-- tells it whether the event is older than the newest applied for its Middesk object (its
-  business, else the object), in the same transactions and records as the Rust guard
-  (`consume::newest`): an older event arriving late is not acted on;
+- tells it whether the event is older than the newest applied for its Middesk object (the
+  object whose state it carries, never a sibling), in the same transactions and records as the
+  Rust guard (docs/records.md): an older event arriving late is not acted on;
 - reports partial batch failures (subscribe it with FunctionResponseTypes:
   [ReportBatchItemFailures]), so that only the failed messages come back, and reach the
   dead-letter queue after maxReceiveCount;
@@ -38,7 +38,7 @@ POINTER_CLASSES = ("software.amazon.payloadoffloading.PayloadS3Pointer", "com.am
 SCHEMA_BASE = "https://github.com/middesk-webhooks/middesk-webhooks-aws/raw/main/shared/schemas/"
 CONSUMER = os.environ.get("CONSUMER_NAME", "python-consumer")
 DEFAULT_RECORD_TTL = 2_332_800  # 27 days, as the Rust consumers (docs/archive-and-replay.md)
-LOCK_SECONDS = 60
+LOCAL_LOCK_SECONDS = 60  # only without a Lambda context (a local run): Lambda gives its deadline
 NEWEST_RECORD_TTL = 400 * 86_400  # as the Rust guard's: the archive's default retention
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 CLAIM_CONDITION = ("attribute_not_exists(#id) OR #expiration < :now_s"
@@ -113,15 +113,16 @@ def validate(event):
         raise Failure(f"schema: {where} does not fit ({errors[0].validator})")
 
 
-def claim_put(table, key, now):
-    """The put that claims an event's record (new, expired, or an abandoned claim)."""
+def claim_put(table, key, now, lock_until):
+    """The put that claims an event's record (new, expired, or an abandoned claim), locked until
+    `lock_until` (the invocation's deadline)."""
     return {
         "TableName": table,
         "Item": {
             "id": {"S": key},
             "status": {"S": "IN_PROGRESS"},
             "expiration": {"N": str(int(now + RECORD_TTL))},
-            "in_progress_expiration": {"N": str(int((now + LOCK_SECONDS) * 1000))},
+            "in_progress_expiration": {"N": str(int(lock_until * 1000))},
         },
         "ConditionExpression": CLAIM_CONDITION,
         "ExpressionAttributeNames": {"#id": "id", "#status": "status", "#expiration": "expiration",
@@ -134,13 +135,13 @@ def claim_put(table, key, now):
 def existing(table, key):
     """What a refused claim found: 'completed' or 'in_progress'."""
     item = DYNAMODB.get_item(TableName=table, Key={"id": {"S": key}}, ConsistentRead=True).get("Item", {})
-    return "completed" if item.get("status", {}).get("S") == "COMPLETED" else "in_progress"
+    return "completed" if item.get("status", {}).get("S") in ("COMPLETED", "SUPERSEDED") else "in_progress"
 
 
-def claim(table, key, now):
+def claim(table, key, now, lock_until):
     """Takes the event's claim: 'acquired', 'completed' (a repeat) or 'in_progress'."""
     try:
-        DYNAMODB.put_item(**claim_put(table, key, now))
+        DYNAMODB.put_item(**claim_put(table, key, now, lock_until))
         return "acquired"
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
@@ -148,27 +149,28 @@ def claim(table, key, now):
     return existing(table, key)
 
 
-def ordered(event):
+def ordered(event, sent_at_us=None):
     """The object the event carries the state of, and its place: (object, (microseconds since
-    the epoch, event id)), as the Rust crate's Event::ordered; None without an object id or a time."""
+    the epoch, event id)), as the Rust crate's Event::ordered; None without an object id or a time.
+    Its own object, never its business's; placed no later than its arrival (`sent_at_us`)."""
     data = event.get("data") if isinstance(event.get("data"), dict) else {}
     obj = data if isinstance(data.get("object"), str) else data.get("object")
     if not isinstance(obj, dict):
         return None
     text = lambda name: obj.get(name) if isinstance(obj.get(name), str) and obj.get(name) else None
-    if text("business_id"):
-        about = f"business/{text('business_id')}"
-    elif text("object") and text("id"):
-        about = f"{text('object')}/{text('id')}"
-    else:
+    if not (text("object") and text("id")):
         return None
+    about = f"{text('object')}/{text('id')}"
     try:
         created = datetime.fromisoformat(str(event.get("created_at")).replace("Z", "+00:00"))
     except ValueError:
         return None
     if created.tzinfo is None:
         return None
-    return about, ((created - EPOCH) // timedelta(microseconds=1), event["id"])
+    at = (created - EPOCH) // timedelta(microseconds=1)
+    if sent_at_us is not None:
+        at = min(at, sent_at_us)
+    return about, (at, event["id"])
 
 
 def newest_in(item, now):
@@ -178,28 +180,27 @@ def newest_in(item, now):
     return int(item["newest_at"]["N"]), item["newest_id"]["S"]
 
 
-def claim_in_order(table, key, object_key, place, now):
-    """Claims the event and, if it is newer than the newest applied and nobody holds its object,
-    the object too, in one transaction: 'newest', ('older', newest event id), 'completed' or
-    'in_progress'."""
+def claim_in_order(table, key, object_key, place, now, lock_until):
+    """Claims the event and, if it is not older than the newest applied (a tie is not) and nobody
+    holds its object, the object too, in one transaction: 'newest', ('older', newest event id),
+    'completed' or 'in_progress'."""
     at, event_id = place
     hold = {
         "TableName": table,
         "Key": {"id": {"S": object_key}},
         "UpdateExpression": "SET #holder = :key, #holder_until = :lock_ms, #expiration = :object_s",
         "ConditionExpression": "(attribute_not_exists(#holder) OR #holder_until < :now_ms) AND"
-        " (attribute_not_exists(#newest_at) OR #expiration < :now_s OR #newest_at < :at"
-        " OR (#newest_at = :at AND #newest_id < :event_id))",
+        " (attribute_not_exists(#newest_at) OR #expiration < :now_s OR #newest_at <= :at)",
         "ExpressionAttributeNames": {"#holder": "holder", "#holder_until": "holder_until", "#expiration": "expiration",
-                                     "#newest_at": "newest_at", "#newest_id": "newest_id"},
-        "ExpressionAttributeValues": {":key": {"S": key}, ":lock_ms": {"N": str(int((now + LOCK_SECONDS) * 1000))},
+                                     "#newest_at": "newest_at"},
+        "ExpressionAttributeValues": {":key": {"S": key}, ":lock_ms": {"N": str(int(lock_until * 1000))},
                                       ":object_s": {"N": str(int(now + NEWEST_RECORD_TTL))},
                                       ":now_ms": {"N": str(int(now * 1000))}, ":now_s": {"N": str(int(now))},
-                                      ":at": {"N": str(at)}, ":event_id": {"S": event_id}},
+                                      ":at": {"N": str(at)}},
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
     try:
-        DYNAMODB.transact_write_items(TransactItems=[{"Put": claim_put(table, key, now)}, {"Update": hold}])
+        DYNAMODB.transact_write_items(TransactItems=[{"Put": claim_put(table, key, now, lock_until)}, {"Update": hold}])
         return "newest"
     except ClientError as error:
         if error.response["Error"]["Code"] != "TransactionCanceledException":
@@ -211,9 +212,9 @@ def claim_in_order(table, key, object_key, place, now):
     if code(1) != "ConditionalCheckFailed":
         return "in_progress"  # another transaction on these items at the same moment
     newest = newest_in(reasons[1].get("Item", {}), now)
-    if newest is None or newest < place:
-        return "in_progress"  # newer than the newest applied: another event holds the object
-    state = claim(table, key, now)
+    if newest is None or newest[0] <= at:
+        return "in_progress"  # not older than the newest applied: another event holds the object
+    state = claim(table, key, now, lock_until)
     return ("older", newest[1]) if state == "acquired" else state
 
 
@@ -235,7 +236,11 @@ def complete_in_order(table, key, object_key, place, now, result):
         DYNAMODB.transact_write_items(TransactItems=[{"Put": completed_put(table, key, now, result)},
                                                      {"Update": applied}])
     except ClientError as error:
-        if error.response["Error"]["Code"] != "TransactionCanceledException":
+        reasons = error.response.get("CancellationReasons", [])
+        code = reasons[1].get("Code") if len(reasons) > 1 else None
+        if error.response["Error"]["Code"] != "TransactionCanceledException" or code != "ConditionalCheckFailed":
+            # A conflicting transaction, throttling: an error, so that the message is retried
+            # and the object's newest advances. Recording the event alone would not.
             raise
         # The hold ran out and another event took it: the event is done all the same.
         complete(table, key, now, result)
@@ -250,7 +255,19 @@ def release_in_order(table, key, object_key):
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
-    DYNAMODB.delete_item(TableName=table, Key={"id": {"S": key}})
+    release(table, key)
+
+
+def release(table, key):
+    """Deletes the event's claim, only while it is in progress: a slow run whose lock ran out
+    must not delete the record a later run completed."""
+    try:
+        DYNAMODB.delete_item(TableName=table, Key={"id": {"S": key}}, ConditionExpression="#status = :in_progress",
+                             ExpressionAttributeNames={"#status": "status"},
+                             ExpressionAttributeValues={":in_progress": {"S": "IN_PROGRESS"}})
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
 
 
 MIN_RECORD_TTL = 2_332_800  # the Rust consumers' least: every copy of an event outlived
@@ -267,14 +284,25 @@ def record_ttl():
     return int(value)
 
 
-def completed_put(table, key, now, result):
+def completed_put(table, key, now, result, status="COMPLETED"):
+    """The put that completes an event's record: COMPLETED, or SUPERSEDED for an event older than
+    its object's newest (docs/records.md)."""
     return {"TableName": table,
-            "Item": {"id": {"S": key}, "status": {"S": "COMPLETED"}, "expiration": {"N": str(int(now + RECORD_TTL))},
+            "Item": {"id": {"S": key}, "status": {"S": status}, "expiration": {"N": str(int(now + RECORD_TTL))},
                      "data": {"S": json.dumps(result)}}}
 
 
-def complete(table, key, now, result):
-    DYNAMODB.put_item(**completed_put(table, key, now, result))
+def complete(table, key, now, result, status="COMPLETED"):
+    DYNAMODB.put_item(**completed_put(table, key, now, result, status))
+
+
+def count_superseded(event):
+    """One EventsSuperseded in METRICS_NAMESPACE (an Embedded Metric Format line), if it is set."""
+    namespace = os.environ.get("METRICS_NAMESPACE", "").strip()
+    if namespace:
+        print(json.dumps({"_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [
+            {"Namespace": namespace, "Dimensions": [[]], "Metrics": [{"Name": "EventsSuperseded", "Unit": "Count"}]}]},
+            "EventsSuperseded": 1, "event_type": event.get("type") or event.get("namespace")}), flush=True)
 
 
 def handle_event(event, ids, newer=None):
@@ -289,7 +317,13 @@ def handle_event(event, ids, newer=None):
     return {"handled": True}
 
 
-def handle_record(record, table):
+def sent_at_us(record):
+    """When SQS received the message (`SentTimestamp`), in microseconds; None without it."""
+    sent = record.get("attributes", {}).get("SentTimestamp", "")
+    return int(sent) * 1000 if sent.isdigit() else None
+
+
+def handle_record(record, table, deadline):
     ids = {"event_id": attribute(record, "event_id"), "correlation_id": attribute(record, "correlation_id"),
            "message_id": record.get("messageId")}
     if attribute(record, "malformed") == "true":
@@ -305,9 +339,13 @@ def handle_record(record, table):
         handle_event(event, ids)
         return
     key, now = f"{CONSUMER}#{event_id}", time.time()
-    placed = ordered(event)
+    placed = ordered(event, sent_at_us(record))
     object_key = f"{CONSUMER}#newest#{placed[0]}" if placed else None
-    state = claim_in_order(table, key, object_key, placed[1], now) if placed else claim(table, key, now)
+    lock_until = max(deadline, now)
+    if placed:
+        state = claim_in_order(table, key, object_key, placed[1], now, lock_until)
+    else:
+        state = claim(table, key, now, lock_until)
     if state == "completed":
         log("info", "handled before: acknowledged, not run again", **ids)
         return
@@ -321,20 +359,31 @@ def handle_record(record, table):
         if holds_object:
             release_in_order(table, key, object_key)
         else:
-            DYNAMODB.delete_item(TableName=table, Key={"id": {"S": key}})
+            release(table, key)
         raise
     if holds_object:
         complete_in_order(table, key, object_key, placed[1], time.time(), result)
+    elif newer is not None:
+        complete(table, key, time.time(), result, "SUPERSEDED")
+        count_superseded(event)
     else:
         complete(table, key, time.time(), result)
 
 
+def deadline_of(context):
+    """When the invocation ends (seconds since the epoch): Lambda's remaining time; a local run
+    without a context gets LOCAL_LOCK_SECONDS."""
+    remaining = context.get_remaining_time_in_millis() / 1000 if context else LOCAL_LOCK_SECONDS
+    return time.time() + remaining
+
+
 def handler(event, context=None):
     table = os.environ.get("IDEMPOTENCY_TABLE")
+    deadline = deadline_of(context)
     failures = []
     for record in event.get("Records", []):
         try:
-            handle_record(record, table)
+            handle_record(record, table, deadline)
         except Exception as error:  # any failure fails this message alone
             reason = str(error) if isinstance(error, Failure) else type(error).__name__
             log("warn", "message failed", reason=reason, event_id=attribute(record, "event_id"),

@@ -42,6 +42,12 @@ pub fn python(script: &str) -> std::process::Command {
 /// `node_modules`, which `./scripts/test` installs), as a `node` command that reaches the
 /// emulator.
 pub fn typescript_consumer() -> std::process::Command {
+    typescript_example("handler.js")
+}
+
+/// A script of the TypeScript example (`dist/<script>`, built as [`typescript_consumer`] is),
+/// as a `node` command that reaches the emulator.
+pub fn typescript_example(script: &str) -> std::process::Command {
     static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/typescript-consumer");
     BUILT.get_or_init(|| {
@@ -54,7 +60,7 @@ pub fn typescript_consumer() -> std::process::Command {
     });
     let mut command = std::process::Command::new("node");
     command
-        .arg(example.join("dist/handler.js"))
+        .arg(example.join("dist").join(script))
         .env("AWS_ENDPOINT_URL", emulator_endpoint())
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", "test")

@@ -268,7 +268,7 @@ async fn an_older_event_replayed_after_a_newer_one_was_decided_is_not_decided_ag
         queued.into_iter().filter(|m| attributes(m)[attribute::EVENT_ID] == approved_id).collect();
     let batch = middesk_webhooks::aws::lambda_sqs_event(&first, "arn:aws:sqs:us-east-1:1:business-updated");
     assert!(
-        handle_batch(&guard, NO_API, &BatchOptions::default(), &batch, in_a_minute())
+        handle_batch(&guard, NO_API, &BatchOptions::default(), &batch, None, in_a_minute())
             .await
             .unwrap()
             .batch_item_failures
@@ -289,7 +289,7 @@ async fn an_older_event_replayed_after_a_newer_one_was_decided_is_not_decided_ag
     let batch =
         middesk_webhooks::aws::lambda_sqs_event(&replayed, "arn:aws:sqs:us-east-1:1:business-updated");
     assert!(
-        handle_batch(&guard, NO_API, &BatchOptions::default(), &batch, in_a_minute())
+        handle_batch(&guard, NO_API, &BatchOptions::default(), &batch, None, in_a_minute())
             .await
             .unwrap()
             .batch_item_failures

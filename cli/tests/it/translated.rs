@@ -1562,3 +1562,19 @@ fn only_the_verifier_the_rotator_and_the_operator_may_read_or_change_the_signing
         ])
     );
 }
+
+#[test]
+fn superseded_events_show_on_the_dashboard_and_page_nobody() {
+    use middesk_webhooks::consume::newest::SUPERSEDED_METRIC;
+    let dashboard = &resource("PipelineDashboard")["Properties"]["DashboardBody"]["Fn::Sub"];
+    assert!(
+        dashboard.as_str().unwrap().contains(&format!("\"{SUPERSEDED_METRIC}\"")),
+        "not on the dashboard"
+    );
+    for (id, p) in alarms() {
+        assert!(!p.to_string().contains(SUPERSEDED_METRIC), "{id} alarms on superseded events");
+    }
+    // The consumer the stack deploys counts them in the stack's own namespace.
+    let vars = &resource("BusinessDecisionFunction")["Properties"]["Environment"]["Variables"];
+    assert_eq!(vars["METRICS_NAMESPACE"], json!({"Fn::Sub": "MiddeskWebhooks/${AWS::StackName}"}));
+}

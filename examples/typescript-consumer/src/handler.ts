@@ -47,7 +47,7 @@ const SCHEMA_BASE = "https://github.com/middesk-webhooks/middesk-webhooks-aws/ra
 const CONSUMER = process.env.CONSUMER_NAME ?? "typescript-consumer";
 const MIN_RECORD_TTL = 2_332_800; // the Rust consumers' least: every copy of an event outlived
 const MAX_RECORD_TTL = 365 * 86_400;
-const LOCK_SECONDS = 60;
+const LOCAL_LOCK_SECONDS = 60; // only without a Lambda context (a local run): Lambda gives its deadline
 const NEWEST_RECORD_TTL = 400 * 86_400; // as the Rust guard's: the archive's default retention
 const CLAIM_CONDITION =
   "attribute_not_exists(#id) OR #expiration < :now_s OR (#status = :in_progress AND #in_progress_expiration < :now_ms)";
@@ -57,6 +57,7 @@ export interface SqsRecord {
   messageId: string;
   body: string;
   messageAttributes?: Record<string, { stringValue?: string } | undefined>;
+  attributes?: Record<string, string | undefined>;
 }
 
 /** Why one message failed; it is reported failed and comes back. */
@@ -94,7 +95,7 @@ const SCHEMAS = loadSchemas();
 
 const endpoint = process.env.AWS_ENDPOINT_URL;
 const S3 = new S3Client({ forcePathStyle: Boolean(endpoint) });
-const DYNAMODB = new DynamoDBClient({});
+export const DYNAMODB = new DynamoDBClient({});
 
 function attribute(record: SqsRecord, name: string): string | undefined {
   return record.messageAttributes?.[name]?.stringValue;
@@ -150,19 +151,20 @@ function validate(raw: unknown): DocumentedEvent | Event {
   return raw as DocumentedEvent | Event;
 }
 
-/** The object the event carries the state of, and its place: as the Rust crate's `Event::ordered`. */
-export function ordered(event: Event): { object: string; at: bigint; eventId: string } | undefined {
+/**
+ * The object the event carries the state of (its own, never its business's), and its place: as
+ * the Rust crate's `Event::ordered`, no later than its arrival `sentAt` (microseconds).
+ */
+export function ordered(event: Event, sentAt?: bigint): { object: string; at: bigint; eventId: string } | undefined {
   const data = (event.data ?? {}) as Record<string, unknown>;
   const object = (typeof data.object === "string" ? data : data.object) as Record<string, unknown> | undefined;
   if (!object || typeof object !== "object") return undefined;
   const text = (name: string) => (typeof object[name] === "string" && object[name] ? (object[name] as string) : undefined);
-  const about = text("business_id")
-    ? `business/${text("business_id")}`
-    : text("object") && text("id")
-      ? `${text("object")}/${text("id")}`
-      : undefined;
-  const at = microseconds(event.created_at);
-  return about && at !== undefined ? { object: about, at, eventId: event.id } : undefined;
+  const about = text("object") && text("id") ? `${text("object")}/${text("id")}` : undefined;
+  const created = microseconds(event.created_at);
+  if (!about || created === undefined) return undefined;
+  const at = sentAt !== undefined && sentAt < created ? sentAt : created;
+  return { object: about, at, eventId: event.id };
 }
 
 /** RFC 3339 to microseconds since the epoch, to the microsecond (Date keeps milliseconds only). */
@@ -178,14 +180,15 @@ function microseconds(text: string | null | undefined): bigint | undefined {
 const S = (s: string): AttributeValue => ({ S: s });
 const N = (n: number | bigint): AttributeValue => ({ N: String(n) });
 
-function claimPut(table: string, key: string, now: number): Put {
+/** The put that claims an event's record, locked until `lockUntil` (the invocation's deadline). */
+export function claimPut(table: string, key: string, now: number, lockUntil: number): Put {
   return {
     TableName: table,
     Item: {
       id: S(key),
       status: S("IN_PROGRESS"),
       expiration: N(Math.floor(now + RECORD_TTL)),
-      in_progress_expiration: N(Math.floor((now + LOCK_SECONDS) * 1000)),
+      in_progress_expiration: N(Math.floor(lockUntil * 1000)),
     },
     ConditionExpression: CLAIM_CONDITION,
     ExpressionAttributeNames: { "#id": "id", "#status": "status", "#expiration": "expiration", "#in_progress_expiration": "in_progress_expiration" },
@@ -193,11 +196,28 @@ function claimPut(table: string, key: string, now: number): Put {
   };
 }
 
-function completedPut(table: string, key: string, now: number, result: unknown): Put {
+/** The put that completes an event's record: COMPLETED, or SUPERSEDED for an event older than its object's newest. */
+function completedPut(table: string, key: string, now: number, result: unknown, status = "COMPLETED"): Put {
   return {
     TableName: table,
-    Item: { id: S(key), status: S("COMPLETED"), expiration: N(Math.floor(now + RECORD_TTL)), data: S(JSON.stringify(result)) },
+    Item: { id: S(key), status: S(status), expiration: N(Math.floor(now + RECORD_TTL)), data: S(JSON.stringify(result)) },
   };
+}
+
+/** Completes an event's record (COMPLETED) alone. */
+export async function complete(table: string, key: string, now: number, result: unknown): Promise<void> {
+  await DYNAMODB.send(new PutItemCommand(completedPut(table, key, now, result)));
+}
+
+/** One EventsSuperseded in METRICS_NAMESPACE (an Embedded Metric Format line), if it is set. */
+function countSuperseded(event: Event): void {
+  const namespace = process.env.METRICS_NAMESPACE?.trim();
+  if (!namespace) return;
+  console.log(JSON.stringify({
+    _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [[]], Metrics: [{ Name: "EventsSuperseded", Unit: "Count" }] }] },
+    EventsSuperseded: 1,
+    event_type: event.type ?? event.namespace,
+  }));
 }
 
 type Claim = "acquired" | "completed" | "in_progress";
@@ -205,12 +225,12 @@ type OrderedClaim = "newest" | { older: string } | "completed" | "in_progress";
 
 async function existing(table: string, key: string): Promise<"completed" | "in_progress"> {
   const item = (await DYNAMODB.send(new GetItemCommand({ TableName: table, Key: { id: S(key) }, ConsistentRead: true }))).Item;
-  return item?.status?.S === "COMPLETED" ? "completed" : "in_progress";
+  return item?.status?.S === "COMPLETED" || item?.status?.S === "SUPERSEDED" ? "completed" : "in_progress";
 }
 
-async function claim(table: string, key: string, now: number): Promise<Claim> {
+export async function claim(table: string, key: string, now: number, lockUntil: number): Promise<Claim> {
   try {
-    await DYNAMODB.send(new PutItemCommand(claimPut(table, key, now)));
+    await DYNAMODB.send(new PutItemCommand(claimPut(table, key, now, lockUntil)));
     return "acquired";
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -219,26 +239,26 @@ async function claim(table: string, key: string, now: number): Promise<Claim> {
 }
 
 /**
- * Claims the event and, if it is newer than the newest applied and nobody holds its object, the
- * object too, in one transaction.
+ * Claims the event and, if it is not older than the newest applied (a tie is not) and nobody
+ * holds its object, the object too, in one transaction.
  */
-async function claimInOrder(table: string, key: string, objectKey: string, at: bigint, eventId: string, now: number): Promise<OrderedClaim> {
+async function claimInOrder(table: string, key: string, objectKey: string, at: bigint, now: number, lockUntil: number): Promise<OrderedClaim> {
   const hold = {
     TableName: table,
     Key: { id: S(objectKey) },
     UpdateExpression: "SET #holder = :key, #holder_until = :lock_ms, #expiration = :object_s",
     ConditionExpression:
-      "(attribute_not_exists(#holder) OR #holder_until < :now_ms) AND (attribute_not_exists(#newest_at) OR #expiration < :now_s OR #newest_at < :at OR (#newest_at = :at AND #newest_id < :event_id))",
-    ExpressionAttributeNames: { "#holder": "holder", "#holder_until": "holder_until", "#expiration": "expiration", "#newest_at": "newest_at", "#newest_id": "newest_id" },
+      "(attribute_not_exists(#holder) OR #holder_until < :now_ms) AND (attribute_not_exists(#newest_at) OR #expiration < :now_s OR #newest_at <= :at)",
+    ExpressionAttributeNames: { "#holder": "holder", "#holder_until": "holder_until", "#expiration": "expiration", "#newest_at": "newest_at" },
     ExpressionAttributeValues: {
-      ":key": S(key), ":lock_ms": N(Math.floor((now + LOCK_SECONDS) * 1000)), ":object_s": N(Math.floor(now + NEWEST_RECORD_TTL)),
-      ":now_ms": N(Math.floor(now * 1000)), ":now_s": N(Math.floor(now)), ":at": N(at), ":event_id": S(eventId),
+      ":key": S(key), ":lock_ms": N(Math.floor(lockUntil * 1000)), ":object_s": N(Math.floor(now + NEWEST_RECORD_TTL)),
+      ":now_ms": N(Math.floor(now * 1000)), ":now_s": N(Math.floor(now)), ":at": N(at),
     },
     ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
   };
   let reasons;
   try {
-    await DYNAMODB.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: claimPut(table, key, now) }, { Update: hold }] }));
+    await DYNAMODB.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: claimPut(table, key, now, lockUntil) }, { Update: hold }] }));
     return "newest";
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
@@ -249,9 +269,9 @@ async function claimInOrder(table: string, key: string, objectKey: string, at: b
   const item = reasons[1]?.Item ?? {};
   const expired = Number(item.expiration?.N ?? "0") < now;
   const newest = !expired && item.newest_at?.N && item.newest_id?.S ? { at: BigInt(item.newest_at.N), id: item.newest_id.S } : undefined;
-  const newer = !newest || newest.at < at || (newest.at === at && newest.id < eventId);
-  if (newer) return "in_progress"; // refused only because another event holds the object
-  const state = await claim(table, key, now);
+  const older = newest !== undefined && newest.at > at;
+  if (!older) return "in_progress"; // refused only because another event holds the object
+  const state = await claim(table, key, now, lockUntil);
   return state === "acquired" ? { older: newest.id } : state;
 }
 
@@ -267,13 +287,16 @@ async function completeInOrder(table: string, key: string, objectKey: string, at
   try {
     await DYNAMODB.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: completedPut(table, key, now, result) }, { Update: applied }] }));
   } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    // The hold ran out and another event took it: the event is done all the same.
+    // Only a failed condition on the object's record means the hold ran out. A conflicting
+    // transaction or throttling is an error, retried, so that the object's newest advances.
+    const holdRanOut = error instanceof TransactionCanceledException && error.CancellationReasons?.[1]?.Code === "ConditionalCheckFailed";
+    if (!holdRanOut) throw error;
+    // Another event took the object: the event is done all the same.
     await DYNAMODB.send(new PutItemCommand(completedPut(table, key, now, result)));
   }
 }
 
-async function release(table: string, key: string, objectKey?: string): Promise<void> {
+export async function release(table: string, key: string, objectKey?: string): Promise<void> {
   if (objectKey) {
     try {
       await DYNAMODB.send(new UpdateItemCommand({
@@ -284,7 +307,22 @@ async function release(table: string, key: string, objectKey?: string): Promise<
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
-  await DYNAMODB.send(new DeleteItemCommand({ TableName: table, Key: { id: S(key) } }));
+  // Only while it is in progress: a slow run whose lock ran out must not delete the record a
+  // later run completed.
+  try {
+    await DYNAMODB.send(new DeleteItemCommand({
+      TableName: table, Key: { id: S(key) }, ConditionExpression: "#status = :in_progress",
+      ExpressionAttributeNames: { "#status": "status" }, ExpressionAttributeValues: { ":in_progress": S("IN_PROGRESS") },
+    }));
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/** When SQS received the message (`SentTimestamp`), in microseconds. */
+function sentAt(record: SqsRecord): bigint | undefined {
+  const sent = record.attributes?.SentTimestamp;
+  return sent && /^\d+$/.test(sent) ? BigInt(sent) * 1000n : undefined;
 }
 
 /**
@@ -311,7 +349,7 @@ export function handleEvent(event: DocumentedEvent | Event, ids: Record<string, 
   }
 }
 
-async function handleRecord(record: SqsRecord, table: string | undefined): Promise<void> {
+async function handleRecord(record: SqsRecord, table: string | undefined, deadline: number): Promise<void> {
   const ids: Record<string, unknown> = {
     event_id: attribute(record, "event_id"), correlation_id: attribute(record, "correlation_id"), message_id: record.messageId,
   };
@@ -330,10 +368,11 @@ async function handleRecord(record: SqsRecord, table: string | undefined): Promi
     return;
   }
   const key = `${CONSUMER}#${event.id}`;
-  const place = ordered(event);
+  const place = ordered(event, sentAt(record));
   const objectKey = place ? `${CONSUMER}#newest#${place.object}` : undefined;
   const now = Date.now() / 1000;
-  const state = place && objectKey ? await claimInOrder(table, key, objectKey, place.at, place.eventId, now) : await claim(table, key, now);
+  const lockUntil = Math.max(deadline, now);
+  const state = place && objectKey ? await claimInOrder(table, key, objectKey, place.at, now, lockUntil) : await claim(table, key, now, lockUntil);
   if (state === "completed") {
     log("info", "handled before: acknowledged, not run again", ids);
     return;
@@ -348,16 +387,34 @@ async function handleRecord(record: SqsRecord, table: string | undefined): Promi
     throw error;
   }
   if (holdsObject && place && objectKey) await completeInOrder(table, key, objectKey, place.at, place.eventId, Date.now() / 1000, result);
-  else await DYNAMODB.send(new PutItemCommand(completedPut(table, key, Date.now() / 1000, result)));
+  else if (typeof state === "object") {
+    await DYNAMODB.send(new PutItemCommand(completedPut(table, key, Date.now() / 1000, result, "SUPERSEDED")));
+    countSuperseded(event);
+  } else await complete(table, key, Date.now() / 1000, result);
 }
 
-/** The Lambda handler: every message on its own; the failed ones reported by id. */
-export async function handler(event: { Records?: SqsRecord[] }): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> {
+/** What the handler reads of Lambda's context: the time left. */
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** When the invocation ends (seconds since the epoch): Lambda's remaining time; without a context, LOCAL_LOCK_SECONDS. */
+export function deadlineOf(context?: LambdaContext): number {
+  const remaining = context ? context.getRemainingTimeInMillis() / 1000 : LOCAL_LOCK_SECONDS;
+  return Date.now() / 1000 + remaining;
+}
+
+/**
+ * The Lambda handler: every message on its own; the failed ones reported by id. A claim is
+ * locked until the invocation's deadline; a local run without a context, LOCAL_LOCK_SECONDS.
+ */
+export async function handler(event: { Records?: SqsRecord[] }, context?: LambdaContext): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> {
   const table = process.env.IDEMPOTENCY_TABLE;
+  const deadline = deadlineOf(context);
   const batchItemFailures: { itemIdentifier: string }[] = [];
   for (const record of event.Records ?? []) {
     try {
-      await handleRecord(record, table);
+      await handleRecord(record, table, deadline);
     } catch (error) {
       const reason = error instanceof Failure ? error.message : (error as Error)?.name ?? "Error";
       log("warn", "message failed", {

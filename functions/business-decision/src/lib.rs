@@ -9,10 +9,10 @@ use std::time::SystemTime;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use middesk_webhooks::claim_check::PayloadReader;
-use middesk_webhooks::consume::batch::{BatchError, BatchOptions, process_batch_with};
+use middesk_webhooks::consume::batch::{BatchError, BatchOptions, process_batch_with, sent_at};
 use middesk_webhooks::consume::event::{Business, Event, EventObject};
 use middesk_webhooks::consume::idempotency::{GuardError, Guarded, IdempotencyGuard};
-use middesk_webhooks::consume::newest::{Freshness, NewestStateStore};
+use middesk_webhooks::consume::newest::{Applied, Freshness, NewestStateStore, OrderScope, superseded_emf};
 use middesk_webhooks::middesk::api::MiddeskApiError;
 use middesk_webhooks::middesk::businesses::BusinessSource;
 use serde::{Deserialize, Serialize};
@@ -127,19 +127,41 @@ fn about(event: &Event) -> Option<About<'_>> {
         EventObject::Business(b) if b.status.is_some() || b.review.is_some() => Some(About::Business(b)),
         EventObject::Business(b) => b.id.clone().map(About::Id),
         _ => {
-            let ordered = event.ordered()?;
+            let ordered = event.ordered_in(OrderScope::Business)?;
             ordered.object.strip_prefix("business/").map(|id| About::Id(id.to_owned()))
         }
     }
 }
 
-/// Decides on one event, at most once per event id, unless a newer event of its business was
-/// decided on already. A thin event's business is fetched from `middesk`, within the time
-/// left before `deadline`.
+/// When a business fetched at `fetched_at` is from: its `updated_at`, never later than the
+/// fetch (a clock ahead cannot hold the business's order), else the fetch itself.
+fn fetched_as_of(business: &Business, fetched_at: SystemTime) -> SystemTime {
+    let updated = business.updated_at.as_deref().and_then(middesk_webhooks::envelope::parse_rfc3339);
+    updated.map_or(fetched_at, |at| at.min(fetched_at))
+}
+
+/// [`handle_message`] for an event whose message's arrival is not known.
 pub async fn handle_event<S: NewestStateStore, B: BusinessSource>(
     guard: &IdempotencyGuard<S>,
     middesk: Option<&B>,
     event: &Event,
+    deadline: SystemTime,
+) -> Result<Guarded<Handled>, DecisionError> {
+    handle_message(guard, middesk, event, None, None, deadline).await
+}
+
+/// Decides on one event, at most once per event id, unless a newer event of its business was
+/// decided on already. A thin event's business is fetched from `middesk`, within the time
+/// left before `deadline`. Decisions are on the whole business, so this consumer widens the
+/// order to it ([`OrderScope::Business`]): every event that names the business is placed
+/// among the business's, no later than `arrived` (its message's `SentTimestamp`). An event
+/// superseded is counted in `metrics_namespace`'s `EventsSuperseded`, if one is given.
+pub async fn handle_message<S: NewestStateStore, B: BusinessSource>(
+    guard: &IdempotencyGuard<S>,
+    middesk: Option<&B>,
+    event: &Event,
+    arrived: Option<SystemTime>,
+    metrics_namespace: Option<&str>,
     deadline: SystemTime,
 ) -> Result<Guarded<Handled>, DecisionError> {
     let Some(about) = about(event) else {
@@ -152,25 +174,37 @@ pub async fn handle_event<S: NewestStateStore, B: BusinessSource>(
         tracing::error!(event_id = event.id, event_type = %event.event_type, "a thin event, and no Middesk API");
         return Err(DecisionError::NoMiddeskApi);
     }
+    let ordered = event.ordered_in(OrderScope::Business).map(|o| o.arrived(arrived));
     let outcome = guard
-        .run_in_order(event, deadline, |freshness| async move {
-            let business_id = match &about {
-                About::Business(b) => b.id.clone(),
-                About::Id(id) => Some(id.clone()),
-            };
-            if let Freshness::Older { newest } = freshness {
-                return Ok(Handled::Superseded { business_id, newest_event_id: newest.event_id });
-            }
-            match (about, middesk) {
-                (About::Business(business), _) => Ok(Handled::Decided(decide(business))),
-                (About::Id(id), Some(middesk)) => {
-                    let left = deadline.duration_since(SystemTime::now()).unwrap_or_default();
-                    let latest = middesk.retrieve_business(&id, left.saturating_sub(TIME_TO_FINISH)).await?;
-                    Ok(Handled::Decided(decide(&latest)))
+        .run_in_order_applied_at(
+            &event.id,
+            ordered.as_ref(),
+            SystemTime::now(),
+            deadline,
+            |freshness| async move {
+                let business_id = match &about {
+                    About::Business(b) => b.id.clone(),
+                    About::Id(id) => Some(id.clone()),
+                };
+                if let Freshness::Older { newest } = freshness {
+                    let superseded = Handled::Superseded { business_id, newest_event_id: newest.event_id };
+                    return Ok(Applied::as_the_event(superseded));
                 }
-                (About::Id(_), None) => unreachable!("refused before the claim"),
-            }
-        })
+                match (about, middesk) {
+                    (About::Business(business), _) => {
+                        Ok(Applied::as_the_event(Handled::Decided(decide(business))))
+                    }
+                    (About::Id(id), Some(middesk)) => {
+                        let left = deadline.duration_since(SystemTime::now()).unwrap_or_default();
+                        let latest =
+                            middesk.retrieve_business(&id, left.saturating_sub(TIME_TO_FINISH)).await?;
+                        let as_of = fetched_as_of(&latest, SystemTime::now());
+                        Ok(Applied { value: Handled::Decided(decide(&latest)), as_of: Some(as_of) })
+                    }
+                    (About::Id(_), None) => unreachable!("refused before the claim"),
+                }
+            },
+        )
         .await?;
     let (handled, repeat) = match &outcome {
         Guarded::Ran(h) => (h, false),
@@ -186,14 +220,20 @@ pub async fn handle_event<S: NewestStateStore, B: BusinessSource>(
             repeat,
             "business decision"
         ),
-        Handled::Superseded { business_id, newest_event_id } => tracing::info!(
+        Handled::Superseded { business_id, newest_event_id } => {
+            if let (Some(namespace), false) = (metrics_namespace, repeat) {
+                // An EMF line on standard output: CloudWatch counts it, no API call.
+                println!("{}", superseded_emf(namespace, event.event_type.as_str(), SystemTime::now()));
+            }
+            tracing::info!(
             event_id = event.id,
             event_type = %event.event_type,
             business_id = business_id.as_deref(),
             newest_event_id,
             repeat,
             "not decided: a newer event of this business was decided on"
-        ),
+            )
+        }
     }
     Ok(outcome)
 }
@@ -204,10 +244,12 @@ pub async fn handle_batch<S: NewestStateStore, B: BusinessSource, R: PayloadRead
     middesk: Option<&B>,
     options: &BatchOptions<R>,
     batch: &SqsEvent,
+    metrics_namespace: Option<&str>,
     deadline: SystemTime,
 ) -> Result<SqsBatchResponse, BatchError> {
-    process_batch_with(batch, options, |event, _| async move {
-        handle_event(guard, middesk, &event, deadline).await.map(drop)
+    process_batch_with(batch, options, |event, message| {
+        let arrived = sent_at(message);
+        async move { handle_message(guard, middesk, &event, arrived, metrics_namespace, deadline).await.map(drop) }
     })
     .await
 }
@@ -273,7 +315,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_business_that_no_longer_fits_the_model_is_a_batch_failure() {
-        use middesk_webhooks::consume::idempotency::{DEFAULT_RECORD_TTL, InMemoryIdempotencyStore};
+        use middesk_webhooks::consume::idempotency::DEFAULT_RECORD_TTL;
+        use middesk_webhooks::consume::newest::InMemoryNewestStore;
         use middesk_webhooks::verify::sample::{SampleRecord, sqs_batch_event};
         let sample = middesk_webhooks::verify::sample::sample_payload("business.updated").unwrap();
         let mut drifted: serde_json::Value = serde_json::from_str(sample).unwrap();
@@ -287,10 +330,10 @@ mod tests {
             [("ok", sample, &[]), ("drifted", &drifted, &[]), ("order", &wrong_kind, &[])];
         let batch: SqsEvent =
             serde_json::from_value(sqs_batch_event("arn:aws:sqs:us-east-1:1:q", &records)).unwrap();
-        let guard = IdempotencyGuard::new(InMemoryIdempotencyStore::default(), "t", DEFAULT_RECORD_TTL);
+        let guard = IdempotencyGuard::new(InMemoryNewestStore::default(), "t", DEFAULT_RECORD_TTL);
         let deadline = SystemTime::now() + std::time::Duration::from_secs(60);
         let response =
-            handle_batch(&guard, NO_API, &BatchOptions::default(), &batch, deadline).await.unwrap();
+            handle_batch(&guard, NO_API, &BatchOptions::default(), &batch, None, deadline).await.unwrap();
         let failed: Vec<_> =
             response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
         assert_eq!(failed, ["drifted", "order"]);

@@ -15,11 +15,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let consumer = Box::pin(Consumer::from_env("business-decision")).await?;
     let guard = consumer.idempotency().ok_or("IDEMPOTENCY_TABLE is required but not set")?;
     let middesk = Box::pin(middesk_api()).await?;
-    let (guard, options, middesk) = (guard, consumer.options(), middesk.as_ref());
+    // Where a superseded event is counted (EventsSuperseded, on the stack's dashboard).
+    let metrics = std::env::var("METRICS_NAMESPACE").ok().filter(|n| !n.trim().is_empty());
+    let (guard, options, middesk, metrics) =
+        (guard, consumer.options(), middesk.as_ref(), metrics.as_deref());
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {
             let deadline = event.context.deadline();
-            let batch = business_decision::handle_batch(guard, middesk, options, &event.payload, deadline);
+            let batch =
+                business_decision::handle_batch(guard, middesk, options, &event.payload, metrics, deadline);
             let response = Box::pin(batch).await?;
             Ok::<_, lambda_runtime::Error>(response)
         },

@@ -2,13 +2,13 @@
 
 use std::time::SystemTime;
 
-use crate::consume::idempotency::{Claim, IdempotencyStore, StoreError};
+use crate::consume::idempotency::{COMPLETED, Claim, IdempotencyStore, SUPERSEDED, StoreError};
 use crate::consume::newest::{EventOrder, NewestStateStore, OrderedClaim, OrderedRecords};
 
 /// Idempotency records in a DynamoDB table with a string partition key `id` and TTL enabled on
 /// the `expiration` attribute (epoch seconds).
 ///
-/// Item: `id`, `status` (`IN_PROGRESS` or `COMPLETED`), `expiration` (TTL, seconds),
+/// Item: `id`, `status` (`IN_PROGRESS`, `COMPLETED` or `SUPERSEDED`), `expiration` (TTL, seconds),
 /// `in_progress_expiration` (milliseconds), and `data` (the stored result, JSON).
 #[derive(Debug, Clone)]
 pub struct DynamoDbIdempotencyStore {
@@ -59,18 +59,7 @@ impl IdempotencyStore for DynamoDbIdempotencyStore {
     }
 
     async fn complete(&self, key: &str, result: &str, expires_at: SystemTime) -> Result<(), StoreError> {
-        use aws_sdk_dynamodb::types::AttributeValue as A;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("id", A::S(key.to_owned()))
-            .item("status", A::S("COMPLETED".into()))
-            .item("expiration", A::N(epoch(expires_at).as_secs().to_string()))
-            .item("data", A::S(result.to_owned()))
-            .send()
-            .await
-            .map_err(|e| store_error(&e))?;
-        Ok(())
+        self.complete_as(key, result, expires_at, COMPLETED).await
     }
 
     async fn extend_lock(&self, key: &str, lock_until: SystemTime) -> Result<(), StoreError> {
@@ -126,6 +115,28 @@ const CLAIM_CONDITION: &str = "attribute_not_exists(#id) OR #expiration < :now_s
      OR (#status = :in_progress AND #in_progress_expiration < :now_ms)";
 
 impl DynamoDbIdempotencyStore {
+    /// Completes `key`'s record with `status` ([`COMPLETED`] or [`SUPERSEDED`]).
+    async fn complete_as(
+        &self,
+        key: &str,
+        result: &str,
+        expires_at: SystemTime,
+        status: &str,
+    ) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::AttributeValue as A;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("id", A::S(key.to_owned()))
+            .item("status", A::S(status.to_owned()))
+            .item("expiration", A::N(epoch(expires_at).as_secs().to_string()))
+            .item("data", A::S(result.to_owned()))
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        Ok(())
+    }
+
     /// What stands in `key`'s record after a claim of it was refused.
     async fn existing(&self, key: &str) -> Result<Claim, StoreError> {
         use aws_sdk_dynamodb::types::AttributeValue as A;
@@ -140,7 +151,7 @@ impl DynamoDbIdempotencyStore {
             .map_err(|e| store_error(&e))?;
         let item = existing.item.unwrap_or_default();
         match (item.get("status"), item.get("data")) {
-            (Some(A::S(status)), Some(A::S(data))) if status == "COMPLETED" => {
+            (Some(A::S(status)), Some(A::S(data))) if status == COMPLETED || status == SUPERSEDED => {
                 Ok(Claim::Completed(data.clone()))
             }
             // In progress, or deleted in between: either way, retry later.
@@ -224,21 +235,18 @@ impl NewestStateStore for DynamoDbIdempotencyStore {
             .update_expression("SET #holder = :key, #holder_until = :lock_ms, #expiration = :object_s")
             .condition_expression(
                 "(attribute_not_exists(#holder) OR #holder_until < :now_ms) AND \
-                 (attribute_not_exists(#newest_at) OR #expiration < :now_s OR #newest_at < :at \
-                  OR (#newest_at = :at AND #newest_id < :event_id))",
+                 (attribute_not_exists(#newest_at) OR #expiration < :now_s OR #newest_at <= :at)",
             )
             .expression_attribute_names("#holder", "holder")
             .expression_attribute_names("#holder_until", "holder_until")
             .expression_attribute_names("#expiration", "expiration")
             .expression_attribute_names("#newest_at", "newest_at")
-            .expression_attribute_names("#newest_id", "newest_id")
             .expression_attribute_values(":key", A::S(key.to_owned()))
             .expression_attribute_values(":lock_ms", A::N(epoch(lock_until).as_millis().to_string()))
             .expression_attribute_values(":object_s", A::N(epoch(object_expires_at).as_secs().to_string()))
             .expression_attribute_values(":now_ms", A::N(now_ms))
             .expression_attribute_values(":now_s", A::N(now_s))
             .expression_attribute_values(":at", A::N(micros(order)))
-            .expression_attribute_values(":event_id", A::S(order.event_id.clone()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(built)?;
@@ -273,8 +281,8 @@ impl NewestStateStore for DynamoDbIdempotencyStore {
             return Ok(OrderedClaim::InProgress);
         }
         let object = reasons.get(1).and_then(|r| r.item()).cloned().unwrap_or_default();
-        match newest_in(&object, now).filter(|newest| newest >= order) {
-            // Newer than the newest applied: refused only because another event holds the object.
+        match newest_in(&object, now).filter(|newest| newest.supersedes(order)) {
+            // Not older than the newest applied: refused only because another event holds the object.
             None => Ok(OrderedClaim::InProgress),
             Some(newest) => Ok(match self.claim(key, now, lock_until, expires_at).await? {
                 Claim::Acquired => OrderedClaim::Older(newest),
@@ -321,16 +329,36 @@ impl NewestStateStore for DynamoDbIdempotencyStore {
             .transact_items(TransactWriteItem::builder().update(applied).build())
             .send()
             .await;
-        match written {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_transaction_canceled_exception()) => {
-                // The hold ran out (the handler outlived its deadline) and another event took
-                // it: the event is done all the same; the other records the object's newest.
-                tracing::warn!(key, "the object's hold ran out before completion; recorded the event alone");
-                self.complete(key, result, expires_at).await
+        let error = match written {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        };
+        use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError as E;
+        let hold_ran_out = match error.as_service_error() {
+            Some(E::TransactionCanceledException(cancelled)) => {
+                cancelled.cancellation_reasons().get(1).and_then(|r| r.code())
+                    == Some("ConditionalCheckFailed")
             }
-            Err(e) => Err(store_error(&e)),
+            _ => false,
+        };
+        if !hold_ran_out {
+            // A conflicting transaction, throttling, an outage: retried, so that the object's
+            // newest advances. Recording the event alone would let an older one apply later.
+            return Err(store_error(&error));
         }
+        // The hold ran out (the handler outlived its deadline) and another event took it: the
+        // event is done all the same; the other records the object's newest.
+        tracing::warn!(key, "the object's hold ran out before completion; recorded the event alone");
+        self.complete(key, result, expires_at).await
+    }
+
+    async fn complete_superseded(
+        &self,
+        key: &str,
+        result: &str,
+        expires_at: SystemTime,
+    ) -> Result<(), StoreError> {
+        self.complete_as(key, result, expires_at, SUPERSEDED).await
     }
 
     async fn release_in_order(&self, records: OrderedRecords<'_>) -> Result<(), StoreError> {

@@ -210,6 +210,13 @@ where
     Ok(response)
 }
 
+/// When SQS received the message (its `SentTimestamp` attribute, milliseconds since the epoch);
+/// `None` when the attribute is missing or not a number.
+pub fn sent_at(message: &SqsMessage) -> Option<std::time::SystemTime> {
+    let millis: u64 = message.attributes.get("SentTimestamp")?.parse().ok()?;
+    std::time::SystemTime::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(millis))
+}
+
 /// The message as if its body had travelled in SQS: a claim-check pointer is replaced by the
 /// stored body (base64 with `body_encoding`, if it is not text); any other message as it is.
 pub async fn resolve_payload<'m, R: PayloadReader>(

@@ -274,21 +274,20 @@ where
 #[derive(Debug, Clone)]
 enum Record {
     InProgress { lock_until: SystemTime, expires_at: SystemTime },
-    Completed { result: String, expires_at: SystemTime },
+    Completed { result: String, expires_at: SystemTime, status: &'static str },
 }
+
+/// The status of a record whose handler ran and returned.
+pub const COMPLETED: &str = "COMPLETED";
+/// The status of a record whose handler ran on an event older than its object's newest (see
+/// `consume::newest`): done like a completed one, and told apart from it by replay, redrive
+/// and an operator.
+pub const SUPERSEDED: &str = "SUPERSEDED";
 
 /// An in-memory [`IdempotencyStore`] for tests and local runs (not shared between Lambdas).
 #[derive(Debug, Default)]
 pub struct InMemoryIdempotencyStore {
     records: Mutex<HashMap<String, Record>>,
-    /// Per object, the newest event applied and who holds it ([`super::newest`]).
-    objects: Mutex<HashMap<String, super::newest::ObjectRecord>>,
-}
-
-impl InMemoryIdempotencyStore {
-    pub(crate) fn objects(&self) -> std::sync::MutexGuard<'_, HashMap<String, super::newest::ObjectRecord>> {
-        self.objects.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 impl InMemoryIdempotencyStore {
@@ -302,7 +301,7 @@ impl InMemoryIdempotencyStore {
     ) -> Claim {
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         match records.get(key) {
-            Some(Record::Completed { result, expires_at }) if *expires_at > now => {
+            Some(Record::Completed { result, expires_at, .. }) if *expires_at > now => {
                 return Claim::Completed(result.clone());
             }
             Some(Record::InProgress { lock_until, expires_at }) if *lock_until > now && *expires_at > now => {
@@ -316,8 +315,27 @@ impl InMemoryIdempotencyStore {
 
     /// [`IdempotencyStore::complete`], at once.
     pub(crate) fn complete_now(&self, key: &str, result: &str, expires_at: SystemTime) {
-        let record = Record::Completed { result: result.to_owned(), expires_at };
+        self.complete_now_as(key, result, expires_at, COMPLETED);
+    }
+
+    /// Completes `key` with `status` ([`COMPLETED`] or [`SUPERSEDED`]), at once.
+    pub(crate) fn complete_now_as(
+        &self,
+        key: &str,
+        result: &str,
+        expires_at: SystemTime,
+        status: &'static str,
+    ) {
+        let record = Record::Completed { result: result.to_owned(), expires_at, status };
         self.records.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_owned(), record);
+    }
+
+    /// The status of `key`'s record (`IN_PROGRESS`, [`COMPLETED`], [`SUPERSEDED`]), if any.
+    pub fn status(&self, key: &str) -> Option<&'static str> {
+        match self.records.lock().unwrap_or_else(|e| e.into_inner()).get(key)? {
+            Record::InProgress { .. } => Some("IN_PROGRESS"),
+            Record::Completed { status, .. } => Some(status),
+        }
     }
 
     /// [`IdempotencyStore::release`], at once.

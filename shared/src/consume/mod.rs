@@ -13,3 +13,13 @@ pub mod newest;
 
 #[cfg(feature = "consumer")]
 pub use lambda::{Consumer, Error, run};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ordering_builds_on_idempotency_and_never_the_other_way() {
+        let idempotency = include_str!("idempotency.rs");
+        assert!(!idempotency.contains("newest::"), "consume::idempotency imports consume::newest");
+        assert!(include_str!("newest.rs").contains("use super::idempotency::"));
+    }
+}

@@ -160,7 +160,7 @@ async fn an_event_through_the_verifier_and_delivered_again_is_processed_once() {
         assert_eq!(messages.len(), 1);
         let batch = lambda_sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:business-updated");
         assert!(
-            handle_batch(&guard, NO_API, &BatchOptions::default(), &batch, in_a_minute())
+            handle_batch(&guard, NO_API, &BatchOptions::default(), &batch, None, in_a_minute())
                 .await
                 .unwrap()
                 .batch_item_failures
@@ -284,6 +284,15 @@ impl NewestStateStore for OneRequestAtATime {
         let _turn = self.turn.lock().await;
         self.inner.complete_in_order(records, result).await
     }
+    async fn complete_superseded(
+        &self,
+        key: &str,
+        result: &str,
+        expires_at: SystemTime,
+    ) -> Result<(), StoreError> {
+        let _turn = self.turn.lock().await;
+        self.inner.complete_superseded(key, result, expires_at).await
+    }
     async fn release_in_order(&self, records: OrderedRecords<'_>) -> Result<(), StoreError> {
         let _turn = self.turn.lock().await;
         self.inner.release_in_order(records).await
@@ -319,7 +328,7 @@ async fn concurrent_deliveries_of_one_business_apply_in_middesks_order_never_bac
             assert!(attempts < 20, "deliveries never settled");
             let runs = pending.iter().map(|event| {
                 let applied = &applied;
-                guard.run_in_order(event, in_a_minute(), move |freshness| async move {
+                guard.run_in_order(event, None, in_a_minute(), move |freshness| async move {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                     applied.lock().unwrap().push((event.id.clone(), freshness.clone()));
                     Ok::<_, String>(matches!(freshness, Freshness::Newest))
@@ -511,7 +520,7 @@ async fn the_consumer_entry_point_follows_claim_checks_into_its_bucket_and_runs_
 
 /// Runs the Python example consumer on `batch` (an SQS event, as Lambda gives it) with `env`;
 /// its answer and its log lines.
-fn python_consumer(
+pub(crate) fn python_consumer(
     batch: &serde_json::Value,
     env: &[(&str, &str)],
 ) -> (serde_json::Value, Vec<serde_json::Value>) {
@@ -519,7 +528,7 @@ fn python_consumer(
 }
 
 /// Runs the TypeScript example consumer, as [`python_consumer`] runs the Python one.
-fn ts_consumer(
+pub(crate) fn ts_consumer(
     batch: &serde_json::Value,
     env: &[(&str, &str)],
 ) -> (serde_json::Value, Vec<serde_json::Value>) {
@@ -550,7 +559,8 @@ fn example_consumer(
 }
 
 /// An example consumer in another language, run on an SQS event with an environment.
-type ExampleConsumer = fn(&serde_json::Value, &[(&str, &str)]) -> (serde_json::Value, Vec<serde_json::Value>);
+pub(crate) type ExampleConsumer =
+    fn(&serde_json::Value, &[(&str, &str)]) -> (serde_json::Value, Vec<serde_json::Value>);
 
 #[tokio::test]
 async fn the_python_consumer_reads_what_the_verifier_queued_once_each_and_fails_what_it_must() {
@@ -908,6 +918,43 @@ async fn a_thin_event_is_decided_on_the_business_as_middesk_has_it_now() {
     assert!(
         matches!(retried, Guarded::Ran(Handled::Decided(ref r)) if r.decision == Decision::Reject),
         "{retried:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_thin_event_is_ordered_by_the_business_it_fetched_and_an_older_state_is_not_decided_again() {
+    use middesk_webhooks::middesk::api::{ApiKey, MiddeskApi};
+    let mock = MockMiddesk::start(MIDDESK_KEY).await;
+    let business = unique("biz-thin-order");
+    let now = SystemTime::now();
+    let (hit_at, updated_at, in_review_at) =
+        (now - Duration::from_secs(3600), now - Duration::from_secs(600), now - Duration::from_secs(1800));
+    // Middesk has it approved since ten minutes ago.
+    let mut approved = business_json(&business, "approved");
+    approved["updated_at"] = serde_json::json!(humantime::format_rfc3339_millis(updated_at).to_string());
+    mock.put_business(approved);
+    let api = MiddeskApi::new(&mock.url, ApiKey::new(MIDDESK_KEY).unwrap()).unwrap();
+    let (_, store, _) = store().await;
+    let guard = IdempotencyGuard::new(store, "business-decision", DEFAULT_RECORD_TTL);
+    // A watchlist hit of an hour ago: decided on the business as it is now (approved, as of
+    // ten minutes ago).
+    let hit = thin_event(&unique("evt-thin-hit"), &business, hit_at);
+    let decided = handle_event(&guard, Some(&api), &hit, in_a_minute()).await.unwrap();
+    assert!(
+        matches!(decided, Guarded::Ran(Handled::Decided(ref r)) if r.decision == Decision::Approve),
+        "{decided:?}"
+    );
+    // Then Middesk's retry of a business.updated of half an hour ago, in review: older than
+    // what was decided on, so not decided again on older data.
+    let stale = business_event(&unique("evt-stale-in-review"), &business, in_review_at, "in_review");
+    let late = handle_event(&guard, NO_API, &stale, in_a_minute()).await.unwrap();
+    assert!(matches!(late, Guarded::Ran(Handled::Superseded { .. })), "{late:?}");
+    // A newer business.updated is decided.
+    let fresh = business_event(&unique("evt-fresh"), &business, now - Duration::from_secs(60), "rejected");
+    let newer = handle_event(&guard, NO_API, &fresh, in_a_minute()).await.unwrap();
+    assert!(
+        matches!(newer, Guarded::Ran(Handled::Decided(ref r)) if r.decision == Decision::Reject),
+        "{newer:?}"
     );
 }
 

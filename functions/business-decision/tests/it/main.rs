@@ -3,3 +3,5 @@
 //! the AWS SDKs again): a module per subject.
 
 mod emulator;
+mod store;
+mod vectors;
