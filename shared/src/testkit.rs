@@ -88,6 +88,31 @@ pub async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
     request.send().await.expect("create queue").queue_url.expect("queue url")
 }
 
+/// The emulator's clock: the `SentTimestamp` SQS gives a message sent now. The test process's
+/// clock may be moved ahead (`./scripts/test --later`) while the emulator's is not, and a test
+/// whose data must agree with what SQS stamps (a message's arrival) builds it from this.
+pub async fn emulator_now(sqs: &aws_sdk_sqs::Client) -> std::time::SystemTime {
+    use aws_sdk_sqs::types::MessageSystemAttributeName as Name;
+    let queue = create_queue(sqs, &unique("clock")).await;
+    sqs.send_message().queue_url(&queue).message_body("now").send().await.expect("send");
+    let received = sqs
+        .receive_message()
+        .queue_url(&queue)
+        .message_system_attribute_names(Name::SentTimestamp)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .expect("receive");
+    let message = received.messages().first().expect("the message sent").clone();
+    let _ = sqs.delete_queue().queue_url(&queue).send().await;
+    let millis: u64 = message
+        .attributes()
+        .and_then(|a| a.get(&Name::SentTimestamp))
+        .and_then(|t| t.parse().ok())
+        .expect("a SentTimestamp");
+    std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(millis)
+}
+
 /// Creates an idempotency table ([`crate::aws::create_idempotency_table`]) and returns its name.
 pub async fn create_idempotency_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) -> String {
     crate::aws::create_idempotency_table(dynamodb, name).await.expect("create the idempotency table")

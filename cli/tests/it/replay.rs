@@ -73,6 +73,11 @@ impl Setup {
 
     /// Events through the verifier's core, as deployed: SQS, the claim check, the archive.
     async fn receive(&self, bodies: &[Vec<u8>]) {
+        self.receive_at(bodies, SystemTime::now()).await;
+    }
+
+    /// [`receive`](Self::receive), the verifier's clock at `received_at`.
+    async fn receive_at(&self, bodies: &[Vec<u8>], received_at: SystemTime) {
         let secrets = SecretVersions {
             current: SigningKey::new(SECRET),
             pending: Vec::new(),
@@ -104,7 +109,7 @@ impl Setup {
                     method: &http::Method::POST,
                     headers: &headers,
                     body,
-                    received_at: SystemTime::now(),
+                    received_at,
                     client_certificate: None,
                     source_ip: None,
                     trace_header: None,
@@ -239,7 +244,9 @@ async fn an_older_event_replayed_after_a_newer_one_was_decided_is_not_decided_ag
     use middesk_webhooks::consume::batch::{BatchOptions, decode_message};
     use middesk_webhooks::consume::idempotency::{DEFAULT_RECORD_TTL, Guarded, IdempotencyGuard};
     let s = setup().await;
-    let now = SystemTime::now();
+    // Middesk's clock and SQS's agree: the events are made on the emulator's, so that none is
+    // ahead of its arrival when the test process's clock is moved ahead.
+    let now = emulator_now(&s.sqs).await;
     let with_status = |id: &str, created: SystemTime, status: &str| {
         let mut value: serde_json::Value =
             serde_json::from_slice(&event("business.updated", id, created)).unwrap();
@@ -249,7 +256,7 @@ async fn an_older_event_replayed_after_a_newer_one_was_decided_is_not_decided_ag
     };
     let in_review = with_status(&unique("ev-in-review"), now - Duration::from_secs(7200), "in_review");
     let approved = with_status(&unique("ev-approved"), now - Duration::from_secs(3600), "approved");
-    s.receive(&[in_review.clone(), approved.clone()]).await;
+    s.receive_at(&[in_review.clone(), approved.clone()], now).await;
     let aws = sdk_config(&emulator_endpoint()).await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
     let table = create_idempotency_table(&dynamodb, &unique("replay-decisions")).await;
