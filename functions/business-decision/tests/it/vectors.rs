@@ -107,21 +107,23 @@ async fn rust_step<S: NewestStateStore>(guard: &IdempotencyGuard<S>, step: &Valu
     }
 }
 
+/// The item `id` of `table`, read consistently.
+async fn item(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    id: String,
+) -> Option<std::collections::HashMap<String, AttributeValue>> {
+    let read = dynamodb.get_item().table_name(table).key("id", AttributeValue::S(id)).consistent_read(true);
+    read.send().await.unwrap().item
+}
+
 /// The object's record of `object` in `table`: its newest event and time.
 async fn object_record(
     dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
     object: &str,
 ) -> Option<(String, u128)> {
-    let item = dynamodb
-        .get_item()
-        .table_name(table)
-        .key("id", AttributeValue::S(format!("{CONSUMER}#newest#{object}")))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item?;
+    let item = item(dynamodb, table, format!("{CONSUMER}#newest#{object}")).await?;
     let id = item.get("newest_id")?.as_s().ok()?.clone();
     let at = item.get("newest_at")?.as_n().ok()?.parse().ok()?;
     Some((id, at))
@@ -160,15 +162,7 @@ async fn check_record(
 
 /// The status of the event's record in `table`.
 async fn event_status(dynamodb: &aws_sdk_dynamodb::Client, table: &str, event_id: &str) -> Option<String> {
-    let item = dynamodb
-        .get_item()
-        .table_name(table)
-        .key("id", AttributeValue::S(format!("{CONSUMER}#{event_id}")))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item?;
+    let item = item(dynamodb, table, format!("{CONSUMER}#{event_id}")).await?;
     item.get("status")?.as_s().ok().cloned()
 }
 
