@@ -112,6 +112,21 @@ ensure_type_tools() {
 }
 TYPES_VENV="${TYPES_VENV:-.venv-types}"
 
+# The Python package as it would ship: built into a wheel, installed into a fresh venv
+# (.venv-package, made anew each run) with pytest, and its own tests run against the emulator
+# (MOTO_ENDPOINT) on the installed copy, never the source tree.
+python_package_tests() {
+  local dist="${TMPDIR:-/tmp}/middesk-webhooks-dist-$$"
+  say "the Python package: built, installed into a fresh venv, its tests against the emulator"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "build==1.*"
+  rm -rf "$dist" .venv-package
+  "$VENV/bin/python" -m build --wheel --outdir "$dist" packages/python >/dev/null
+  python3 -m venv .venv-package
+  .venv-package/bin/pip install --quiet --disable-pip-version-check "$dist"/middesk_webhooks-*.whl "pytest==8.*"
+  rm -rf "$dist" packages/python/build packages/python/src/*.egg-info
+  (cd packages/python/tests && ../../../.venv-package/bin/python -m pytest -q -p no:cacheprovider .)
+}
+
 # Starts `cargo lambda watch` on a free loopback port with an env file; sets WATCH_URL.
 start_watch() {
   local env_file="$1" log="$2" port
