@@ -127,6 +127,23 @@ python_package_tests() {
   (cd packages/python/tests && ../../../.venv-package/bin/python -m pytest -q -p no:cacheprovider .)
 }
 
+# The TypeScript package as it would ship: built, packed (npm pack), installed into a fresh
+# project (.local/typescript-package, made anew each run), and its own tests (node --test)
+# run there against the emulator (MOTO_ENDPOINT) on the installed copy.
+typescript_package_tests() {
+  local package="packages/typescript" project=".local/typescript-package" repo="$PWD"
+  say "the TypeScript package: packed, installed into a fresh project, its tests against the emulator"
+  npm ci --prefix "$package" --no-audit --no-fund --loglevel=error >/dev/null
+  npm run --prefix "$package" --silent build
+  (cd "$package" && node_modules/.bin/tsc -p tsconfig.test.json)
+  rm -rf "$project" && mkdir -p "$project"
+  local tarball
+  tarball="$(cd "$package" && npm pack --silent --pack-destination "$PWD/../../$project")"
+  (cd "$project" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "./$tarball" >/dev/null)
+  cp -r "$package/dist-test" "$project/test"
+  (cd "$project" && MIDDESK_WEBHOOKS_REPO="$repo" node --test test/*.test.js)
+}
+
 # Starts `cargo lambda watch` on a free loopback port with an env file; sets WATCH_URL.
 start_watch() {
   local env_file="$1" log="$2" port

@@ -1,0 +1,263 @@
+/**
+ * A consumer of a middesk-webhooks-aws queue: register handlers with `.on()`, hand Lambda
+ * `consumer.handler`.
+ *
+ * Per record: the body (a claim check followed into the stack's payload bucket only, its size and
+ * SHA-256 checked), the event, then its handler at most once per event id, in the order of its
+ * Middesk object (docs/records.md). Handlers are awaited: one that rejects fails its record. The
+ * answer reports exactly the failed records; on a FIFO queue the rest of a failed record's message
+ * group fails with it.
+ */
+import { createHash } from "node:crypto";
+
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+
+import type { DocumentedEvent } from "./middesk-events";
+import { Records, recordTtl } from "./records";
+
+export type { DocumentedEvent } from "./middesk-events";
+
+const POINTER_CLASSES = ["software.amazon.payloadoffloading.PayloadS3Pointer", "com.amazon.sqs.javamessaging.MessageS3Pointer"];
+/** Only without a Lambda context (a local run): Lambda gives the invocation's deadline. */
+const LOCAL_LOCK_SECONDS = 60;
+
+/** Why one record failed: it is reported failed, and SQS delivers it again. */
+export class Failure extends Error {}
+
+/** Where an event stands among the events applied for its object. */
+export type Freshness = { kind: "newest" } | { kind: "unordered" } | { kind: "older"; newestEventId: string };
+
+/** An SQS record as Lambda delivers it (what the consumer reads of it). */
+export interface SqsRecord {
+  messageId: string;
+  body: string;
+  attributes?: Record<string, string | undefined>;
+  messageAttributes?: Record<string, { stringValue?: string } | undefined>;
+}
+
+/** The body of a claim-checked message: where the event's bytes are kept. */
+export type ClaimCheckPointer = [string, { s3BucketName: string; s3Key: string }];
+
+/** What the handler reads of Lambda's context. */
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** The event of type `T`: its generated type when documented, else any Middesk event. */
+export type EventOf<T extends string> = Extract<DocumentedEvent, { type: T }> extends never
+  ? MiddeskEvent
+  : Extract<DocumentedEvent, { type: T }>;
+
+/** Any Middesk event: the envelope every type has. */
+export interface MiddeskEvent {
+  id: string;
+  type?: string;
+  namespace?: string;
+  created_at?: string | null;
+  account_id?: string | null;
+  data?: unknown;
+}
+
+/** A handler: a plain or an async function, told the event's freshness. */
+export type Handler<E> = (event: E, freshness: Freshness) => unknown | Promise<unknown>;
+
+interface Route {
+  handler: Handler<MiddeskEvent>;
+  older: boolean;
+}
+
+function log(level: string, message: string, fields: Record<string, unknown>): void {
+  console.log(JSON.stringify({ level, message, ...fields }));
+}
+
+/** RFC 3339 to microseconds since the epoch, to the microsecond. */
+function microseconds(text: string | null | undefined): bigint | undefined {
+  const match = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/i.exec(text ?? "");
+  if (!match) return undefined;
+  const seconds = Date.parse(`${match[1]}${match[3]}`);
+  if (Number.isNaN(seconds)) return undefined;
+  return BigInt(seconds) * 1000n + BigInt((match[2] ?? "").padEnd(6, "0").slice(0, 6));
+}
+
+/** The object the event is ordered on, and its place, no later than its arrival (docs/records.md). */
+export function ordered(event: MiddeskEvent, sentAt?: bigint): { object: string; at: bigint } | undefined {
+  const data = (event.data ?? {}) as Record<string, unknown>;
+  const object = (typeof data.object === "string" ? data : data.object) as Record<string, unknown> | undefined;
+  if (!object || typeof object !== "object") return undefined;
+  const kind = object.object, id = object.id;
+  const created = microseconds(event.created_at);
+  if (typeof kind !== "string" || !kind || typeof id !== "string" || !id || created === undefined) return undefined;
+  return { object: `${kind}/${id}`, at: sentAt !== undefined && sentAt < created ? sentAt : created };
+}
+
+function attribute(record: SqsRecord, name: string): string | undefined {
+  return record.messageAttributes?.[name]?.stringValue;
+}
+
+/** The consumer environment it reads, once: the stack's names. */
+export interface ConsumerOptions {
+  env?: Record<string, string | undefined>;
+  dynamodb?: DynamoDBClient;
+  s3?: S3Client;
+}
+
+/**
+ * The consumer `name`: its records are keyed by it. Reads IDEMPOTENCY_TABLE,
+ * IDEMPOTENCY_TTL_SECONDS, PAYLOAD_BUCKET, PAYLOAD_KEY_PREFIX and METRICS_NAMESPACE once.
+ */
+export class Consumer {
+  private readonly routes = new Map<string, Route>();
+  private readonly records?: Records;
+  private readonly payloadBucket: string;
+  private readonly payloadPrefix: string;
+  private readonly metricsNamespace: string;
+  private readonly s3: S3Client;
+
+  constructor(readonly name: string, options: ConsumerOptions = {}) {
+    const env = options.env ?? process.env;
+    this.payloadBucket = (env.PAYLOAD_BUCKET ?? "").trim();
+    this.payloadPrefix = (env.PAYLOAD_KEY_PREFIX ?? "").trim() || "payloads/";
+    this.metricsNamespace = (env.METRICS_NAMESPACE ?? "").trim();
+    const table = (env.IDEMPOTENCY_TABLE ?? "").trim();
+    if (table) this.records = new Records(options.dynamodb ?? new DynamoDBClient({}), table, name, recordTtl(env.IDEMPOTENCY_TTL_SECONDS));
+    this.s3 = options.s3 ?? new S3Client({});
+  }
+
+  /**
+   * Registers `handler` for an event type (`business.updated`, typed as its event) or a family
+   * (`business`). With `{ older: true }` it also gets events older than their object's newest;
+   * by default those are counted and not passed.
+   */
+  on<T extends string>(typeOrFamily: T, handler: Handler<EventOf<T>>, options: { older?: boolean } = {}): this {
+    this.routes.set(typeOrFamily, { handler: handler as Handler<MiddeskEvent>, older: options.older ?? false });
+    return this;
+  }
+
+  /** The Lambda handler: `{ batchItemFailures }` for exactly the failed records. */
+  readonly handler = async (event: { Records?: SqsRecord[] }, context?: LambdaContext): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> => {
+    const remaining = context ? context.getRemainingTimeInMillis() / 1000 : LOCAL_LOCK_SECONDS;
+    const deadline = Date.now() / 1000 + remaining;
+    const batchItemFailures: { itemIdentifier: string }[] = [];
+    const failedGroups = new Set<string>();
+    for (const record of event.Records ?? []) {
+      const group = record.attributes?.MessageGroupId;
+      const ids: Record<string, unknown> = {
+        message_id: record.messageId, event_id: attribute(record, "event_id"), correlation_id: attribute(record, "correlation_id"),
+      };
+      try {
+        if (group !== undefined && failedGroups.has(group)) throw new Failure(`an earlier message of group ${group} failed`);
+        await this.handleRecord(record, deadline, ids);
+      } catch (error) {
+        const reason = error instanceof Failure ? error.message : (error as Error)?.name ?? "Error";
+        log("warn", "message failed", { reason, consumer: this.name, ...ids });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        if (group !== undefined) failedGroups.add(group);
+      }
+    }
+    return { batchItemFailures };
+  };
+
+  private route(type: string): Route | undefined {
+    return this.routes.get(type) ?? this.routes.get(type.split(".")[0] ?? type);
+  }
+
+  private async handleRecord(record: SqsRecord, deadline: number, ids: Record<string, unknown>): Promise<void> {
+    if (attribute(record, "malformed") === "true") throw new Failure(`malformed event: ${attribute(record, "malformed_reason")}`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse((await this.bodyOf(record)).toString("utf8"));
+    } catch (error) {
+      if (error instanceof Failure) throw error;
+      throw new Failure("the body is not JSON");
+    }
+    const event = raw as MiddeskEvent;
+    const type = event?.type ?? event?.namespace;
+    if (typeof event !== "object" || event === null || typeof event.id !== "string" || !event.id || typeof type !== "string") {
+      throw new Failure("not a Middesk event: no id or type");
+    }
+    ids.event_id = event.id;
+    const route = this.route(type);
+    if (!route) {
+      log("info", "no handler for this type: acknowledged", { event_type: type, consumer: this.name, ...ids });
+      return;
+    }
+    if (!this.records) {
+      await route.handler(event, { kind: "unordered" });
+      return;
+    }
+    await this.runOnce(record, event, type, route, deadline, ids);
+  }
+
+  private async runOnce(record: SqsRecord, event: MiddeskEvent, type: string, route: Route, deadline: number, ids: Record<string, unknown>): Promise<void> {
+    const records = this.records as Records;
+    const now = Date.now() / 1000;
+    const key = records.eventKey(event.id);
+    const lockUntil = Math.max(deadline, now);
+    const sent = record.attributes?.SentTimestamp;
+    const place = ordered(event, sent && /^\d+$/.test(sent) ? BigInt(sent) * 1000n : undefined);
+    const objectKey = place ? records.objectKey(place.object) : undefined;
+    const state = place && objectKey ? await records.claimInOrder(key, objectKey, place.at, now, lockUntil) : await records.claim(key, now, lockUntil);
+    if (typeof state === "object" && "completed" in state) {
+      log("info", "handled before: acknowledged, not run again", { consumer: this.name, ...ids });
+      return;
+    }
+    if (state === "in_progress") throw new Failure("another invocation is handling it, or another event of its object");
+    const holdsObject = state === "newest";
+    const older = typeof state === "object" && "older" in state ? state.older : undefined;
+    let result: unknown;
+    try {
+      if (older === undefined) result = await route.handler(event, { kind: place ? "newest" : "unordered" });
+      else if (route.older) result = await route.handler(event, { kind: "older", newestEventId: older });
+      else {
+        log("info", "older than the newest applied: not passed to the handler", { newest_event_id: older, consumer: this.name, ...ids });
+        result = { superseded_by: older };
+      }
+    } catch (error) {
+      if (holdsObject && objectKey) await records.releaseInOrder(key, objectKey);
+      else await records.release(key);
+      throw error;
+    }
+    const done = Date.now() / 1000;
+    if (holdsObject && place && objectKey) await records.completeInOrder(key, objectKey, place.at, event.id, done, result);
+    else if (older !== undefined) {
+      await records.complete(key, done, result, "SUPERSEDED");
+      this.countSuperseded(type);
+    } else await records.complete(key, done, result);
+  }
+
+  private countSuperseded(type: string): void {
+    if (!this.metricsNamespace) return;
+    console.log(JSON.stringify({
+      _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: this.metricsNamespace, Dimensions: [[]], Metrics: [{ Name: "EventsSuperseded", Unit: "Count" }] }] },
+      EventsSuperseded: 1,
+      event_type: type,
+    }));
+  }
+
+  private async bodyOf(record: SqsRecord): Promise<Buffer> {
+    const size = attribute(record, "ExtendedPayloadSize") ?? attribute(record, "SQSLargePayloadSize");
+    if (size === undefined) {
+      return attribute(record, "body_encoding") === "base64" ? Buffer.from(record.body, "base64") : Buffer.from(record.body, "utf8");
+    }
+    let pointer: ClaimCheckPointer;
+    try {
+      pointer = JSON.parse(record.body) as ClaimCheckPointer;
+    } catch {
+      throw new Failure("claim check: not a pointer");
+    }
+    const [pointerClass, location] = pointer;
+    const bucket = location?.s3BucketName, key = location?.s3Key;
+    if (!POINTER_CLASSES.includes(pointerClass) || !this.payloadBucket || bucket !== this.payloadBucket || typeof key !== "string" || !key.startsWith(this.payloadPrefix)) {
+      throw new Failure("claim check: points outside the payload bucket");
+    }
+    const head = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    if (head.ContentLength !== Number(size)) throw new Failure("claim check: the object is not the size the pointer gives");
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: head.ETag }));
+    const body = Buffer.from(await object.Body!.transformToByteArray());
+    if (body.length !== Number(size) || createHash("sha256").update(body).digest("hex") !== key.split("/").pop()) {
+      throw new Failure("claim check: the object is not the body its key names");
+    }
+    return body;
+  }
+}
