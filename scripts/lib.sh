@@ -139,9 +139,23 @@ typescript_package_tests() {
   rm -rf "$project" && mkdir -p "$project"
   local tarball
   tarball="$(cd "$package" && npm pack --silent --pack-destination "$PWD/../../$project")"
-  (cd "$project" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "./$tarball" >/dev/null)
+  # With Node's own types, as any TypeScript project on Node has them.
+  (cd "$project" && npm init -y >/dev/null \
+    && npm install --no-audit --no-fund --loglevel=error "./$tarball" "@types/node@20" >/dev/null)
   cp -r "$package/dist-test" "$project/test"
   (cd "$project" && MIDDESK_WEBHOOKS_REPO="$repo" node --test test/*.test.js)
+  # Its types, as a user's `tsc --strict` sees the installed package: a handler narrowed to its
+  # event compiles, and a misspelt field does not.
+  cp -r "$package/test-types" "$project/"
+  local errors="$project/misspelt.log"
+  local tsc=("$repo/$package/node_modules/.bin/tsc" --strict --noEmit --skipLibCheck --target es2022 --module commonjs)
+  (cd "$project" && "${tsc[@]}" test-types/narrows.ts)
+  if (cd "$project" && "${tsc[@]}" test-types/misspelt.ts) >"$errors" 2>&1; then
+    say "test-types/misspelt.ts compiled: a misspelt field of an event is not caught"
+    return 1
+  fi
+  grep -q "Property 'stauts' does not exist" "$errors" || { cat "$errors" >&2; return 1; }
+  say "tsc --strict: the narrowed handler compiles, the misspelt field does not"
 }
 
 # Starts `cargo lambda watch` on a free loopback port with an env file; sets WATCH_URL.

@@ -35,15 +35,40 @@ if (refused.length || warnings.length) {
   process.exit(1);
 }
 
+// What the types say, apart from what the schemas allow at run time:
+// - no index signature: an unknown field is kept at run time (the schemas allow it), but a
+//   misspelt one must not compile, so `additionalProperties: true` is not rendered;
+// - a field whose schema says nothing of its type (any JSON, null included) is `unknown`, not an
+//   object type that refuses `null`.
+function forTypes(schema) {
+  if (Array.isArray(schema)) return schema.map(forTypes);
+  if (schema === null || typeof schema !== "object") return schema;
+  const out = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "additionalProperties" && value === true) continue;
+    out[key] = key === "const" || key === "enum" ? value : forTypes(value);
+  }
+  const shapes = ["type", "$ref", "allOf", "anyOf", "oneOf", "const", "enum", "properties", "items"];
+  const isPropertySchema = !("$schema" in schema) && !("$id" in schema) && !("$defs" in schema);
+  if (isPropertySchema && !shapes.some((k) => k in schema)) out.tsType = "unknown";
+  return out;
+}
+const typesDir = fs.mkdtempSync(path.join(require("os").tmpdir(), "middesk-types-"));
+fs.mkdirSync(path.join(typesDir, "events"));
+files.forEach((f, i) => fs.writeFileSync(path.join(typesDir, f), JSON.stringify(forTypes(schemas[i]))));
+
 const banner =
   "/* Generated from shared/schemas/ by scripts/generate-types (json-schema-to-typescript): do not edit. */";
-compileFromFile(path.join(dir, "documented-event.json"), {
-  cwd: dir,
+compileFromFile(path.join(typesDir, "documented-event.json"), {
+  cwd: typesDir,
   bannerComment: banner,
-  additionalProperties: true,
+  additionalProperties: false,
   style: { singleQuote: false },
 })
-  .then((ts) => process.stdout.write(ts))
+  .then((ts) => {
+    fs.rmSync(typesDir, { recursive: true, force: true });
+    process.stdout.write(ts);
+  })
   .catch((e) => {
     console.error(e);
     process.exit(1);

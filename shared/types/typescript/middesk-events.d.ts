@@ -50,7 +50,6 @@ export type DocumentedEvent =
 export type BusinessCreatedEvent = Event & {
   data?: BusinessCreatedData;
   type: "business.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `business.updated` event.
@@ -58,7 +57,6 @@ export type BusinessCreatedEvent = Event & {
 export type BusinessUpdatedEvent = Event & {
   data?: BusinessUpdatedData;
   type: "business.updated";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `business.approved` event.
@@ -66,7 +64,6 @@ export type BusinessUpdatedEvent = Event & {
 export type BusinessApprovedEvent = Event & {
   data?: BusinessApprovedData;
   type: "business.approved";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `business.rejected` event.
@@ -74,7 +71,6 @@ export type BusinessApprovedEvent = Event & {
 export type BusinessRejectedEvent = Event & {
   data?: BusinessRejectedData;
   type: "business.rejected";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `industry_classification.created` event.
@@ -82,7 +78,6 @@ export type BusinessRejectedEvent = Event & {
 export type IndustryClassificationCreatedEvent = Event & {
   data?: IndustryClassificationCreatedData;
   type: "industry_classification.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `industry_classification.completed` event.
@@ -90,7 +85,6 @@ export type IndustryClassificationCreatedEvent = Event & {
 export type IndustryClassificationCompletedEvent = Event & {
   data?: IndustryClassificationCompletedData;
   type: "industry_classification.completed";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `order.created` event.
@@ -98,7 +92,6 @@ export type IndustryClassificationCompletedEvent = Event & {
 export type OrderCreatedEvent = Event & {
   data?: OrderCreatedData;
   type: "order.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `order.updated` event.
@@ -106,7 +99,6 @@ export type OrderCreatedEvent = Event & {
 export type OrderUpdatedEvent = Event & {
   data?: OrderUpdatedData;
   type: "order.updated";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `subscription.created` event.
@@ -114,7 +106,6 @@ export type OrderUpdatedEvent = Event & {
 export type SubscriptionCreatedEvent = Event & {
   data?: SubscriptionCreatedData;
   type: "subscription.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `subscription.updated` event.
@@ -122,7 +113,6 @@ export type SubscriptionCreatedEvent = Event & {
 export type SubscriptionUpdatedEvent = Event & {
   data?: SubscriptionUpdatedData;
   type: "subscription.updated";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `monitor.created` event.
@@ -130,7 +120,6 @@ export type SubscriptionUpdatedEvent = Event & {
 export type MonitorCreatedEvent = Event & {
   data?: MonitorCreatedData;
   type: "monitor.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `monitor.updated` event.
@@ -138,7 +127,6 @@ export type MonitorCreatedEvent = Event & {
 export type MonitorUpdatedEvent = Event & {
   data?: MonitorUpdatedData;
   type: "monitor.updated";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `tin.retried` event.
@@ -146,7 +134,6 @@ export type MonitorUpdatedEvent = Event & {
 export type TinRetriedEvent = Event & {
   data?: TinRetriedData;
   type: "tin.retried";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `tin.retrieved` event.
@@ -154,7 +141,6 @@ export type TinRetriedEvent = Event & {
 export type TinRetrievedEvent = Event & {
   data?: TinRetrievedData;
   type: "tin.retrieved";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `agent_tax_registration.created` event.
@@ -162,7 +148,6 @@ export type TinRetrievedEvent = Event & {
 export type AgentTaxRegistrationCreatedEvent = Event & {
   data?: AgentTaxRegistrationCreatedData;
   type: "agent_tax_registration.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `agent_tax_registration.updated` event.
@@ -170,7 +155,6 @@ export type AgentTaxRegistrationCreatedEvent = Event & {
 export type AgentTaxRegistrationUpdatedEvent = Event & {
   data?: AgentTaxRegistrationUpdatedData;
   type: "agent_tax_registration.updated";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `lien.updated` event.
@@ -178,7 +162,6 @@ export type AgentTaxRegistrationUpdatedEvent = Event & {
 export type LienUpdatedEvent = Event & {
   data?: LienUpdatedData;
   type: "lien.updated";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `lien.found` event.
@@ -186,7 +169,6 @@ export type LienUpdatedEvent = Event & {
 export type LienFoundEvent = Event & {
   data?: LienFoundData;
   type: "lien.found";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `lien.terminated` event.
@@ -194,7 +176,6 @@ export type LienFoundEvent = Event & {
 export type LienTerminatedEvent = Event & {
   data?: LienTerminatedData;
   type: "lien.terminated";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `address.created` event.
@@ -202,7 +183,6 @@ export type LienTerminatedEvent = Event & {
 export type AddressCreatedEvent = Event & {
   data?: AddressCreatedData;
   type: "address.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `address.deleted` event.
@@ -210,7 +190,6 @@ export type AddressCreatedEvent = Event & {
 export type AddressDeletedEvent = Event & {
   data?: AddressDeletedData;
   type: "address.deleted";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `bankruptcy.created` event.
@@ -218,7 +197,6 @@ export type AddressDeletedEvent = Event & {
 export type BankruptcyCreatedEvent = Event & {
   data?: BankruptcyCreatedData;
   type: "bankruptcy.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `name.created` event.
@@ -226,7 +204,6 @@ export type BankruptcyCreatedEvent = Event & {
 export type NameCreatedEvent = Event & {
   data?: NameCreatedData;
   type: "name.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `name.deleted` event.
@@ -234,7 +211,6 @@ export type NameCreatedEvent = Event & {
 export type NameDeletedEvent = Event & {
   data?: NameDeletedData;
   type: "name.deleted";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `person.created` event.
@@ -242,7 +218,6 @@ export type NameDeletedEvent = Event & {
 export type PersonCreatedEvent = Event & {
   data?: PersonCreatedData;
   type: "person.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `person.deleted` event.
@@ -250,7 +225,6 @@ export type PersonCreatedEvent = Event & {
 export type PersonDeletedEvent = Event & {
   data?: PersonDeletedData;
   type: "person.deleted";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `registration.created` event.
@@ -258,7 +232,6 @@ export type PersonDeletedEvent = Event & {
 export type RegistrationCreatedEvent = Event & {
   data?: RegistrationCreatedData;
   type: "registration.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `registration.updated` event.
@@ -266,7 +239,6 @@ export type RegistrationCreatedEvent = Event & {
 export type RegistrationUpdatedEvent = Event & {
   data?: RegistrationUpdatedData;
   type: "registration.updated";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `watchlist_result.created` event.
@@ -274,7 +246,6 @@ export type RegistrationUpdatedEvent = Event & {
 export type WatchlistResultCreatedEvent = Event & {
   data?: WatchlistResultCreatedData;
   type: "watchlist_result.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `registration_request.submitted` event.
@@ -282,7 +253,6 @@ export type WatchlistResultCreatedEvent = Event & {
 export type RegistrationRequestSubmittedEvent = Event & {
   data?: RegistrationRequestSubmittedData;
   type: "registration_request.submitted";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `registration_request.updated` event.
@@ -290,7 +260,6 @@ export type RegistrationRequestSubmittedEvent = Event & {
 export type RegistrationRequestUpdatedEvent = Event & {
   data?: RegistrationRequestUpdatedData;
   type: "registration_request.updated";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `agent_jurisdiction_registration.created` event.
@@ -299,7 +268,6 @@ export type AgentJurisdictionRegistrationCreatedEvent = Event & {
   data?: AgentJurisdictionRegistrationCreatedData;
   namespace: "agent_jurisdiction_registration.created";
   type?: "agent_jurisdiction_registration.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `agent_jurisdiction_registration.updated` event.
@@ -308,7 +276,6 @@ export type AgentJurisdictionRegistrationUpdatedEvent = Event & {
   data?: AgentJurisdictionRegistrationUpdatedData;
   namespace: "agent_jurisdiction_registration.updated";
   type?: "agent_jurisdiction_registration.updated";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `agent_info_request.created` event.
@@ -316,7 +283,6 @@ export type AgentJurisdictionRegistrationUpdatedEvent = Event & {
 export type AgentInfoRequestCreatedEvent = Event & {
   data?: AgentInfoRequestCreatedData;
   type: "agent_info_request.created";
-  [k: string]: unknown;
 };
 export type AgentInfoRequestCreatedData = InformationRequest;
 /**
@@ -325,7 +291,6 @@ export type AgentInfoRequestCreatedData = InformationRequest;
 export type AgentInfoRequestUpdatedEvent = Event & {
   data?: AgentInfoRequestUpdatedData;
   type: "agent_info_request.updated";
-  [k: string]: unknown;
 };
 export type AgentInfoRequestUpdatedData = InformationRequest;
 /**
@@ -334,7 +299,6 @@ export type AgentInfoRequestUpdatedData = InformationRequest;
 export type AgentItemChangeCreatedEvent = Event & {
   data?: AgentItemChangeCreatedData;
   type: "agent_item_change.created";
-  [k: string]: unknown;
 };
 export type AgentItemChangeCreatedData = ItemChange;
 /**
@@ -343,7 +307,6 @@ export type AgentItemChangeCreatedData = ItemChange;
 export type AgentItemChangeUpdatedEvent = Event & {
   data?: AgentItemChangeUpdatedData;
   type: "agent_item_change.updated";
-  [k: string]: unknown;
 };
 export type AgentItemChangeUpdatedData = ItemChange;
 /**
@@ -352,7 +315,6 @@ export type AgentItemChangeUpdatedData = ItemChange;
 export type RunCreatedEvent = Event & {
   data?: RunCreatedData;
   type: "run.created";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `run.completed` event.
@@ -360,7 +322,6 @@ export type RunCreatedEvent = Event & {
 export type RunCompletedEvent = Event & {
   data?: RunCompletedData;
   type: "run.completed";
-  [k: string]: unknown;
 };
 /**
  * A Middesk `run.interrupted` event.
@@ -368,7 +329,6 @@ export type RunCompletedEvent = Event & {
 export type RunInterruptedEvent = Event & {
   data?: RunInterruptedData;
   type: "run.interrupted";
-  [k: string]: unknown;
 };
 
 /**
@@ -385,17 +345,14 @@ export interface Event {
   namespace?: string;
   object?: string | null;
   type?: string | null;
-  [k: string]: unknown;
 }
 /**
  * The resource in `object` (the usual shape), or the resource itself, its `object` naming its kind.
  */
-export interface EventData {
-  [k: string]: unknown;
-}
+export interface EventData {}
 export interface BusinessCreatedData {
   object: Business;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * A business Middesk verifies (`business.created`, `business.updated`).
@@ -412,9 +369,7 @@ export interface Business {
   /**
    * The business's domain.
    */
-  domain?: {
-    [k: string]: unknown;
-  };
+  domain?: unknown;
   /**
    * Your own id for the business, if you gave one.
    */
@@ -422,9 +377,7 @@ export interface Business {
   /**
    * Formation details.
    */
-  formation?: {
-    [k: string]: unknown;
-  };
+  formation?: unknown;
   /**
    * Middesk's business id.
    */
@@ -476,9 +429,7 @@ export interface Business {
   /**
    * Summary of findings.
    */
-  summary?: {
-    [k: string]: unknown;
-  };
+  summary?: unknown;
   /**
    * Tags you set.
    */
@@ -494,16 +445,12 @@ export interface Business {
   /**
    * Watchlist screening.
    */
-  watchlist?: {
-    [k: string]: unknown;
-  };
+  watchlist?: unknown;
   /**
    * The business's website.
    */
-  website?: {
-    [k: string]: unknown;
-  };
-  [k: string]: unknown;
+  website?: unknown;
+  tsType?: "unknown";
 }
 /**
  * An address of a business (`address.created`, `address.deleted`).
@@ -573,7 +520,7 @@ export interface Address {
    * Updated at.
    */
   updated_at?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * A True Industry classification (`industry_classification.*`).
@@ -610,10 +557,8 @@ export interface IndustryClassification {
   /**
    * Websites used.
    */
-  website?: {
-    [k: string]: unknown;
-  };
-  [k: string]: unknown;
+  website?: unknown;
+  tsType?: "unknown";
 }
 /**
  * A name of a business (`name.created`, `name.deleted`).
@@ -655,7 +600,6 @@ export interface Name {
    * Updated at.
    */
   updated_at?: string | null;
-  [k: string]: unknown;
 }
 /**
  * An officer or other person of a business (`person.created`, `person.deleted`).
@@ -697,7 +641,7 @@ export interface Person {
    * Updated at.
    */
   updated_at?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * An order of Middesk products (`order.created`, `order.updated`).
@@ -739,7 +683,7 @@ export interface Order {
    * Updated at.
    */
   updated_at?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * A Secretary of State registration (`registration.created`, `registration.updated`).
@@ -813,7 +757,7 @@ export interface Registration {
    * Updated at.
    */
   updated_at?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * Middesk's review of a business.
@@ -843,7 +787,7 @@ export interface Review {
    * Updated at.
    */
   updated_at?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * One check of a review.
@@ -881,7 +825,7 @@ export interface ReviewTask {
    * Human sub-label.
    */
   sub_label?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * A TIN verification (`tin.retried`, `tin.retrieved`).
@@ -927,39 +871,39 @@ export interface Tin {
    * Whether the IRS matched name and TIN.
    */
   verified?: boolean | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface BusinessUpdatedData {
   object: Business;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface BusinessApprovedData {
   object: Business;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface BusinessRejectedData {
   object: Business;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface IndustryClassificationCreatedData {
   object: IndustryClassification;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface IndustryClassificationCompletedData {
   object: IndustryClassification;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface OrderCreatedData {
   object: Order;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface OrderUpdatedData {
   object: Order;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface SubscriptionCreatedData {
   object: Subscription;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * A monitoring subscription (`subscription.created`, `subscription.updated`).
@@ -993,15 +937,15 @@ export interface Subscription {
    * Updated at.
    */
   updated_at?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface SubscriptionUpdatedData {
   object: Subscription;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface MonitorCreatedData {
   object: Monitor;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * A monitor: which event types Middesk watches a business for (`monitor.*`).
@@ -1031,7 +975,7 @@ export interface Monitor {
    * Updated at.
    */
   updated_at?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * One event type a monitor watches.
@@ -1045,23 +989,22 @@ export interface MonitoredType {
    * The event type, e.g. `bankruptcy.created`.
    */
   type?: string | null;
-  [k: string]: unknown;
 }
 export interface MonitorUpdatedData {
   object: Monitor;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface TinRetriedData {
   object: Tin;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface TinRetrievedData {
   object: Tin;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface AgentTaxRegistrationCreatedData {
   object: AgentTaxRegistration;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * An agent tax registration (`agent_tax_registration.*`).
@@ -1099,15 +1042,15 @@ export interface AgentTaxRegistration {
    * Updated at.
    */
   updated_at?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface AgentTaxRegistrationUpdatedData {
   object: AgentTaxRegistration;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface LienUpdatedData {
   object: Lien;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * A lien (UCC filing) (`lien.updated`).
@@ -1157,27 +1100,27 @@ export interface Lien {
    * Updated at.
    */
   updated_at?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface LienFoundData {
   object: Lien;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface LienTerminatedData {
   object: Lien;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface AddressCreatedData {
   object: Address;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface AddressDeletedData {
   object: Address;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface BankruptcyCreatedData {
   object: Bankruptcy;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * A bankruptcy filing (`bankruptcy.created`).
@@ -1194,9 +1137,7 @@ export interface Bankruptcy {
   /**
    * Chapter (7, 11, 13, …).
    */
-  chapter?: {
-    [k: string]: unknown;
-  };
+  chapter?: unknown;
   /**
    * Court.
    */
@@ -1221,35 +1162,35 @@ export interface Bankruptcy {
    * `"bankruptcy"`.
    */
   object?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface NameCreatedData {
   object: Name;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface NameDeletedData {
   object: Name;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface PersonCreatedData {
   object: Person;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface PersonDeletedData {
   object: Person;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface RegistrationCreatedData {
   object: Registration;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface RegistrationUpdatedData {
   object: Registration;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface WatchlistResultCreatedData {
   object: WatchlistResult;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * A watchlist hit (`watchlist_result.created`).
@@ -1303,11 +1244,11 @@ export interface WatchlistResult {
    * Link to the listing.
    */
   url?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface RegistrationRequestSubmittedData {
   object: RegistrationRequest;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * A state tax registration request (`registration_request.*`).
@@ -1346,7 +1287,6 @@ export interface RegistrationRequest {
    */
   submitted_at?: string | null;
   minItems?: 0;
-  [k: string]: unknown;
 }
 /**
  * One item of a tax registration (an account number, a rate).
@@ -1384,15 +1324,15 @@ export interface TaxRegistrationItem {
    * The value, once known.
    */
   value?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface RegistrationRequestUpdatedData {
   object: RegistrationRequest;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface AgentJurisdictionRegistrationCreatedData {
   object: JurisdictionRegistration;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * A jurisdiction registration (`agent_jurisdiction_registration.*`).
@@ -1451,11 +1391,10 @@ export interface JurisdictionRegistration {
    */
   updated_at?: string | null;
   minItems?: 0;
-  [k: string]: unknown;
 }
 export interface AgentJurisdictionRegistrationUpdatedData {
   object: JurisdictionRegistration;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * An information request: Middesk needs something from the employer
@@ -1465,15 +1404,11 @@ export interface InformationRequest {
   /**
    * The Middesk account.
    */
-  account?: {
-    [k: string]: unknown;
-  };
+  account?: unknown;
   /**
    * The company.
    */
-  company?: {
-    [k: string]: unknown;
-  };
+  company?: unknown;
   /**
    * Completed at.
    */
@@ -1493,9 +1428,7 @@ export interface InformationRequest {
   /**
    * What it is about (a tax registration).
    */
-  owner?: {
-    [k: string]: unknown;
-  };
+  owner?: unknown;
   /**
    * Updated at.
    */
@@ -1508,7 +1441,7 @@ export interface InformationRequest {
    * Voided at.
    */
   voided_at?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * A scheduled rate or item change of a tax registration item (`agent_item_change.*`).
@@ -1517,9 +1450,7 @@ export interface ItemChange {
   /**
    * The Middesk account.
    */
-  account?: {
-    [k: string]: unknown;
-  };
+  account?: unknown;
   /**
    * When it was applied, once it is.
    */
@@ -1527,9 +1458,7 @@ export interface ItemChange {
   /**
    * The company.
    */
-  company?: {
-    [k: string]: unknown;
-  };
+  company?: unknown;
   /**
    * Created at.
    */
@@ -1553,9 +1482,7 @@ export interface ItemChange {
   /**
    * Its tax registration.
    */
-  tax_registration?: {
-    [k: string]: unknown;
-  };
+  tax_registration?: unknown;
   /**
    * The item that changes.
    */
@@ -1564,11 +1491,11 @@ export interface ItemChange {
    * The value after.
    */
   to_value?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface RunCreatedData {
   object: Run;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 /**
  * An agent run (`run.*`).
@@ -1610,13 +1537,13 @@ export interface Run {
    * Updated at.
    */
   updated_at?: string | null;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface RunCompletedData {
   object: Run;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
 export interface RunInterruptedData {
   object: Run;
-  [k: string]: unknown;
+  tsType?: "unknown";
 }
