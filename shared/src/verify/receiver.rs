@@ -328,11 +328,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
         let work = async {
             let delivered = self.deliver(request, attested, correlation, &mut receipt).await;
             match delivered {
-                Err(error)
-                    if keep
-                        && self.archive.enabled()
-                        && error.whose() == Some(crate::verify::verdict::Whose::Ours) =>
-                {
+                Err(error) if keep && self.archive.enabled() && crate::verify::refused::keeps(&error) => {
                     self.keep_refused(&request, &receipt, &error).await.map_err(ReceiveError::Archive)?;
                     Err(error)
                 }

@@ -149,7 +149,7 @@ impl AccountAllowList {
 
     /// Whether events of `account_id` are ours (any case; an id that is not a UUID never is).
     pub fn allows(&self, account_id: &str) -> bool {
-        parse_account_id(account_id).is_some_and(|id| self.0.contains(&id))
+        self.classify(account_id) == Some(true)
     }
 }
 
