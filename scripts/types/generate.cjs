@@ -39,35 +39,89 @@ if (refused.length || warnings.length) {
 // - no index signature: an unknown field is kept at run time (the schemas allow it), but a
 //   misspelt one must not compile, so `additionalProperties: true` is not rendered;
 // - a field whose schema says nothing of its type (any JSON, null included) is `unknown`, not an
-//   object type that refuses `null`.
-function forTypes(schema) {
-  if (Array.isArray(schema)) return schema.map(forTypes);
+//   object type that refuses `null`;
+// - documented values (`anyOf: [{enum}, {type: string}]`) are a literal union open to new
+//   ones: `"open" | "approved" | (string & {})` (the editor still offers the literals);
+// - each event type stands alone, the envelope's fields written into it, `type` required: the
+//   packages set it from `namespace` where Middesk names the type there. So a `switch` on
+//   `event.type` narrows every documented event, jurisdiction registrations included;
+// - an event of a type Middesk adds later is a `MiddeskEvent`, its `data` any fields.
+const SCHEMA_MAPS = ["properties", "$defs", "patternProperties", "dependentSchemas"];
+const SCHEMA_LISTS = ["allOf", "anyOf", "oneOf", "prefixItems"];
+const SCHEMA_ONE = ["items", "additionalProperties", "not", "if", "then", "else", "contains"];
+const SHAPES = ["type", "$ref", "allOf", "anyOf", "oneOf", "const", "enum", "properties", "items", "tsType"];
+
+function forTypes(schema, root = false) {
   if (schema === null || typeof schema !== "object") return schema;
   const out = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === "additionalProperties" && value === true) continue;
-    out[key] = key === "const" || key === "enum" ? value : forTypes(value);
+    if (SCHEMA_MAPS.includes(key)) out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, forTypes(v)]));
+    else if (SCHEMA_LISTS.includes(key)) out[key] = value.map((v) => forTypes(v));
+    else if (SCHEMA_ONE.includes(key)) out[key] = forTypes(value);
+    else out[key] = value;
   }
-  const shapes = ["type", "$ref", "allOf", "anyOf", "oneOf", "const", "enum", "properties", "items"];
-  const isPropertySchema = !("$schema" in schema) && !("$id" in schema) && !("$defs" in schema);
-  if (isPropertySchema && !shapes.some((k) => k in schema)) out.tsType = "unknown";
+  const [listed, ofType] = out.anyOf ?? [];
+  if (out.anyOf?.length === 2 && Array.isArray(listed?.enum) && ofType?.type) {
+    const nullable = [].concat(ofType.type).includes("null");
+    out.tsType = [...listed.enum.map((v) => JSON.stringify(v)), "(string & {})", ...(nullable ? ["null"] : [])].join(" | ");
+    delete out.anyOf;
+  }
+  if (!root && !SHAPES.some((k) => k in out)) out.tsType = "unknown";
   return out;
 }
+
+/** An event type's schema with the envelope's fields written in, and `type` required. */
+function standalone(schema, envelope) {
+  const properties = {};
+  for (const [name, field] of Object.entries(envelope.properties)) {
+    if (name === "type" || name === "data") continue;
+    properties[name] = JSON.parse(JSON.stringify(field).replaceAll('"#/$defs/', '"../event.json#/$defs/'));
+  }
+  Object.assign(properties, schema.properties);
+  properties.type = {
+    ...properties.type,
+    description: "The event type (the packages copy it from `namespace` where Middesk names it there).",
+  };
+  const { allOf, ...rest } = schema;
+  const required = new Set([...(envelope.required ?? []), ...(schema.required ?? []), "type"]);
+  required.delete("namespace");
+  return { ...rest, properties, required: [...required] };
+}
+
+const envelope = schemas[files.indexOf("event.json")];
+const forGenerator = schemas.map((schema, i) => {
+  const typed = files[i].startsWith("events/") ? standalone(schema, envelope) : schema;
+  return forTypes(typed, true);
+});
+// An event of any type, as the packages hand it: `type` set, `data` any fields. No index
+// signature, so that every documented event (an interface) is a MiddeskEvent too.
+const anyEvent = forGenerator[files.indexOf("event.json")];
+anyEvent.properties.type = { type: "string", description: "The event type (from `namespace` where Middesk names it there)." };
+anyEvent.properties.data = {
+  description: anyEvent.$defs.EventData.description,
+  tsType: "{ object?: unknown; previous_attributes?: object | null }",
+};
+anyEvent.required = [...new Set([...(anyEvent.required ?? []), "type"])];
+// A tuple (`prefixItems`), which json-schema-to-typescript does not render.
+const sqsRecord = forGenerator[files.indexOf("sqs-record.json")];
+sqsRecord.$defs.ClaimCheckPointer.tsType = `[${JSON.stringify(sqsRecord.$defs.ClaimCheckPointer.prefixItems[0].const)}, PayloadPointer]`;
+
 const typesDir = fs.mkdtempSync(path.join(require("os").tmpdir(), "middesk-types-"));
 fs.mkdirSync(path.join(typesDir, "events"));
-files.forEach((f, i) => fs.writeFileSync(path.join(typesDir, f), JSON.stringify(forTypes(schemas[i]))));
+files.forEach((f, i) => fs.writeFileSync(path.join(typesDir, f), JSON.stringify(forGenerator[i])));
 
 const banner =
   "/* Generated from shared/schemas/ by scripts/generate-types (json-schema-to-typescript): do not edit. */";
-compileFromFile(path.join(typesDir, "documented-event.json"), {
-  cwd: typesDir,
-  bannerComment: banner,
-  additionalProperties: false,
-  style: { singleQuote: false },
-})
-  .then((ts) => {
+const options = { cwd: typesDir, bannerComment: "", additionalProperties: false, style: { singleQuote: false } };
+Promise.all([
+  compileFromFile(path.join(typesDir, "documented-event.json"), options),
+  compileFromFile(path.join(typesDir, "event.json"), { ...options, declareExternallyReferenced: false }),
+  compileFromFile(path.join(typesDir, "sqs-record.json"), { ...options, unreachableDefinitions: true }),
+])
+  .then(([documented, envelopeOnly, sqs]) => {
     fs.rmSync(typesDir, { recursive: true, force: true });
-    process.stdout.write(ts);
+    process.stdout.write([banner, documented.trim(), envelopeOnly.trim(), sqs.trim()].join("\n\n") + "\n");
   })
   .catch((e) => {
     console.error(e);

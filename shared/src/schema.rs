@@ -196,7 +196,42 @@ fn document(
     }
     let mut value = schema.to_value();
     strict(&mut value);
+    open_enumerations(&mut value);
     value
+}
+
+/// The values a description lists and nothing else (`` `active`, `pending` or `unavailable`. ``,
+/// `` `open`, `pending`, … ``): a field's documented values, which Middesk may add to.
+pub fn documented_values(description: &str) -> Option<Vec<&str>> {
+    let list = description.trim().trim_end_matches('.').trim_end_matches('…').trim_end();
+    let list = list.trim_end_matches(',');
+    let values: Vec<&str> = list
+        .split(", ")
+        .flat_map(|part| part.split(" or "))
+        .map(|part| part.strip_prefix('`')?.strip_suffix('`').filter(|v| !v.contains('`') && !v.is_empty()))
+        .collect::<Option<_>>()?;
+    (values.len() > 1).then_some(values)
+}
+
+/// Gives each string property whose description lists its values ([`documented_values`]) those
+/// values, open to new ones: `anyOf: [{enum: values}, {its type}]`. Generated types then name
+/// them (a literal union) and still take a value Middesk adds.
+pub fn open_enumerations(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            let listed = object.get("description").and_then(Value::as_str).and_then(documented_values);
+            let is_string =
+                |t: &Value| t == "string" || t.as_array().is_some_and(|a| a.contains(&json!("string")));
+            if let Some(values) = listed.filter(|_| object.get("type").is_some_and(is_string)) {
+                let values: Vec<Value> = values.into_iter().map(Value::from).collect();
+                let of_type = json!({"type": object.remove("type").unwrap_or_default()});
+                object.insert("anyOf".into(), json!([{"enum": values}, of_type]));
+            }
+            object.values_mut().for_each(open_enumerations);
+        }
+        Value::Array(items) => items.iter_mut().for_each(open_enumerations),
+        _ => {}
+    }
 }
 
 fn generator() -> SchemaGenerator {
@@ -208,7 +243,8 @@ pub fn event() -> Value {
     let mut generator = generator();
     let schema = generator.root_schema_for::<Event>();
     let description = "A Middesk webhook event of any type, those Middesk adds later included.";
-    document("event.json", "Event", description, schema, &mut generator)
+    // `MiddeskEvent`, not `Event`: the name a generated type gets, and `Event` is the DOM's.
+    document("event.json", "MiddeskEvent", description, schema, &mut generator)
 }
 
 /// The schema of an event of `event_type`, whose object is of `kind` (`None`: any object): the
@@ -230,9 +266,16 @@ pub fn event_of_type(
     let name = pascal(event_type);
     let data = match (object, object_in_data) {
         (Some(object), true) => json!({"allOf": [object], "title": format!("{name}Data")}),
+        // What changed comes with the object's fields before the change: the object's schema.
         (Some(object), false) => json!({
             "title": format!("{name}Data"),
-            "properties": {"object": object},
+            "properties": {
+                "object": object,
+                "previous_attributes": {
+                    "description": "On updates: the fields that changed, with their values before.",
+                    "anyOf": [object, {"type": "null"}]
+                }
+            },
             "required": ["object"]
         }),
         (None, _) => json!({"type": "object", "title": format!("{name}Data")}),
@@ -244,7 +287,8 @@ pub fn event_of_type(
         "type": "object",
         "allOf": [base],
         "properties": {"type": {"const": event_type}, named_in: {"const": event_type}, "data": data},
-        "required": [named_in]
+        // A documented event comes with its object: what a typed handler reads.
+        "required": [named_in, "data"]
     });
     let mut generator = self::generator();
     document(
@@ -265,7 +309,7 @@ pub fn documented_event() -> Value {
     document(
         "documented-event.json",
         "DocumentedEvent",
-        "A Middesk webhook event of a documented type. A type Middesk adds later matches none: read it as an Event.",
+        "A Middesk webhook event of a documented type. A type Middesk adds later matches none: read it as a MiddeskEvent.",
         schema,
         &mut generator(),
     )
@@ -349,6 +393,7 @@ pub fn sqs_record() -> Value {
                 "properties": {
                     "AWSTraceHeader": {"type": "string", "description": "The verifier's X-Ray trace header, when it was traced."},
                     "ApproximateReceiveCount": {"type": "string"},
+                    "SentTimestamp": {"type": "string", "description": "When SQS took the message, in milliseconds since the epoch: no event is placed later (docs/records.md)."},
                     "MessageGroupId": {"type": "string", "description": "FIFO queues: the correlation id, else the event id."}
                 }
             }
@@ -401,6 +446,31 @@ pub fn files() -> Vec<(String, Value)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_description_that_only_lists_values_documents_them() {
+        assert_eq!(
+            documented_values("`active`, `pending` or `unavailable`."),
+            Some(vec!["active", "pending", "unavailable"])
+        );
+        assert_eq!(
+            documented_values("`open`, `pending`, `in_review`, …"),
+            Some(vec!["open", "pending", "in_review"])
+        );
+        assert_eq!(documented_values("`\"business\"`."), None, "one value is a note, not a list");
+        assert_eq!(documented_values("A finer status (`good_standing`, …)."), None);
+        assert_eq!(documented_values("Each watched type with its status (`active`, `pending`)."), None);
+        let mut schema = json!({"properties": {
+            "status": {"description": "`running`, `completed`.", "type": ["string", "null"]},
+            "count": {"description": "`1`, `2`.", "type": "integer"},
+        }});
+        open_enumerations(&mut schema);
+        assert_eq!(
+            schema["properties"]["status"],
+            json!({"description": "`running`, `completed`.", "anyOf": [{"enum": ["running", "completed"]}, {"type": ["string", "null"]}]})
+        );
+        assert_eq!(schema["properties"]["count"]["type"], "integer", "only strings");
+    }
 
     #[test]
     fn a_type_is_named_in_pascal_case() {

@@ -165,47 +165,81 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `scripts/generate-types --check` on the types in `dir`: whether they are fresh, and why not.
-fn types_are_fresh(dir: &Path) -> (bool, String) {
+/// `scripts/generate-types --check` on the types in the tree `root`: whether they are fresh, and why not.
+fn types_are_fresh(root: &Path) -> (bool, String) {
     let output = std::process::Command::new(repo().join("scripts/generate-types"))
         .arg("--check")
-        .env("TYPES_DIR", dir)
+        .env("TYPES_ROOT", root)
         .output()
         .expect("scripts/generate-types");
     (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
+const TYPESCRIPT_TYPES: &str = "shared/types/typescript";
+const PYTHON_MODELS: &str = "packages/python/src/middesk_webhooks/models";
+
+/// A copy of the generated types under a fresh root, with `edit` made to the file `file` there.
+fn stale_copy(file: &str, edit: (&str, &str)) -> PathBuf {
+    let root = std::env::temp_dir().join(middesk_webhooks::testkit::unique("stale-types"));
+    for dir in [TYPESCRIPT_TYPES, PYTHON_MODELS] {
+        std::fs::create_dir_all(root.join(dir).parent().unwrap()).unwrap();
+        let copy =
+            std::process::Command::new("cp").arg("-r").arg(repo().join(dir)).arg(root.join(dir)).status();
+        assert!(copy.unwrap().success());
+    }
+    let text = std::fs::read_to_string(root.join(file)).unwrap();
+    assert!(text.contains(edit.0), "{file} has no {}", edit.0);
+    std::fs::write(root.join(file), text.replace(edit.0, edit.1)).unwrap();
+    root
+}
+
 #[test]
 fn the_generated_typescript_and_python_types_are_fresh_and_read_every_sample() {
     // What is committed is what the pinned generators make of the schemas (ajv strict first).
-    let (fresh, why) = types_are_fresh(&repo().join("shared/types"));
+    let (fresh, why) = types_are_fresh(&repo());
     assert!(fresh, "{why}");
-    // The check can fail: a stale copy is refused.
-    let stale = std::env::temp_dir().join(middesk_webhooks::testkit::unique("stale-types"));
-    let copy =
-        std::process::Command::new("cp").arg("-r").arg(repo().join("shared/types")).arg(&stale).status();
-    assert!(copy.unwrap().success());
-    let file = stale.join("typescript/middesk-events.d.ts");
-    let text = std::fs::read_to_string(&file).unwrap().replace("BusinessUpdatedEvent", "BusinessUpdated");
-    std::fs::write(&file, text).unwrap();
-    let (fresh, why) = types_are_fresh(&stale);
-    std::fs::remove_dir_all(&stale).unwrap();
-    assert!(!fresh && why.contains("stale"), "{why}");
-    // The pydantic models read every sample as its own type, through the union.
+    // The check can fail: a stale copy of either is refused.
+    for (file, edit) in [
+        (format!("{TYPESCRIPT_TYPES}/middesk-events.d.ts"), ("BusinessUpdatedEvent", "BusinessUpdated")),
+        (format!("{PYTHON_MODELS}/__init__.py"), ("DocumentedEvent", "Documented")),
+    ] {
+        let stale = stale_copy(&file, edit);
+        let (fresh, why) = types_are_fresh(&stale);
+        std::fs::remove_dir_all(&stale).unwrap();
+        assert!(!fresh && why.contains("stale"), "{file}: {why}");
+    }
+    // The pydantic models read every sample as its own type, keep what they do not model, and
+    // tell a wrong field by one error of the right model (the discriminator).
     let check = r#"
 import glob, json, sys
-sys.path.insert(0, "shared/types/python")
-from middesk_events.documented_event import DocumentedEvent
-from middesk_events.event import Event
+sys.path.insert(0, "packages/python/src")
+from middesk_webhooks.models import DocumentedEvent, MiddeskEvent, parse_event
+from pydantic import TypeAdapter, ValidationError
+union = TypeAdapter(DocumentedEvent)
 read = 0
 for path in sorted(glob.glob("shared/samples/events/*.json")):
     raw = json.load(open(path))
-    event = DocumentedEvent.model_validate(raw).root
+    event = parse_event(raw)
     name = path.rsplit("/", 1)[-1][:-5].replace(".", "_").split("_")
     assert type(event).__name__ == "".join(w.capitalize() for w in name) + "Event", (path, type(event).__name__)
-    assert event.id == raw["id"]
+    assert event.id == raw["id"] and event.type == (raw.get("type") or raw["namespace"])
+    assert type(union.validate_python(raw)) is type(event)
+    # Nothing dropped: the model gives back every field of the body.
+    assert event.model_dump(mode="json", exclude_unset=True, by_alias=True) == {**raw, "type": event.type}, path
     read += 1
-Event.model_validate(json.load(open("shared/tests/fixtures/unknown_type.json")))
+unknown = json.load(open("shared/tests/fixtures/unknown_type.json"))
+event = parse_event(unknown)
+assert type(event) is MiddeskEvent and event.type == unknown["type"] and event.type == unknown["type"]
+assert event.model_dump(mode="json", exclude_unset=True)["data"] == unknown["data"]
+wrong = json.load(open("shared/samples/events/business.updated.json"))
+wrong["data"]["object"]["name"] = 12345
+try:
+    union.validate_python(wrong)
+    raise SystemExit("a wrong field was read")
+except ValidationError as error:
+    assert error.error_count() == 1, error
+monitor = parse_event(json.load(open("shared/samples/events/monitor.updated.json")))
+assert monitor.data.previous_attributes.event_types[1].status == "pending"
 print(read)
 "#;
     let output = std::process::Command::new(repo().join(".venv/bin/python"))

@@ -27,7 +27,7 @@ def test_a_repeat_runs_once_and_an_older_event_is_counted_not_passed(dynamodb, t
     @consumer.on("business.updated")
     async def handle(event):
         seen.append(event.id)
-        return {"status": event.data["object"]["status"]}
+        return {"status": event.data.object.status}
 
     newer = record(business("evt-approved", "2026-12-05T10:05:00Z", "approved"), "evt-approved")
     older = record(business("evt-in-review", "2026-12-05T10:00:00Z", "in_review"), "evt-in-review")

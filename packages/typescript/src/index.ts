@@ -3,20 +3,25 @@
  * `consumer.handler`.
  *
  * Per record: the body (a claim check followed into the stack's payload bucket only, its size and
- * SHA-256 checked), the event, then its handler at most once per event id, in the order of its
+ * SHA-256 checked), the event validated against its type's schema (shared/schemas/), then its handler at most once per event id, in the order of its
  * Middesk object (docs/records.md). Handlers are awaited: one that rejects fails its record. The
  * answer reports exactly the failed records; on a FIFO queue the rest of a failed record's message
  * group fails with it.
  */
 import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import Ajv2020 from "ajv/dist/2020";
 
-import type { DocumentedEvent } from "./middesk-events";
+import type { ClaimCheckPointer, DocumentedEvent, MiddeskEvent } from "./middesk-events";
 import { Records, recordTtl } from "./records";
 
-export type { DocumentedEvent } from "./middesk-events";
+export type * from "./middesk-events";
+/** The records of docs/records.md, for a consumer that writes its own loop. */
+export { MAX_RECORD_TTL, MIN_RECORD_TTL, Records, recordTtl } from "./records";
 
 const POINTER_CLASSES = ["software.amazon.payloadoffloading.PayloadS3Pointer", "com.amazon.sqs.javamessaging.MessageS3Pointer"];
 /** Only without a Lambda context (a local run): Lambda gives the invocation's deadline. */
@@ -28,35 +33,56 @@ export class Failure extends Error {}
 /** Where an event stands among the events applied for its object. */
 export type Freshness = { kind: "newest" } | { kind: "unordered" } | { kind: "older"; newestEventId: string };
 
-/** An SQS record as Lambda delivers it (what the consumer reads of it). */
-export interface SqsRecord {
+/**
+ * An SQS record as Lambda delivers it: what the consumer reads of it (`SqsMessage` is the whole
+ * record of a stack's queue, its attributes named).
+ */
+export interface SqsMessage {
   messageId: string;
   body: string;
   attributes?: Record<string, string | undefined>;
   messageAttributes?: Record<string, { stringValue?: string } | undefined>;
 }
 
-/** The body of a claim-checked message: where the event's bytes are kept. */
-export type ClaimCheckPointer = [string, { s3BucketName: string; s3Key: string }];
-
 /** What the handler reads of Lambda's context. */
 export interface LambdaContext {
   getRemainingTimeInMillis(): number;
 }
 
-/** The event of type `T`: its generated type when documented, else any Middesk event. */
-export type EventOf<T extends string> = Extract<DocumentedEvent, { type: T }> extends never
-  ? MiddeskEvent
+/**
+ * What a handler of `T` gets: the event of type `T` (`BusinessUpdatedEvent`); for a family
+ * (`business`), its documented events or one of a type Middesk adds later; else any event.
+ */
+export type EventOf<T extends string> = [Extract<DocumentedEvent, { type: T }>] extends [never]
+  ? [Extract<DocumentedEvent, { type: `${T}.${string}` }>] extends [never]
+    ? MiddeskEvent
+    : Extract<DocumentedEvent, { type: `${T}.${string}` }> | MiddeskEvent
   : Extract<DocumentedEvent, { type: T }>;
 
-/** Any Middesk event: the envelope every type has. */
-export interface MiddeskEvent {
-  id: string;
-  type?: string;
-  namespace?: string;
-  created_at?: string | null;
-  account_id?: string | null;
-  data?: unknown;
+/** The schemas the events are validated against, shipped in the package (`dist/schemas`). */
+const SCHEMA_BASE = "https://github.com/middesk-webhooks/middesk-webhooks-aws/raw/main/shared/schemas/";
+const SCHEMA_DIR = path.join(__dirname, "schemas");
+const ajv = new Ajv2020({ strict: true, allErrors: false });
+ajv.addSchema(JSON.parse(readFileSync(path.join(SCHEMA_DIR, "event.json"), "utf8")));
+const DOCUMENTED = new Set(readdirSync(path.join(SCHEMA_DIR, "events")).map((file) => file.replace(/\.json$/, "")));
+
+/**
+ * `raw` validated against its type's schema (compiled on the first event of the type: a cold
+ * start compiles only what it reads), its `type` set from `namespace` where Middesk names it there.
+ */
+function validate(raw: Record<string, unknown>, type: string): MiddeskEvent {
+  const id = DOCUMENTED.has(type) ? `${SCHEMA_BASE}events/${type}.json` : `${SCHEMA_BASE}event.json`;
+  let validator = ajv.getSchema(id);
+  if (!validator) {
+    ajv.addSchema(JSON.parse(readFileSync(path.join(SCHEMA_DIR, "events", `${type}.json`), "utf8")));
+    validator = ajv.getSchema(id)!;
+  }
+  if (!validator(raw)) {
+    // Where, never the value: a payload's contents must not reach the logs.
+    const error = validator.errors?.[0];
+    throw new Failure(`schema: ${error?.instancePath.slice(1).replaceAll("/", ".") || "(top)"} does not fit (${error?.keyword})`);
+  }
+  return (raw.type === type ? raw : { ...raw, type }) as unknown as MiddeskEvent;
 }
 
 /** A handler: a plain or an async function, told the event's freshness. */
@@ -91,7 +117,7 @@ export function ordered(event: MiddeskEvent, sentAt?: bigint): { object: string;
   return { object: `${kind}/${id}`, at: sentAt !== undefined && sentAt < created ? sentAt : created };
 }
 
-function attribute(record: SqsRecord, name: string): string | undefined {
+function attribute(record: SqsMessage, name: string): string | undefined {
   return record.messageAttributes?.[name]?.stringValue;
 }
 
@@ -135,7 +161,7 @@ export class Consumer {
   }
 
   /** The Lambda handler: `{ batchItemFailures }` for exactly the failed records. */
-  readonly handler = async (event: { Records?: SqsRecord[] }, context?: LambdaContext): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> => {
+  readonly handler = async (event: { Records?: SqsMessage[] }, context?: LambdaContext): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> => {
     const remaining = context ? context.getRemainingTimeInMillis() / 1000 : LOCAL_LOCK_SECONDS;
     const deadline = Date.now() / 1000 + remaining;
     const batchItemFailures: { itemIdentifier: string }[] = [];
@@ -162,7 +188,7 @@ export class Consumer {
     return this.routes.get(type) ?? this.routes.get(type.split(".")[0] ?? type);
   }
 
-  private async handleRecord(record: SqsRecord, deadline: number, ids: Record<string, unknown>): Promise<void> {
+  private async handleRecord(record: SqsMessage, deadline: number, ids: Record<string, unknown>): Promise<void> {
     if (attribute(record, "malformed") === "true") throw new Failure(`malformed event: ${attribute(record, "malformed_reason")}`);
     let raw: unknown;
     try {
@@ -171,25 +197,26 @@ export class Consumer {
       if (error instanceof Failure) throw error;
       throw new Failure("the body is not JSON");
     }
-    const event = raw as MiddeskEvent;
-    const type = event?.type ?? event?.namespace;
-    if (typeof event !== "object" || event === null || typeof event.id !== "string" || !event.id || typeof type !== "string") {
+    const body = raw as Record<string, unknown> | null;
+    const type = typeof body?.type === "string" ? body.type : body?.namespace;
+    if (typeof body !== "object" || body === null || Array.isArray(body) || typeof body.id !== "string" || !body.id || typeof type !== "string") {
       throw new Failure("not a Middesk event: no id or type");
     }
-    ids.event_id = event.id;
+    Object.assign(ids, { event_id: body.id, event_type: type });
     const route = this.route(type);
     if (!route) {
-      log("info", "no handler for this type: acknowledged", { event_type: type, consumer: this.name, ...ids });
+      log("info", "no handler for this type: acknowledged", { consumer: this.name, ...ids });
       return;
     }
-    if (!this.records) {
+    const event = validate(body, type);
+    if (this.records) await this.runOnce(record, event, type, route, deadline, ids);
+    else {
       await route.handler(event, { kind: "unordered" });
-      return;
+      log("info", "event handled", { consumer: this.name, ...ids });
     }
-    await this.runOnce(record, event, type, route, deadline, ids);
   }
 
-  private async runOnce(record: SqsRecord, event: MiddeskEvent, type: string, route: Route, deadline: number, ids: Record<string, unknown>): Promise<void> {
+  private async runOnce(record: SqsMessage, event: MiddeskEvent, type: string, route: Route, deadline: number, ids: Record<string, unknown>): Promise<void> {
     const records = this.records as Records;
     const now = Date.now() / 1000;
     const key = records.eventKey(event.id);
@@ -224,6 +251,7 @@ export class Consumer {
       await records.complete(key, done, result, "SUPERSEDED");
       this.countSuperseded(type);
     } else await records.complete(key, done, result);
+    if (older === undefined || route.older) log("info", "event handled", { consumer: this.name, ...ids });
   }
 
   private countSuperseded(type: string): void {
@@ -235,7 +263,7 @@ export class Consumer {
     }));
   }
 
-  private async bodyOf(record: SqsRecord): Promise<Buffer> {
+  private async bodyOf(record: SqsMessage): Promise<Buffer> {
     const size = attribute(record, "ExtendedPayloadSize") ?? attribute(record, "SQSLargePayloadSize");
     if (size === undefined) {
       return attribute(record, "body_encoding") === "base64" ? Buffer.from(record.body, "base64") : Buffer.from(record.body, "utf8");
@@ -253,10 +281,12 @@ export class Consumer {
     }
     const head = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     if (head.ContentLength !== Number(size)) throw new Failure("claim check: the object is not the size the pointer gives");
-    const object = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: head.ETag }));
+    // The object HEAD measured, and no other (412 otherwise); at most that many bytes.
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: head.ETag, Range: `bytes=0-${size}` }));
     const body = Buffer.from(await object.Body!.transformToByteArray());
-    if (body.length !== Number(size) || createHash("sha256").update(body).digest("hex") !== key.split("/").pop()) {
-      throw new Failure("claim check: the object is not the body its key names");
+    if (body.length !== Number(size)) throw new Failure("claim check: the object is not the size the pointer gives");
+    if (createHash("sha256").update(body).digest("hex") !== key.split("/").pop()) {
+      throw new Failure("claim check: the object is not the body its key names (SHA-256)");
     }
     return body;
   }

@@ -23,7 +23,7 @@ test("a repeat runs once, and an older event is counted, not passed", async () =
   const seen: string[] = [];
   consumer.on("business.updated", async (event) => {
     seen.push(event.id);
-    return { status: event.data?.object.status ?? null }; // typed: a Business, without a cast
+    return { status: event.data.object.status ?? null }; // typed: a Business, without a cast
   });
   const newer = record(business("evt-approved", "2026-12-05T10:05:00Z", "approved"), "evt-approved");
   const older = record(business("evt-in-review", "2026-12-05T10:00:00Z", "in_review"), "evt-in-review");

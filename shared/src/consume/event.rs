@@ -546,7 +546,7 @@ middesk_object!(
         object: String,
         /// The business it is for.
         business_id: String,
-        /// `filed`, `open`, …
+        /// `filed`, `open`, `active`, `terminated`, …
         status: String,
         /// The filing state.
         state: String,

@@ -1,7 +1,7 @@
 /* Generated from shared/schemas/ by scripts/generate-types (json-schema-to-typescript): do not edit. */
 
 /**
- * A Middesk webhook event of a documented type. A type Middesk adds later matches none: read it as an Event.
+ * A Middesk webhook event of a documented type. A type Middesk adds later matches none: read it as a MiddeskEvent.
  */
 export type DocumentedEvent =
   | BusinessCreatedEvent
@@ -44,315 +44,35 @@ export type DocumentedEvent =
   | RunCreatedEvent
   | RunCompletedEvent
   | RunInterruptedEvent;
+export type AgentInfoRequestCreatedData = InformationRequest;
+export type AgentInfoRequestUpdatedData = InformationRequest;
+export type AgentItemChangeCreatedData = ItemChange;
+export type AgentItemChangeUpdatedData = ItemChange;
+
 /**
  * A Middesk `business.created` event.
  */
-export type BusinessCreatedEvent = Event & {
-  data?: BusinessCreatedData;
-  type: "business.created";
-};
-/**
- * A Middesk `business.updated` event.
- */
-export type BusinessUpdatedEvent = Event & {
-  data?: BusinessUpdatedData;
-  type: "business.updated";
-};
-/**
- * A Middesk `business.approved` event.
- */
-export type BusinessApprovedEvent = Event & {
-  data?: BusinessApprovedData;
-  type: "business.approved";
-};
-/**
- * A Middesk `business.rejected` event.
- */
-export type BusinessRejectedEvent = Event & {
-  data?: BusinessRejectedData;
-  type: "business.rejected";
-};
-/**
- * A Middesk `industry_classification.created` event.
- */
-export type IndustryClassificationCreatedEvent = Event & {
-  data?: IndustryClassificationCreatedData;
-  type: "industry_classification.created";
-};
-/**
- * A Middesk `industry_classification.completed` event.
- */
-export type IndustryClassificationCompletedEvent = Event & {
-  data?: IndustryClassificationCompletedData;
-  type: "industry_classification.completed";
-};
-/**
- * A Middesk `order.created` event.
- */
-export type OrderCreatedEvent = Event & {
-  data?: OrderCreatedData;
-  type: "order.created";
-};
-/**
- * A Middesk `order.updated` event.
- */
-export type OrderUpdatedEvent = Event & {
-  data?: OrderUpdatedData;
-  type: "order.updated";
-};
-/**
- * A Middesk `subscription.created` event.
- */
-export type SubscriptionCreatedEvent = Event & {
-  data?: SubscriptionCreatedData;
-  type: "subscription.created";
-};
-/**
- * A Middesk `subscription.updated` event.
- */
-export type SubscriptionUpdatedEvent = Event & {
-  data?: SubscriptionUpdatedData;
-  type: "subscription.updated";
-};
-/**
- * A Middesk `monitor.created` event.
- */
-export type MonitorCreatedEvent = Event & {
-  data?: MonitorCreatedData;
-  type: "monitor.created";
-};
-/**
- * A Middesk `monitor.updated` event.
- */
-export type MonitorUpdatedEvent = Event & {
-  data?: MonitorUpdatedData;
-  type: "monitor.updated";
-};
-/**
- * A Middesk `tin.retried` event.
- */
-export type TinRetriedEvent = Event & {
-  data?: TinRetriedData;
-  type: "tin.retried";
-};
-/**
- * A Middesk `tin.retrieved` event.
- */
-export type TinRetrievedEvent = Event & {
-  data?: TinRetrievedData;
-  type: "tin.retrieved";
-};
-/**
- * A Middesk `agent_tax_registration.created` event.
- */
-export type AgentTaxRegistrationCreatedEvent = Event & {
-  data?: AgentTaxRegistrationCreatedData;
-  type: "agent_tax_registration.created";
-};
-/**
- * A Middesk `agent_tax_registration.updated` event.
- */
-export type AgentTaxRegistrationUpdatedEvent = Event & {
-  data?: AgentTaxRegistrationUpdatedData;
-  type: "agent_tax_registration.updated";
-};
-/**
- * A Middesk `lien.updated` event.
- */
-export type LienUpdatedEvent = Event & {
-  data?: LienUpdatedData;
-  type: "lien.updated";
-};
-/**
- * A Middesk `lien.found` event.
- */
-export type LienFoundEvent = Event & {
-  data?: LienFoundData;
-  type: "lien.found";
-};
-/**
- * A Middesk `lien.terminated` event.
- */
-export type LienTerminatedEvent = Event & {
-  data?: LienTerminatedData;
-  type: "lien.terminated";
-};
-/**
- * A Middesk `address.created` event.
- */
-export type AddressCreatedEvent = Event & {
-  data?: AddressCreatedData;
-  type: "address.created";
-};
-/**
- * A Middesk `address.deleted` event.
- */
-export type AddressDeletedEvent = Event & {
-  data?: AddressDeletedData;
-  type: "address.deleted";
-};
-/**
- * A Middesk `bankruptcy.created` event.
- */
-export type BankruptcyCreatedEvent = Event & {
-  data?: BankruptcyCreatedData;
-  type: "bankruptcy.created";
-};
-/**
- * A Middesk `name.created` event.
- */
-export type NameCreatedEvent = Event & {
-  data?: NameCreatedData;
-  type: "name.created";
-};
-/**
- * A Middesk `name.deleted` event.
- */
-export type NameDeletedEvent = Event & {
-  data?: NameDeletedData;
-  type: "name.deleted";
-};
-/**
- * A Middesk `person.created` event.
- */
-export type PersonCreatedEvent = Event & {
-  data?: PersonCreatedData;
-  type: "person.created";
-};
-/**
- * A Middesk `person.deleted` event.
- */
-export type PersonDeletedEvent = Event & {
-  data?: PersonDeletedData;
-  type: "person.deleted";
-};
-/**
- * A Middesk `registration.created` event.
- */
-export type RegistrationCreatedEvent = Event & {
-  data?: RegistrationCreatedData;
-  type: "registration.created";
-};
-/**
- * A Middesk `registration.updated` event.
- */
-export type RegistrationUpdatedEvent = Event & {
-  data?: RegistrationUpdatedData;
-  type: "registration.updated";
-};
-/**
- * A Middesk `watchlist_result.created` event.
- */
-export type WatchlistResultCreatedEvent = Event & {
-  data?: WatchlistResultCreatedData;
-  type: "watchlist_result.created";
-};
-/**
- * A Middesk `registration_request.submitted` event.
- */
-export type RegistrationRequestSubmittedEvent = Event & {
-  data?: RegistrationRequestSubmittedData;
-  type: "registration_request.submitted";
-};
-/**
- * A Middesk `registration_request.updated` event.
- */
-export type RegistrationRequestUpdatedEvent = Event & {
-  data?: RegistrationRequestUpdatedData;
-  type: "registration_request.updated";
-};
-/**
- * A Middesk `agent_jurisdiction_registration.created` event.
- */
-export type AgentJurisdictionRegistrationCreatedEvent = Event & {
-  data?: AgentJurisdictionRegistrationCreatedData;
-  namespace: "agent_jurisdiction_registration.created";
-  type?: "agent_jurisdiction_registration.created";
-};
-/**
- * A Middesk `agent_jurisdiction_registration.updated` event.
- */
-export type AgentJurisdictionRegistrationUpdatedEvent = Event & {
-  data?: AgentJurisdictionRegistrationUpdatedData;
-  namespace: "agent_jurisdiction_registration.updated";
-  type?: "agent_jurisdiction_registration.updated";
-};
-/**
- * A Middesk `agent_info_request.created` event.
- */
-export type AgentInfoRequestCreatedEvent = Event & {
-  data?: AgentInfoRequestCreatedData;
-  type: "agent_info_request.created";
-};
-export type AgentInfoRequestCreatedData = InformationRequest;
-/**
- * A Middesk `agent_info_request.updated` event.
- */
-export type AgentInfoRequestUpdatedEvent = Event & {
-  data?: AgentInfoRequestUpdatedData;
-  type: "agent_info_request.updated";
-};
-export type AgentInfoRequestUpdatedData = InformationRequest;
-/**
- * A Middesk `agent_item_change.created` event.
- */
-export type AgentItemChangeCreatedEvent = Event & {
-  data?: AgentItemChangeCreatedData;
-  type: "agent_item_change.created";
-};
-export type AgentItemChangeCreatedData = ItemChange;
-/**
- * A Middesk `agent_item_change.updated` event.
- */
-export type AgentItemChangeUpdatedEvent = Event & {
-  data?: AgentItemChangeUpdatedData;
-  type: "agent_item_change.updated";
-};
-export type AgentItemChangeUpdatedData = ItemChange;
-/**
- * A Middesk `run.created` event.
- */
-export type RunCreatedEvent = Event & {
-  data?: RunCreatedData;
-  type: "run.created";
-};
-/**
- * A Middesk `run.completed` event.
- */
-export type RunCompletedEvent = Event & {
-  data?: RunCompletedData;
-  type: "run.completed";
-};
-/**
- * A Middesk `run.interrupted` event.
- */
-export type RunInterruptedEvent = Event & {
-  data?: RunInterruptedData;
-  type: "run.interrupted";
-};
-
-/**
- * A Middesk webhook event of any type, those Middesk adds later included.
- */
-export interface Event {
+export interface BusinessCreatedEvent {
   account_id?: string | null;
   created_at?: string | null;
-  data?: EventData;
   id: string;
   /**
    * The event type, where Middesk names it here instead of in `type`.
    */
   namespace?: string;
   object?: string | null;
-  type?: string | null;
+  data: BusinessCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "business.created";
 }
-/**
- * The resource in `object` (the usual shape), or the resource itself, its `object` naming its kind.
- */
-export interface EventData {}
 export interface BusinessCreatedData {
   object: Business;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Business | null;
 }
 /**
  * A business Middesk verifies (`business.created`, `business.updated`).
@@ -425,7 +145,7 @@ export interface Business {
   /**
    * `open`, `pending`, `in_review`, `approved`, `rejected`, …
    */
-  status?: string | null;
+  status?: "open" | "pending" | "in_review" | "approved" | "rejected" | (string & {}) | null;
   /**
    * Summary of findings.
    */
@@ -450,7 +170,6 @@ export interface Business {
    * The business's website.
    */
   website?: unknown;
-  tsType?: "unknown";
 }
 /**
  * An address of a business (`address.created`, `address.deleted`).
@@ -520,7 +239,6 @@ export interface Address {
    * Updated at.
    */
   updated_at?: string | null;
-  tsType?: "unknown";
 }
 /**
  * A True Industry classification (`industry_classification.*`).
@@ -553,12 +271,11 @@ export interface IndustryClassification {
   /**
    * `pending`, `completed`, …
    */
-  status?: string | null;
+  status?: "pending" | "completed" | (string & {}) | null;
   /**
    * Websites used.
    */
   website?: unknown;
-  tsType?: "unknown";
 }
 /**
  * A name of a business (`name.created`, `name.deleted`).
@@ -595,7 +312,7 @@ export interface Name {
   /**
    * `legal`, `dba`, …
    */
-  type?: string | null;
+  type?: "legal" | "dba" | (string & {}) | null;
   /**
    * Updated at.
    */
@@ -641,7 +358,6 @@ export interface Person {
    * Updated at.
    */
   updated_at?: string | null;
-  tsType?: "unknown";
 }
 /**
  * An order of Middesk products (`order.created`, `order.updated`).
@@ -674,7 +390,7 @@ export interface Order {
   /**
    * `pending`, `in_progress`, `completed`, …
    */
-  status?: string | null;
+  status?: "pending" | "in_progress" | "completed" | (string & {}) | null;
   /**
    * Sub-products ordered.
    */
@@ -683,7 +399,6 @@ export interface Order {
    * Updated at.
    */
   updated_at?: string | null;
-  tsType?: "unknown";
 }
 /**
  * A Secretary of State registration (`registration.created`, `registration.updated`).
@@ -744,7 +459,7 @@ export interface Registration {
   /**
    * `active`, `inactive`, `unknown`.
    */
-  status?: string | null;
+  status?: "active" | "inactive" | "unknown" | (string & {}) | null;
   /**
    * The state's own status text.
    */
@@ -757,7 +472,6 @@ export interface Registration {
    * Updated at.
    */
   updated_at?: string | null;
-  tsType?: "unknown";
 }
 /**
  * Middesk's review of a business.
@@ -787,7 +501,6 @@ export interface Review {
    * Updated at.
    */
   updated_at?: string | null;
-  tsType?: "unknown";
 }
 /**
  * One check of a review.
@@ -820,12 +533,11 @@ export interface ReviewTask {
   /**
    * `success`, `failure`, `warning`, …
    */
-  status?: string | null;
+  status?: "success" | "failure" | "warning" | (string & {}) | null;
   /**
    * Human sub-label.
    */
   sub_label?: string | null;
-  tsType?: "unknown";
 }
 /**
  * A TIN verification (`tin.retried`, `tin.retrieved`).
@@ -871,39 +583,206 @@ export interface Tin {
    * Whether the IRS matched name and TIN.
    */
   verified?: boolean | null;
-  tsType?: "unknown";
+}
+/**
+ * A Middesk `business.updated` event.
+ */
+export interface BusinessUpdatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: BusinessUpdatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "business.updated";
 }
 export interface BusinessUpdatedData {
   object: Business;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Business | null;
+}
+/**
+ * A Middesk `business.approved` event.
+ */
+export interface BusinessApprovedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: BusinessApprovedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "business.approved";
 }
 export interface BusinessApprovedData {
   object: Business;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Business | null;
+}
+/**
+ * A Middesk `business.rejected` event.
+ */
+export interface BusinessRejectedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: BusinessRejectedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "business.rejected";
 }
 export interface BusinessRejectedData {
   object: Business;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Business | null;
+}
+/**
+ * A Middesk `industry_classification.created` event.
+ */
+export interface IndustryClassificationCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: IndustryClassificationCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "industry_classification.created";
 }
 export interface IndustryClassificationCreatedData {
   object: IndustryClassification;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: IndustryClassification | null;
+}
+/**
+ * A Middesk `industry_classification.completed` event.
+ */
+export interface IndustryClassificationCompletedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: IndustryClassificationCompletedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "industry_classification.completed";
 }
 export interface IndustryClassificationCompletedData {
   object: IndustryClassification;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: IndustryClassification | null;
+}
+/**
+ * A Middesk `order.created` event.
+ */
+export interface OrderCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: OrderCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "order.created";
 }
 export interface OrderCreatedData {
   object: Order;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Order | null;
+}
+/**
+ * A Middesk `order.updated` event.
+ */
+export interface OrderUpdatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: OrderUpdatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "order.updated";
 }
 export interface OrderUpdatedData {
   object: Order;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Order | null;
+}
+/**
+ * A Middesk `subscription.created` event.
+ */
+export interface SubscriptionCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: SubscriptionCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "subscription.created";
 }
 export interface SubscriptionCreatedData {
   object: Subscription;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Subscription | null;
 }
 /**
  * A monitoring subscription (`subscription.created`, `subscription.updated`).
@@ -932,20 +811,61 @@ export interface Subscription {
   /**
    * `active`, `canceled`, …
    */
-  status?: string | null;
+  status?: "active" | "canceled" | (string & {}) | null;
   /**
    * Updated at.
    */
   updated_at?: string | null;
-  tsType?: "unknown";
+}
+/**
+ * A Middesk `subscription.updated` event.
+ */
+export interface SubscriptionUpdatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: SubscriptionUpdatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "subscription.updated";
 }
 export interface SubscriptionUpdatedData {
   object: Subscription;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Subscription | null;
+}
+/**
+ * A Middesk `monitor.created` event.
+ */
+export interface MonitorCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: MonitorCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "monitor.created";
 }
 export interface MonitorCreatedData {
   object: Monitor;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Monitor | null;
 }
 /**
  * A monitor: which event types Middesk watches a business for (`monitor.*`).
@@ -975,7 +895,6 @@ export interface Monitor {
    * Updated at.
    */
   updated_at?: string | null;
-  tsType?: "unknown";
 }
 /**
  * One event type a monitor watches.
@@ -984,27 +903,111 @@ export interface MonitoredType {
   /**
    * `active`, `pending` or `unavailable`.
    */
-  status?: string | null;
+  status?: "active" | "pending" | "unavailable" | (string & {}) | null;
   /**
    * The event type, e.g. `bankruptcy.created`.
    */
   type?: string | null;
 }
+/**
+ * A Middesk `monitor.updated` event.
+ */
+export interface MonitorUpdatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: MonitorUpdatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "monitor.updated";
+}
 export interface MonitorUpdatedData {
   object: Monitor;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Monitor | null;
+}
+/**
+ * A Middesk `tin.retried` event.
+ */
+export interface TinRetriedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: TinRetriedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "tin.retried";
 }
 export interface TinRetriedData {
   object: Tin;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Tin | null;
+}
+/**
+ * A Middesk `tin.retrieved` event.
+ */
+export interface TinRetrievedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: TinRetrievedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "tin.retrieved";
 }
 export interface TinRetrievedData {
   object: Tin;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Tin | null;
+}
+/**
+ * A Middesk `agent_tax_registration.created` event.
+ */
+export interface AgentTaxRegistrationCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: AgentTaxRegistrationCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "agent_tax_registration.created";
 }
 export interface AgentTaxRegistrationCreatedData {
   object: AgentTaxRegistration;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: AgentTaxRegistration | null;
 }
 /**
  * An agent tax registration (`agent_tax_registration.*`).
@@ -1042,15 +1045,56 @@ export interface AgentTaxRegistration {
    * Updated at.
    */
   updated_at?: string | null;
-  tsType?: "unknown";
+}
+/**
+ * A Middesk `agent_tax_registration.updated` event.
+ */
+export interface AgentTaxRegistrationUpdatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: AgentTaxRegistrationUpdatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "agent_tax_registration.updated";
 }
 export interface AgentTaxRegistrationUpdatedData {
   object: AgentTaxRegistration;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: AgentTaxRegistration | null;
+}
+/**
+ * A Middesk `lien.updated` event.
+ */
+export interface LienUpdatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: LienUpdatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "lien.updated";
 }
 export interface LienUpdatedData {
   object: Lien;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Lien | null;
 }
 /**
  * A lien (UCC filing) (`lien.updated`).
@@ -1093,34 +1137,138 @@ export interface Lien {
    */
   state?: string | null;
   /**
-   * `filed`, `open`, …
+   * `filed`, `open`, `active`, `terminated`, …
    */
-  status?: string | null;
+  status?: "filed" | "open" | "active" | "terminated" | (string & {}) | null;
   /**
    * Updated at.
    */
   updated_at?: string | null;
-  tsType?: "unknown";
+}
+/**
+ * A Middesk `lien.found` event.
+ */
+export interface LienFoundEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: LienFoundData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "lien.found";
 }
 export interface LienFoundData {
   object: Lien;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Lien | null;
+}
+/**
+ * A Middesk `lien.terminated` event.
+ */
+export interface LienTerminatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: LienTerminatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "lien.terminated";
 }
 export interface LienTerminatedData {
   object: Lien;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Lien | null;
+}
+/**
+ * A Middesk `address.created` event.
+ */
+export interface AddressCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: AddressCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "address.created";
 }
 export interface AddressCreatedData {
   object: Address;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Address | null;
+}
+/**
+ * A Middesk `address.deleted` event.
+ */
+export interface AddressDeletedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: AddressDeletedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "address.deleted";
 }
 export interface AddressDeletedData {
   object: Address;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Address | null;
+}
+/**
+ * A Middesk `bankruptcy.created` event.
+ */
+export interface BankruptcyCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: BankruptcyCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "bankruptcy.created";
 }
 export interface BankruptcyCreatedData {
   object: Bankruptcy;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Bankruptcy | null;
 }
 /**
  * A bankruptcy filing (`bankruptcy.created`).
@@ -1162,35 +1310,181 @@ export interface Bankruptcy {
    * `"bankruptcy"`.
    */
   object?: string | null;
-  tsType?: "unknown";
+}
+/**
+ * A Middesk `name.created` event.
+ */
+export interface NameCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: NameCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "name.created";
 }
 export interface NameCreatedData {
   object: Name;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Name | null;
+}
+/**
+ * A Middesk `name.deleted` event.
+ */
+export interface NameDeletedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: NameDeletedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "name.deleted";
 }
 export interface NameDeletedData {
   object: Name;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Name | null;
+}
+/**
+ * A Middesk `person.created` event.
+ */
+export interface PersonCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: PersonCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "person.created";
 }
 export interface PersonCreatedData {
   object: Person;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Person | null;
+}
+/**
+ * A Middesk `person.deleted` event.
+ */
+export interface PersonDeletedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: PersonDeletedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "person.deleted";
 }
 export interface PersonDeletedData {
   object: Person;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Person | null;
+}
+/**
+ * A Middesk `registration.created` event.
+ */
+export interface RegistrationCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: RegistrationCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "registration.created";
 }
 export interface RegistrationCreatedData {
   object: Registration;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Registration | null;
+}
+/**
+ * A Middesk `registration.updated` event.
+ */
+export interface RegistrationUpdatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: RegistrationUpdatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "registration.updated";
 }
 export interface RegistrationUpdatedData {
   object: Registration;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Registration | null;
+}
+/**
+ * A Middesk `watchlist_result.created` event.
+ */
+export interface WatchlistResultCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: WatchlistResultCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "watchlist_result.created";
 }
 export interface WatchlistResultCreatedData {
   object: WatchlistResult;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: WatchlistResult | null;
 }
 /**
  * A watchlist hit (`watchlist_result.created`).
@@ -1244,11 +1538,31 @@ export interface WatchlistResult {
    * Link to the listing.
    */
   url?: string | null;
-  tsType?: "unknown";
+}
+/**
+ * A Middesk `registration_request.submitted` event.
+ */
+export interface RegistrationRequestSubmittedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: RegistrationRequestSubmittedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "registration_request.submitted";
 }
 export interface RegistrationRequestSubmittedData {
   object: RegistrationRequest;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: RegistrationRequest | null;
 }
 /**
  * A state tax registration request (`registration_request.*`).
@@ -1281,12 +1595,11 @@ export interface RegistrationRequest {
   /**
    * `pending`, `submitted`, `completed`.
    */
-  status?: string | null;
+  status?: "pending" | "submitted" | "completed" | (string & {}) | null;
   /**
    * Submitted at.
    */
   submitted_at?: string | null;
-  minItems?: 0;
 }
 /**
  * One item of a tax registration (an account number, a rate).
@@ -1315,7 +1628,7 @@ export interface TaxRegistrationItem {
   /**
    * `open`, `completed`, `active`, …
    */
-  status?: string | null;
+  status?: "open" | "completed" | "active" | (string & {}) | null;
   /**
    * Updated at.
    */
@@ -1324,15 +1637,53 @@ export interface TaxRegistrationItem {
    * The value, once known.
    */
   value?: string | null;
-  tsType?: "unknown";
+}
+/**
+ * A Middesk `registration_request.updated` event.
+ */
+export interface RegistrationRequestUpdatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: RegistrationRequestUpdatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "registration_request.updated";
 }
 export interface RegistrationRequestUpdatedData {
   object: RegistrationRequest;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: RegistrationRequest | null;
+}
+/**
+ * A Middesk `agent_jurisdiction_registration.created` event.
+ */
+export interface AgentJurisdictionRegistrationCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  namespace?: "agent_jurisdiction_registration.created";
+  object?: string | null;
+  data: AgentJurisdictionRegistrationCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "agent_jurisdiction_registration.created";
 }
 export interface AgentJurisdictionRegistrationCreatedData {
   object: JurisdictionRegistration;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: JurisdictionRegistration | null;
 }
 /**
  * A jurisdiction registration (`agent_jurisdiction_registration.*`).
@@ -1381,20 +1732,55 @@ export interface JurisdictionRegistration {
   /**
    * `middesk_processing`, `government_processing`, `completed`, …
    */
-  status?: string | null;
+  status?: "middesk_processing" | "government_processing" | "completed" | (string & {}) | null;
   /**
    * `CITY`, `FLI`, …
    */
-  tax_type?: string | null;
+  tax_type?: "CITY" | "FLI" | (string & {}) | null;
   /**
    * Updated at.
    */
   updated_at?: string | null;
-  minItems?: 0;
+}
+/**
+ * A Middesk `agent_jurisdiction_registration.updated` event.
+ */
+export interface AgentJurisdictionRegistrationUpdatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  namespace?: "agent_jurisdiction_registration.updated";
+  object?: string | null;
+  data: AgentJurisdictionRegistrationUpdatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "agent_jurisdiction_registration.updated";
 }
 export interface AgentJurisdictionRegistrationUpdatedData {
   object: JurisdictionRegistration;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: JurisdictionRegistration | null;
+}
+/**
+ * A Middesk `agent_info_request.created` event.
+ */
+export interface AgentInfoRequestCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: AgentInfoRequestCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "agent_info_request.created";
 }
 /**
  * An information request: Middesk needs something from the employer
@@ -1441,7 +1827,42 @@ export interface InformationRequest {
    * Voided at.
    */
   voided_at?: string | null;
-  tsType?: "unknown";
+}
+/**
+ * A Middesk `agent_info_request.updated` event.
+ */
+export interface AgentInfoRequestUpdatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: AgentInfoRequestUpdatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "agent_info_request.updated";
+}
+/**
+ * A Middesk `agent_item_change.created` event.
+ */
+export interface AgentItemChangeCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: AgentItemChangeCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "agent_item_change.created";
 }
 /**
  * A scheduled rate or item change of a tax registration item (`agent_item_change.*`).
@@ -1491,11 +1912,49 @@ export interface ItemChange {
    * The value after.
    */
   to_value?: string | null;
-  tsType?: "unknown";
+}
+/**
+ * A Middesk `agent_item_change.updated` event.
+ */
+export interface AgentItemChangeUpdatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: AgentItemChangeUpdatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "agent_item_change.updated";
+}
+/**
+ * A Middesk `run.created` event.
+ */
+export interface RunCreatedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: RunCreatedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "run.created";
 }
 export interface RunCreatedData {
   object: Run;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Run | null;
 }
 /**
  * An agent run (`run.*`).
@@ -1528,7 +1987,7 @@ export interface Run {
   /**
    * `running`, `completed`, `error`, `interrupted`.
    */
-  status?: string | null;
+  status?: "running" | "completed" | "error" | "interrupted" | (string & {}) | null;
   /**
    * The steps taken.
    */
@@ -1537,13 +1996,202 @@ export interface Run {
    * Updated at.
    */
   updated_at?: string | null;
-  tsType?: "unknown";
+}
+/**
+ * A Middesk `run.completed` event.
+ */
+export interface RunCompletedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: RunCompletedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "run.completed";
 }
 export interface RunCompletedData {
   object: Run;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Run | null;
+}
+/**
+ * A Middesk `run.interrupted` event.
+ */
+export interface RunInterruptedEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  data: RunInterruptedData;
+  /**
+   * The event type (the packages copy it from `namespace` where Middesk names it there).
+   */
+  type: "run.interrupted";
 }
 export interface RunInterruptedData {
   object: Run;
-  tsType?: "unknown";
+  /**
+   * On updates: the fields that changed, with their values before.
+   */
+  previous_attributes?: Run | null;
+}
+
+/**
+ * A Middesk webhook event of any type, those Middesk adds later included.
+ */
+export interface MiddeskEvent {
+  account_id?: string | null;
+  created_at?: string | null;
+  /**
+   * The resource in `object` (the usual shape), or the resource itself, its `object` naming its kind.
+   */
+  data?: {object?: unknown; previous_attributes?: object | null};
+  id: string;
+  /**
+   * The event type, where Middesk names it here instead of in `type`.
+   */
+  namespace?: string;
+  object?: string | null;
+  /**
+   * The event type (from `namespace` where Middesk names it there).
+   */
+  type: string;
+}
+
+/**
+ * @minItems 2
+ * @maxItems 2
+ *
+ * This interface was referenced by `SqsRecord`'s JSON-Schema
+ * via the `definition` "ClaimCheckPointer".
+ */
+export type ClaimCheckPointer = ["software.amazon.payloadoffloading.PayloadS3Pointer", PayloadPointer];
+
+/**
+ * An SQS record of a Middesk webhooks queue, as Lambda delivers it.
+ */
+export interface SqsRecord {
+  attributes?: {
+    /**
+     * The verifier's X-Ray trace header, when it was traced.
+     */
+    AWSTraceHeader?: string;
+    ApproximateReceiveCount?: string;
+    /**
+     * FIFO queues: the correlation id, else the event id.
+     */
+    MessageGroupId?: string;
+    /**
+     * When SQS took the message, in milliseconds since the epoch: no event is placed later (docs/records.md).
+     */
+    SentTimestamp?: string;
+  };
+  /**
+   * The verified request body byte for byte (an Event), or, with the ExtendedPayloadSize attribute, a ClaimCheckPointer as JSON text.
+   */
+  body: string;
+  messageAttributes: {
+    /**
+     * On a claim-check pointer: the size of the body in S3. The body is then a pointer (ClaimCheckPointer): read the object, check its size and that its SHA-256 is the key's last segment.
+     */
+    ExtendedPayloadSize?: {
+      dataType: "Number";
+      stringValue: string;
+    };
+    /**
+     * The Middesk account the event is for, when the envelope names one.
+     */
+    account_id?: {
+      dataType: "String";
+      stringValue: string;
+    };
+    /**
+     * How the request was authenticated: `hmac`, `mtls`, `oidc`, or e.g. `hmac+mtls`.
+     */
+    auth_method?: {
+      dataType: "String";
+      stringValue: string;
+    };
+    /**
+     * `base64` when the body could not travel as SQS text and was encoded.
+     */
+    body_encoding?: {
+      dataType: "String";
+      stringValue: string;
+    };
+    /**
+     * The `X-Correlation-Id` header: the id of the event's main object.
+     */
+    correlation_id?: {
+      dataType: "String";
+      stringValue: string;
+    };
+    /**
+     * Middesk's event id, the same across Middesk's retries: the idempotency key.
+     */
+    event_id?: {
+      dataType: "String";
+      stringValue: string;
+    };
+    /**
+     * The event type (`business.updated`); absent only when it cannot be read.
+     */
+    event_type?: {
+      dataType: "String";
+      stringValue: string;
+    };
+    /**
+     * `true` when a verified body was not a well-formed event: fail it unless you handle it.
+     */
+    malformed?: {
+      dataType: "String";
+      stringValue: string;
+    };
+    /**
+     * With `malformed`: why.
+     */
+    malformed_reason?: {
+      dataType: "String";
+      stringValue: string;
+    };
+    /**
+     * When the verifier received the request (RFC 3339, UTC, milliseconds).
+     */
+    received_at?: {
+      dataType: "String";
+      stringValue: string;
+    };
+  };
+  /**
+   * Report it in batchItemFailures to have this message retried.
+   */
+  messageId: string;
+}
+/**
+ * Where a claim-check message's body is kept.
+ *
+ * This interface was referenced by `SqsRecord`'s JSON-Schema
+ * via the `definition` "PayloadPointer".
+ */
+export interface PayloadPointer {
+  /**
+   * The S3 bucket.
+   */
+  s3BucketName: string;
+  /**
+   * The object key.
+   */
+  s3Key: string;
 }

@@ -2,8 +2,8 @@
 `consumer.lambda_handler`.
 
 Per record: the body (a claim check followed into the stack's payload bucket only, its size and
-SHA-256 checked), the event, then its handler at most once per event id, in the order of its
-Middesk object (docs/records.md). The answer reports exactly the failed records; on a FIFO queue
+SHA-256 checked), the event read into the model of its type (`models`), then its handler at
+most once per event id, in the order of its Middesk object (docs/records.md). The answer reports exactly the failed records; on a FIFO queue
 the rest of a failed record's message group fails with it.
 """
 from __future__ import annotations
@@ -15,12 +15,14 @@ import inspect
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Callable
 
 import boto3
+from pydantic import ValidationError
 
+from .models import MiddeskEvent, parse_event
 from .records import Older, Records, SUPERSEDED, record_ttl
 
 POINTER_CLASSES = ("software.amazon.payloadoffloading.PayloadS3Pointer",
@@ -44,27 +46,6 @@ class Freshness:
     newest_event_id: str | None = None
 
 
-@dataclass
-class Event:
-    """A Middesk event: its envelope, and the whole body as it came (`raw`)."""
-
-    id: str
-    type: str
-    created_at: str | None
-    account_id: str | None
-    data: Any
-    raw: dict = field(repr=False)
-
-    @classmethod
-    def of(cls, raw: dict) -> "Event":
-        event_type = raw.get("type") or raw.get("namespace")
-        if not isinstance(raw.get("id"), str) or not raw["id"] or not isinstance(event_type, str):
-            raise Failure("not a Middesk event: no id or type")
-        created = raw.get("created_at")
-        return cls(raw["id"], event_type, created if isinstance(created, str) else None,
-                   raw.get("account_id"), raw.get("data"), raw)
-
-
 def _log(level: str, message: str, **fields) -> None:
     print(json.dumps({"level": level, "message": message, **fields}), flush=True)
 
@@ -77,14 +58,16 @@ def _micros(text: str | None) -> int | None:
     return (created - EPOCH) // timedelta(microseconds=1) if created.tzinfo else None
 
 
-def ordered(event: Event, sent_at_us: int | None):
-    """(object, microseconds) the event is ordered on and at, or None (docs/records.md)."""
-    data = event.data if isinstance(event.data, dict) else {}
+def ordered(raw: dict, sent_at_us: int | None):
+    """(object, microseconds) the event (its body, as JSON) is ordered on and at, or None
+    (docs/records.md)."""
+    data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
     obj = data if isinstance(data.get("object"), str) else data.get("object")
     if not isinstance(obj, dict):
         return None
     kind, oid = obj.get("object"), obj.get("id")
-    at = _micros(event.created_at)
+    created = raw.get("created_at")
+    at = _micros(created) if isinstance(created, str) else None
     if not (isinstance(kind, str) and kind and isinstance(oid, str) and oid) or at is None:
         return None
     return f"{kind}/{oid}", at if sent_at_us is None else min(at, sent_at_us)
@@ -155,27 +138,30 @@ class Consumer:
             raise Failure("the body is not JSON") from None
         if not isinstance(raw, dict):
             raise Failure("the body is not a JSON object")
-        event = Event.of(raw)
-        ids["event_id"] = event.id
+        event = _typed(raw)
+        ids.update(event_id=event.id, event_type=event.type)
         route = self._route(event.type)
         if route is None:
-            _log("info", "no handler for this type: acknowledged", event_type=event.type, consumer=self.name, **ids)
+            _log("info", "no handler for this type: acknowledged", consumer=self.name, **ids)
             return
         if self.records is None:
             _call(route.handler, event, Freshness("unordered"))
-            return
-        self._run_once(record, event, route, deadline, ids)
+            _log("info", "event handled", consumer=self.name, **ids)
+        else:
+            self._run_once(record, raw, event, route, deadline, ids)
 
-    def _run_once(self, record: dict, event: Event, route: _Route, deadline: float, ids: dict) -> None:
+    def _run_once(self, record: dict, raw: dict, event: MiddeskEvent, route: _Route, deadline: float,
+                  ids: dict) -> None:
         records, now = self.records, time.time()
         key, lock_until = records.event_key(event.id), max(deadline, now)
-        placed = ordered(event, _sent_at_us(record))
+        placed = ordered(raw, _sent_at_us(record))
         object_key = records.object_key(placed[0]) if placed else None
         state = (records.claim_in_order(key, object_key, placed[1], now, lock_until) if placed
                  else records.claim(key, now, lock_until))
         if isinstance(state, tuple):
             _log("info", "handled before: acknowledged, not run again", consumer=self.name, **ids)
             return
+        acted = not isinstance(state, Older) or route.older
         if state == "in_progress":
             raise Failure("another invocation is handling it, or another event of its object")
         holds_object = state == "newest"
@@ -196,8 +182,10 @@ class Consumer:
             self._count_superseded(event)
         else:
             records.complete(key, now, result)
+        if acted:
+            _log("info", "event handled", consumer=self.name, **ids)
 
-    def _older(self, event: Event, route: _Route, older: Older, ids: dict):
+    def _older(self, event: MiddeskEvent, route: _Route, older: Older, ids: dict):
         freshness = Freshness("older", older.newest_event_id)
         if route.older:
             return _call(route.handler, event, freshness)
@@ -205,7 +193,7 @@ class Consumer:
              newest_event_id=older.newest_event_id, consumer=self.name, **ids)
         return {"superseded_by": older.newest_event_id}
 
-    def _count_superseded(self, event: Event) -> None:
+    def _count_superseded(self, event: MiddeskEvent) -> None:
         if self.metrics_namespace:
             print(json.dumps({"_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [
                 {"Namespace": self.metrics_namespace, "Dimensions": [[]],
@@ -230,13 +218,29 @@ class Consumer:
         head = s3.head_object(Bucket=bucket, Key=key)
         if head["ContentLength"] != int(size):
             raise Failure("claim check: the object is not the size the pointer gives")
-        body = s3.get_object(Bucket=bucket, Key=key, IfMatch=head["ETag"])["Body"].read(int(size) + 1)
-        if len(body) != int(size) or hashlib.sha256(body).hexdigest() != key.rsplit("/", 1)[-1]:
-            raise Failure("claim check: the object is not the body its key names")
+        # The object HEAD measured, and no other (412 otherwise); at most that many bytes.
+        body = s3.get_object(Bucket=bucket, Key=key, IfMatch=head["ETag"], Range=f"bytes=0-{size}")["Body"].read()
+        if len(body) != int(size):
+            raise Failure("claim check: the object is not the size the pointer gives")
+        if hashlib.sha256(body).hexdigest() != key.rsplit("/", 1)[-1]:
+            raise Failure("claim check: the object is not the body its key names (SHA-256)")
         return body
 
 
-def _call(handler: Callable, event: Event, freshness: Freshness):
+def _typed(raw: dict) -> MiddeskEvent:
+    """The event as the model of its type; a field that does not fit fails the record, its value
+    never in the reason (the log must not carry the payload)."""
+    if not isinstance(raw.get("id"), str) or not raw["id"] or not isinstance(raw.get("type") or raw.get("namespace"), str):
+        raise Failure("not a Middesk event: no id or type")
+    try:
+        return parse_event(raw)
+    except ValidationError as error:
+        first = error.errors(include_input=False, include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top)"
+        raise Failure(f"schema: {where} does not fit ({first['type']})") from None
+
+
+def _call(handler: Callable, event: MiddeskEvent, freshness: Freshness):
     """Calls a handler, a plain function or async, with the event (and its freshness, if it
     takes two arguments); an async one is awaited, so that its failure fails the record."""
     takes_freshness = len(inspect.signature(handler).parameters) >= 2

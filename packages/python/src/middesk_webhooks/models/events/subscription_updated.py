@@ -1,0 +1,33 @@
+# Generated from shared/schemas/ by scripts/generate-types (datamodel-code-generator): do not edit.
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import event
+from ..event import MiddeskEvent
+
+
+class SubscriptionUpdatedData(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    object: event.Subscription
+    previous_attributes: event.Subscription | None = Field(
+        None,
+        description='On updates: the fields that changed, with their values before.',
+    )
+
+
+class SubscriptionUpdatedEvent(MiddeskEvent):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    data: SubscriptionUpdatedData = Field(
+        ...,
+        description='The resource in `object` (the usual shape), or the resource itself, its `object` naming its kind.',
+        title='SubscriptionUpdatedData',
+    )
+    type: Literal['subscription.updated']
