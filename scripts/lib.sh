@@ -93,11 +93,16 @@ CHECKOV_VENV="${CHECKOV_VENV:-.venv-checkov}"
 
 # Installs what makes the TypeScript and Python types from shared/schemas/, pinned: ajv and
 # json-schema-to-typescript (npm, scripts/types/), datamodel-code-generator (PyPI, its own venv),
-# and the TypeScript consumer example's packages (examples/typescript-consumer/).
+# the TypeScript package's build tools, and the TypeScript consumer example's packages
+# (examples/typescript-consumer/), which link the package (build_typescript_package builds it).
 ensure_type_tools() {
   if [ ! -d scripts/types/node_modules ]; then
     say "installing ajv and json-schema-to-typescript into scripts/types/node_modules"
     npm ci --prefix scripts/types --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+  if [ ! -d packages/typescript/node_modules ]; then
+    say "installing the TypeScript package's build tools into packages/typescript/node_modules"
+    npm ci --prefix packages/typescript --no-audit --no-fund --loglevel=error >/dev/null
   fi
   if [ ! -d examples/typescript-consumer/node_modules ]; then
     say "installing the TypeScript consumer's packages into examples/typescript-consumer/node_modules"
@@ -111,6 +116,12 @@ ensure_type_tools() {
   fi
 }
 TYPES_VENV="${TYPES_VENV:-.venv-types}"
+
+# The TypeScript package's dist/, which the example links and compiles against: built before
+# any test reads it, never while one does.
+build_typescript_package() {
+  npm run --prefix packages/typescript --silent build
+}
 
 # The Python package as it would ship: built into a wheel, installed into a fresh venv
 # (.venv-package, made anew each run) with pytest, and its own tests run against the emulator
@@ -133,11 +144,7 @@ python_package_tests() {
 typescript_package_tests() {
   local package="packages/typescript" project=".local/typescript-package" repo="$PWD"
   say "the TypeScript package: packed, installed into a fresh project, its tests against the emulator"
-  # Its build tools once, as ensure_type_tools installs the others.
-  if [ ! -d "$package/node_modules" ]; then
-    npm ci --prefix "$package" --no-audit --no-fund --loglevel=error >/dev/null
-  fi
-  npm run --prefix "$package" --silent build
+  # Built by build_typescript_package.
   (cd "$package" && node_modules/.bin/tsc -p tsconfig.test.json)
   rm -rf "$project" && mkdir -p "$project"
   local tarball

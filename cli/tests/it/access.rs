@@ -4,11 +4,11 @@
 //! Identity policies grant; these denies hold even against an account's broad admin and
 //! read-only roles.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::translated::{as_list, resources_of_type, translated};
+use crate::translated::{as_list, resources_of_type, translate, translated};
 
 const ACCOUNT: &str = "123456789012";
 const ADMIN: &str = "arn:aws:iam::123456789012:role/Admin";
@@ -36,6 +36,9 @@ impl Deployment {
                 format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{}", name.as_str().unwrap())
             }
             Some("AWS::S3::Bucket") => format!("arn:aws:s3:::{}", self.bucket_name(id)),
+            Some("AWS::DynamoDB::Table") => {
+                format!("arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{}", self.table_name(id))
+            }
             Some("AWS::IAM::Role") => format!("arn:aws:iam::{ACCOUNT}:role/{}-{id}-1A2B3C4D5E6F", self.stack),
             Some("AWS::SecretsManager::Secret") => {
                 format!("arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{id}-Ab12Cd")
@@ -46,6 +49,17 @@ impl Deployment {
 
     fn bucket_name(&self, id: &str) -> String {
         format!("{}-{}-1a2b3c4d5e6f", self.stack, id.to_lowercase())
+    }
+
+    fn table_name(&self, id: &str) -> String {
+        format!("{}-{id}-1A2B3C4D5E6F", self.stack)
+    }
+
+    /// What `Fn::ImportValue` of `name` gives in another stack: the output exported as `name`.
+    fn export(&self, name: &str) -> Value {
+        let outputs = translated()["Outputs"].as_object().unwrap();
+        let output = outputs.values().find(|o| self.resolve(&o["Export"]["Name"]).as_str() == Some(name));
+        self.resolve(&output.unwrap_or_else(|| panic!("nothing exported as {name}"))["Value"])
     }
 
     fn condition(&self, name: &str) -> bool {
@@ -131,6 +145,9 @@ impl Deployment {
                 let resources = &translated()["Resources"];
                 if resources[name]["Type"] == "AWS::S3::Bucket" {
                     return json!(self.bucket_name(name));
+                }
+                if resources[name]["Type"] == "AWS::DynamoDB::Table" {
+                    return json!(self.table_name(name));
                 }
                 if resources[name]["Type"] == "AWS::SecretsManager::Secret" {
                     // A secret's Ref is its ARN.
@@ -393,5 +410,212 @@ fn each_queues_policy_fits_sqss_8192_bytes_under_the_longest_stack_name() {
         let document = d.resolve(&policy["Properties"]["PolicyDocument"]);
         let size = serde_json::to_string(&document).unwrap().len();
         assert!(size <= 8_192, "{id}: {size} bytes");
+    }
+}
+
+/// A stack beside the deployment `beside` (an example consumer's): its name and parameters.
+struct Beside<'a> {
+    stack: &'a str,
+    template: &'a Value,
+    given: BTreeMap<&'static str, String>,
+    beside: &'a Deployment,
+}
+
+impl Beside<'_> {
+    /// `value` with its intrinsic functions resolved: its parameters, `AWS::*`, its own log
+    /// group's ARN, and what it imports from the deployment beside it.
+    fn resolve(&self, value: &Value) -> Value {
+        match value {
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.resolve(v)).collect()),
+            Value::Object(object) => match object.iter().next().filter(|_| object.len() == 1) {
+                Some((f, args)) if f == "Ref" => json!(self.reference(args.as_str().unwrap())),
+                Some((f, args)) if f == "Fn::Sub" => {
+                    let mut out = args.as_str().expect("Fn::Sub of a plain string").to_owned();
+                    while let Some(start) = out.find("${") {
+                        let end = start + out[start..].find('}').unwrap();
+                        let value = match out[start + 2..end].split_once('.') {
+                            Some((id, "Arn")) => self.arn_of(id),
+                            _ => self.reference(&out[start + 2..end]),
+                        };
+                        out.replace_range(start..=end, &value);
+                    }
+                    json!(out)
+                }
+                Some((f, args)) if f == "Fn::GetAtt" => json!(self.arn_of(args[0].as_str().unwrap())),
+                Some((f, args)) if f == "Fn::ImportValue" => {
+                    self.beside.export(self.resolve(args).as_str().unwrap())
+                }
+                _ => Value::Object(object.iter().map(|(k, v)| (k.clone(), self.resolve(v))).collect()),
+            },
+            other => other.clone(),
+        }
+    }
+
+    fn reference(&self, name: &str) -> String {
+        match name {
+            "AWS::StackName" => self.stack.to_owned(),
+            "AWS::Partition" => "aws".to_owned(),
+            "AWS::Region" => "us-east-1".to_owned(),
+            "AWS::AccountId" => ACCOUNT.to_owned(),
+            // A resource's Ref is its name (a log group's, a function's) as CloudFormation makes it.
+            _ if self.template["Resources"][name].is_object() => self.physical_name(name),
+            _ => self.given.get(name).unwrap_or_else(|| panic!("no parameter {name}")).clone(),
+        }
+    }
+
+    /// The ARN AWS gives resource `id`: a log group, or a role (named).
+    fn arn_of(&self, id: &str) -> String {
+        let resource = &self.template["Resources"][id];
+        match resource["Type"].as_str() {
+            Some("AWS::Logs::LogGroup") => {
+                format!("arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{}:*", self.physical_name(id))
+            }
+            Some("AWS::IAM::Role") => {
+                let name = self.resolve(&resource["Properties"]["RoleName"]);
+                format!("arn:aws:iam::{ACCOUNT}:role/{}", name.as_str().expect("a named role"))
+            }
+            other => panic!("no ARN for {id} ({other:?})"),
+        }
+    }
+
+    fn physical_name(&self, id: &str) -> String {
+        format!("{}-{id}-1A2B3C4D5E6F", self.stack)
+    }
+}
+
+/// The IAM actions a package's sources call, each SDK call named (`HeadObjectCommand`,
+/// `head_object`) as IAM authorizes it.
+fn actions_called(sources: &[&str]) -> BTreeSet<String> {
+    let calls = regex_lite::Regex::new(r"new (\w+)Command\(|(?:client|s3)\.([a-z]+_[a-z_]+)\(").unwrap();
+    let mut actions = BTreeSet::new();
+    for source in sources {
+        let text = std::fs::read_to_string(crate::translated::repo().join(source)).unwrap();
+        // A transaction's items are authorized as their own actions; these write only Put and Update.
+        let condition_check = ["{ ConditionCheck:", "{\"ConditionCheck\":"];
+        assert!(
+            !condition_check.iter().any(|c| text.contains(c)),
+            "{source}: a transaction item this test does not map"
+        );
+        for found in calls.captures_iter(&text) {
+            let call = match (found.get(1), found.get(2)) {
+                (Some(pascal), _) => pascal.as_str().to_owned(),
+                (_, Some(snake)) => {
+                    snake.as_str().split('_').map(|w| w[..1].to_uppercase() + &w[1..]).collect()
+                }
+                _ => unreachable!(),
+            };
+            let granted: &[&str] = match call.as_str() {
+                "HeadObject" | "GetObject" => &["s3:GetObject"],
+                "TransactWriteItems" => &["dynamodb:PutItem", "dynamodb:UpdateItem"],
+                "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" => &[],
+                other => panic!("{source}: {other} is called, and this test does not know its action"),
+            };
+            actions.extend(granted.iter().map(|a| (*a).to_owned()));
+            if granted.is_empty() {
+                actions.insert(format!("dynamodb:{call}"));
+            }
+        }
+    }
+    actions
+}
+
+/// What Lambda's SQS event source does with the function's role (AWS's SQS execution role).
+const SQS_EVENT_SOURCE: [&str; 4] =
+    ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"];
+
+#[test]
+fn each_example_consumers_own_stack_grants_exactly_what_its_package_calls_and_the_stack_lets_it() {
+    let listed = Deployment::new(
+        "mw-prod",
+        &[("ConsumerPrincipalArns", "arn:aws:iam::123456789012:role/middesk-consumer-*")],
+    );
+    let unlisted = Deployment::new("mw-prod", &[]);
+    for (example, sources) in [
+        (
+            "python-consumer",
+            [
+                "packages/python/src/middesk_webhooks/consumer.py",
+                "packages/python/src/middesk_webhooks/records.py",
+            ],
+        ),
+        ("typescript-consumer", ["packages/typescript/src/index.ts", "packages/typescript/src/records.ts"]),
+    ] {
+        let template =
+            translate(&crate::translated::repo().join("examples").join(example).join("template.yaml"));
+        let given = BTreeMap::from([
+            ("WebhooksStackName", "mw-prod".to_owned()),
+            ("PayloadBucketName", listed.bucket_name("PayloadBucket")),
+            ("IdempotencyTableName", listed.table_name("IdempotencyTable")),
+        ]);
+        let stack = Beside { stack: "kyb", template: &template, given, beside: &listed };
+        let of_type = |kind: &str| -> Vec<Value> {
+            let resources = template["Resources"].as_object().unwrap();
+            resources
+                .values()
+                .filter(|r| r["Type"] == kind)
+                .map(|r| stack.resolve(&r["Properties"]))
+                .collect()
+        };
+        let [role] = &of_type("AWS::IAM::Role")[..] else { panic!("{example}: one role") };
+        let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/{}", role["RoleName"].as_str().unwrap());
+        let mut granted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for policy in as_list(&role["Policies"]) {
+            for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
+                assert_eq!(statement["Effect"], "Allow", "{example}: {statement}");
+                for resource in as_list(&statement["Resource"]) {
+                    let actions =
+                        as_list(&statement["Action"]).into_iter().map(|a| a.as_str().unwrap().to_owned());
+                    granted.entry(resource.as_str().unwrap().to_owned()).or_default().extend(actions);
+                }
+            }
+        }
+        let queue = listed.arn_of("BusinessUpdatedQueue");
+        let payloads = format!("{}/payloads/*", listed.arn_of("PayloadBucket"));
+        let called = actions_called(&sources);
+        let on = |service: &str| {
+            called.iter().filter(|a| a.starts_with(service)).cloned().collect::<BTreeSet<_>>()
+        };
+        let expected = BTreeMap::from([
+            (
+                stack.arn_of("ConsumerLogGroup"),
+                BTreeSet::from(["logs:CreateLogStream".to_owned(), "logs:PutLogEvents".to_owned()]),
+            ),
+            (queue.clone(), SQS_EVENT_SOURCE.iter().map(|a| (*a).to_owned()).collect()),
+            (payloads.clone(), on("s3:")),
+            (listed.arn_of("IdempotencyTable"), on("dynamodb:")),
+        ]);
+        assert_eq!(granted, expected, "{example}: exactly what its package and its event source call");
+        assert_eq!(on("s3:").len() + on("dynamodb:").len(), called.len(), "{example}: {called:?}");
+
+        // Its function: that role, that queue with partial batch failures, the same table and bucket.
+        let [function] = &of_type("AWS::Lambda::Function")[..] else { panic!("{example}: one function") };
+        assert_eq!(function["Role"], json!(role_arn), "{example}");
+        let env = &function["Environment"]["Variables"];
+        assert_eq!(env["IDEMPOTENCY_TABLE"], json!(listed.table_name("IdempotencyTable")), "{example}");
+        assert_eq!(env["PAYLOAD_BUCKET"], json!(listed.bucket_name("PayloadBucket")), "{example}");
+        assert_eq!(
+            format!("{}/{}*", listed.arn_of("PayloadBucket"), env["PAYLOAD_KEY_PREFIX"].as_str().unwrap()),
+            payloads
+        );
+        assert!(env["CONSUMER_NAME"].as_str().is_some_and(|n| !n.is_empty()), "{example}: its records' name");
+        let [source] = &of_type("AWS::Lambda::EventSourceMapping")[..] else {
+            panic!("{example}: one source")
+        };
+        assert_eq!(source["EventSourceArn"], json!(queue), "{example}");
+        assert_eq!(source["FunctionResponseTypes"], json!(["ReportBatchItemFailures"]), "{example}");
+
+        // The webhooks stack lets the role do all of it once listed in ConsumerPrincipalArns,
+        // and denies it the queue and the bodies until then.
+        let object = format!("{}/payloads/ab", listed.arn_of("PayloadBucket"));
+        for (resource, actions) in [(&queue, &expected[&queue]), (&object, &expected[&payloads])] {
+            for action in actions {
+                assert!(!listed.denies(&role_arn, action, resource), "{example}: {action} on {resource}");
+            }
+        }
+        assert!(
+            unlisted.denies(&role_arn, "sqs:ReceiveMessage", &queue),
+            "{example}: unlisted, yet it reads"
+        );
+        assert!(unlisted.denies(&role_arn, "s3:GetObject", &object), "{example}: unlisted, yet it reads");
     }
 }

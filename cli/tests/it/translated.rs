@@ -13,31 +13,30 @@ use serde_json::{Value, json};
 /// The services whose actions must never be granted on a wildcard resource.
 const DATA_SERVICES: [&str; 5] = ["sqs", "s3", "dynamodb", "secretsmanager", "kms"];
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// The translated template (translated once per test binary).
 pub(crate) fn translated() -> &'static Value {
     static TRANSLATED: OnceLock<Value> = OnceLock::new();
-    TRANSLATED.get_or_init(|| {
-        let python = std::env::var_os("SAM_TRANSLATE_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo().join(".venv/bin/python"));
-        let output = Command::new(&python)
-            .arg(repo().join("scripts/sam-translate"))
-            .arg(repo().join("template.yaml"))
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}; run ./scripts/test, which installs the SAM translator", python.display())
-            });
-        assert!(
-            output.status.success(),
-            "sam-translate failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).expect("sam-translate prints JSON")
-    })
+    TRANSLATED.get_or_init(|| translate(&repo().join("template.yaml")))
+}
+
+/// The plain CloudFormation the SAM translator makes of `template`.
+pub(crate) fn translate(template: &Path) -> Value {
+    let python = std::env::var_os("SAM_TRANSLATE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv/bin/python"));
+    let output = Command::new(&python)
+        .arg(repo().join("scripts/sam-translate"))
+        .arg(template)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{}: {e}; run ./scripts/test, which installs the SAM translator", python.display())
+        });
+    assert!(output.status.success(), "sam-translate failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("sam-translate prints JSON")
 }
 
 pub(crate) fn resources_of_type(kind: &str) -> Vec<(&'static str, &'static Value)> {

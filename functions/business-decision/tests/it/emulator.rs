@@ -520,15 +520,22 @@ async fn the_consumer_entry_point_follows_claim_checks_into_its_bucket_and_runs_
 
 /// Runs the Python example consumer on `batch` (an SQS event, as Lambda gives it) with `env`;
 /// its answer and its log lines.
-pub(crate) fn python_consumer(
+fn python_consumer(
     batch: &serde_json::Value,
     env: &[(&str, &str)],
 ) -> (serde_json::Value, Vec<serde_json::Value>) {
-    example_consumer(python("examples/python-consumer/handler.py"), batch, env)
+    example_consumer(python_example(), batch, env)
+}
+
+/// The Python example, with the package from the checkout (`packages/python/src`).
+fn python_example() -> std::process::Command {
+    let mut command = python("examples/python-consumer/handler.py");
+    command.env("PYTHONPATH", concat!(env!("CARGO_MANIFEST_DIR"), "/../../packages/python/src"));
+    command
 }
 
 /// Runs the TypeScript example consumer, as [`python_consumer`] runs the Python one.
-pub(crate) fn ts_consumer(
+fn ts_consumer(
     batch: &serde_json::Value,
     env: &[(&str, &str)],
 ) -> (serde_json::Value, Vec<serde_json::Value>) {
@@ -559,8 +566,7 @@ fn example_consumer(
 }
 
 /// An example consumer in another language, run on an SQS event with an environment.
-pub(crate) type ExampleConsumer =
-    fn(&serde_json::Value, &[(&str, &str)]) -> (serde_json::Value, Vec<serde_json::Value>);
+type ExampleConsumer = fn(&serde_json::Value, &[(&str, &str)]) -> (serde_json::Value, Vec<serde_json::Value>);
 
 #[tokio::test]
 async fn the_python_consumer_reads_what_the_verifier_queued_once_each_and_fails_what_it_must() {
@@ -701,7 +707,7 @@ fn the_python_consumer_refuses_a_record_lifetime_the_rust_consumers_refuse() {
     use middesk_webhooks::consume::idempotency::{MAX_RECORD_TTL, MIN_RECORD_TTL};
     let source = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/python-consumer/handler.py"
+        "/../../packages/python/src/middesk_webhooks/records.py"
     ))
     .unwrap();
     assert!(
@@ -710,7 +716,8 @@ fn the_python_consumer_refuses_a_record_lifetime_the_rust_consumers_refuse() {
     );
     assert!(source.contains("MAX_RECORD_TTL = 365 * 86_400") && MAX_RECORD_TTL.as_secs() == 365 * 86_400);
     for (ttl, ok) in [("3600", false), ("abc", false), ("31536001", false), ("2332800", true), ("", true)] {
-        let output = python("examples/python-consumer/handler.py")
+        let output = python_example()
+            .env("IDEMPOTENCY_TABLE", "t")
             .env("IDEMPOTENCY_TTL_SECONDS", ttl)
             .stdin(std::process::Stdio::null())
             .output()
@@ -784,10 +791,10 @@ async fn keeps_the_newest_state_on_the_same_records_as_the_rust_guard(consumer: 
     let superseded = |lines: &[serde_json::Value]| {
         lines
             .iter()
-            .find(|l| l["message"] == "older than the newest applied: not acted on")
+            .find(|l| l["message"] == "older than the newest applied: not passed to the handler")
             .map(|l| l["newest_event_id"].clone())
     };
-    // In Middesk's order, both are handled; the other way round, the older one is not acted on.
+    // In Middesk's order, both are handled; the other way round, the older one is not passed to the handler.
     let table = create_idempotency_table(&dynamodb, &unique("py-in-order")).await;
     assert_eq!(superseded(&run(&table, &older)), None);
     assert_eq!(superseded(&run(&table, &newer)), None);

@@ -1,7 +1,7 @@
 //! The test vectors of docs/records.md (`shared/vectors/ordering.json`), through every
-//! implementation of the records: the Rust guard in memory and on DynamoDB, and the Python and
-//! TypeScript example consumers on DynamoDB. Each must tell each step what the file says, and
-//! leave the object's record the file gives.
+//! implementation of the records in Rust: the guard in memory and on DynamoDB. Each must tell
+//! each step what the file says, and leave the object's record the file gives. The Python and
+//! TypeScript packages run the same file in their own tests (packages/*/tests).
 
 use std::time::{Duration, SystemTime};
 
@@ -15,8 +15,6 @@ use middesk_webhooks::envelope::parse_rfc3339;
 use middesk_webhooks::testkit::*;
 use middesk_webhooks::verify::sample::sample_payload;
 use serde_json::{Value, json};
-
-use crate::emulator::{ExampleConsumer, python_consumer, ts_consumer};
 
 const VECTORS: &str = include_str!("../../../../shared/vectors/ordering.json");
 /// The consumer name every implementation keys its records with here.
@@ -218,68 +216,4 @@ async fn the_rust_guard_on_dynamodb_passes_the_vectors() {
             check_status(&dynamodb, &table, step, "rust").await;
         }
     }
-}
-
-/// Runs the vectors through an example consumer: what its log says it was told, and its records.
-async fn example_passes_the_vectors(consumer: ExampleConsumer, who: &str) {
-    let aws = sdk_config(&emulator_endpoint()).await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
-    for case in cases() {
-        let table = create_idempotency_table(&dynamodb, &unique("vectors-example")).await;
-        for (index, step) in steps(&case).iter().enumerate() {
-            let env = [
-                ("IDEMPOTENCY_TABLE", table.as_str()),
-                ("CONSUMER_NAME", CONSUMER),
-                ("METRICS_NAMESPACE", "MiddeskWebhooks/vectors"),
-            ];
-            let (answer, lines) = consumer(&batch(step), &env);
-            // A superseded event is counted, once; no other is.
-            let counted: Vec<&Value> = lines.iter().filter(|l| l["EventsSuperseded"] == 1).collect();
-            let superseded = step["status"] == "SUPERSEDED";
-            assert_eq!(
-                counted.len(),
-                usize::from(superseded),
-                "{who}: EventsSuperseded after {}",
-                step["id"]
-            );
-            if let Some(line) = counted.first() {
-                assert_eq!(line["_aws"]["CloudWatchMetrics"][0]["Namespace"], "MiddeskWebhooks/vectors");
-            }
-            assert_eq!(answer, json!({"batchItemFailures": []}), "{who}: {}: {lines:#?}", step["id"]);
-            let older = lines
-                .iter()
-                .find(|l| l["message"] == "older than the newest applied: not acted on")
-                .map(|l| format!("older {}", l["newest_event_id"].as_str().unwrap_or_default()));
-            // The examples log newest and unordered alike; the object's record tells them apart.
-            let told = older.unwrap_or_else(|| {
-                step["freshness"].as_str().filter(|f| *f != "older").unwrap_or("newest").to_owned()
-            });
-            assert_eq!(told, expected_told(step), "{who}: {}: {}", case["name"], step["id"]);
-            check_record(&dynamodb, &table, &case, index, who).await;
-            check_status(&dynamodb, &table, step, who).await;
-        }
-    }
-}
-
-#[tokio::test]
-async fn the_python_consumer_passes_the_vectors() {
-    example_passes_the_vectors(python_consumer, "python").await;
-}
-
-#[tokio::test]
-async fn the_typescript_consumer_passes_the_vectors() {
-    example_passes_the_vectors(ts_consumer, "typescript").await;
-}
-
-/// Runs a check script of an example against the emulator: it prints `ok`, or fails.
-fn passes(mut command: std::process::Command, who: &str) {
-    let output = command.output().expect("run ./scripts/test, which installs the examples' tools");
-    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success() && stdout.trim_end().ends_with("ok"), "{who}: {stdout}{stderr}");
-}
-
-#[test]
-fn the_examples_lock_until_the_deadline_and_never_release_a_completed_record() {
-    passes(python("examples/python-consumer/check_records.py"), "python");
-    passes(typescript_example("check-records.js"), "typescript");
 }
