@@ -26,6 +26,7 @@ first `next` call.
   outside it, and both servers set TCP_NODELAY: they write headers and body apart, and
   without it every keep-alive answer waits ~40 ms for a delayed ACK, hiding every difference.
 """
+import collections
 import http.client
 import http.server
 import json
@@ -175,6 +176,8 @@ class TlsFront(http.server.ThreadingHTTPServer):
     def __init__(self, upstream, cert, key):
         super().__init__(("127.0.0.1", 0), FrontHandler)
         self.upstream = upstream.removeprefix("http://")
+        self.calls = collections.Counter()
+        self.lock = threading.Lock()
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
 
@@ -199,6 +202,9 @@ class FrontHandler(http.server.BaseHTTPRequestHandler):
         pass
 
     def _forward(self):
+        # Counted by AWS operation (or method, for S3's REST calls), to report requests per record.
+        with self.server.lock:
+            self.server.calls[self.headers.get("X-Amz-Target") or f"S3 {self.command}"] += 1
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         if self.path == "/floor":
@@ -295,9 +301,11 @@ class StoppingHandler(http.server.BaseHTTPRequestHandler):
             if s.first_response is None:
                 s.first_response = s.last_response
             try:
-                s.statuses.append(json.loads(payload).get("statusCode"))
+                answer = json.loads(payload)
             except ValueError:
-                s.statuses.append(None)
+                answer = None
+            # An HTTP answer by its status code; any other (an SQS batch's) as it is.
+            s.statuses.append(answer.get("statusCode", answer) if isinstance(answer, dict) else answer)
         else:
             s.statuses.append(f"error: {payload[:200]!r}")
         self.send_response(202)
