@@ -59,9 +59,10 @@ WHY = [
     "- **The TypeScript package validates the whole documented schema.** Its validators are compiled at "
     "build time from shared/schemas. The Powertools consumer's Zod schema checks the eleven fields its "
     "handler reads, as its documentation shows. The Python consumers parse with the same pydantic model.",
-    "- **Warm wall time here is the emulator's, not DynamoDB's.** moto copies every table before each "
-    "transaction, to roll it back (moto/dynamodb/models). So a transaction costs more as the table grows, "
-    "and the packages' wall time grows with it. DynamoDB's does not: compare CPU, which is the client's own.",
+    "- **Warm wall time here is mostly the emulator's.** moto copies every table before each "
+    "transaction, to roll it back (moto/dynamodb/models). So a transaction costs more as the table grows; "
+    "DynamoDB's does not. The Rust crate's transactions come back from moto far faster than the "
+    "packages'; why is not yet measured. Compare CPU, which is the client's own.",
     "",
     "Cold, the TypeScript package no longer compiles its schema at run time. Compiling business.updated's "
     "schema with ajv cost about 190 ms of CPU, over a second at this share; its cold batch then took "
