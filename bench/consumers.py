@@ -243,7 +243,7 @@ def main():
     if args.only:
         return
     lines = section(rows, args.rounds, args.warm_batches, quota.share, args.python)
-    write_section(args.out, lines)
+    write_section(args.out, lines, HEADING)
     print("\n".join(lines))
 
 

@@ -105,10 +105,11 @@ def section(rows, rounds):
     return lines, chosen
 
 
-def write_section(path, lines):
+def write_section(path, lines, heading=HEADING):
+    """Replaces the section `heading` of `path` with `lines`, or adds it before Reproduce."""
     text = Path(path).read_text() if Path(path).exists() else ""
     block = "\n".join(lines)
-    start = text.find(HEADING)
+    start = text.find(heading)
     if start >= 0:
         end = text.find("\n## ", start + 1)
         text = text[:start] + block + (text[end + 1:] if end >= 0 else "")
