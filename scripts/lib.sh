@@ -20,6 +20,11 @@ ensure_python_tools() {
       "aws-sam-translator==${SAM_TRANSLATOR_VERSION:-1.*}" "amazon-sqs-extended-client==1.*" "jsonschema==4.*" \
       "pydantic==2.*"
   fi
+  # The trace test's OTLP receiver decodes exports with the OTLP definitions.
+  if ! "$VENV/bin/python" -c 'import opentelemetry.proto' 2>/dev/null; then
+    say "installing the OTLP definitions (opentelemetry-proto) into $VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "opentelemetry-proto==1.*"
+  fi
 }
 
 free_port() {

@@ -224,6 +224,7 @@ async fn send_one<P: QueuePublisher>(
         auth_method: text(field::AUTH_METHOD).unwrap_or_default(),
         // The first delivery's trace: the replayed message joins it.
         trace_header: text(field::TRACE_HEADER),
+        traceparent: text(field::TRACEPARENT),
     };
     for queue in destination.queues(context.event_type) {
         let mut message = OutboundMessage::new(queue, &body, context);

@@ -9,7 +9,8 @@
 //! watch        the queues' state and what needs attention (status, the queue-watch function)
 //! schema       JSON Schema of the events and the SQS record, for any language  feature: schema
 //! aws/         the thin AWS adapters behind the traits of the above   sqs, s3, secretsmanager, dynamodb, watch
-//! catalogue, envelope, message, claim_check, error, retention, logging: shared by every part
+//! catalogue, envelope, message, claim_check, error, retention, logging, telemetry: shared by every part
+//!              (telemetry's export: feature otel)
 //! testkit      emulator helpers for the workspace's own tests         feature: testkit
 //! ```
 //!
@@ -32,6 +33,7 @@ pub mod middesk;
 pub mod retention;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod telemetry;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod verify;

@@ -1,6 +1,7 @@
 //! Structured JSON logs for every function in this workspace.
 
 use tracing_subscriber::Layer as _;
+use tracing_subscriber::Registry;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -21,8 +22,14 @@ pub const CAPPED_TARGETS: &[&str] =
 /// A level rather than `EnvFilter` directives: the filter's regex engine would be most of a
 /// megabyte of every binary, for per-module filtering nobody needs in a function this size.
 pub fn init_json_logging() {
+    init_with(None);
+}
+
+/// The JSON logs of [`init_json_logging`] beside `traces`, the layer that exports spans
+/// ([`crate::telemetry::init`]).
+pub(crate) fn init_with(traces: Option<Box<dyn tracing_subscriber::Layer<Registry> + Send + Sync>>) {
     let level = level_from(std::env::var("RUST_LOG").ok().as_deref());
-    let _ = tracing_subscriber::registry().with(json_layer(std::io::stdout, level)).try_init();
+    let _ = tracing_subscriber::registry().with(traces).with(json_layer(std::io::stdout, level)).try_init();
 }
 
 /// The JSON format of [`init_json_logging`], writing to `writer` at `level`. A line written
@@ -45,10 +52,14 @@ where
         .with_filter(filter(level))
 }
 
-/// Everything at `level`, but [`CAPPED_TARGETS`] at `info` at most.
+/// Everything at `level`, but [`CAPPED_TARGETS`] at `info` at most, and no trace span
+/// ([`crate::telemetry::TARGET`]): those are for the trace, and would only lengthen each line.
 fn filter(level: LevelFilter) -> Targets {
     let capped = level.min(LevelFilter::INFO);
-    CAPPED_TARGETS.iter().fold(Targets::new().with_default(level), |t, target| t.with_target(*target, capped))
+    CAPPED_TARGETS
+        .iter()
+        .fold(Targets::new().with_default(level), |t, target| t.with_target(*target, capped))
+        .with_target(crate::telemetry::TARGET, LevelFilter::OFF)
 }
 
 /// The level `RUST_LOG` names; `info` if unset or not a level.

@@ -33,7 +33,16 @@ pub mod attribute {
     pub const EXTENDED_PAYLOAD_SIZE: &str = "ExtendedPayloadSize";
     /// The older name of [`EXTENDED_PAYLOAD_SIZE`], still read.
     pub const LEGACY_PAYLOAD_SIZE: &str = "SQSLargePayloadSize";
+    /// The W3C trace context of the span that sent the message (`00-{trace}-{span}-{flags}`),
+    /// when tracing is on: what OpenTelemetry's SQS instrumentations link to.
+    pub const TRACEPARENT: &str = "traceparent";
 }
+
+/// The most message attributes SQS takes on one message.
+pub const SQS_MAX_MESSAGE_ATTRIBUTES: usize = 10;
+/// What a `traceparent` attribute adds to a message's size: its name, type and 55-byte value.
+/// Counted whether or not tracing is on, so the claim check decides the same either way.
+const TRACEPARENT_BYTES: usize = attribute::TRACEPARENT.len() + "String".len() + 55;
 
 /// The SQS message size limit (1 MiB, body and attributes), the default of
 /// `SQS_MAX_MESSAGE_BYTES`.
@@ -153,6 +162,9 @@ pub struct OutboundMessage<'a> {
     /// The X-Ray trace header of the invocation that received the event, sent as SQS's
     /// `AWSTraceHeader` system attribute, so that the consumer's invocation joins the trace.
     pub trace_header: Option<String>,
+    /// The W3C context it was first sent in (a replay's, from the archive), for the publisher
+    /// to send as [`attribute::TRACEPARENT`] when it sends from no traced span of its own.
+    pub traceparent: Option<String>,
 }
 
 /// What is known about a verified request when its message is built.
@@ -175,6 +187,8 @@ pub struct MessageContext<'a> {
     pub auth_method: &'a str,
     /// The receiving invocation's X-Ray trace header (`Root=…;Parent=…;Sampled=…`), if traced.
     pub trace_header: Option<&'a str>,
+    /// The W3C trace context the event was first sent in (replays), if any.
+    pub traceparent: Option<&'a str>,
 }
 
 impl<'a> OutboundMessage<'a> {
@@ -223,7 +237,8 @@ impl<'a> OutboundMessage<'a> {
             FifoIds { group_id, deduplication_id }
         });
         let trace_header = context.trace_header.and_then(trace_header).map(str::to_owned);
-        Self { queue, body, raw_body: body_bytes, attributes, fifo, trace_header }
+        let traceparent = context.traceparent.filter(|t| is_traceparent(t)).map(str::to_owned);
+        Self { queue, body, raw_body: body_bytes, attributes, fifo, trace_header, traceparent }
     }
 
     /// Whether the body must go to S3 behind a pointer: the message would exceed
@@ -245,6 +260,7 @@ impl<'a> OutboundMessage<'a> {
             attributes,
             fifo: self.fifo.clone(),
             trace_header: self.trace_header.clone(),
+            traceparent: self.traceparent.clone(),
         }
     }
 
@@ -256,7 +272,7 @@ impl<'a> OutboundMessage<'a> {
     /// Bytes SQS counts against its message size limit: body plus attribute names, types, values.
     pub fn size(&self) -> usize {
         let attributes: usize = self.attributes.iter().map(|(n, v)| n.len() + "String".len() + v.len()).sum();
-        self.body.len() + attributes
+        self.body.len() + attributes + TRACEPARENT_BYTES
     }
 }
 
@@ -290,6 +306,17 @@ pub fn trace_header(value: &str) -> Option<&str> {
     let usable =
         value.starts_with("Root=1-") && value.len() <= 256 && value.bytes().all(|b| b.is_ascii_graphic());
     usable.then_some(value)
+}
+
+/// Whether `value` has the shape of a W3C `traceparent` (version 00): 55 characters of
+/// lowercase hex and dashes. What SQS is sent stays printable and short.
+pub fn is_traceparent(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.len() == 55
+        && b.iter().enumerate().all(|(i, c)| match i {
+            2 | 35 | 52 => *c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(c),
+        })
 }
 
 #[cfg(test)]
@@ -330,6 +357,40 @@ mod tests {
             received_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123),
             auth_method: "hmac",
             trace_header: None,
+            traceparent: None,
+        }
+    }
+
+    #[test]
+    fn with_every_attribute_set_a_traceparent_still_fits_sqss_ten() {
+        let q = queue("q");
+        // Malformed with a readable id and type, an account, a correlation id, and a body that
+        // is not SQS text (base64): every attribute the verifier can set.
+        let mut c = context(Some(("ev-1", "business.updated")), Some("biz_1"));
+        c.malformed = Some("created_at is missing");
+        c.account_id = Some("acc_1");
+        let message = OutboundMessage::new(&q, b"\x00{}", c);
+        let pointer = PayloadPointer { bucket: "b".into(), key: "k".into() };
+        for m in [&message, &message.with_pointer(&pointer)] {
+            assert!(m.attribute(attribute::TRACEPARENT).is_none());
+            assert!(m.attributes.len() < SQS_MAX_MESSAGE_ATTRIBUTES, "{:?}", m.attributes);
+        }
+        assert_eq!(message.attributes.len() + 1, SQS_MAX_MESSAGE_ATTRIBUTES, "the traceparent is the tenth");
+    }
+
+    #[test]
+    fn a_replayed_traceparent_travels_and_a_strange_one_is_left_out() {
+        let q = queue("q");
+        let original = "00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01";
+        let mut c = context(Some(("ev-1", "business.updated")), None);
+        c.traceparent = Some(original);
+        assert_eq!(OutboundMessage::new(&q, b"{}", c).traceparent.as_deref(), Some(original));
+        let upper = original.to_uppercase();
+        for strange in
+            ["", "00-5759e988bd862e3f", &upper, &format!("{original}\n"), &original.replace('-', "_")]
+        {
+            c.traceparent = Some(strange);
+            assert_eq!(OutboundMessage::new(&q, b"{}", c).traceparent, None, "{strange:?}");
         }
     }
 

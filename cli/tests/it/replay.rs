@@ -361,6 +361,7 @@ async fn a_routed_replay_reaches_every_subscriber_with_a_fresh_fifo_id_and_refus
         received_at: now,
         auth_method: "hmac",
         trace_header: None,
+        traceparent: None,
     };
     let original = OutboundMessage::new(&subscriber_queue, &body, context);
     middesk_webhooks::QueuePublisher::publish(&SqsPublisher::new(s.sqs.clone()), &original).await.unwrap();

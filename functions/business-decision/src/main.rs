@@ -4,11 +4,13 @@
 use lambda_runtime::{LambdaEvent, service_fn};
 use middesk_webhooks::consume::Consumer;
 use middesk_webhooks::middesk::api::{MiddeskApi, PRODUCTION_URL};
+use tracing::Instrument as _;
 
 // One event at a time per sandbox: a current-thread runtime, no worker threads to wake.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    middesk_webhooks::logging::init_json_logging();
+    // JSON logs, and OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    let telemetry = middesk_webhooks::telemetry::init("business-decision");
     // The payload reader and the idempotency guard as consume::run builds them; the decision
     // is stored with its record, so this consumer runs the guard itself (handle_event).
     // Boxed: the SDK's futures nest too deep for the compiler's layout limit in `main`.
@@ -17,15 +19,18 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let middesk = Box::pin(middesk_api()).await?;
     // Where a superseded event is counted (EventsSuperseded, on the stack's dashboard).
     let metrics = std::env::var("METRICS_NAMESPACE").ok().filter(|n| !n.trim().is_empty());
-    let (guard, options, middesk, metrics) =
-        (guard, consumer.options(), middesk.as_ref(), metrics.as_deref());
+    let (guard, options, middesk, metrics, telemetry) =
+        (guard, consumer.options(), middesk.as_ref(), metrics.as_deref(), &telemetry);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {
             let deadline = event.context.deadline();
             let batch =
                 business_decision::handle_batch(guard, middesk, options, &event.payload, metrics, deadline);
-            let response = Box::pin(batch).await?;
-            Ok::<_, lambda_runtime::Error>(response)
+            let span = middesk_webhooks::consume::lambda::invocation_span("business-decision", &event);
+            let response = Box::pin(batch).instrument(span).await;
+            // Before the answer: Lambda may freeze the sandbox once it has it.
+            telemetry.flush();
+            Ok::<_, lambda_runtime::Error>(response?)
         },
     ))
     .await

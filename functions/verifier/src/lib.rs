@@ -17,6 +17,7 @@ use middesk_webhooks::verify::auth::mtls::ClientCertificate;
 use middesk_webhooks::verify::auth::oidc::JwksSource;
 use middesk_webhooks::verify::metrics::{Counted, emf_record};
 use middesk_webhooks::{QueuePublisher, Receipt, SecretSource, WebhookReceiver, WebhookRequest};
+use tracing::Instrument as _;
 
 /// The client certificate and source address from the gateway's request context: HTTP API
 /// (`authentication.clientCert`, `http.sourceIp`) or REST API (`identity.clientCert`,
@@ -165,15 +166,36 @@ pub async fn handle<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventA
         source_ip,
         trace_header: trace_header.as_deref(),
     };
-    let receipt = match AssertUnwindSafe(receiver.receive(webhook)).catch_unwind().await {
+    // The trace's server span (HTTP semantic conventions); the receiver's steps are its
+    // children. It continues the invocation's X-Ray trace, so the trace starts at API Gateway.
+    let span = tracing::info_span!(
+        target: middesk_webhooks::telemetry::TARGET,
+        "request",
+        otel.name = %request.method(),
+        otel.kind = "server",
+        http.request.method = %request.method(),
+        http.response.status_code = tracing::field::Empty,
+        faas.invocation_id = request.lambda_context_ref().map(|c| c.request_id.as_str()),
+        middesk.event.id = tracing::field::Empty,
+        middesk.event.type = tracing::field::Empty,
+        middesk.outcome = tracing::field::Empty,
+        middesk.auth.method = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+        error.type = tracing::field::Empty,
+    );
+    middesk_webhooks::telemetry::continue_xray_trace(&span, trace_header.as_deref());
+    let received = AssertUnwindSafe(receiver.receive(webhook)).catch_unwind().instrument(span.clone()).await;
+    let receipt = match received {
         Ok(receipt) => receipt,
         Err(_) => {
+            middesk_webhooks::telemetry::record_error(&span, "panic");
             tracing::error!(outcome = "panic", status = 500, "webhook handler panicked");
             emit(metrics_namespace, Some(Counted::Fault), "panic", started.elapsed(), received_at);
             return Ok(json_response(500, r#"{"error":"internal error, retry later"}"#.into()));
         }
     };
     let latency = started.elapsed();
+    record_receipt(&span, &receipt);
     log_receipt(&receipt, latency.as_secs_f64() * 1000.0, source_ip);
     emit(metrics_namespace, receipt.counted(), receipt.outcome(), latency, received_at);
     let mut response = json_response(receipt.status().as_u16(), receipt.response_body());
@@ -199,6 +221,19 @@ fn json_response(status: u16, body: String) -> Response<Body> {
         .headers_mut()
         .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
     response
+}
+
+/// The receipt on the request's span: ids, type, outcome and status.
+fn record_receipt(span: &tracing::Span, receipt: &Receipt) {
+    span.record("http.response.status_code", i64::from(receipt.status().as_u16()));
+    span.record("middesk.event.id", receipt.event_id.as_deref());
+    span.record("middesk.event.type", receipt.event_type.as_deref());
+    span.record("middesk.outcome", receipt.outcome());
+    span.record("middesk.auth.method", receipt.auth_method.as_deref());
+    // A server span fails on a 5xx only: a refusal is the server doing its job.
+    if receipt.status().is_server_error() {
+        middesk_webhooks::telemetry::record_error(span, receipt.outcome());
+    }
 }
 
 /// One line per request: ids, type, outcome, queue, latency; for a refusal, the caller's

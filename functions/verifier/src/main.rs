@@ -9,7 +9,8 @@ use middesk_webhooks::VerifierConfig;
 // One event at a time per sandbox: a current-thread runtime, no worker threads to wake.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    middesk_webhooks::logging::init_json_logging();
+    // JSON logs, and OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    let telemetry = middesk_webhooks::telemetry::init("verifier");
     let config = VerifierConfig::from_env().inspect_err(|error| {
         tracing::error!(%error, "invalid configuration");
     })?;
@@ -39,9 +40,12 @@ async fn main() -> Result<(), lambda_http::Error> {
         tracing::warn!(%error, "authentication not ready at start; will retry per request");
     }
     let namespace = config.metrics_namespace.as_str();
-    let receiver = &receiver;
-    lambda_http::lambda_runtime::run(service_fn(move |event| {
-        verifier::handle_event(receiver, namespace, event, SystemTime::now())
+    let (receiver, telemetry) = (&receiver, &telemetry);
+    // The spans are sent before the answer: Lambda may freeze the sandbox once it has it.
+    lambda_http::lambda_runtime::run(service_fn(move |event| async move {
+        let response = verifier::handle_event(receiver, namespace, event, SystemTime::now()).await;
+        telemetry.flush();
+        response
     }))
     .await
 }

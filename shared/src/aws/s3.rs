@@ -2,6 +2,7 @@
 
 use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
+use tracing::Instrument as _;
 
 /// An S3 client for `config`. With a custom endpoint (an emulator on loopback), whether the
 /// global `AWS_ENDPOINT_URL` or S3's own `AWS_ENDPOINT_URL_S3`, it addresses buckets by path,
@@ -103,15 +104,22 @@ impl crate::claim_check::PayloadStore for S3Payloads {
     }
 
     async fn put(&self, key: &str, body: &[u8]) -> Result<(), String> {
+        let bucket = self.bucket.as_deref().unwrap_or_default();
+        let span =
+            crate::telemetry::aws_call_span!("S3", "PutObject", aws.s3.bucket = bucket, aws.s3.key = key);
         self.client
             .put_object()
-            .bucket(self.bucket.as_deref().unwrap_or_default())
+            .bucket(bucket)
             .key(key)
             .body(aws_sdk_s3::primitives::ByteStream::from(body.to_vec()))
             .send()
+            .instrument(span.clone())
             .await
             .map(drop)
-            .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(&e).to_string())
+            .map_err(|e| {
+                crate::telemetry::record_error(&span, "unavailable");
+                aws_sdk_s3::error::DisplayErrorContext(&e).to_string()
+            })
     }
 }
 
@@ -171,10 +179,18 @@ impl crate::verify::archive::EventArchive for S3Archive {
         for (name, value) in metadata {
             request = request.metadata(*name, value);
         }
-        match request.send().await {
+        let span = crate::telemetry::aws_call_span!("S3", "PutObject", aws.s3.bucket = %self.bucket, aws.s3.key = key);
+        // The context it was received in, so that a replay of it links to this trace.
+        if let Some(traceparent) = crate::telemetry::traceparent(&span) {
+            request = request.metadata(crate::verify::archive::field::TRACEPARENT, traceparent);
+        }
+        match request.send().instrument(span.clone()).await {
             Ok(_) => Ok(()),
             Err(e) if e.code() == Some("PreconditionFailed") => Ok(()),
-            Err(e) => Err(aws_sdk_s3::error::DisplayErrorContext(&e).to_string()),
+            Err(e) => {
+                crate::telemetry::record_error(&span, e.code().unwrap_or("unavailable"));
+                Err(aws_sdk_s3::error::DisplayErrorContext(&e).to_string())
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::time::SystemTime;
 
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata};
+use tracing::Instrument as _;
 
 use crate::error::SecretError;
 use crate::verify::secret::{GIVEN_TO_MIDDESK_STAGE, SecretSource, SecretVersions, parse_secret_string};
@@ -44,13 +45,24 @@ async fn read_version(
     stage: Option<&str>,
     id: Option<&str>,
 ) -> Result<Option<Option<Version>>, GetSecretValueError> {
+    let span = crate::telemetry::aws_call_span!(
+        "SecretsManager",
+        "GetSecretValue",
+        aws.secretsmanager.version_stage = stage
+    );
     let result = client
         .get_secret_value()
         .secret_id(secret_id)
         .set_version_stage(stage.map(str::to_owned))
         .set_version_id(id.map(str::to_owned))
         .send()
+        .instrument(span.clone())
         .await;
+    if let Err(e) = &result
+        && e.code() != Some("ResourceNotFoundException")
+    {
+        crate::telemetry::record_error(&span, e.code().unwrap_or("unavailable"));
+    }
     match result {
         Ok(output) => Ok(Some(output.secret_string.map(|value| {
             Version {

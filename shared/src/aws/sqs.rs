@@ -9,6 +9,7 @@ use aws_sdk_sqs::types::{
     QueueAttributeName,
 };
 use serde_json::{Value, json};
+use tracing::Instrument as _;
 
 use crate::error::PublishError;
 use crate::message::OutboundMessage;
@@ -44,8 +45,43 @@ impl QueuePublisher for SqsPublisher {
     }
 
     async fn publish(&self, message: &OutboundMessage<'_>) -> Result<(), PublishError> {
+        // The messaging conventions' send span: its context is the message's creation context,
+        // the one each consumer's span links to.
+        let span = tracing::info_span!(
+            target: crate::telemetry::TARGET,
+            "send",
+            otel.name = format!("send {}", message.queue.name),
+            otel.kind = "producer",
+            messaging.system = "aws_sqs",
+            messaging.operation.name = "send",
+            messaging.operation.type = "send",
+            messaging.destination.name = %message.queue.name,
+            aws.sqs.queue.url = %message.queue.url,
+            messaging.message.id = tracing::field::Empty,
+            middesk.event.id = message.attribute(crate::message::attribute::EVENT_ID),
+            middesk.event.type = message.attribute(crate::message::attribute::EVENT_TYPE),
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        let traceparent = crate::telemetry::traceparent(&span).or_else(|| message.traceparent.clone());
+        let sent = self.send(message, traceparent).instrument(span.clone()).await;
+        match &sent {
+            Ok(id) => drop(span.record("messaging.message.id", id.as_deref())),
+            Err(_) => crate::telemetry::record_error(&span, "send_failed"),
+        }
+        sent.map(drop)
+    }
+}
+
+impl SqsPublisher {
+    /// Sends `message` with `traceparent`, if any; the message id SQS gave it.
+    async fn send(
+        &self,
+        message: &OutboundMessage<'_>,
+        traceparent: Option<String>,
+    ) -> Result<Option<String>, PublishError> {
         let failed = |reason: String| PublishError { queue: message.queue.name.clone(), reason };
-        let mut attributes = HashMap::with_capacity(message.attributes.len());
+        let mut attributes = HashMap::with_capacity(message.attributes.len() + 1);
         for (name, value) in &message.attributes {
             let data_type = match *name {
                 crate::message::attribute::EXTENDED_PAYLOAD_SIZE => "Number",
@@ -57,6 +93,14 @@ impl QueuePublisher for SqsPublisher {
                 .build()
                 .map_err(|e| failed(e.to_string()))?;
             attributes.insert((*name).to_owned(), value);
+        }
+        if let Some(traceparent) = traceparent {
+            let value = MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(traceparent)
+                .build()
+                .map_err(|e| failed(e.to_string()))?;
+            attributes.insert(crate::message::attribute::TRACEPARENT.to_owned(), value);
         }
         let fifo = message.fifo.as_ref();
         let trace = match &message.trace_header {
@@ -70,7 +114,8 @@ impl QueuePublisher for SqsPublisher {
             )])),
             None => None,
         };
-        self.client
+        let sent = self
+            .client
             .send_message()
             .set_message_system_attributes(trace)
             .queue_url(&message.queue.url)
@@ -81,7 +126,7 @@ impl QueuePublisher for SqsPublisher {
             .send()
             .await
             .map_err(|e| failed(aws_sdk_sqs::error::DisplayErrorContext(&e).to_string()))?;
-        Ok(())
+        Ok(sent.message_id)
     }
 }
 

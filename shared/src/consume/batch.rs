@@ -34,6 +34,10 @@ use crate::claim_check::PayloadReader;
 use crate::consume::event::{Event, EventObject};
 use crate::message::{PayloadPointer, attribute};
 
+/// The target of the span that gives a consumer's log lines their event's ids. The trace
+/// leaves it out: its `process` span says the same.
+pub const EVENT_SPAN_TARGET: &str = "middesk_webhooks::consume::event_ids";
+
 /// Why one message failed.
 #[derive(Debug, thiserror::Error)]
 pub enum MessageError {
@@ -67,6 +71,21 @@ pub enum MessageError {
     /// An earlier message of the same FIFO message group failed, so this one was not tried.
     #[error("skipped after an earlier failure in FIFO group {0}")]
     SkippedAfterGroupFailure(String),
+}
+
+impl MessageError {
+    /// A short name for the trace's `error.type`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Unparseable(_) => "unparseable",
+            Self::SchemaDrift { .. } => "schema_drift",
+            Self::Malformed(_) => "malformed",
+            Self::Payload(_) => "payload_unreadable",
+            Self::Handler(_) => "handler_failed",
+            Self::Panicked => "handler_panicked",
+            Self::SkippedAfterGroupFailure(_) => "skipped_after_group_failure",
+        }
+    }
 }
 
 /// A batch failure that cannot be reported per message (a failed message without an id).
@@ -185,7 +204,30 @@ where
         // Every line written for this message, the handler's own included, carries its ids:
         // one id finds the whole path in the logs, the verifier's line with it.
         let text = |name: &str| message.message_attributes.get(name).and_then(|a| a.string_value.as_deref());
+        // The trace's span for this message (the messaging conventions' `process`): linked to
+        // the context the verifier sent it in, and its child, so the trace runs on into the
+        // handler, whose own spans nest under it.
+        let queue = message.event_source_arn.as_deref().and_then(|arn| arn.rsplit(':').next()).unwrap_or("");
+        let process = tracing::info_span!(
+            target: crate::telemetry::TARGET,
+            "process",
+            otel.name = format!("process {queue}"),
+            otel.kind = "consumer",
+            messaging.system = "aws_sqs",
+            messaging.operation.name = "process",
+            messaging.operation.type = "process",
+            messaging.destination.name = queue,
+            messaging.message.id = message.message_id.as_deref(),
+            middesk.event.id = text(attribute::EVENT_ID),
+            middesk.event.type = text(attribute::EVENT_TYPE),
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        let aws_trace_header = message.attributes.get("AWSTraceHeader").map(String::as_str);
+        crate::telemetry::continue_sender_trace(&process, text(attribute::TRACEPARENT), aws_trace_header);
         let span = tracing::info_span!(
+            target: EVENT_SPAN_TARGET,
+            parent: &process,
             "event",
             event_id = text(attribute::EVENT_ID),
             correlation_id = text(attribute::CORRELATION_ID),
@@ -193,9 +235,15 @@ where
         );
         let result = match group {
             Some(g) if failed_groups.contains(g) => Err(MessageError::SkippedAfterGroupFailure(g.to_owned())),
-            _ => process_message(message, options, &mut handler).instrument(span.clone()).await,
+            _ => {
+                process_message(message, options, &mut handler)
+                    .instrument(span.clone())
+                    .instrument(process.clone())
+                    .await
+            }
         };
         if let Err(error) = result {
+            crate::telemetry::record_error(&process, error.kind());
             let _in_span = span.enter();
             tracing::warn!(message_id = message.message_id.as_deref(), %error, "message failed");
             let id = message.message_id.clone().ok_or(BatchError)?;

@@ -32,6 +32,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
 
 use crate::aws::{DynamoDbIdempotencyStore, S3Payloads, s3_client};
 use crate::consume::batch::{BatchError, BatchOptions, process_batch_with};
@@ -130,6 +131,34 @@ impl Consumer {
     }
 }
 
+/// The trace span of one invocation of the consumer `name` (the FaaS conventions'): the batch,
+/// linked to each record's sending context. Each record's `process` span continues its own
+/// sender's trace. Instrument the batch's future with it, then
+/// [`Telemetry::flush`](crate::telemetry::Telemetry::flush) before answering.
+pub fn invocation_span(name: &str, event: &LambdaEvent<SqsEvent>) -> tracing::Span {
+    let span = tracing::info_span!(
+        target: crate::telemetry::TARGET,
+        "invocation",
+        otel.name = name,
+        otel.kind = "consumer",
+        faas.trigger = "pubsub",
+        faas.invocation_id = event.context.request_id.as_str(),
+        messaging.system = "aws_sqs",
+        messaging.batch.message_count = i64::try_from(event.payload.records.len()).unwrap_or(i64::MAX),
+    );
+    for record in &event.payload.records {
+        let attribute =
+            |name: &str| record.message_attributes.get(name).and_then(|a| a.string_value.as_deref());
+        let aws_trace_header = record.attributes.get("AWSTraceHeader").map(String::as_str);
+        crate::telemetry::link_to_sender(
+            &span,
+            attribute(crate::message::attribute::TRACEPARENT),
+            aws_trace_header,
+        );
+    }
+    span
+}
+
 /// Runs the consumer `name`: JSON logs at `RUST_LOG`, [`Consumer::from_env`], then `handler`
 /// on every event Lambda delivers until the sandbox ends. Subscribe the function with
 /// `FunctionResponseTypes: [ReportBatchItemFailures]`.
@@ -140,17 +169,22 @@ where
     T: Serialize + DeserializeOwned,
     E: std::fmt::Display,
 {
-    crate::logging::init_json_logging();
+    // JSON logs, and OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (feature `otel`).
+    let telemetry = crate::telemetry::init(name);
     // Boxed, here and per batch: the SDK's futures nest too deep for the compiler's layout
     // limit in the caller's `main` otherwise, and a consumer should not need a
     // `recursion_limit` to compile.
     let consumer = Box::pin(Consumer::from_env(name)).await.inspect_err(|error| {
         tracing::error!(%error, "invalid configuration");
     })?;
-    let (consumer, handler) = (&consumer, &handler);
+    let (consumer, handler, telemetry) = (&consumer, &handler, &telemetry);
     let runtime = lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let deadline = event.context.deadline();
-        Ok::<_, Error>(Box::pin(consumer.handle(&event.payload, deadline, handler)).await?)
+        let span = invocation_span(name, &event);
+        let handled = Box::pin(consumer.handle(&event.payload, deadline, handler)).instrument(span).await;
+        // Before the answer: Lambda may freeze the sandbox once it has it.
+        telemetry.flush();
+        Ok::<_, Error>(handled?)
     }));
     Box::pin(runtime).await
 }

@@ -46,6 +46,8 @@ pub mod field {
     pub const MALFORMED_REASON: &str = "malformed-reason";
     /// The receiving invocation's X-Ray trace header, which a replay sends on again.
     pub const TRACE_HEADER: &str = "trace-header";
+    /// The W3C trace context the event was received in, so that a replay links to it.
+    pub const TRACEPARENT: &str = "traceparent";
 }
 
 /// Where the archive is written (S3 in production).

@@ -140,6 +140,7 @@ mod tests {
             received_at: std::time::SystemTime::UNIX_EPOCH,
             auth_method: "hmac",
             trace_header: None,
+            traceparent: None,
         };
         OutboundMessage::new(queue, body, context)
     }

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
+use tracing::Instrument as _;
 
 use crate::envelope::{EventEnvelope, MalformedEvent, ReadableParts};
 use crate::error::{ReceiveError, SecretError};
@@ -22,6 +23,17 @@ use crate::verify::signature::{SIGNATURE_HEADER, parse_signature};
 use crate::verify::verdict::{
     Account, Age, Allowlist, Evidence, Hmac, Mtls, Oidc, Size, Source, Unchecked, Verdict, Whose, judge,
 };
+
+/// The trace span of one authentication method's check; its evidence is recorded once known.
+fn check_span(method: AuthMethod) -> tracing::Span {
+    tracing::info_span!(
+        target: crate::telemetry::TARGET,
+        "check",
+        otel.name = format!("verify {}", method.as_str()),
+        middesk.auth.method = method.as_str(),
+        middesk.auth.evidence = tracing::field::Empty,
+    )
+}
 
 /// The `X-Correlation-Id` header Middesk sets to the id of the event's main object.
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
@@ -436,6 +448,7 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
             received_at: request.received_at,
             auth_method: receipt.auth_method.as_deref().unwrap_or_default(),
             trace_header: request.trace_header,
+            traceparent: None,
         };
         // One message per queue of the route (fan-out), sent at once; the archive beside them.
         // The answer is 2xx only once every queue and the archive have the event: any failure
@@ -505,31 +518,50 @@ impl<S: SecretSource, P: QueuePublisher, J: JwksSource, A: EventArchive> Webhook
             unchecked_secret: None,
             unchecked_keys: None,
         };
-        // Every method of the policy is checked: the verdict needs all of them.
+        // Every method of the policy is checked: the verdict needs all of them. Each check is a
+        // span of the trace, with its evidence (never the signature, token or certificate).
         let (hmac, mtls, oidc) = tokio::join!(
             async {
                 match self.policy.uses(AuthMethod::Hmac) {
                     true => {
-                        Some(self.check_hmac(request, source.middesk && account == Account::Listed).await)
+                        let hmac_span = check_span(AuthMethod::Hmac);
+                        let reread = source.middesk && account == Account::Listed;
+                        let checked = self.check_hmac(request, reread).instrument(hmac_span.clone()).await;
+                        let evidence = checked.as_ref().map_or(Hmac::Unavailable, |(e, _)| *e);
+                        hmac_span.record("middesk.auth.evidence", tracing::field::debug(evidence));
+                        Some(checked)
                     }
                     false => None,
                 }
             },
             async {
-                self.policy.uses(AuthMethod::Mtls).then(|| match attested.contains(&AuthMethod::Mtls) {
-                    // Checked by this verifier when the request arrived (its refused record says so).
-                    true => Mtls::Valid,
-                    false => {
-                        mtls_evidence(verify_client_certificate(request.client_certificate, &self.mtls, now))
-                    }
+                self.policy.uses(AuthMethod::Mtls).then(|| {
+                    let mtls_span = check_span(AuthMethod::Mtls);
+                    let evidence = match attested.contains(&AuthMethod::Mtls) {
+                        // Checked by this verifier when the request arrived (its refused record says so).
+                        true => Mtls::Valid,
+                        false => mtls_evidence(verify_client_certificate(
+                            request.client_certificate,
+                            &self.mtls,
+                            now,
+                        )),
+                    };
+                    mtls_span.record("middesk.auth.evidence", tracing::field::debug(evidence));
+                    evidence
                 })
             },
             async {
-                match (self.policy.uses(AuthMethod::Oidc), attested.contains(&AuthMethod::Oidc)) {
-                    (false, _) => None,
-                    (true, true) => Some(Ok(Oidc::Valid)),
-                    (true, false) => Some(self.check_oidc(request).await),
+                if !self.policy.uses(AuthMethod::Oidc) {
+                    return None;
                 }
+                let oidc_span = check_span(AuthMethod::Oidc);
+                let checked = match attested.contains(&AuthMethod::Oidc) {
+                    true => Ok(Oidc::Valid),
+                    false => self.check_oidc(request).instrument(oidc_span.clone()).await,
+                };
+                let evidence = checked.as_ref().map_or(Oidc::KeysUnavailable, |e| *e);
+                oidc_span.record("middesk.auth.evidence", tracing::field::debug(evidence));
+                Some(checked)
             },
         );
         if let Some(hmac) = hmac {

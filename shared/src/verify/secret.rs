@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+use tracing::Instrument as _;
 
 use tokio::sync::Mutex;
 
@@ -211,8 +212,30 @@ impl<S: SecretSource> SecretCache<S> {
 
     /// The secret versions to verify with at `now`, fetching only when the cache is stale.
     pub async fn get(&self, now: SystemTime) -> Result<Arc<SecretVersions>, SecretError> {
+        let span = tracing::info_span!(
+            target: crate::telemetry::TARGET,
+            "secret",
+            otel.name = "read secret",
+            middesk.secret.cached = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        let versions = self.get_or_fetch(now, &span).instrument(span.clone()).await;
+        if versions.is_err() {
+            crate::telemetry::record_error(&span, "secret_unavailable");
+        }
+        versions
+    }
+
+    async fn get_or_fetch(
+        &self,
+        now: SystemTime,
+        span: &tracing::Span,
+    ) -> Result<Arc<SecretVersions>, SecretError> {
         let mut state = self.state.lock().await;
-        if let Some(cached) = state.cached.as_ref().filter(|c| now < c.refresh_after) {
+        let fresh = state.cached.as_ref().filter(|c| now < c.refresh_after);
+        span.record("middesk.secret.cached", fresh.is_some());
+        if let Some(cached) = fresh {
             return match now <= cached.usable_until {
                 true => Ok(cached.versions.clone()),
                 false => {
