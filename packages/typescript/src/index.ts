@@ -16,10 +16,13 @@ import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s
 
 import type { ClaimCheckPointer, DocumentedEvent, MiddeskEvent } from "./middesk-events";
 import { Records, recordTtl } from "./records";
+import { flushSpans, inRecordSpan } from "./tracing";
 
 export type * from "./middesk-events";
 /** The records of docs/records.md, for a consumer that writes its own loop. */
 export { MAX_RECORD_TTL, MIN_RECORD_TTL, Records, recordTtl } from "./records";
+/** The sender's trace context of a record, for a consumer that writes its own loop. */
+export { senderContext, type SenderContext } from "./tracing";
 
 const POINTER_CLASSES = ["software.amazon.payloadoffloading.PayloadS3Pointer", "com.amazon.sqs.javamessaging.MessageS3Pointer"];
 /** Only without a Lambda context (a local run): Lambda gives the invocation's deadline. */
@@ -38,6 +41,8 @@ export type Freshness = { kind: "newest" } | { kind: "unordered" } | { kind: "ol
 export interface SqsMessage {
   messageId: string;
   body: string;
+  /** The queue's ARN: its last part names the queue. */
+  eventSourceARN?: string;
   attributes?: Record<string, string | undefined>;
   messageAttributes?: Record<string, { stringValue?: string } | undefined>;
 }
@@ -171,9 +176,14 @@ export class Consumer {
       const ids: Record<string, unknown> = {
         message_id: record.messageId, event_id: attribute(record, "event_id"), correlation_id: attribute(record, "correlation_id"),
       };
+      const span = {
+        queue: record.eventSourceARN?.split(":").pop() ?? "", messageId: record.messageId,
+        eventId: attribute(record, "event_id"), eventType: attribute(record, "event_type"),
+        traceparent: attribute(record, "traceparent"), awsTraceHeader: record.attributes?.AWSTraceHeader,
+      };
       try {
         if (group !== undefined && failedGroups.has(group)) throw new Failure(`an earlier message of group ${group} failed`);
-        await this.handleRecord(record, deadline, ids);
+        await inRecordSpan(span, () => this.handleRecord(record, deadline, ids));
       } catch (error) {
         const reason = error instanceof Failure ? error.message : (error as Error)?.name ?? "Error";
         log("warn", "message failed", { reason, consumer: this.name, ...ids });
@@ -181,6 +191,7 @@ export class Consumer {
         if (group !== undefined) failedGroups.add(group);
       }
     }
+    await flushSpans();
     return { batchItemFailures };
   };
 

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from .models import MiddeskEvent, parse_event
 from .records import Older, Records, SUPERSEDED, record_ttl
+from .tracing import flush_spans, record_span
 
 POINTER_CLASSES = ("software.amazon.payloadoffloading.PayloadS3Pointer",
                    "com.amazon.sqs.javamessaging.MessageS3Pointer")
@@ -117,16 +118,23 @@ class Consumer:
             group = record.get("attributes", {}).get("MessageGroupId")
             ids = {"message_id": record.get("messageId"), "event_id": _attribute(record, "event_id"),
                    "correlation_id": _attribute(record, "correlation_id")}
+            span = {"queue": (record.get("eventSourceARN") or "").rsplit(":", 1)[-1],
+                    "message_id": record.get("messageId"), "event_id": ids["event_id"],
+                    "event_type": _attribute(record, "event_type"),
+                    "traceparent": _attribute(record, "traceparent"),
+                    "aws_trace_header": record.get("attributes", {}).get("AWSTraceHeader")}
             try:
                 if group is not None and group in failed_groups:
                     raise Failure(f"an earlier message of group {group} failed")
-                self._handle_record(record, deadline, ids)
+                with record_span(**span):
+                    self._handle_record(record, deadline, ids)
             except Exception as error:  # any failure fails this record alone (and its group)
                 reason = str(error) if isinstance(error, Failure) else type(error).__name__
                 _log("warn", "message failed", reason=reason, consumer=self.name, **ids)
                 failures.append({"itemIdentifier": record["messageId"]})
                 if group is not None:
                     failed_groups.add(group)
+        flush_spans()
         return {"batchItemFailures": failures}
 
     def _handle_record(self, record: dict, deadline: float, ids: dict) -> None:
