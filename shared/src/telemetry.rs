@@ -240,6 +240,12 @@ mod otel {
         span_context.is_valid().then_some(span_context)
     }
 
+    /// The sender's context of a record: its `traceparent`, else its `AWSTraceHeader`
+    /// (shared/vectors/trace-context.json).
+    pub(super) fn sender(traceparent: Option<&str>, aws_trace_header: Option<&str>) -> Option<SpanContext> {
+        traceparent.and_then(from_traceparent).or_else(|| aws_trace_header.and_then(from_xray))
+    }
+
     pub(super) fn continue_xray_trace(span: &Span, header: Option<&str>) {
         if let Some(parent) = header.and_then(from_xray).filter(SpanContext::is_sampled) {
             let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(parent));
@@ -252,11 +258,7 @@ mod otel {
         aws_trace_header: Option<&str>,
         as_parent: bool,
     ) {
-        let Some(sender) =
-            traceparent.and_then(from_traceparent).or_else(|| aws_trace_header.and_then(from_xray))
-        else {
-            return;
-        };
+        let Some(sender) = sender(traceparent, aws_trace_header) else { return };
         if as_parent {
             let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(sender.clone()));
         }
@@ -275,6 +277,24 @@ mod otel {
                     .unwrap();
             assert_eq!((w3c.trace_id(), w3c.span_id()), (xray.trace_id(), xray.span_id()));
             assert!(w3c.is_sampled() && xray.is_sampled());
+        }
+
+        #[test]
+        fn the_sender_of_each_vector_is_the_one_it_names() {
+            let vectors: serde_json::Value =
+                serde_json::from_str(include_str!("../vectors/trace-context.json")).unwrap();
+            let cases = vectors["cases"].as_array().unwrap();
+            assert!(cases.len() >= 10);
+            for case in cases {
+                let got = sender(case["traceparent"].as_str(), case["aws_trace_header"].as_str()).map(|c| {
+                    serde_json::json!({
+                        "trace_id": c.trace_id().to_string(),
+                        "span_id": c.span_id().to_string(),
+                        "sampled": c.is_sampled(),
+                    })
+                });
+                assert_eq!(got.unwrap_or_default(), case["sender"], "{}", case["name"]);
+            }
         }
 
         #[test]

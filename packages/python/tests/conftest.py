@@ -45,8 +45,8 @@ def sample(event_type):
     return json.loads((REPO / "shared/samples/events" / f"{event_type}.json").read_text())
 
 
-def vectors():
-    return json.loads((REPO / "shared/vectors/ordering.json").read_text())["cases"]
+def vectors(name="ordering"):
+    return json.loads((REPO / f"shared/vectors/{name}.json").read_text())["cases"]
 
 
 def record(body, event_id, message_id=None, sent_ms=None, group=None, attributes=None):

@@ -97,3 +97,17 @@ def test_a_record_lifetime_the_rust_consumers_refuse_is_refused(ttl, ok):
     else:
         with pytest.raises(ValueError, match="IDEMPOTENCY_TTL_SECONDS="):
             Consumer("c", env=env, dynamodb=object())
+
+
+def test_the_sender_of_each_trace_context_vector_is_the_one_it_names():
+    """shared/vectors/trace-context.json, which the Rust crate and the TypeScript package read too."""
+    from conftest import vectors
+
+    from middesk_webhooks.tracing import SenderContext, sender_context
+
+    cases = vectors("trace-context")
+    assert len(cases) >= 10
+    for case in cases:
+        want = case["sender"] and SenderContext(case["sender"]["trace_id"], case["sender"]["span_id"],
+                                                case["sender"]["sampled"])
+        assert sender_context(case["traceparent"], case["aws_trace_header"]) == want, case["name"]

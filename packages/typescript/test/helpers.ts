@@ -31,8 +31,8 @@ export function sample(type: string): Record<string, any> {
   return JSON.parse(readFileSync(path.join(REPO, "shared/samples/events", `${type}.json`), "utf8"));
 }
 
-export function vectors(): any[] {
-  return JSON.parse(readFileSync(path.join(REPO, "shared/vectors/ordering.json"), "utf8")).cases;
+export function vectors(name = "ordering"): any[] {
+  return JSON.parse(readFileSync(path.join(REPO, `shared/vectors/${name}.json`), "utf8")).cases;
 }
 
 /** An SQS record as Lambda delivers it. */
