@@ -449,6 +449,9 @@ mod tests {
         let mut batch = SqsEvent::default();
         batch.records = vec![event_message("ev-ok", "biz-1"), event_message("ev-fails", "biz-2")];
         let response = process_batch(&batch, |event, _| async move {
+            // Inside a trace span too: the logs leave those out, so the line keeps its event's ids.
+            let step = tracing::info_span!(target: crate::telemetry::TARGET, "step", otel.name = "a step");
+            let _in_step = step.enter();
             tracing::info!("the handler's own line");
             match event.id.as_str() {
                 "ev-fails" => Err("no"),
