@@ -223,8 +223,8 @@ where
             otel.status_code = tracing::field::Empty,
             error.type = tracing::field::Empty,
         );
-        let aws_trace_header = message.attributes.get("AWSTraceHeader").map(String::as_str);
-        crate::telemetry::continue_sender_trace(&process, text(attribute::TRACEPARENT), aws_trace_header);
+        let (traceparent, aws_trace_header) = sender_context(message);
+        crate::telemetry::continue_sender_trace(&process, traceparent, aws_trace_header);
         let span = tracing::info_span!(
             target: EVENT_SPAN_TARGET,
             parent: &process,
@@ -256,6 +256,14 @@ where
         }
     }
     Ok(response)
+}
+
+/// Where a record names the context it was sent in: its `traceparent` message attribute and
+/// its `AWSTraceHeader` system attribute (shared/vectors/trace-context.json says which wins).
+pub fn sender_context(message: &SqsMessage) -> (Option<&str>, Option<&str>) {
+    let traceparent =
+        message.message_attributes.get(attribute::TRACEPARENT).and_then(|a| a.string_value.as_deref());
+    (traceparent, message.attributes.get("AWSTraceHeader").map(String::as_str))
 }
 
 /// When SQS received the message (its `SentTimestamp` attribute, milliseconds since the epoch);

@@ -147,14 +147,8 @@ pub fn invocation_span(name: &str, event: &LambdaEvent<SqsEvent>) -> tracing::Sp
         messaging.batch.message_count = i64::try_from(event.payload.records.len()).unwrap_or(i64::MAX),
     );
     for record in &event.payload.records {
-        let attribute =
-            |name: &str| record.message_attributes.get(name).and_then(|a| a.string_value.as_deref());
-        let aws_trace_header = record.attributes.get("AWSTraceHeader").map(String::as_str);
-        crate::telemetry::link_to_sender(
-            &span,
-            attribute(crate::message::attribute::TRACEPARENT),
-            aws_trace_header,
-        );
+        let (traceparent, aws_trace_header) = crate::consume::batch::sender_context(record);
+        crate::telemetry::link_to_sender(&span, traceparent, aws_trace_header);
     }
     span
 }
